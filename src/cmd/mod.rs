@@ -1,0 +1,73 @@
+//! Subcommands. Each file holds one command; the work lives in the library.
+
+pub mod run;
+pub mod validate;
+
+use comity::output::OutputError;
+use comity::scenario::ScenarioError;
+
+/// Exit codes (after sysexits.h), documented in the README.
+pub mod exit {
+    /// Bad command line (clap uses 2 as well).
+    pub const USAGE: i32 = 2;
+    /// The scenario (or a CSV it names) is invalid or unreadable.
+    pub const DATA: i32 = 65;
+    /// The output folder exists and is not empty (use --force or another --out).
+    pub const CANT_CREATE: i32 = 73;
+    /// Writing the outputs failed.
+    pub const IO: i32 = 74;
+}
+
+/// Why a command failed.
+pub enum Failure {
+    Usage(String, Option<String>),
+    Scenario(Box<ScenarioError>),
+    Output(OutputError),
+}
+
+impl From<ScenarioError> for Failure {
+    fn from(e: ScenarioError) -> Self {
+        Failure::Scenario(Box::new(e))
+    }
+}
+
+impl From<OutputError> for Failure {
+    fn from(e: OutputError) -> Self {
+        Failure::Output(e)
+    }
+}
+
+impl Failure {
+    /// Prints the failure to stderr and returns the exit code.
+    pub fn report(self) -> i32 {
+        match self {
+            Failure::Usage(msg, hint) => {
+                eprintln!("error: {msg}");
+                if let Some(h) = hint {
+                    eprintln!("  help: {h}");
+                }
+                exit::USAGE
+            }
+            Failure::Scenario(e) => {
+                eprintln!("{:?}", miette::Report::new(*e));
+                exit::DATA
+            }
+            Failure::Output(e) => {
+                eprintln!("error: {e}");
+                match e {
+                    OutputError::Refused(dir) => {
+                        eprintln!(
+                            "  help: nothing was written; pass --force to replace comity's files in {}, or choose another folder with --out",
+                            dir.display()
+                        );
+                        exit::CANT_CREATE
+                    }
+                    OutputError::Io { .. } => {
+                        eprintln!("  help: check that the folder is writable and the disk is not full");
+                        exit::IO
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! `comity run`: the main job.
+
+use super::Failure;
+use comity::montecarlo::{self, Config};
+use comity::output::{self, RunWriters};
+use comity::params::{self, Params};
+use comity::scenario::{self, Scenario};
+use comity::sim::Prepared;
+use comity::sim::metrics::{M_COHESION, METRICS};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scenario file (TOML), e.g. scenarios/western_community.toml.
+    pub scenario: PathBuf,
+    /// Number of Monte Carlo runs per lens [default: the scenario's `runs`, else 1000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub runs: Option<u64>,
+    /// Master seed [default: the scenario's `seed`, else 0].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads; 0 uses every core.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Output folder [default: output/<scenario file stem>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace comity's files in a non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Also write disputes.csv, one row per simulated dispute.
+    #[arg(long)]
+    pub disputes: bool,
+    /// Lens or comma-separated lenses to run, or `all` [default: the scenario's `lens`].
+    #[arg(long)]
+    pub lens: Option<String>,
+}
+
+fn resolve_lenses(arg: Option<&str>, scenario: &Scenario) -> Result<Vec<(String, Params)>, Failure> {
+    let names: Vec<String> = match arg {
+        None => scenario.lenses.clone(),
+        Some("all") => params::LENSES.iter().map(|s| s.to_string()).collect(),
+        Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+    };
+    if names.is_empty() {
+        return Err(Failure::Usage("--lens needs at least one lens name".into(), Some(format!("available: {}", params::LENSES.join(", ")))));
+    }
+    let mut out: Vec<(String, Params)> = Vec::new();
+    for name in names {
+        if out.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let params = scenario.params_for(&name).ok_or_else(|| {
+            let hint = match comity::suggest::closest(&name, params::LENSES.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? available lenses: {}", params::LENSES.join(", ")),
+                None => format!("available lenses: {} (or `all`)", params::LENSES.join(", ")),
+            };
+            Failure::Usage(format!("unknown lens `{name}`"), Some(hint))
+        })?;
+        out.push((name, params));
+    }
+    Ok(out)
+}
+
+fn default_out(scenario: &Path) -> PathBuf {
+    let stem = scenario.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
+    Path::new("output").join(stem)
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let scenario = scenario::load(&args.scenario)?;
+    let lenses = resolve_lenses(args.lens.as_deref(), &scenario)?;
+    let runs = args.runs.unwrap_or(scenario.runs);
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let out = args.out.clone().unwrap_or_else(|| default_out(&args.scenario));
+    output::prepare_dir(&out, args.force)?;
+
+    let scenario = Arc::new(scenario);
+    let prepared = Prepared::new(scenario.clone());
+    let config = Config { runs, seed, threads: args.threads, record_disputes: args.disputes };
+    let total = runs * lenses.len() as u64;
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs  {per_sec}  ETA {eta}")
+                .expect("static template"),
+        );
+        bar
+    };
+    let mut writers = RunWriters::create(&out, &prepared, args.disputes)?;
+    let aggregates = montecarlo::run(&prepared, &lenses, &config, &mut writers, &|done| bar.set_position(done))
+        .map_err(|source| output::OutputError::Io { path: out.clone(), source })?;
+    bar.finish_and_clear();
+    writers.finish()?;
+    output::write_timeseries(&out, &scenario, &aggregates)?;
+
+    let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads };
+    let bytes = std::fs::read(&args.scenario).unwrap_or_default();
+    let mut files = vec!["timeseries.csv", "runs.csv"];
+    if args.disputes {
+        files.push("disputes.csv");
+    }
+    files.push("manifest.json");
+    let parameters: serde_json::Map<String, serde_json::Value> = lenses
+        .iter()
+        .map(|(name, p)| {
+            let values: serde_json::Map<String, serde_json::Value> = p.entries().into_iter().map(|(k, v)| (k.to_string(), v.into())).collect();
+            (name.clone(), values.into())
+        })
+        .collect();
+    let manifest = serde_json::json!({
+        "comity_version": env!("CARGO_PKG_VERSION"),
+        "scenario": {
+            "path": args.scenario.display().to_string(),
+            "sha256": output::sha256_hex(&bytes),
+            "name": scenario.name,
+            "start": scenario.calendar.label(0),
+            "end": scenario.calendar.label(scenario.calendar.n_ticks() - 1),
+            "step": scenario.calendar.step.to_string(),
+            "ticks": scenario.calendar.n_ticks(),
+            "states": scenario.n_states(),
+            "communities": scenario.communities.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        },
+        "seed": seed,
+        "runs": runs,
+        "lenses": lenses.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+        "parameters": parameters,
+        "threads": threads,
+        "quantile_sketch_relative_accuracy": comity::stats::SKETCH_ACCURACY,
+        "files": files,
+        "started_at": output::utc_timestamp(started),
+        "finished_at": output::utc_timestamp(SystemTime::now()),
+        "wall_seconds": (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+    });
+    output::write_manifest(&out, &manifest)?;
+
+    if !args.quiet {
+        print_summary(&scenario, &aggregates, &out, runs, clock.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+fn print_summary(s: &Scenario, aggregates: &[montecarlo::LensAggregate], out: &Path, runs: u64, secs: f64) {
+    println!("{}: {} runs x {} lens(es) in {:.1} s -> {}", s.name, runs, aggregates.len(), secs, out.display());
+    let last = s.calendar.n_ticks() - 1;
+    let slots = 1 + s.communities.len();
+    let mut names = vec!["system".to_string()];
+    names.extend(s.communities.iter().map(|c| c.id.clone()));
+    println!("cohesion (mean trust among members) at {}, mean [p05, p95]:", s.calendar.label(last));
+    for agg in aggregates {
+        for (slot, name) in names.iter().enumerate() {
+            let start = &agg.cells[slot * METRICS.len() + M_COHESION];
+            let end = &agg.cells[(last as usize * slots + slot) * METRICS.len() + M_COHESION];
+            let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
+            println!(
+                "  {:<16} {:<10} {} -> {} [{}, {}]",
+                agg.lens,
+                name,
+                f(start.mean()),
+                f(end.mean()),
+                f(end.quantile(0.05)),
+                f(end.quantile(0.95))
+            );
+        }
+    }
+    println!("files: timeseries.csv, runs.csv{}, manifest.json (columns: docs/outputs.md)", if out.join("disputes.csv").exists() { ", disputes.csv" } else { "" });
+}

@@ -1,0 +1,67 @@
+//! `comity validate`: check a scenario file and summarise it.
+
+use super::Failure;
+use comity::params::SPECS;
+use comity::scenario;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Also list every model parameter with its value for this scenario.
+    #[arg(long)]
+    pub parameters: bool,
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let s = scenario::load(&args.scenario)?;
+    let cal = &s.calendar;
+    println!("{}: valid", args.scenario.display());
+    println!("  name         {}", s.name);
+    println!(
+        "  period       {}-{:02} .. {}-{:02}, step {}, {} ticks",
+        cal.start.year(),
+        cal.start.month(),
+        cal.end.year(),
+        cal.end.month(),
+        cal.step,
+        cal.n_ticks()
+    );
+    println!("  states       {} ({} major powers)", s.n_states(), s.states.iter().filter(|x| x.major).count());
+    let n = s.n_states();
+    let listed = (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).filter(|&(i, j)| s.dyads.trade[i * n + j] > 0.0).count();
+    println!("  dyads        {} ({} with trade)", n * n.saturating_sub(1) / 2, listed);
+    for t in &s.treaties {
+        let members: Vec<&str> = t.members.iter().map(|&m| s.states[m].id.as_str()).collect();
+        println!("  treaty       {} ({:?}, salience {}): {}", t.id, t.kind, t.salience, members.join(" "));
+    }
+    for c in &s.communities {
+        let members: Vec<&str> = c.members.iter().map(|&m| s.states[m].id.as_str()).collect();
+        println!("  community    {}: {}", c.id, members.join(" "));
+    }
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &s.events {
+        *kinds.entry(e.kind.name()).or_default() += 1;
+    }
+    let kinds: Vec<String> = kinds.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!("  events       {} ({})", s.events.len(), kinds.join(", "));
+    println!("  runs, seed   {}, {}", s.runs, s.seed);
+    println!("  lenses       {}", s.lenses.join(", "));
+    if !s.overrides.is_empty() {
+        let o: Vec<String> = s.overrides.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        println!("  parameters   {}", o.join(", "));
+    }
+    if args.parameters {
+        for lens in &s.lenses {
+            let p = s.params_for(lens).expect("lenses were validated");
+            println!("\nparameters under lens {lens}:");
+            for spec in SPECS {
+                let v = p.get(spec.name).expect("spec names are parameters");
+                println!("  {:<30} {:>10}  {}", spec.name, v, spec.doc);
+            }
+        }
+    }
+    Ok(())
+}

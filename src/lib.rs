@@ -1,0 +1,14 @@
+//! comity: Monte Carlo simulation of international security communities.
+//!
+//! Data flows one way: scenario file -> [`scenario::Scenario`] -> ECS world per
+//! run ([`sim`]) -> per-run results -> aggregates ([`stats`], [`montecarlo`]) ->
+//! files ([`output`]). See `docs/ARCHITECTURE.md`.
+
+pub mod params;
+pub mod scenario;
+pub mod sim;
+pub mod suggest;
+pub mod time;
+pub mod montecarlo;
+pub mod stats;
+pub mod output;

@@ -1,0 +1,38 @@
+//! The `comity` command line: a thin shell over the library.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "comity",
+    version,
+    about = "Monte Carlo simulation of international security communities",
+    long_about = "comity runs scenario files (TOML) of states, treaties and scripted events many times and \
+                  measures how security-community cohesion and dispute escalation change.\n\n\
+                  Exit codes: 0 success, 2 usage error, 65 invalid scenario, 73 output folder not empty, 74 write error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario many times and write outcome CSVs.
+    Run(cmd::run::Args),
+    /// Check a scenario file and summarise it.
+    Validate(cmd::validate::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => cmd::run::run(args),
+        Command::Validate(args) => cmd::validate::run(args),
+    };
+    if let Err(failure) = result {
+        std::process::exit(failure.report());
+    }
+}

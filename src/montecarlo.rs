@@ -1,0 +1,154 @@
+//! Parallel Monte Carlo: many runs of one scenario under one or more lenses.
+//!
+//! Architecture Invariant: results are folded into the aggregate strictly in
+//! (lens, run) order, whatever the thread count, so the same scenario and seed
+//! give the same bytes with 1 thread or many. Runs are computed in parallel in
+//! chunks; only one chunk of per-run results is held at a time, so memory is
+//! bounded by the aggregate, not by the number of runs.
+
+use crate::params::Params;
+use crate::sim::metrics::{self, METRICS};
+use crate::sim::{Prepared, RunResult};
+use crate::stats::Summary;
+use rayon::prelude::*;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub runs: u64,
+    pub seed: u64,
+    /// 0: all cores.
+    pub threads: usize,
+    pub record_disputes: bool,
+}
+
+/// Across-run summaries of every (tick, slot, metric) of one lens.
+#[derive(Clone, Debug)]
+pub struct LensAggregate {
+    pub lens: String,
+    pub cells: Vec<Summary>,
+}
+
+/// Totals and final values of one run, per slot (the `runs.csv` row).
+pub const RUN_FINALS: &[&str] = &[
+    "cohesion",
+    "identity",
+    "peaceful_change_share",
+    "intra_trade_share",
+    "phase",
+    "kantian_share",
+    "allied_share",
+    "norm_similarity",
+    "orientation",
+    "trade",
+];
+/// Metrics summed over the run.
+pub const RUN_TOTALS: &[&str] = &[
+    "disputes",
+    "disputes_threat",
+    "disputes_display",
+    "disputes_force",
+    "disputes_war",
+    "alliance_calls",
+    "alliance_calls_honoured",
+];
+/// Other per-run columns per slot.
+pub const RUN_EXTRAS: &[&str] = &["escalation_rate", "first_force_year", "first_war_year"];
+
+fn metric_index(name: &str) -> usize {
+    METRICS.iter().position(|m| *m == name).expect("metric names are static")
+}
+
+/// The `runs.csv` values of one run: for each slot, finals, totals, extras.
+/// `None` is an empty cell (no dispute, no war).
+pub fn summarise_run(prepared: &Prepared, result: &RunResult) -> Vec<Option<f64>> {
+    let slots = prepared.slots();
+    let m = METRICS.len();
+    let ticks = prepared.scenario.calendar.n_ticks() as usize;
+    let at = |tick: usize, slot: usize, metric: usize| result.metrics[(tick * slots + slot) * m + metric];
+    let cal = &prepared.scenario.calendar;
+    let mut out = Vec::new();
+    for slot in 0..slots {
+        for name in RUN_FINALS {
+            let v = at(ticks - 1, slot, metric_index(name));
+            out.push(v.is_finite().then_some(v));
+        }
+        let mut totals = Vec::new();
+        for name in RUN_TOTALS {
+            let idx = metric_index(name);
+            let sum: f64 = (0..ticks).map(|t| at(t, slot, idx)).sum();
+            totals.push(sum);
+            out.push(Some(sum));
+        }
+        let (disputes, force, war) = (totals[0], totals[3], totals[4]);
+        out.push((disputes > 0.0).then(|| (force + war) / disputes));
+        let first = |pred: &dyn Fn(usize) -> bool| (0..ticks).find(|&t| pred(t)).map(|t| cal.month_of(t as u32).year() as f64);
+        out.push(first(&|t| at(t, slot, metric_index("disputes_force")) + at(t, slot, metrics::M_WAR) > 0.0));
+        out.push(first(&|t| at(t, slot, metrics::M_WAR) > 0.0));
+    }
+    out
+}
+
+/// Column names of `runs.csv` after `lens,run`: `<slot>.<name>`.
+pub fn run_columns(prepared: &Prepared) -> Vec<String> {
+    let mut names = vec!["system".to_string()];
+    names.extend(prepared.scenario.communities.iter().map(|c| c.id.clone()));
+    let mut out = Vec::new();
+    for slot in names {
+        for name in RUN_FINALS.iter().chain(RUN_TOTALS).chain(RUN_EXTRAS) {
+            out.push(format!("{slot}.{name}"));
+        }
+    }
+    out
+}
+
+/// Receives each chunk of finished runs, in run order.
+pub trait Sink {
+    fn chunk(&mut self, lens: &str, prepared: &Prepared, results: &[RunResult]) -> std::io::Result<()>;
+}
+
+/// Runs every lens, `config.runs` times each, with common random numbers
+/// (run k of every lens uses the same streams). `progress` is told after each
+/// chunk how many runs have finished in all.
+pub fn run(
+    prepared: &Prepared,
+    lenses: &[(String, Params)],
+    config: &Config,
+    sink: &mut dyn Sink,
+    progress: &dyn Fn(u64),
+) -> std::io::Result<Vec<LensAggregate>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(std::io::Error::other)?;
+    let threads = pool.current_num_threads() as u64;
+    let chunk = (threads * 8).clamp(8, 256);
+    let ticks = prepared.scenario.calendar.n_ticks() as usize;
+    let cells = ticks * prepared.slots() * METRICS.len();
+    let mut out = Vec::new();
+    let mut done = 0u64;
+    for (lens, params) in lenses {
+        let mut agg = LensAggregate { lens: lens.clone(), cells: vec![Summary::default(); cells] };
+        let mut start = 0u64;
+        while start < config.runs {
+            let end = (start + chunk).min(config.runs);
+            let results: Vec<RunResult> = pool.install(|| {
+                (start..end)
+                    .into_par_iter()
+                    .map(|run| prepared.run(params, config.seed, run, config.record_disputes))
+                    .collect()
+            });
+            for r in &results {
+                for (cell, &x) in agg.cells.iter_mut().zip(&r.metrics) {
+                    cell.add(x);
+                }
+            }
+            sink.chunk(lens, prepared, &results)?;
+            done += end - start;
+            progress(done);
+            start = end;
+        }
+        out.push(agg);
+    }
+    Ok(out)
+}

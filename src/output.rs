@@ -1,0 +1,275 @@
+//! Writing results: the output folder, atomic files, tidy CSVs and the manifest.
+//!
+//! Architecture Invariant: a file appears under its final name only when it is
+//! complete (written to a hidden `.NAME.partial` file, flushed, then renamed),
+//! and an existing non-empty output folder is never written into without `--force`.
+
+use crate::montecarlo::{LensAggregate, Sink, run_columns, summarise_run};
+use crate::scenario::Scenario;
+use crate::sim::metrics::METRICS;
+use crate::sim::{Prepared, RunResult};
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The files comity writes into an output folder.
+pub const OUTPUT_FILES: &[&str] = &["timeseries.csv", "runs.csv", "disputes.csv", "manifest.json"];
+
+#[derive(Debug, Error)]
+pub enum OutputError {
+    #[error("output folder {0} already exists and is not empty")]
+    Refused(PathBuf),
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// Prepares the output folder: refuses a non-empty one unless `force`, in which
+/// case comity's own files from an earlier run are removed (nothing else is touched).
+pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), OutputError> {
+    let io = |source| OutputError::Io { path: dir.to_path_buf(), source };
+    if dir.exists() {
+        let non_empty = fs::read_dir(dir).map_err(io)?.next().is_some();
+        if non_empty && !force {
+            return Err(OutputError::Refused(dir.to_path_buf()));
+        }
+        for name in OUTPUT_FILES {
+            let path = dir.join(name);
+            if path.exists() {
+                fs::remove_file(&path).map_err(|source| OutputError::Io { path, source })?;
+            }
+        }
+    } else {
+        fs::create_dir_all(dir).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// A file written under a temporary name and renamed into place on `commit`.
+pub struct AtomicFile {
+    tmp: PathBuf,
+    path: PathBuf,
+    writer: BufWriter<File>,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> Result<AtomicFile, OutputError> {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.partial"));
+        let file = File::create(&tmp).map_err(|source| OutputError::Io { path: tmp.clone(), source })?;
+        Ok(AtomicFile { tmp, path: path.to_path_buf(), writer: BufWriter::new(file) })
+    }
+
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        &mut self.writer
+    }
+
+    pub fn commit(self) -> Result<(), OutputError> {
+        let AtomicFile { tmp, path, writer } = self;
+        let file = writer.into_inner().map_err(|e| OutputError::Io { path: tmp.clone(), source: e.into_error() })?;
+        file.sync_all().map_err(|source| OutputError::Io { path: tmp.clone(), source })?;
+        fs::rename(&tmp, &path).map_err(|source| OutputError::Io { path, source })
+    }
+}
+
+/// Formats a number for CSV: shortest round-trip form; empty for undefined.
+pub fn num(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => {
+            let v = if v == 0.0 { 0.0 } else { v };
+            format!("{v}")
+        }
+        _ => String::new(),
+    }
+}
+
+fn csv_io(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
+    move |e| OutputError::Io { path: path.to_path_buf(), source: std::io::Error::other(e) }
+}
+
+/// Streams `runs.csv` (and `disputes.csv` when asked) as chunks of runs finish.
+pub struct RunWriters {
+    runs: csv::Writer<AtomicFile>,
+    disputes: Option<csv::Writer<AtomicFile>>,
+    runs_path: PathBuf,
+    disputes_path: PathBuf,
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writer.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+impl RunWriters {
+    pub fn create(dir: &Path, prepared: &Prepared, record_disputes: bool) -> Result<RunWriters, OutputError> {
+        let runs_path = dir.join("runs.csv");
+        let disputes_path = dir.join("disputes.csv");
+        let mut runs = csv::Writer::from_writer(AtomicFile::create(&runs_path)?);
+        let mut header = vec!["lens".to_string(), "run".to_string()];
+        header.extend(run_columns(prepared));
+        runs.write_record(&header).map_err(csv_io(&runs_path))?;
+        let disputes = if record_disputes {
+            let mut w = csv::Writer::from_writer(AtomicFile::create(&disputes_path)?);
+            w.write_record([
+                "lens", "run", "tick", "date", "year", "state_a", "state_b", "ccode1", "ccode2", "entry_level", "hostlev",
+                "reciprocated", "joiners", "outcome", "scripted",
+            ])
+            .map_err(csv_io(&disputes_path))?;
+            Some(w)
+        } else {
+            None
+        };
+        Ok(RunWriters { runs, disputes, runs_path, disputes_path })
+    }
+
+    pub fn finish(self) -> Result<(), OutputError> {
+        let finish = |w: csv::Writer<AtomicFile>, path: &Path| -> Result<(), OutputError> {
+            let file = w.into_inner().map_err(|e| OutputError::Io { path: path.to_path_buf(), source: e.into_error() })?;
+            file.commit()
+        };
+        finish(self.runs, &self.runs_path)?;
+        if let Some(d) = self.disputes {
+            finish(d, &self.disputes_path)?;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for RunWriters {
+    fn chunk(&mut self, lens: &str, prepared: &Prepared, results: &[RunResult]) -> std::io::Result<()> {
+        let s = &prepared.scenario;
+        for r in results {
+            let mut row = vec![lens.to_string(), r.run.to_string()];
+            row.extend(summarise_run(prepared, r).into_iter().map(num));
+            self.runs.write_record(&row).map_err(std::io::Error::other)?;
+            if let Some(w) = &mut self.disputes {
+                for d in &r.disputes {
+                    let ccode = |i: usize| s.states[i].ccode.map(|c| c.to_string()).unwrap_or_default();
+                    let joiners: Vec<&str> = d.joiners.iter().map(|&k| s.states[k].id.as_str()).collect();
+                    w.write_record([
+                        lens,
+                        &r.run.to_string(),
+                        &d.tick.to_string(),
+                        &s.calendar.label(d.tick),
+                        &s.calendar.month_of(d.tick).year().to_string(),
+                        &s.states[d.a].id,
+                        &s.states[d.b].id,
+                        &ccode(d.a),
+                        &ccode(d.b),
+                        &d.entry.to_string(),
+                        &d.highest.to_string(),
+                        &u8::from(d.reciprocated).to_string(),
+                        &joiners.join(";"),
+                        d.outcome.name(),
+                        &u8::from(d.scripted).to_string(),
+                    ])
+                    .map_err(std::io::Error::other)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `timeseries.csv`: one row per (lens, tick, community, metric).
+pub fn write_timeseries(dir: &Path, scenario: &Scenario, aggregates: &[LensAggregate]) -> Result<(), OutputError> {
+    let path = dir.join("timeseries.csv");
+    let mut w = csv::Writer::from_writer(AtomicFile::create(&path)?);
+    let err = csv_io(&path);
+    w.write_record(["lens", "tick", "date", "year", "community", "metric", "n", "mean", "sd", "p05", "p50", "p95"])
+        .map_err(&err)?;
+    let mut slots = vec!["system"];
+    slots.extend(scenario.communities.iter().map(|c| c.id.as_str()));
+    let m = METRICS.len();
+    for agg in aggregates {
+        for tick in 0..scenario.calendar.n_ticks() {
+            let date = scenario.calendar.label(tick);
+            let year = scenario.calendar.month_of(tick).year().to_string();
+            for (slot, community) in slots.iter().enumerate() {
+                for (k, metric) in METRICS.iter().enumerate() {
+                    let cell = &agg.cells[(tick as usize * slots.len() + slot) * m + k];
+                    w.write_record([
+                        agg.lens.as_str(),
+                        &tick.to_string(),
+                        &date,
+                        &year,
+                        community,
+                        metric,
+                        &cell.n().to_string(),
+                        &num(cell.mean()),
+                        &num(cell.sd()),
+                        &num(cell.quantile(0.05)),
+                        &num(cell.quantile(0.5)),
+                        &num(cell.quantile(0.95)),
+                    ])
+                    .map_err(&err)?;
+                }
+            }
+        }
+    }
+    let file = w.into_inner().map_err(|e| OutputError::Io { path: path.clone(), source: e.into_error() })?;
+    file.commit()
+}
+
+/// Writes `manifest.json` (last, so that its presence marks a complete output).
+pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<(), OutputError> {
+    let path = dir.join("manifest.json");
+    let mut f = AtomicFile::create(&path)?;
+    let text = serde_json::to_string_pretty(manifest).expect("a JSON value always serializes");
+    f.writer()
+        .write_all(text.as_bytes())
+        .and_then(|_| f.writer().write_all(b"\n"))
+        .map_err(|source| OutputError::Io { path: path.clone(), source })?;
+    f.commit()
+}
+
+/// SHA-256 of a byte string, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// UTC timestamp `YYYY-MM-DDTHH:MM:SSZ` of a system time (civil-from-days, Hinnant).
+pub fn utc_timestamp(t: std::time::SystemTime) -> String {
+    let secs = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_000_000);
+        assert_eq!(utc_timestamp(t), "2026-11-18T11:06:40Z");
+        assert_eq!(utc_timestamp(std::time::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(num(Some(0.25)), "0.25");
+        assert_eq!(num(Some(-0.0)), "0");
+        assert_eq!(num(Some(f64::NAN)), "");
+        assert_eq!(num(None), "");
+    }
+
+    #[test]
+    fn sha256_known_value() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

@@ -1,0 +1,333 @@
+//! Model parameters: one typed struct, so that a lens is just a value of it.
+//!
+//! Every parameter is declared once in the [`params!`] table below with its
+//! default, its admissible range, its unit and what it does; the table drives
+//! the struct, the `[parameters]` overrides of a scenario, the manifest and the
+//! docs. Rates are given **per year** and converted per step by the systems.
+//! Lens weights (`*_weight`) switch a whole mechanism on (1) or off (0).
+
+use serde::Serialize;
+
+/// Description of one parameter, for overrides, docs and the manifest.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub default: f64,
+    pub min: f64,
+    pub max: f64,
+    pub unit: &'static str,
+    pub doc: &'static str,
+}
+
+macro_rules! params {
+    ($( $(#[doc = $doc:literal])* $name:ident : $default:expr, [$min:expr, $max:expr], $unit:literal; )*) => {
+        /// The complete parameter set of the model (see `docs/model.md`).
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        pub struct Params {
+            $( $(#[doc = $doc])* pub $name: f64, )*
+        }
+
+        impl Default for Params {
+            fn default() -> Self {
+                Params { $( $name: $default, )* }
+            }
+        }
+
+        /// Every parameter, in declaration order.
+        pub const SPECS: &[ParamSpec] = &[
+            $( ParamSpec {
+                name: stringify!($name),
+                default: $default,
+                min: $min,
+                max: $max,
+                unit: $unit,
+                doc: concat!($($doc),*),
+            }, )*
+        ];
+
+        impl Params {
+            /// Value of a parameter by name.
+            pub fn get(&self, name: &str) -> Option<f64> {
+                match name {
+                    $( stringify!($name) => Some(self.$name), )*
+                    _ => None,
+                }
+            }
+            fn slot(&mut self, name: &str) -> Option<&mut f64> {
+                match name {
+                    $( stringify!($name) => Some(&mut self.$name), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+params! {
+    // ---- capabilities -------------------------------------------------
+    /// Standard deviation of the yearly log change of each state's power share (random walk).
+    power_volatility: 0.02, [0.0, 1.0], "log-units / sqrt(year)";
+    /// Mean yearly growth of GDP.
+    gdp_growth: 0.02, [-0.5, 0.5], "per year";
+    /// Standard deviation of yearly GDP growth.
+    gdp_volatility: 0.02, [0.0, 1.0], "per sqrt(year)";
+
+    // ---- trade (gravity with partial adjustment) -----------------------
+    /// Share of the gap between trade and its gravity target closed each year (lambda).
+    trade_adjustment: 0.3, [0.0, 1.0], "per year";
+    /// GDP elasticity of bilateral trade (a = b in the gravity equation).
+    trade_gdp_elasticity: 1.0, [0.0, 3.0], "";
+    /// Log effect on the trade target of sharing a trade pact (d).
+    trade_pta_effect: 0.3, [0.0, 5.0], "log-units per shared pact";
+    /// Log effect on the trade target of each salience-weighted shared institution (f).
+    trade_institution_effect: 0.05, [0.0, 5.0], "log-units";
+    /// Trade elasticity with respect to tariffs (Head & Mayer 2014: about 5).
+    trade_tariff_elasticity: 5.0, [0.0, 20.0], "";
+    /// Log penalty on the trade target after a recent dispute (g), times exp(-peace years / 2).
+    trade_dispute_penalty: 0.5, [0.0, 10.0], "log-units";
+
+    // ---- trust ----------------------------------------------------------
+    /// Lens weight of the security-dilemma trust channel (realist).
+    security_dilemma_weight: 1.0, [0.0, 5.0], "weight";
+    /// Trust lost per unit of the partner's log capability gain relative to one's own (regained, toward 1, when it falls back).
+    security_power_sensitivity: 1.0, [0.0, 100.0], "per log-unit";
+    /// Yearly trust lost when the partner is allied with states one distrusts (times their mean distrust).
+    security_rival_sensitivity: 0.05, [0.0, 1.0], "per year";
+    /// Lens weight of Bayesian institutional trust updates on observed cooperation/defection (liberal).
+    bayes_weight: 1.0, [0.0, 5.0], "weight";
+    /// P(cooperative signal | trustworthy partner) in the Bayesian update (Kydd 2005).
+    bayes_q_coop: 0.95, [0.5, 1.0], "probability";
+    /// P(cooperative signal | untrustworthy partner).
+    bayes_q_uncoop: 0.5, [0.0, 0.95], "probability";
+    /// Extra reliability of signals per salience-weighted shared institution.
+    institution_signal_boost: 0.25, [0.0, 5.0], "per institution";
+    /// Lens weight of the identity-to-trust channel (constructivist).
+    identity_trust_weight: 1.0, [0.0, 5.0], "weight";
+    /// nu: yearly share of the gap between trust and identity closed by the identity channel.
+    identity_trust_rate: 0.1, [0.0, 1.0], "per year";
+
+    // ---- identity (we-feeling) -------------------------------------------
+    /// Lens weight of identity formation and norm violations (constructivist).
+    identity_weight: 1.0, [0.0, 5.0], "weight";
+    /// eta: yearly growth rate of identity towards 1 at full transaction drive.
+    identity_growth: 0.08, [0.0, 1.0], "per year";
+    /// mu: yearly decay rate of identity.
+    identity_decay: 0.02, [0.0, 1.0], "per year";
+    /// Slope of the transaction drive in relative acceptance RA (Savage-Deutsch).
+    identity_ra_slope: 1.0, [0.0, 10.0], "";
+    /// Transaction drive added per salience-weighted shared institution.
+    identity_institution_drive: 0.5, [0.0, 10.0], "per institution";
+    /// Transaction drive per unit of norm similarity above 0.5.
+    identity_norm_drive: 2.0, [0.0, 20.0], "";
+    /// Constant term of the transaction drive (negative: strangers do not identify).
+    identity_bias: -1.0, [-20.0, 20.0], "";
+    /// rho: identity lost toward a state that publicly breaks a treaty, times the treaty's salience.
+    norm_violation: 0.1, [0.0, 1.0], "per violation";
+
+    // ---- norms (Axelrod 1997 culture model) ------------------------------
+    /// Lens weight of norm diffusion (0 switches it off).
+    norm_diffusion_weight: 1.0, [0.0, 1.0], "weight";
+    /// Yearly probability that a state interacts with one partner about norms.
+    norm_interaction_rate: 0.5, [0.0, 1.0], "per year";
+    /// Share of the difference on one trait copied in an interaction.
+    norm_copy_share: 0.5, [0.0, 1.0], "share";
+    /// Drop of the leaver's norm tied to a treaty's kind on leaving it, times salience.
+    norm_exit_drop: 0.1, [0.0, 1.0], "";
+
+    // ---- events -----------------------------------------------------------
+    /// Weight of the defection signal a state observes when tariffs are raised against it.
+    tariff_signal: 0.5, [0.0, 5.0], "weight";
+    /// Weight of the defection signal all states observe per unit of a state's orientation drop.
+    turn_signal: 1.0, [0.0, 5.0], "weight per unit";
+    /// Lens weight of non-traditional threats (0: ignored, as realists do).
+    threat_weight: 1.0, [0.0, 5.0], "weight";
+    /// Cooperation signal weight among members of the regime addressing a common threat, times severity.
+    threat_cooperation: 1.0, [0.0, 5.0], "weight";
+    /// Defection signal weight toward a former member that free-rides on a common threat, times severity.
+    threat_free_ride: 1.0, [0.0, 5.0], "weight";
+
+    // ---- dispute onset (logit per dyad-year) -------------------------------
+    /// b0: constant of the onset logit.
+    onset_base: -7.2, [-20.0, 5.0], "logit";
+    /// b_c: contiguity (land or <= 150 miles of water).
+    onset_contiguous: 3.7, [-10.0, 10.0], "logit";
+    /// b_d: per unit of ln(1 + distance / 1000 km).
+    onset_distance: -0.3, [-10.0, 10.0], "logit";
+    /// b_m: at least one major power in the dyad.
+    onset_major: 3.2, [-10.0, 10.0], "logit";
+    /// Interaction: contiguous and a major power (the two terms overlap; without it such pairs are too dispute-prone).
+    onset_contiguous_major: -2.0, [-10.0, 10.0], "logit";
+    /// b_r: per unit of |ln power ratio| (parity is more dangerous when negative).
+    onset_power_ratio: -0.15, [-10.0, 10.0], "logit";
+    /// b_D: per unit of the lower democracy score of the pair (liberal).
+    onset_democracy: -0.8, [-10.0, 10.0], "logit";
+    /// b_X: per unit of the lower trade dependence (trade / GDP) of the pair (liberal).
+    onset_trade: -15.0, [-100.0, 100.0], "logit";
+    /// b_I: per salience-weighted shared institution, at most 3 counted (liberal).
+    onset_institutions: -0.3, [-10.0, 10.0], "logit";
+    /// b_A: the pair shares a defence pact.
+    onset_alliance: -0.4, [-10.0, 10.0], "logit";
+    /// g(peace years): added times exp(-peace years / onset_recent_decay).
+    onset_recent: 1.0, [-10.0, 10.0], "logit";
+    /// Decay time of the recent-dispute term.
+    onset_recent_decay: 3.0, [0.1, 100.0], "years";
+    /// L_lens: per unit of mutual distrust, 1 - mean trust of the pair.
+    onset_distrust: 1.0, [-10.0, 10.0], "logit";
+    /// L_lens: per unit of mean identity of the pair.
+    onset_identity: -2.0, [-10.0, 10.0], "logit";
+
+    // ---- escalation along the COW hostility ladder ----------------------------
+    /// Share of disputes that enter at threat (level 2).
+    entry_threat: 0.10, [0.0, 1.0], "share";
+    /// Share of disputes that enter at display of force (level 3); the rest enter at use of force (4).
+    entry_display: 0.25, [0.0, 1.0], "share";
+    /// a_2: logit of stepping up from threat to display.
+    escalate_from_threat: -1.5, [-20.0, 20.0], "logit";
+    /// a_3: logit of stepping up from display to use of force.
+    escalate_from_display: -0.2, [-20.0, 20.0], "logit";
+    /// a_4: logit of stepping up from use of force to war.
+    escalate_from_force: -5.0, [-20.0, 20.0], "logit";
+    /// b: per unit of parity (1 - |p_a - p_b| / (p_a + p_b)).
+    escalate_parity: 0.5, [-10.0, 10.0], "logit";
+    /// c: per unit of mutual distrust.
+    escalate_distrust: 1.0, [-10.0, 10.0], "logit";
+    /// d: per state that joined the dispute.
+    escalate_joiner: 0.4, [-10.0, 10.0], "logit";
+    /// e: mediation, per salience-weighted shared institution (at most 3 counted).
+    escalate_mediation: 0.3, [-10.0, 10.0], "logit";
+    /// f: per unit of mean identity.
+    escalate_identity: 2.0, [-10.0, 10.0], "logit";
+    /// Probability that the target reciprocates; unreciprocated disputes stop below war.
+    reciprocation: 0.6, [0.0, 1.0], "probability";
+    /// 1: disputes in a Kantian dyad settle by talks, capped at display of force (constructivist).
+    kantian_cap: 1.0, [0.0, 1.0], "switch";
+    /// Identity and trust above which a dyad becomes Kantian (Wendt's third culture).
+    kantian_enter: 0.7, [0.0, 1.0], "level";
+    /// Identity or trust below which a Kantian dyad falls back to Lockean (hysteresis).
+    kantian_exit: 0.6, [0.0, 1.0], "level";
+    /// Identity below which a dyad is Hobbesian.
+    hobbesian_below: 0.3, [0.0, 1.0], "level";
+    /// Share of non-war disputes ending in stalemate (MID: about 63%).
+    outcome_stalemate: 0.63, [0.0, 1.0], "share";
+    /// Share of non-war disputes ending in compromise.
+    outcome_compromise: 0.06, [0.0, 1.0], "share";
+    /// Weight of the defection signal each side observes from a dispute, times level / 5.
+    dispute_signal: 1.0, [0.0, 5.0], "weight";
+    /// Identity lost by each side per dispute at use of force or war.
+    dispute_identity_loss: 0.05, [0.0, 1.0], "per dispute";
+
+    // ---- alliances ----------------------------------------------------------
+    /// Probability that an ally honours a call when a member is attacked (Leeds 2003: 0.745).
+    honour_base: 0.75, [0.0, 1.0], "probability";
+    /// Change of the honour probability for a major-power ally.
+    honour_major: -0.10, [-1.0, 1.0], "probability";
+    /// Change per unit of the ally's autocracy (1 - democracy).
+    honour_autocracy: -0.15, [-1.0, 1.0], "probability";
+    /// Change per unit of the ally's power and regime change since it joined (at most 1 counted).
+    honour_change: -0.2, [-1.0, 1.0], "probability";
+    /// Change per unit of the ally's orientation above 0.5 (a nationalist ally honours less).
+    honour_orientation: 0.4, [-2.0, 2.0], "probability";
+    /// Weight of the cooperation/defection signal from an honoured/broken commitment.
+    honour_signal: 1.0, [0.0, 5.0], "weight";
+    /// Yearly hazard that a member leaves a defence pact of salience 0.5 (ATOP post-1945: about 0.5%).
+    pact_exit_hazard: 0.005, [0.0, 1.0], "per year";
+    /// Log-multiplier of the exit hazard per unit of the member's orientation below 0.5.
+    pact_exit_orientation: 4.0, [0.0, 20.0], "per unit";
+    /// Yearly probability that a threatened state looks for a new ally.
+    alliance_search: 0.1, [0.0, 1.0], "per year";
+    /// Threat (power x proximity x hostility, Walt 1987) above which a state looks for allies.
+    alliance_threat_threshold: 0.02, [0.0, 10.0], "threat";
+    /// Lens weight of balancing: a coalition must beat the threat's bloc (realist).
+    alliance_balance_weight: 1.0, [0.0, 5.0], "weight";
+    /// Lens weight of affinity (democracy, trade, identity) in choosing allies (liberal/constructivist).
+    alliance_affinity_weight: 1.0, [0.0, 5.0], "weight";
+    /// Probability of bandwagoning with the threat when no winning coalition exists.
+    bandwagon: 0.2, [0.0, 1.0], "probability";
+    /// Relative noise on power estimates (Cusack & Stoll's REALPOLITIK).
+    estimate_noise: 0.2, [0.0, 2.0], "relative sd";
+    /// Trust a partner must have in the seeker to accept a pact.
+    alliance_accept_trust: 0.5, [0.0, 1.0], "level";
+
+    // ---- metrics -----------------------------------------------------------
+    /// Trust and identity above which a member dyad can count as a dependable expectation of peaceful change.
+    peace_threshold: 0.6, [0.0, 1.0], "level";
+    /// Years without a dispute at use of force or above for dependable expectations of peaceful change.
+    peace_window: 10.0, [0.0, 100.0], "years";
+}
+
+/// An error found while applying parameter overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamError {
+    Unknown { name: String, suggestion: Option<String> },
+    OutOfRange { name: String, value: f64, min: f64, max: f64 },
+}
+
+impl Params {
+    /// Sets one parameter by its documented name, checking its range.
+    pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
+        let spec = spec(name).ok_or_else(|| ParamError::Unknown {
+            name: name.to_string(),
+            suggestion: crate::suggest::closest(name, SPECS.iter().map(|s| s.name)),
+        })?;
+        if !(value.is_finite() && value >= spec.min && value <= spec.max) {
+            return Err(ParamError::OutOfRange {
+                name: name.to_string(),
+                value,
+                min: spec.min,
+                max: spec.max,
+            });
+        }
+        *self.slot(name).expect("spec and struct come from one table") = value;
+        Ok(())
+    }
+
+    /// `(name, value)` for every parameter, in declaration order.
+    pub fn entries(&self) -> Vec<(&'static str, f64)> {
+        SPECS
+            .iter()
+            .map(|s| (s.name, self.get(s.name).expect("spec and struct come from one table")))
+            .collect()
+    }
+}
+
+/// The spec of a parameter by name.
+pub fn spec(name: &str) -> Option<&'static ParamSpec> {
+    SPECS.iter().find(|s| s.name == name)
+}
+
+/// Built-in lenses. Until the theory lenses land, one documented default set runs as `default`.
+pub const LENSES: &[&str] = &["default"];
+
+/// The parameter set of a built-in lens.
+pub fn lens(name: &str) -> Option<Params> {
+    match name {
+        "default" => Some(Params::default()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_in_range() {
+        for s in SPECS {
+            assert!(s.min <= s.default && s.default <= s.max, "{} default out of range", s.name);
+            assert!(!s.doc.is_empty(), "{} has no doc", s.name);
+        }
+    }
+
+    #[test]
+    fn set_checks_name_and_range() {
+        let mut p = Params::default();
+        p.set("honour_base", 0.5).unwrap();
+        assert_eq!(p.honour_base, 0.5);
+        assert_eq!(
+            p.set("honour_bse", 0.5),
+            Err(ParamError::Unknown { name: "honour_bse".into(), suggestion: Some("honour_base".into()) })
+        );
+        assert!(matches!(p.set("honour_base", 1.5), Err(ParamError::OutOfRange { .. })));
+        assert!(matches!(p.set("honour_base", f64::NAN), Err(ParamError::OutOfRange { .. })));
+    }
+}

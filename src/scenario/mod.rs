@@ -1,0 +1,179 @@
+//! Scenarios: the validated description of a world and its timeline.
+//!
+//! Parse, don't validate: [`load`] turns a TOML file (and the CSV files it
+//! names) into a [`Scenario`], or into a [`ScenarioError`] naming the file,
+//! line and column. Once a `Scenario` exists it is valid: every id resolves to
+//! an index, every number is in range, every event falls inside the calendar.
+
+mod error;
+mod load;
+mod raw;
+
+pub use error::{Loc, ScenarioError, SourceFile};
+pub use load::{load, load_str};
+
+use crate::time::{Calendar, Month};
+use serde::Serialize;
+
+/// Number of norm dimensions: multilateralism, pacific settlement, open trade, climate cooperation.
+pub const NORMS: usize = 4;
+/// Names of the norm dimensions, in order.
+pub const NORM_NAMES: [&str; NORMS] = ["multilateralism", "pacific_settlement", "open_trade", "climate"];
+
+/// A state as the scenario sets it at the start.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StateSpec {
+    pub id: String,
+    pub name: String,
+    pub ccode: Option<i64>,
+    /// COW CINC share.
+    pub power: f64,
+    /// Trillion USD; 0 when unknown (trade dependence is then 0).
+    pub gdp: f64,
+    pub democracy: f64,
+    pub orientation: f64,
+    pub major: bool,
+    pub norms: [f64; NORMS],
+}
+
+/// Kind of a treaty or institution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TreatyKind {
+    Defense,
+    Trade,
+    Regime,
+    Community,
+}
+
+impl TreatyKind {
+    pub fn parse(text: &str) -> Option<TreatyKind> {
+        match text {
+            "defense" => Some(TreatyKind::Defense),
+            "trade" => Some(TreatyKind::Trade),
+            "regime" => Some(TreatyKind::Regime),
+            "community" => Some(TreatyKind::Community),
+            _ => None,
+        }
+    }
+    /// The norm a treaty of this kind embodies: leaving it lowers the leaver's value of that norm.
+    pub fn norm(self) -> usize {
+        match self {
+            TreatyKind::Defense | TreatyKind::Community => 0,
+            TreatyKind::Trade => 2,
+            TreatyKind::Regime => 3,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TreatySpec {
+    pub id: String,
+    /// Display name (the id when not given).
+    pub name: String,
+    pub kind: TreatyKind,
+    pub salience: f64,
+    /// State indices, ascending.
+    pub members: Vec<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CommunitySpec {
+    pub id: String,
+    /// Display name (the id when not given).
+    pub name: String,
+    /// State indices, ascending.
+    pub members: Vec<usize>,
+}
+
+/// Initial dyadic values, dense `n x n` row-major (`[i * n + j]` is how i sees j for
+/// the directed ones; the symmetric ones hold the same value both ways).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DyadInit {
+    pub n: usize,
+    pub trust: Vec<f64>,
+    pub identity: Vec<f64>,
+    /// bn USD per year, both directions summed.
+    pub trade: Vec<f64>,
+    pub contiguous: Vec<bool>,
+    /// km between borders.
+    pub distance: Vec<f64>,
+    /// Years since the pair's last dispute.
+    pub peace_years: Vec<f64>,
+}
+
+/// What an event does. Indices refer to `Scenario::states` and `Scenario::treaties`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Withdraw { state: usize, treaty: usize },
+    Announce { state: usize, treaty: usize },
+    Join { state: usize, treaty: usize },
+    Tariff { by: usize, against: Vec<usize>, rate: f64 },
+    Orientation { state: usize, value: f64 },
+    Crisis { aggressor: usize, target: usize, level: u8 },
+    Shock { state: usize, power_factor: f64, gdp_factor: f64 },
+    Summit { states: Vec<usize>, trust: f64 },
+    CommonThreat { severity: f64, addressed_by: usize },
+}
+
+impl EventKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Withdraw { .. } => "withdraw",
+            EventKind::Announce { .. } => "announce",
+            EventKind::Join { .. } => "join",
+            EventKind::Tariff { .. } => "tariff",
+            EventKind::Orientation { .. } => "orientation",
+            EventKind::Crisis { .. } => "crisis",
+            EventKind::Shock { .. } => "shock",
+            EventKind::Summit { .. } => "summit",
+            EventKind::CommonThreat { .. } => "common_threat",
+        }
+    }
+}
+
+/// A scripted event, already placed on the calendar.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventSpec {
+    pub at: Month,
+    pub tick: u32,
+    /// Position in the file (events at the same date apply in this order).
+    pub order: usize,
+    /// Each run draws whether the event happens.
+    pub probability: f64,
+    pub kind: EventKind,
+}
+
+/// A valid scenario.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub calendar: Calendar,
+    pub seed: u64,
+    pub runs: u64,
+    pub lenses: Vec<String>,
+    pub states: Vec<StateSpec>,
+    pub treaties: Vec<TreatySpec>,
+    pub communities: Vec<CommunitySpec>,
+    pub dyads: DyadInit,
+    /// `[parameters]` overrides, in file order, already range-checked.
+    pub overrides: Vec<(String, f64)>,
+    /// Events sorted by date, then file order.
+    pub events: Vec<EventSpec>,
+}
+
+impl Scenario {
+    pub fn n_states(&self) -> usize {
+        self.states.len()
+    }
+    /// The parameter set of a lens with this scenario's overrides applied.
+    pub fn params_for(&self, lens: &str) -> Option<crate::params::Params> {
+        let mut p = crate::params::lens(lens)?;
+        for (name, value) in &self.overrides {
+            p.set(name, *value).expect("overrides were checked when the scenario was loaded");
+        }
+        Some(p)
+    }
+}

@@ -1,0 +1,139 @@
+//! The scenario file as written, with source spans, before validation.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+pub type S<T> = Spanned<T>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    pub scenario: Option<S<RawHeader>>,
+    #[serde(default)]
+    pub state: Vec<S<RawState>>,
+    #[serde(default)]
+    pub treaty: Vec<S<RawTreaty>>,
+    #[serde(default)]
+    pub community: Vec<S<RawCommunity>>,
+    pub defaults: Option<S<RawDefaults>>,
+    #[serde(default)]
+    pub dyad: Vec<S<RawDyad>>,
+    pub parameters: Option<S<BTreeMap<S<String>, S<f64>>>>,
+    #[serde(default)]
+    pub event: Vec<S<RawEvent>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeader {
+    pub name: S<String>,
+    pub description: Option<String>,
+    pub start: S<toml::Value>,
+    pub end: S<toml::Value>,
+    pub step: Option<S<String>>,
+    pub seed: Option<S<i64>>,
+    pub runs: Option<S<i64>>,
+    pub lens: Option<S<toml::Value>>,
+    pub states_csv: Option<S<String>>,
+    pub dyads_csv: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawState {
+    pub id: S<String>,
+    pub name: Option<String>,
+    pub ccode: Option<S<i64>>,
+    pub power: S<f64>,
+    pub gdp: Option<S<f64>>,
+    pub democracy: Option<S<f64>>,
+    pub orientation: Option<S<f64>>,
+    pub major: Option<bool>,
+    pub norms: Option<S<Vec<f64>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTreaty {
+    pub id: S<String>,
+    pub name: Option<String>,
+    pub kind: S<String>,
+    pub members: S<Vec<S<String>>>,
+    pub salience: Option<S<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommunity {
+    pub id: S<String>,
+    pub name: Option<String>,
+    pub members: S<Vec<S<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefaults {
+    pub trust: Option<S<f64>>,
+    pub identity: Option<S<f64>>,
+    pub trade: Option<S<f64>>,
+    pub contiguous: Option<bool>,
+    pub distance: Option<S<f64>>,
+    pub peace_years: Option<S<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDyad {
+    pub states: S<Vec<S<String>>>,
+    pub trust: Option<S<f64>>,
+    pub identity: Option<S<f64>>,
+    /// How the second state sees the first, when it differs.
+    pub trust_ba: Option<S<f64>>,
+    pub identity_ba: Option<S<f64>>,
+    pub trade: Option<S<f64>>,
+    pub contiguous: Option<bool>,
+    pub distance: Option<S<f64>>,
+    pub peace_years: Option<S<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvent {
+    pub at: S<toml::Value>,
+    pub kind: S<String>,
+    pub probability: Option<S<f64>>,
+    /// Free text for the reader; the model ignores it.
+    #[allow(dead_code)]
+    pub note: Option<String>,
+    pub state: Option<S<String>>,
+    pub treaty: Option<S<String>>,
+    pub by: Option<S<String>>,
+    pub against: Option<S<Vec<S<String>>>>,
+    pub rate: Option<S<f64>>,
+    pub value: Option<S<f64>>,
+    pub aggressor: Option<S<String>>,
+    pub target: Option<S<String>>,
+    pub level: Option<S<i64>>,
+    pub power_factor: Option<S<f64>>,
+    pub gdp_factor: Option<S<f64>>,
+    pub states: Option<S<Vec<S<String>>>>,
+    pub trust: Option<S<f64>>,
+    pub severity: Option<S<f64>>,
+    pub addressed_by: Option<S<String>>,
+}
+
+impl RawEvent {
+    /// The kind-specific fields that are present, by name, with their spans.
+    pub fn present_fields(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
+        let mut out = Vec::new();
+        macro_rules! check {
+            ($($f:ident),*) => { $( if let Some(v) = &self.$f { out.push((stringify!($f), v.span())); } )* };
+        }
+        check!(
+            state, treaty, by, against, rate, value, aggressor, target, level, power_factor, gdp_factor, states,
+            trust, severity, addressed_by
+        );
+        out
+    }
+}

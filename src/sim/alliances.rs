@@ -1,0 +1,167 @@
+//! Defence pacts: members leave, new pacts form.
+
+use super::events::{observe, public_exit};
+use super::mechanisms::walt_threat;
+use super::rng::Stream;
+use super::world::*;
+use crate::scenario::TreatyKind;
+use crate::time::per_step_probability;
+use bevy_ecs::prelude::*;
+use std::sync::Arc;
+
+/// Each member of each defence pact may leave it. The yearly hazard is
+/// `pact_exit_hazard * 2 (1 - salience)` (ATOP: about 0.5%/yr after 1945),
+/// multiplied by `exp(k (0.5 - orientation))` for a nationalist member and by
+/// `exp(2 (0.5 - mean trust in the others))` when it distrusts them. A pact left
+/// with fewer than two members is dissolved. One draw per (pact, member).
+#[allow(clippy::too_many_arguments)]
+pub fn exit_pacts(
+    clock: Res<Clock>,
+    info: Res<RunInfo>,
+    model: Res<Model>,
+    table: Res<StateTable>,
+    registry: Res<Registry>,
+    mut rel: ResMut<Relations>,
+    mut ties: ResMut<Ties>,
+    mut log: ResMut<TickLog>,
+    mut treaties: Query<&mut Treaty>,
+    mut norms: Query<&mut Norms>,
+) {
+    let p = &model.0;
+    if p.pact_exit_hazard <= 0.0 {
+        return;
+    }
+    let n = rel.n;
+    let mut pacts: Vec<Mut<Treaty>> = treaties.iter_mut().filter(|t| t.kind == TreatyKind::Defense && !t.members.is_empty()).collect();
+    pacts.sort_by_key(|t| t.order);
+    for mut pact in pacts {
+        let members: Vec<usize> = pact.members.iter().map(|m| m.state).collect();
+        for &m in &members {
+            let sub = pact.order.wrapping_mul(1_000_003).wrapping_add(m as u32);
+            let u = info.key.at(Stream::PactExit, clock.tick, sub).uniform();
+            let others: Vec<usize> = pact.members.iter().map(|x| x.state).filter(|&x| x != m).collect();
+            if others.is_empty() {
+                break;
+            }
+            let trust = others.iter().map(|&o| rel.trust[m * n + o]).sum::<f64>() / others.len() as f64;
+            let hazard = p.pact_exit_hazard
+                * 2.0
+                * (1.0 - pact.salience)
+                * (p.pact_exit_orientation * (0.5 - table.orientation[m]).max(0.0)).exp()
+                * (2.0 * (0.5 - trust).max(0.0)).exp();
+            if u < per_step_probability(hazard.min(1.0), clock.dt) {
+                let mut state_norms = norms.get_mut(registry.states[m]).expect("state entity exists");
+                public_exit(&mut rel, &ties, p, &pact, m, &mut state_norms);
+                pact.members.retain(|x| x.state != m);
+                pact.former.push(m);
+                if pact.members.len() < 2 {
+                    let last: Vec<usize> = pact.members.drain(..).map(|x| x.state).collect();
+                    pact.former.extend(last);
+                }
+                ties.dirty = true;
+                log.pact_exits += 1;
+            }
+        }
+    }
+}
+
+/// Alliance formation. A state looks for an ally with probability
+/// `alliance_search` per year when its top threat (Walt 1987: power of the
+/// threatening bloc x proximity x distrust) passes `alliance_threat_threshold`.
+/// Candidates that trust it enough are scored by balancing (their power against
+/// the threat's bloc; realist) and affinity (joint democracy, identity, trade;
+/// liberal/constructivist). With a balancing weight the chosen coalition must
+/// beat the threat's bloc on noisy estimates (Cusack & Stoll 1990); when none
+/// can, the state bandwagons with the threat with probability `bandwagon`.
+/// Four draws per state per tick.
+#[allow(clippy::too_many_arguments)]
+pub fn form_alliances(
+    mut commands: Commands,
+    clock: Res<Clock>,
+    info: Res<RunInfo>,
+    model: Res<Model>,
+    table: Res<StateTable>,
+    mut registry: ResMut<Registry>,
+    mut rel: ResMut<Relations>,
+    mut ties: ResMut<Ties>,
+    mut log: ResMut<TickLog>,
+) {
+    let p = &model.0;
+    let n = rel.n;
+    let rate = per_step_probability(p.alliance_search, clock.dt);
+    let bloc = |k: usize, ties: &Ties, without: usize| -> f64 {
+        table.power[k] + ties.allies[k].iter().filter(|&&x| x != without).map(|&x| table.power[x]).sum::<f64>()
+    };
+    for i in 0..n {
+        let mut draws = info.key.at(Stream::AllianceSearch, clock.tick, i as u32);
+        let (u_search, z_own, z_enemy, u_wagon) = (draws.uniform(), draws.normal(), draws.normal(), draws.uniform());
+        if u_search >= rate {
+            continue;
+        }
+        let threat = (0..n)
+            .filter(|&k| k != i && ties.defense[i * n + k] == 0)
+            .map(|k| (k, walt_threat(bloc(k, &ties, i), rel.contiguous[i * n + k], rel.distance[i * n + k], 1.0 - rel.trust[i * n + k])))
+            .max_by(|x, y| x.1.total_cmp(&y.1));
+        let Some((enemy, level)) = threat else { continue };
+        if level < p.alliance_threat_threshold {
+            continue;
+        }
+        let own = bloc(i, &ties, usize::MAX);
+        let enemy_bloc = bloc(enemy, &ties, i);
+        let score = |j: usize| -> f64 {
+            let balance = table.power[j] / enemy_bloc.max(1e-9);
+            let dep = super::mechanisms::trade_dependence(rel.trade[i * n + j], table.gdp[i], table.gdp[j]);
+            let affinity = (table.democracy[i] * table.democracy[j] + rel.identity[i * n + j] + (20.0 * dep).min(1.0)) / 3.0;
+            p.alliance_balance_weight * balance + p.alliance_affinity_weight * affinity
+        };
+        let candidate = (0..n)
+            .filter(|&j| j != i && j != enemy && ties.defense[i * n + j] == 0 && ties.defense[enemy * n + j] == 0)
+            .filter(|&j| rel.trust[j * n + i] >= p.alliance_accept_trust)
+            .map(|j| (j, score(j)))
+            .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)));
+        let noise = p.estimate_noise;
+        let partner = match candidate {
+            Some((j, _)) if p.alliance_balance_weight > 0.0 => {
+                let ours = (own + table.power[j]) * (1.0 + noise * z_own).max(0.0);
+                let theirs = enemy_bloc * (1.0 + noise * z_enemy).max(0.0);
+                if ours >= theirs {
+                    Some(j)
+                } else if u_wagon < p.bandwagon && rel.trust[enemy * n + i] >= 0.3 {
+                    Some(enemy)
+                } else {
+                    None
+                }
+            }
+            Some((j, s)) if s >= 0.5 * p.alliance_affinity_weight => Some(j),
+            Some(_) => None,
+            None if p.alliance_balance_weight > 0.0 && u_wagon < p.bandwagon && rel.trust[enemy * n + i] >= 0.3 => Some(enemy),
+            None => None,
+        };
+        let Some(j) = partner else { continue };
+        let (a, b) = (i.min(j), i.max(j));
+        let order = registry.next_treaty_order;
+        registry.next_treaty_order += 1;
+        let year = clock.calendar.month_of(clock.tick).year();
+        let member = |s: usize| Membership { state: s, power_at_join: table.power[s], democracy_at_join: table.democracy[s] };
+        commands.spawn(Treaty {
+            id: Arc::from(format!("pact-{year}-{}-{}", table.ids[a], table.ids[b])),
+            kind: TreatyKind::Defense,
+            salience: 0.5,
+            order,
+            members: vec![member(a), member(b)],
+            former: Vec::new(),
+            announced: Vec::new(),
+        });
+        // Mark the pair allied at once so that later seekers this tick see it.
+        ties.defense[a * n + b] += 1;
+        ties.defense[b * n + a] += 1;
+        ties.allies[a].push(b);
+        ties.allies[a].sort_unstable();
+        ties.allies[b].push(a);
+        ties.allies[b].sort_unstable();
+        ties.dirty = true;
+        observe(&mut rel, &ties, p, a, b, true, 1.0);
+        observe(&mut rel, &ties, p, b, a, true, 1.0);
+        log.pacts_formed += 1;
+    }
+}

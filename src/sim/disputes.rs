@@ -1,0 +1,219 @@
+//! Dispute onset and escalation along the COW hostility ladder.
+
+use super::events::observe;
+use super::mechanisms::*;
+use super::rng::Stream;
+use super::world::*;
+use crate::params::Params;
+use crate::time::per_step_probability;
+use bevy_ecs::prelude::*;
+
+/// Dispute onset: one logit hazard per undirected dyad per tick (Bremer 1992;
+/// brief section 3). Every dyad draws exactly two uniforms in dyad order, whether
+/// or not it is already in a scripted crisis, so the draws are common across
+/// lenses and scenarios. The less trusting side is the likelier initiator.
+pub fn onset_disputes(
+    clock: Res<Clock>,
+    info: Res<RunInfo>,
+    model: Res<Model>,
+    table: Res<StateTable>,
+    ties: Res<Ties>,
+    rel: Res<Relations>,
+    mut log: ResMut<TickLog>,
+) {
+    let p = &model.0;
+    let n = rel.n;
+    let mut draws = info.key.at_tick(Stream::Onset, clock.tick);
+    let log = &mut *log;
+    let scripted: Vec<(usize, usize)> = log.crises.iter().map(|&(a, b, _)| (a.min(b), a.max(b))).collect();
+    for i in 0..n {
+        for j in i + 1..n {
+            let (u_onset, u_side) = (draws.uniform(), draws.uniform());
+            if scripted.contains(&(i, j)) {
+                continue;
+            }
+            let (ij, ji) = (i * n + j, j * n + i);
+            let x = OnsetInputs {
+                contiguous: rel.contiguous[ij],
+                distance_km: rel.distance[ij],
+                major: table.major[i] || table.major[j],
+                log_power_ratio: log_power_ratio(table.power[i], table.power[j]),
+                min_democracy: table.democracy[i].min(table.democracy[j]),
+                dependence: trade_dependence(rel.trade[ij], table.gdp[i], table.gdp[j]),
+                institutions: ties.institutions[ij],
+                allied: ties.defense[ij] > 0,
+                peace_years: rel.peace_years[ij],
+                mean_trust: 0.5 * (rel.trust[ij] + rel.trust[ji]),
+                mean_identity: 0.5 * (rel.identity[ij] + rel.identity[ji]),
+            };
+            let p_step = per_step_probability(logistic(onset_logit(p, &x)), clock.dt);
+            if u_onset < p_step {
+                let p_i_first = (0.5 + 0.5 * (rel.trust[ji] - rel.trust[ij])).clamp(0.05, 0.95);
+                log.onsets.push(if u_side < p_i_first { (i, j) } else { (j, i) });
+            }
+        }
+    }
+}
+
+/// Escalates every dispute of this tick (scripted crises first, then onsets in
+/// dyad order), calls the target's defence allies at use of force, settles it,
+/// and feeds the consequences back into trust, identity and peace years.
+/// Each dispute draws seven uniforms from the sub-stream of its dyad; each
+/// call, one from the sub-stream of its (dyad, ally).
+#[allow(clippy::too_many_arguments)]
+pub fn escalate_disputes(
+    clock: Res<Clock>,
+    info: Res<RunInfo>,
+    model: Res<Model>,
+    table: Res<StateTable>,
+    ties: Res<Ties>,
+    mut rel: ResMut<Relations>,
+    mut log: ResMut<TickLog>,
+    mut outcomes: ResMut<Outcomes>,
+    treaties: Query<&Treaty>,
+) {
+    let p = &model.0;
+    let n = rel.n;
+    let log = &mut *log;
+    let mut queue: Vec<(usize, usize, Option<u8>)> = log.crises.iter().map(|&(a, b, l)| (a, b, Some(l))).collect();
+    queue.extend(log.onsets.iter().map(|&(a, b)| (a, b, None)));
+    for (a, b, scripted_level) in queue {
+        let dyad = (a.min(b) * n + a.max(b)) as u32;
+        let mut draws = info.key.at(Stream::Escalation, clock.tick, dyad);
+        let u: [f64; 7] = std::array::from_fn(|_| draws.uniform());
+        let (ab, ba) = (a * n + b, b * n + a);
+        let kantian = p.kantian_cap >= 0.5 && rel.kantian[ab];
+        let reciprocated = u[1] < p.reciprocation;
+        let mut cap = 5u8;
+        if kantian {
+            cap = 3;
+        }
+        if !reciprocated {
+            cap = cap.min(4);
+        }
+        let entry = match scripted_level {
+            Some(level) => level,
+            None => entry_level(p, u[0]).min(cap),
+        };
+        let mut level = entry;
+        let mut joiners = Vec::new();
+        if level >= 4 {
+            call_allies(p, &info, clock.tick, dyad, a, b, &table, &ties, &mut rel, &treaties, &mut joiners, &mut log.calls);
+        }
+        for step_u in &u[2..5] {
+            if level >= cap {
+                break;
+            }
+            let x = EscalationInputs {
+                parity: parity(table.power[a], table.power[b]),
+                mean_trust: 0.5 * (rel.trust[ab] + rel.trust[ba]),
+                joiners: joiners.len(),
+                institutions: ties.institutions[ab],
+                mean_identity: 0.5 * (rel.identity[ab] + rel.identity[ba]),
+            };
+            if *step_u >= escalation_probability(p, level, &x) {
+                break;
+            }
+            level += 1;
+            if level == 4 {
+                call_allies(p, &info, clock.tick, dyad, a, b, &table, &ties, &mut rel, &treaties, &mut joiners, &mut log.calls);
+            }
+        }
+        let side_b_power: f64 = table.power[b] + joiners.iter().map(|&k| table.power[k]).sum::<f64>();
+        let share_a = if table.power[a] + side_b_power > 0.0 { table.power[a] / (table.power[a] + side_b_power) } else { 0.5 };
+        let outcome = if level == 5 {
+            if u[5] < share_a { Outcome::VictoryA } else { Outcome::VictoryB }
+        } else if kantian {
+            Outcome::SettledByTalks
+        } else if u[5] < p.outcome_stalemate {
+            Outcome::Stalemate
+        } else if u[5] < p.outcome_stalemate + p.outcome_compromise {
+            Outcome::Compromise
+        } else if u[6] < share_a {
+            Outcome::YieldB
+        } else {
+            Outcome::YieldA
+        };
+        apply_consequences(p, &ties, &mut rel, a, b, level, &joiners);
+        let dispute = Dispute {
+            tick: clock.tick,
+            a,
+            b,
+            entry,
+            highest: level,
+            reciprocated,
+            joiners,
+            outcome,
+            scripted: scripted_level.is_some(),
+        };
+        if info.record_disputes {
+            outcomes.disputes.push(dispute.clone());
+        }
+        log.disputes.push(dispute);
+    }
+}
+
+/// Calls the target's defence allies (not those also allied to the initiator).
+/// Each honours with the Leeds probability; the target reads the answer as a
+/// cooperation or defection signal in every lens.
+#[allow(clippy::too_many_arguments)]
+fn call_allies(
+    p: &Params,
+    info: &RunInfo,
+    tick: u32,
+    dyad: u32,
+    a: usize,
+    b: usize,
+    table: &StateTable,
+    ties: &Ties,
+    rel: &mut Relations,
+    treaties: &Query<&Treaty>,
+    joiners: &mut Vec<usize>,
+    calls: &mut Vec<Call>,
+) {
+    let n = rel.n;
+    for &k in ties.allies[b].iter().filter(|&&k| k != a && ties.defense[a * n + k] == 0) {
+        let change = treaties
+            .iter()
+            .filter(|t| t.kind == crate::scenario::TreatyKind::Defense && t.has(b))
+            .filter_map(|t| t.members.iter().find(|m| m.state == k))
+            .map(|m| {
+                let power = if m.power_at_join > 0.0 && table.power[k] > 0.0 { (table.power[k] / m.power_at_join).ln().abs() } else { 0.0 };
+                power + (table.democracy[k] - m.democracy_at_join).abs()
+            })
+            .fold(f64::INFINITY, f64::min);
+        let change = if change.is_finite() { change } else { 0.0 };
+        let prob = honour_probability(p, table.major[k], table.democracy[k], change, table.orientation[k]);
+        let sub = dyad.wrapping_mul(n as u32).wrapping_add(k as u32);
+        let honoured = info.key.at(Stream::Honour, tick, sub).uniform() < prob;
+        let weight = p.honour_signal * p.bayes_weight.max(p.security_dilemma_weight);
+        observe(rel, ties, p, b, k, honoured, weight);
+        if honoured {
+            joiners.push(k);
+        }
+        calls.push(Call { target: b, ally: k, honoured });
+    }
+}
+
+/// A dispute is a defection both sides observe (weight `level / 5`); at use of
+/// force or war it also costs identity. Joiners enter the dispute with the initiator.
+fn apply_consequences(p: &Params, ties: &Ties, rel: &mut Relations, a: usize, b: usize, level: u8, joiners: &[usize]) {
+    let n = rel.n;
+    let weight = p.dispute_signal * f64::from(level) / 5.0;
+    let loss = p.identity_weight * p.dispute_identity_loss;
+    let mut pairs = vec![(a, b)];
+    pairs.extend(joiners.iter().map(|&k| (a, k)));
+    for (x, y) in pairs {
+        observe(rel, ties, p, x, y, false, weight);
+        observe(rel, ties, p, y, x, false, weight);
+        rel.peace_years[x * n + y] = 0.0;
+        rel.peace_years[y * n + x] = 0.0;
+        if level >= 4 {
+            rel.force_years[x * n + y] = 0.0;
+            rel.force_years[y * n + x] = 0.0;
+            for k in [x * n + y, y * n + x] {
+                rel.identity[k] = (rel.identity[k] - loss).max(0.0);
+            }
+        }
+    }
+}

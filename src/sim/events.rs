@@ -1,0 +1,159 @@
+//! Scripted events and the signals states read from each other's conduct.
+
+use super::mechanisms::weighted_signal;
+use super::rng::Stream;
+use super::world::*;
+use crate::params::Params;
+use crate::scenario::EventKind;
+use bevy_ecs::prelude::*;
+
+/// `observer` updates its trust in `actor` after seeing it cooperate or defect.
+/// Shared institutions make the signal more reliable (Keohane 1984; Kydd 2005),
+/// so its weight grows with their salience-weighted count.
+pub fn observe(rel: &mut Relations, ties: &Ties, p: &Params, observer: usize, actor: usize, cooperated: bool, weight: f64) {
+    if observer == actor || weight <= 0.0 {
+        return;
+    }
+    let n = rel.n;
+    let reliability = 1.0 + p.institution_signal_boost * ties.institutions[observer * n + actor];
+    let t = &mut rel.trust[observer * n + actor];
+    *t = weighted_signal(*t, p.bayes_q_coop, p.bayes_q_uncoop, cooperated, weight * reliability);
+}
+
+/// A state publicly breaks with a treaty (leaves it or announces it will).
+/// Liberal channel: every other member runs a Bayesian defection update on the
+/// leaver, weighted by salience. Constructivist channel: a norm violation, the
+/// members' identity toward the leaver drops by `rho * salience` (a quarter of
+/// that in the leaver's view of them) and the leaver's norm tied to the treaty
+/// kind falls. Realist lenses set both weights to 0: only the material effect remains.
+pub fn public_exit(
+    rel: &mut Relations,
+    ties: &Ties,
+    p: &Params,
+    treaty: &Treaty,
+    leaver: usize,
+    norms: &mut Norms,
+) {
+    let n = rel.n;
+    for m in treaty.members.iter().map(|m| m.state).filter(|&m| m != leaver) {
+        observe(rel, ties, p, m, leaver, false, p.bayes_weight * treaty.salience);
+        let drop = p.identity_weight * p.norm_violation * treaty.salience;
+        let w = &mut rel.identity[m * n + leaver];
+        *w = (*w - drop).max(0.0);
+        let w = &mut rel.identity[leaver * n + m];
+        *w = (*w - 0.25 * drop).max(0.0);
+    }
+    let k = treaty.kind.norm();
+    norms.0[k] = (norms.0[k] - p.identity_weight.min(1.0) * p.norm_exit_drop * treaty.salience).max(0.0);
+}
+
+/// Applies the events scheduled for this tick, in date then file order. Each
+/// event draws one uniform from its own sub-stream (keyed by its file position),
+/// so adding or removing an event leaves every other draw unchanged.
+#[allow(clippy::too_many_arguments)]
+pub fn apply_scripted_events(
+    clock: Res<Clock>,
+    info: Res<RunInfo>,
+    model: Res<Model>,
+    registry: Res<Registry>,
+    mut timeline: ResMut<Timeline>,
+    mut rel: ResMut<Relations>,
+    mut ties: ResMut<Ties>,
+    mut log: ResMut<TickLog>,
+    mut treaties: Query<&mut Treaty>,
+    mut states: Query<(&mut Capability, &Regime, &mut Orientation, &mut Norms)>,
+) {
+    let p = &model.0;
+    let n = rel.n;
+    while let Some(event) = timeline.events.get(timeline.next).cloned() {
+        if event.tick > clock.tick {
+            break;
+        }
+        timeline.next += 1;
+        let u = info.key.at(Stream::Events, clock.tick, event.order as u32).uniform();
+        if u >= event.probability {
+            continue;
+        }
+        match event.kind {
+            EventKind::Withdraw { state, treaty } | EventKind::Announce { state, treaty } => {
+                let withdraw = matches!(event.kind, EventKind::Withdraw { .. });
+                let mut t = treaties.get_mut(registry.treaties[treaty]).expect("treaty entity exists");
+                if !t.has(state) {
+                    continue;
+                }
+                let already_announced = t.announced.contains(&state);
+                if !already_announced {
+                    let (_, _, _, mut norms) = states.get_mut(registry.states[state]).expect("state entity exists");
+                    public_exit(&mut rel, &ties, p, &t, state, &mut norms);
+                }
+                if withdraw {
+                    t.members.retain(|m| m.state != state);
+                    t.announced.retain(|&s| s != state);
+                    t.former.push(state);
+                    ties.dirty = true;
+                } else if !already_announced {
+                    t.announced.push(state);
+                }
+            }
+            EventKind::Join { state, treaty } => {
+                let mut t = treaties.get_mut(registry.treaties[treaty]).expect("treaty entity exists");
+                if t.has(state) {
+                    continue;
+                }
+                let (cap, regime, _, _) = states.get(registry.states[state]).expect("state entity exists");
+                for m in t.members.iter().map(|m| m.state) {
+                    observe(&mut rel, &ties, p, m, state, true, p.bayes_weight * t.salience);
+                }
+                t.members.push(Membership { state, power_at_join: cap.power, democracy_at_join: regime.democracy });
+                t.members.sort_by_key(|m| m.state);
+                t.former.retain(|&s| s != state);
+                ties.dirty = true;
+            }
+            EventKind::Tariff { by, ref against, rate } => {
+                for &a in against {
+                    let old = std::mem::replace(&mut rel.tariff[by * n + a], rate);
+                    if rate != old {
+                        // Raising a tariff on a partner is a defection it observes; lifting one, a cooperation.
+                        observe(&mut rel, &ties, p, a, by, rate < old, p.bayes_weight * p.tariff_signal);
+                    }
+                }
+            }
+            EventKind::Orientation { state, value } => {
+                let (_, _, mut orientation, _) = states.get_mut(registry.states[state]).expect("state entity exists");
+                let old = std::mem::replace(&mut orientation.0, value);
+                let weight = p.bayes_weight * p.turn_signal * 2.0 * (value - old).abs();
+                for j in (0..n).filter(|&j| j != state) {
+                    observe(&mut rel, &ties, p, j, state, value > old, weight);
+                }
+            }
+            EventKind::Crisis { aggressor, target, level } => log.crises.push((aggressor, target, level)),
+            EventKind::Shock { state, power_factor, gdp_factor } => {
+                let (mut cap, _, _, _) = states.get_mut(registry.states[state]).expect("state entity exists");
+                cap.power *= power_factor;
+                cap.gdp *= gdp_factor;
+            }
+            EventKind::Summit { ref states, trust } => {
+                for &i in states {
+                    for &j in states.iter().filter(|&&j| j != i) {
+                        let t = &mut rel.trust[i * n + j];
+                        *t = (*t + trust).clamp(0.0, 1.0);
+                    }
+                }
+            }
+            EventKind::CommonThreat { severity, addressed_by } => {
+                let t = treaties.get(registry.treaties[addressed_by]).expect("treaty entity exists");
+                let weight = p.threat_weight * severity;
+                let members: Vec<usize> = t.members.iter().map(|m| m.state).filter(|s| !t.announced.contains(s)).collect();
+                let free_riders: Vec<usize> = t.former.iter().chain(&t.announced).copied().collect();
+                for &i in &members {
+                    for &j in &members {
+                        observe(&mut rel, &ties, p, i, j, true, weight * p.threat_cooperation);
+                    }
+                    for &f in &free_riders {
+                        observe(&mut rel, &ties, p, i, f, false, weight * p.threat_free_ride);
+                    }
+                }
+            }
+        }
+    }
+}

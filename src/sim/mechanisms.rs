@@ -1,0 +1,411 @@
+//! The model's mechanisms as small pure functions: numbers in, numbers out.
+//!
+//! Systems gather inputs from the world and call these; each function names its
+//! equation and its source. Unit tests below check them against hand-computed
+//! values.
+
+/// Standard logistic function.
+pub fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Box-Muller transform of two uniforms in [0, 1) to one standard normal.
+pub fn box_muller(u1: f64, u2: f64) -> f64 {
+    (-2.0 * (1.0 - u1).ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// Converts a yearly rate of adjustment to a per-step share: `1 - (1 - r)^dt`.
+pub fn per_step_rate(rate_per_year: f64, dt: f64) -> f64 {
+    crate::time::per_step_probability(rate_per_year, dt)
+}
+
+/// Bayesian trust update after one observed signal (Kydd 2005):
+/// cooperation `T' = T q_c / (T q_c + (1 - T) q_u)`,
+/// defection `T' = T (1 - q_c) / (T (1 - q_c) + (1 - T)(1 - q_u))`.
+pub fn bayes_update(trust: f64, q_coop: f64, q_uncoop: f64, cooperated: bool) -> f64 {
+    let (lt, lu) = if cooperated { (q_coop, q_uncoop) } else { (1.0 - q_coop, 1.0 - q_uncoop) };
+    let num = trust * lt;
+    let den = num + (1.0 - trust) * lu;
+    if den <= 0.0 { trust } else { num / den }
+}
+
+/// A signal of weight `w`: `floor(w)` full Bayesian updates, then a partial
+/// step of the fractional part toward the next posterior. Weight 0 changes nothing.
+pub fn weighted_signal(trust: f64, q_coop: f64, q_uncoop: f64, cooperated: bool, weight: f64) -> f64 {
+    if weight <= 0.0 {
+        return trust;
+    }
+    let mut t = trust;
+    let whole = weight.floor().min(50.0) as u32;
+    for _ in 0..whole {
+        t = bayes_update(t, q_coop, q_uncoop, cooperated);
+    }
+    let frac = weight - weight.floor();
+    if frac > 0.0 {
+        t += frac * (bayes_update(t, q_coop, q_uncoop, cooperated) - t);
+    }
+    t.clamp(0.0, 1.0)
+}
+
+/// Security-dilemma trust change over one step (realist; Jervis 1978, Grieco 1988):
+/// a partner's relative capability gain `g` (its log power change minus one's own)
+/// costs `T * min(1, s_p g)`; a relative decline gives back `(1 - T) * min(1, s_p |g|)`;
+/// alignment with states one distrusts (`rival`, the mean distrust of the partner's
+/// allies) costs `T * s_r * rival * dt`. Returns the new trust.
+pub fn security_dilemma(trust: f64, relative_gain: f64, rival: f64, power_sens: f64, rival_sens: f64, dt: f64) -> f64 {
+    let shift = (power_sens * relative_gain.abs()).min(1.0);
+    let t = if relative_gain > 0.0 { trust - trust * shift } else { trust + (1.0 - trust) * shift };
+    (t - t * (rival_sens * rival * dt).min(1.0)).clamp(0.0, 1.0)
+}
+
+/// Identity pulls trust along (constructivist): `T + nu (W - T)`.
+pub fn identity_pull(trust: f64, identity: f64, nu_step: f64) -> f64 {
+    trust + nu_step * (identity - trust)
+}
+
+/// Savage-Deutsch relative acceptance `RA = (A - E) / E` with `E = A_i A_j / A_total`.
+/// `None` when the expectation is zero (a state with no transactions).
+pub fn relative_acceptance(actual: f64, total_i: f64, total_j: f64, total: f64) -> Option<f64> {
+    if total <= 0.0 {
+        return None;
+    }
+    let expected = total_i * total_j / total;
+    (expected > 0.0).then(|| (actual - expected) / expected)
+}
+
+/// One step of we-feeling (Deutsch 1957):
+/// `W + eta * logistic(drive) * f * (1 - W) - mu * W`, `f` the state's openness factor.
+pub fn identity_step(identity: f64, drive: f64, eta_step: f64, mu_step: f64, openness: f64) -> f64 {
+    (identity + eta_step * logistic(drive) * openness * (1.0 - identity) - mu_step * identity).clamp(0.0, 1.0)
+}
+
+/// Openness of a state to identification with others: `2 * orientation`
+/// (1 at a neutral 0.5, 0 for a fully nationalist state, 2 for a fully internationalist one).
+pub fn openness(orientation: f64) -> f64 {
+    2.0 * orientation
+}
+
+/// Norm similarity `1 - mean |n_i - n_j|` (Axelrod 1997, for continuous traits).
+pub fn norm_similarity(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() {
+        return 1.0;
+    }
+    1.0 - a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>() / a.len() as f64
+}
+
+/// Gravity trade target relative to the dyad's observed baseline (partial
+/// adjustment model; Tinbergen 1962, Anderson & van Wincoop 2003). Static terms
+/// (distance, the constant G) are absorbed in `baseline`, so only changes move the target:
+/// `X* = X0 (Y_i/Y_i0)^a (Y_j/Y_j0)^a exp(d dPTA + f dIGO - g recent) ((1 - tau) / (1 - tau0))^sigma`,
+/// with `sigma` the trade elasticity of tariffs.
+#[allow(clippy::too_many_arguments)]
+pub fn gravity_target(
+    baseline: f64,
+    gdp_ratio_i: f64,
+    gdp_ratio_j: f64,
+    elasticity: f64,
+    log_shift: f64,
+    tariff: f64,
+    tariff0: f64,
+    tariff_elasticity: f64,
+) -> f64 {
+    baseline
+        * gdp_ratio_i.powf(elasticity)
+        * gdp_ratio_j.powf(elasticity)
+        * log_shift.exp()
+        * ((1.0 - tariff) / (1.0 - tariff0).max(1e-9)).powf(tariff_elasticity)
+}
+
+/// Partial adjustment `X + lambda (X* - X)`.
+pub fn partial_adjust(x: f64, target: f64, lambda_step: f64) -> f64 {
+    x + lambda_step * (target - x)
+}
+
+/// Trade dependence of the pair: the smaller of the two states' trade-to-GDP ratios,
+/// `X / max(GDP_i, GDP_j)` (Oneal & Russett's weak link). Trade in bn USD, GDP in
+/// trillion USD; 0 when a GDP is unknown.
+pub fn trade_dependence(trade_bn: f64, gdp_i: f64, gdp_j: f64) -> f64 {
+    if gdp_i <= 0.0 || gdp_j <= 0.0 { 0.0 } else { trade_bn / (gdp_i.max(gdp_j) * 1000.0) }
+}
+
+/// Parity of two capabilities: 1 at equality, toward 0 at preponderance.
+pub fn parity(pa: f64, pb: f64) -> f64 {
+    if pa + pb <= 0.0 { 1.0 } else { 1.0 - (pa - pb).abs() / (pa + pb) }
+}
+
+/// |ln(p_a / p_b)|, with shares floored at 1e-6.
+pub fn log_power_ratio(pa: f64, pb: f64) -> f64 {
+    (pa.max(1e-6) / pb.max(1e-6)).ln().abs()
+}
+
+/// Inputs of the dispute-onset logit for one dyad-year.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OnsetInputs {
+    pub contiguous: bool,
+    pub distance_km: f64,
+    pub major: bool,
+    pub log_power_ratio: f64,
+    pub min_democracy: f64,
+    pub dependence: f64,
+    pub institutions: f64,
+    pub allied: bool,
+    pub peace_years: f64,
+    pub mean_trust: f64,
+    pub mean_identity: f64,
+}
+
+/// Dispute onset per dyad-year (Bremer 1992; Russett & Oneal 2001; brief section 3):
+/// `logit P = b0 + b_c contig + b_d ln(1 + dist/1000) + b_m major + b_cm contig*major + b_r |ln ratio| + b_D minDem
+/// + b_X minDep + b_I min(inst, 3) + b_A allied + g exp(-py/tau) + L_distrust (1 - T) + L_identity W`.
+pub fn onset_logit(p: &crate::params::Params, x: &OnsetInputs) -> f64 {
+    p.onset_base
+        + if x.contiguous { p.onset_contiguous } else { 0.0 }
+        + p.onset_distance * (1.0 + x.distance_km / 1000.0).ln()
+        + if x.major { p.onset_major } else { 0.0 }
+        + if x.major && x.contiguous { p.onset_contiguous_major } else { 0.0 }
+        + p.onset_power_ratio * x.log_power_ratio
+        + p.onset_democracy * x.min_democracy
+        + p.onset_trade * x.dependence
+        + p.onset_institutions * x.institutions.min(3.0)
+        + if x.allied { p.onset_alliance } else { 0.0 }
+        + p.onset_recent * (-x.peace_years / p.onset_recent_decay).exp()
+        + p.onset_distrust * (1.0 - x.mean_trust)
+        + p.onset_identity * x.mean_identity
+}
+
+/// Inputs of one escalation step.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EscalationInputs {
+    pub parity: f64,
+    pub mean_trust: f64,
+    pub joiners: usize,
+    pub institutions: f64,
+    pub mean_identity: f64,
+}
+
+/// Probability of stepping up from `level` (2, 3 or 4) to the next:
+/// `logistic(a_L + b parity + c (1 - T) + d joiners - e mediation - f W)`.
+pub fn escalation_probability(p: &crate::params::Params, level: u8, x: &EscalationInputs) -> f64 {
+    let a = match level {
+        2 => p.escalate_from_threat,
+        3 => p.escalate_from_display,
+        4 => p.escalate_from_force,
+        _ => return 0.0,
+    };
+    logistic(
+        a + p.escalate_parity * x.parity + p.escalate_distrust * (1.0 - x.mean_trust)
+            + p.escalate_joiner * x.joiners as f64
+            - p.escalate_mediation * x.institutions.min(3.0)
+            - p.escalate_identity * x.mean_identity,
+    )
+}
+
+/// Entry level of a new dispute from one uniform draw.
+pub fn entry_level(p: &crate::params::Params, u: f64) -> u8 {
+    if u < p.entry_threat {
+        2
+    } else if u < p.entry_threat + p.entry_display {
+        3
+    } else {
+        4
+    }
+}
+
+/// Probability that an ally honours its commitment (Leeds 2003; Leeds, Long &
+/// Mitchell 2000): base 0.75, lower for major powers, autocracies, allies that
+/// changed since signing and nationalist allies; clamped to [0, 1].
+pub fn honour_probability(p: &crate::params::Params, major: bool, democracy: f64, change: f64, orientation: f64) -> f64 {
+    (p.honour_base
+        + if major { p.honour_major } else { 0.0 }
+        + p.honour_autocracy * (1.0 - democracy)
+        + p.honour_change * change.min(1.0)
+        + p.honour_orientation * (orientation - 0.5))
+        .clamp(0.0, 1.0)
+}
+
+/// Walt's (1987) threat: aggregate power x proximity x hostility, with proximity
+/// 1 for contiguous states and `1 / (1 + distance / 1000 km)` otherwise.
+pub fn walt_threat(power: f64, contiguous: bool, distance_km: f64, hostility: f64) -> f64 {
+    let proximity = if contiguous { 1.0 } else { 1.0 / (1.0 + distance_km / 1000.0) };
+    power * proximity * hostility
+}
+
+/// Wendt's three cultures of anarchy for a dyad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Culture {
+    Hobbesian,
+    Lockean,
+    Kantian,
+}
+
+/// Classifies a dyad from its mean identity and trust, with hysteresis: a Kantian
+/// dyad stays Kantian until identity or trust falls below `exit`.
+pub fn culture(identity: f64, trust: f64, was_kantian: bool, p: &crate::params::Params) -> Culture {
+    if (was_kantian && identity >= p.kantian_exit && trust >= p.kantian_exit)
+        || (identity > p.kantian_enter && trust > p.kantian_enter)
+    {
+        Culture::Kantian
+    } else if identity < p.hobbesian_below {
+        Culture::Hobbesian
+    } else {
+        Culture::Lockean
+    }
+}
+
+/// Adler & Barnett (1998) phase of a community: 3 mature (at least 90% of member dyads
+/// hold dependable expectations of peaceful change and mean identity >= 0.7),
+/// 2 ascendant (at least 50% and identity >= 0.5), 1 nascent (cohesion >= 0.4), else 0.
+pub fn phase(cohesion: f64, identity: f64, peaceful_share: f64) -> f64 {
+    if peaceful_share >= 0.9 && identity >= 0.7 {
+        3.0
+    } else if peaceful_share >= 0.5 && identity >= 0.5 {
+        2.0
+    } else if cohesion >= 0.4 {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Params;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn bayes_by_hand() {
+        // T = 0.5, q_c = 0.95, q_u = 0.5: cooperation 0.475 / 0.725, defection 0.025 / 0.275.
+        assert!(close(bayes_update(0.5, 0.95, 0.5, true), 0.475 / 0.725));
+        assert!(close(bayes_update(0.5, 0.95, 0.5, false), 0.025 / 0.275));
+        assert!(close(bayes_update(0.0, 0.95, 0.5, true), 0.0));
+        assert!(close(bayes_update(1.0, 0.95, 0.5, false), 1.0));
+    }
+
+    #[test]
+    fn weighted_signal_interpolates() {
+        let full = bayes_update(0.8, 0.95, 0.5, false);
+        assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 1.0), full));
+        assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 0.5), 0.8 + 0.5 * (full - 0.8)));
+        assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 0.0), 0.8));
+        let twice = bayes_update(full, 0.95, 0.5, false);
+        assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 2.0), twice));
+    }
+
+    #[test]
+    fn security_dilemma_by_hand() {
+        // partner gained 0.1 (log) relative, sensitivity 2: 0.8 - 0.8 * 0.2 = 0.64
+        assert!(close(security_dilemma(0.8, 0.1, 0.0, 2.0, 0.05, 1.0), 0.64));
+        // partner fell back by 0.1: 0.8 + 0.2 * 0.2 = 0.84
+        assert!(close(security_dilemma(0.8, -0.1, 0.0, 2.0, 0.05, 1.0), 0.84));
+        // allied with states we distrust by 0.5: 0.8 - 0.8 * 0.05 * 0.5 = 0.78
+        assert!(close(security_dilemma(0.8, 0.0, 0.5, 2.0, 0.05, 1.0), 0.78));
+        // never below 0
+        assert!(close(security_dilemma(0.8, 10.0, 0.0, 2.0, 0.05, 1.0), 0.0));
+    }
+
+    #[test]
+    fn identity_by_hand() {
+        assert!(close(identity_pull(0.4, 0.8, 0.1), 0.44));
+        // A = 30, A_i = 100, A_j = 50, total 500: E = 10, RA = 2
+        assert!(close(relative_acceptance(30.0, 100.0, 50.0, 500.0).unwrap(), 2.0));
+        assert!(relative_acceptance(1.0, 0.0, 50.0, 500.0).is_none());
+        // drive 0: logistic 0.5; 0.5 + 0.1 * 0.5 * 1 * 0.5 - 0.02 * 0.5 = 0.515
+        assert!(close(identity_step(0.5, 0.0, 0.1, 0.02, 1.0), 0.515));
+        assert!(close(openness(0.3), 0.6));
+    }
+
+    #[test]
+    fn norms_and_trade_by_hand() {
+        assert!(close(norm_similarity(&[0.8, 0.2], &[0.6, 0.6]), 1.0 - 0.3));
+        assert!(close(trade_dependence(622.2, 18.7, 1.5), 622.2 / 18700.0));
+        assert_eq!(trade_dependence(10.0, 0.0, 1.5), 0.0);
+        // GDP of i grows 10%, unit elasticity, tariff 0 -> 0.2: 100 * 1.1 * 0.8
+        assert!(close(gravity_target(100.0, 1.1, 1.0, 1.0, 0.0, 0.2, 0.0, 1.0), 88.0));
+        assert!(close(gravity_target(100.0, 1.0, 1.0, 1.0, -0.3f64, 0.0, 0.0, 5.0), 100.0 * (-0.3f64).exp()));
+        // a 10% tariff with elasticity 5: 0.9^5
+        assert!(close(gravity_target(100.0, 1.0, 1.0, 1.0, 0.0, 0.1, 0.0, 5.0), 100.0 * 0.9f64.powi(5)));
+        assert!(close(partial_adjust(100.0, 80.0, 0.3), 94.0));
+        assert!(close(parity(0.1, 0.3), 0.5));
+        assert!(close(log_power_ratio(0.2, 0.1), 2f64.ln()));
+    }
+
+    #[test]
+    fn onset_logit_by_hand() {
+        let p = Params::default();
+        let base = OnsetInputs { distance_km: 0.0, peace_years: 1e9, mean_trust: 1.0, ..Default::default() };
+        assert!(close(onset_logit(&p, &base), p.onset_base));
+        let contig = OnsetInputs { contiguous: true, ..base };
+        assert!(close(onset_logit(&p, &contig) - onset_logit(&p, &base), p.onset_contiguous));
+        let both = OnsetInputs { contiguous: true, major: true, ..base };
+        assert!(close(onset_logit(&p, &both) - onset_logit(&p, &base), p.onset_contiguous + p.onset_major + p.onset_contiguous_major));
+        let dem = OnsetInputs { min_democracy: 1.0, ..base };
+        assert!(close(onset_logit(&p, &dem) - onset_logit(&p, &base), p.onset_democracy));
+        let inst = OnsetInputs { institutions: 5.0, ..base };
+        assert!(close(onset_logit(&p, &inst) - onset_logit(&p, &base), 3.0 * p.onset_institutions));
+        let recent = OnsetInputs { peace_years: 0.0, ..base };
+        assert!(close(onset_logit(&p, &recent) - onset_logit(&p, &base), p.onset_recent));
+        // Joint democracy roughly halves the odds (Russett & Oneal 2001).
+        let ratio = (p.onset_democracy).exp();
+        assert!((0.35..0.65).contains(&ratio), "odds ratio {ratio}");
+    }
+
+    #[test]
+    fn escalation_and_entry_by_hand() {
+        let p = Params::default();
+        let x = EscalationInputs { parity: 0.0, mean_trust: 1.0, joiners: 0, institutions: 0.0, mean_identity: 0.0 };
+        assert!(close(escalation_probability(&p, 4, &x), logistic(p.escalate_from_force)));
+        assert_eq!(escalation_probability(&p, 5, &x), 0.0);
+        assert_eq!(entry_level(&p, 0.0), 2);
+        assert_eq!(entry_level(&p, p.entry_threat + 1e-9), 3);
+        assert_eq!(entry_level(&p, 0.999), 4);
+        assert!(close(logistic(0.0), 0.5));
+    }
+
+    #[test]
+    fn honour_by_hand() {
+        let p = Params::default();
+        // democratic minor ally, no change, neutral orientation: the base 0.75
+        assert!(close(honour_probability(&p, false, 1.0, 0.0, 0.5), 0.75));
+        // major autocracy at 0.2 democracy: 0.75 - 0.10 - 0.15 * 0.8 = 0.53
+        assert!(close(honour_probability(&p, true, 0.2, 0.0, 0.5), 0.53));
+        // nationalist democracy (orientation 0.3): 0.75 + 0.4 * -0.2 = 0.67
+        assert!(close(honour_probability(&p, false, 1.0, 0.0, 0.3), 0.67));
+    }
+
+    #[test]
+    fn cultures_and_phases() {
+        let p = Params::default();
+        assert_eq!(culture(0.8, 0.8, false, &p), Culture::Kantian);
+        assert_eq!(culture(0.65, 0.65, true, &p), Culture::Kantian);
+        assert_eq!(culture(0.65, 0.65, false, &p), Culture::Lockean);
+        assert_eq!(culture(0.2, 0.9, false, &p), Culture::Hobbesian);
+        assert_eq!(phase(0.8, 0.75, 0.95), 3.0);
+        assert_eq!(phase(0.8, 0.6, 0.6), 2.0);
+        assert_eq!(phase(0.5, 0.2, 0.1), 1.0);
+        assert_eq!(phase(0.2, 0.2, 0.1), 0.0);
+        assert!(close(walt_threat(0.2, true, 0.0, 0.5), 0.1));
+        assert!(close(walt_threat(0.2, false, 1000.0, 0.5), 0.05));
+    }
+
+    #[test]
+    fn box_muller_is_standard_normal() {
+        assert!(close(box_muller(1.0 - (-0.5f64).exp(), 0.0), 1.0));
+        let n = 200;
+        let mut sum = 0.0;
+        let mut sq = 0.0;
+        for i in 0..n {
+            for j in 0..n {
+                let z = box_muller((i as f64 + 0.5) / n as f64, (j as f64 + 0.5) / n as f64);
+                sum += z;
+                sq += z * z;
+            }
+        }
+        let m = sum / (n * n) as f64;
+        let v = sq / (n * n) as f64 - m * m;
+        assert!(m.abs() < 0.01 && (v - 1.0).abs() < 0.02, "mean {m} var {v}");
+    }
+}

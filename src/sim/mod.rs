@@ -1,0 +1,226 @@
+//! The simulation core: one run of one scenario under one parameter set.
+//!
+//! Architecture Invariant: the simulation core never does I/O and never reads a
+//! clock; a run is a pure function of (scenario, parameters, seed, run index).
+//! Each run owns its `World` and its `Schedule`, which runs on the
+//! single-threaded executor: parallelism is across runs, never inside one.
+
+pub mod alliances;
+pub mod disputes;
+pub mod events;
+pub mod mechanisms;
+pub mod metrics;
+pub mod rng;
+pub mod systems;
+pub mod world;
+
+use crate::params::Params;
+use crate::scenario::Scenario;
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::SingleThreadedExecutor;
+use std::sync::Arc;
+use world::*;
+
+/// The phases of a tick, in the order of the model brief (section 3).
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    Events,
+    Capabilities,
+    Economy,
+    Relations,
+    Norms,
+    Disputes,
+    Alliances,
+    Measure,
+}
+
+/// Builds the schedule of one tick. The order is declared here, once.
+pub fn tick_schedule() -> Schedule {
+    let mut schedule = Schedule::default();
+    schedule.set_executor(SingleThreadedExecutor::new());
+    schedule.configure_sets(
+        (
+            Phase::Events,
+            Phase::Capabilities,
+            Phase::Economy,
+            Phase::Relations,
+            Phase::Norms,
+            Phase::Disputes,
+            Phase::Alliances,
+            Phase::Measure,
+        )
+            .chain(),
+    );
+    schedule.add_systems(events::apply_scripted_events.in_set(Phase::Events));
+    schedule.add_systems(
+        (systems::drift_capabilities, systems::gather_state_table, systems::refresh_ties).chain().in_set(Phase::Capabilities),
+    );
+    schedule.add_systems(systems::update_trade.in_set(Phase::Economy));
+    schedule.add_systems(systems::update_trust_and_identity.in_set(Phase::Relations));
+    schedule.add_systems(systems::diffuse_norms.in_set(Phase::Norms));
+    schedule.add_systems((disputes::onset_disputes, disputes::escalate_disputes).chain().in_set(Phase::Disputes));
+    schedule.add_systems((alliances::exit_pacts, alliances::form_alliances).chain().in_set(Phase::Alliances));
+    schedule.add_systems((metrics::record_metrics, systems::advance_clock).chain().in_set(Phase::Measure));
+    schedule
+}
+
+/// What one run produces.
+#[derive(Clone, Debug, Default)]
+pub struct RunResult {
+    pub run: u64,
+    /// `[tick][slot][metric]` flattened; slot 0 is the whole system.
+    pub metrics: Vec<f64>,
+    /// Every dispute, when recording was asked for.
+    pub disputes: Vec<Dispute>,
+}
+
+/// Scenario data prepared once and cloned into each run's world.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub scenario: Arc<Scenario>,
+    table: StateTable,
+    relations: Relations,
+    ties: Ties,
+}
+
+impl Prepared {
+    pub fn new(scenario: Arc<Scenario>) -> Prepared {
+        let s = &scenario;
+        let n = s.n_states();
+        let d = &s.dyads;
+        let table = StateTable {
+            n,
+            ids: s.states.iter().map(|x| Arc::from(x.id.as_str())).collect(),
+            power: s.states.iter().map(|x| x.power).collect(),
+            power_prev: s.states.iter().map(|x| x.power).collect(),
+            gdp: s.states.iter().map(|x| x.gdp).collect(),
+            gdp0: s.states.iter().map(|x| x.gdp).collect(),
+            democracy: s.states.iter().map(|x| x.democracy).collect(),
+            orientation: s.states.iter().map(|x| x.orientation).collect(),
+            norms: s.states.iter().map(|x| x.norms).collect(),
+            major: s.states.iter().map(|x| x.major).collect(),
+        };
+        let relations = Relations {
+            n,
+            trust: d.trust.clone(),
+            identity: d.identity.clone(),
+            trade: d.trade.clone(),
+            trade_baseline: d.trade.clone(),
+            contiguous: d.contiguous.clone(),
+            distance: d.distance.clone(),
+            peace_years: d.peace_years.clone(),
+            force_years: d.peace_years.clone(),
+            kantian: vec![false; n * n],
+            tariff: vec![0.0; n * n],
+        };
+        let mut ties = Ties {
+            n,
+            dirty: true,
+            defense: vec![0; n * n],
+            pta: vec![0; n * n],
+            institutions: vec![0.0; n * n],
+            pta0: Vec::new(),
+            institutions0: Vec::new(),
+            allies: vec![Vec::new(); n],
+        };
+        // Initial ties straight from the treaty specs (same rule as `refresh_ties`).
+        for t in &s.treaties {
+            for (x, &a) in t.members.iter().enumerate() {
+                for &b in &t.members[x + 1..] {
+                    for k in [a * n + b, b * n + a] {
+                        ties.institutions[k] += t.salience;
+                        match t.kind {
+                            crate::scenario::TreatyKind::Defense => ties.defense[k] += 1,
+                            crate::scenario::TreatyKind::Trade => ties.pta[k] += 1,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        for i in 0..n {
+            ties.allies[i] = (0..n).filter(|&j| ties.defense[i * n + j] > 0).collect();
+        }
+        ties.pta0 = ties.pta.clone();
+        ties.institutions0 = ties.institutions.clone();
+        ties.dirty = false;
+        Prepared { scenario, table, relations, ties }
+    }
+
+    /// Number of measured slots: the system plus each community.
+    pub fn slots(&self) -> usize {
+        1 + self.scenario.communities.len()
+    }
+
+    /// Builds the world of one run.
+    pub fn world(&self, params: &Params, seed: u64, run: u64, record_disputes: bool) -> World {
+        let s = &self.scenario;
+        let mut world = World::new();
+        let mut registry = Registry::default();
+        for (i, st) in s.states.iter().enumerate() {
+            let mut e = world.spawn((
+                StateIndex(i),
+                StateCode { id: Arc::from(st.id.as_str()), ccode: st.ccode },
+                Capability { power: st.power, gdp: st.gdp },
+                Regime { democracy: st.democracy },
+                Orientation(st.orientation),
+                Norms(st.norms),
+                Trust { row: i },
+                Trade { row: i },
+                Alliances { row: i },
+            ));
+            if st.major {
+                e.insert(MajorPower);
+            }
+            registry.states.push(e.id());
+        }
+        for (order, t) in s.treaties.iter().enumerate() {
+            let members = t
+                .members
+                .iter()
+                .map(|&m| Membership { state: m, power_at_join: s.states[m].power, democracy_at_join: s.states[m].democracy })
+                .collect();
+            let e = world.spawn(Treaty {
+                id: Arc::from(t.id.as_str()),
+                kind: t.kind,
+                salience: t.salience,
+                order: order as u32,
+                members,
+                former: Vec::new(),
+                announced: Vec::new(),
+            });
+            registry.treaties.push(e.id());
+        }
+        registry.next_treaty_order = s.treaties.len() as u32;
+        for (slot, c) in s.communities.iter().enumerate() {
+            world.spawn(Community { id: Arc::from(c.id.as_str()), slot: slot + 1, members: c.members.clone() });
+        }
+        world.insert_resource(Clock { tick: 0, calendar: s.calendar, dt: s.calendar.dt() });
+        world.insert_resource(RunInfo { run, key: rng::RunKey::new(seed, run), record_disputes });
+        world.insert_resource(Model(params.clone()));
+        world.insert_resource(registry);
+        world.insert_resource(self.table.clone());
+        world.insert_resource(self.relations.clone());
+        world.insert_resource(self.ties.clone());
+        world.insert_resource(Timeline { events: s.events.clone(), next: 0 });
+        world.insert_resource(TickLog::default());
+        let ticks = s.calendar.n_ticks() as usize;
+        world.insert_resource(Outcomes {
+            metrics: Vec::with_capacity(ticks * self.slots() * metrics::METRICS.len()),
+            force_seen: vec![false; self.slots()],
+            disputes: Vec::new(),
+        });
+        world
+    }
+
+    /// Runs one replication to the end of the calendar.
+    pub fn run(&self, params: &Params, seed: u64, run: u64, record_disputes: bool) -> RunResult {
+        let mut world = self.world(params, seed, run, record_disputes);
+        let mut schedule = tick_schedule();
+        for _ in 0..self.scenario.calendar.n_ticks() {
+            schedule.run(&mut world);
+        }
+        let outcomes = world.remove_resource::<Outcomes>().expect("inserted in world()");
+        RunResult { run, metrics: outcomes.metrics, disputes: outcomes.disputes }
+    }
+}

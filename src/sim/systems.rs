@@ -1,0 +1,252 @@
+//! Capability drift, trade, trust, identity and norm diffusion.
+
+use super::mechanisms::*;
+use super::rng::Stream;
+use super::world::*;
+use crate::scenario::{NORMS, TreatyKind};
+use bevy_ecs::prelude::*;
+
+/// Capabilities drift as geometric random walks: power share with volatility
+/// `power_volatility` and no trend, GDP with trend `gdp_growth`. Each state draws
+/// two normals from its own sub-stream.
+pub fn drift_capabilities(clock: Res<Clock>, info: Res<RunInfo>, model: Res<Model>, mut states: Query<(&StateIndex, &mut Capability)>) {
+    let p = &model.0;
+    let dt = clock.dt;
+    for (index, mut cap) in &mut states {
+        let mut draws = info.key.at(Stream::Capabilities, clock.tick, index.0 as u32);
+        let (z_power, z_gdp) = (draws.normal(), draws.normal());
+        let sp = p.power_volatility;
+        cap.power *= (sp * dt.sqrt() * z_power - 0.5 * sp * sp * dt).exp();
+        let sg = p.gdp_volatility;
+        cap.gdp *= ((p.gdp_growth - 0.5 * sg * sg) * dt + sg * dt.sqrt() * z_gdp).exp();
+    }
+}
+
+/// Copies the state components into the dense [`StateTable`] (by state index).
+pub fn gather_state_table(
+    mut table: ResMut<StateTable>,
+    states: Query<(&StateIndex, &Capability, &Regime, &Orientation, &Norms, Has<MajorPower>)>,
+) {
+    let table = &mut *table;
+    std::mem::swap(&mut table.power_prev, &mut table.power);
+    for (index, cap, regime, orientation, norms, major) in &states {
+        let i = index.0;
+        table.power[i] = cap.power;
+        table.gdp[i] = cap.gdp;
+        table.democracy[i] = regime.democracy;
+        table.orientation[i] = orientation.0;
+        table.norms[i] = norms.0;
+        table.major[i] = major;
+    }
+}
+
+/// Recomputes the treaty-derived ties when memberships changed.
+pub fn refresh_ties(mut ties: ResMut<Ties>, treaties: Query<&Treaty>) {
+    if !ties.dirty {
+        return;
+    }
+    let n = ties.n;
+    let ties = &mut *ties;
+    ties.defense.fill(0);
+    ties.pta.fill(0);
+    ties.institutions.fill(0.0);
+    let mut list: Vec<&Treaty> = treaties.iter().collect();
+    list.sort_by_key(|t| t.order);
+    for t in list {
+        for (x, a) in t.members.iter().enumerate() {
+            for b in &t.members[x + 1..] {
+                for (i, j) in [(a.state, b.state), (b.state, a.state)] {
+                    let k = i * n + j;
+                    ties.institutions[k] += t.salience;
+                    match t.kind {
+                        TreatyKind::Defense => ties.defense[k] += 1,
+                        TreatyKind::Trade => ties.pta[k] += 1,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    for (i, allies) in ties.allies.iter_mut().enumerate() {
+        allies.clear();
+        allies.extend((0..n).filter(|&j| ties.defense[i * n + j] > 0));
+    }
+    ties.dirty = false;
+}
+
+/// Trade moves toward its gravity target by partial adjustment (brief section 3, liberal).
+pub fn update_trade(clock: Res<Clock>, model: Res<Model>, table: Res<StateTable>, ties: Res<Ties>, mut rel: ResMut<Relations>) {
+    let p = &model.0;
+    let n = rel.n;
+    let lambda = per_step_rate(p.trade_adjustment, clock.dt);
+    let ratio: Vec<f64> = (0..n).map(|i| if table.gdp0[i] > 0.0 { table.gdp[i] / table.gdp0[i] } else { 1.0 }).collect();
+    let rel = &mut *rel;
+    for i in 0..n {
+        for j in i + 1..n {
+            let k = i * n + j;
+            let base = rel.trade_baseline[k];
+            if base <= 0.0 {
+                continue;
+            }
+            let shift = p.trade_pta_effect * (f64::from(ties.pta[k]) - f64::from(ties.pta0[k]))
+                + p.trade_institution_effect * (ties.institutions[k] - ties.institutions0[k])
+                - p.trade_dispute_penalty * (-rel.peace_years[k] / 2.0).exp();
+            let tariff = 0.5 * (rel.tariff[k] + rel.tariff[j * n + i]);
+            let target = gravity_target(base, ratio[i], ratio[j], p.trade_gdp_elasticity, shift, tariff, 0.0, p.trade_tariff_elasticity);
+            let x = partial_adjust(rel.trade[k], target, lambda);
+            rel.trade[k] = x;
+            rel.trade[j * n + i] = x;
+        }
+    }
+}
+
+/// Trust and identity, directed, for every ordered pair:
+/// security dilemma (realist), identity pull (constructivist), then we-feeling
+/// growth from relative acceptance of transactions (Deutsch; Savage-Deutsch).
+/// Bayesian updates (liberal) happen where signals are observed: events,
+/// disputes, alliance calls.
+pub fn update_trust_and_identity(
+    clock: Res<Clock>,
+    model: Res<Model>,
+    table: Res<StateTable>,
+    ties: Res<Ties>,
+    mut rel: ResMut<Relations>,
+) {
+    let p = &model.0;
+    let n = rel.n;
+    let dt = clock.dt;
+    let rel = &mut *rel;
+    let growth: Vec<f64> = (0..n)
+        .map(|i| {
+            let (now, before) = (table.power[i], table.power_prev[i]);
+            if now > 0.0 && before > 0.0 { (now / before).ln() } else { 0.0 }
+        })
+        .collect();
+    let totals: Vec<f64> = (0..n).map(|i| rel.trade[i * n..(i + 1) * n].iter().sum()).collect();
+    let total: f64 = totals.iter().sum();
+    // Realist alignment term: how far j is allied with states i distrusts (snapshot first).
+    let rival_on = p.security_dilemma_weight > 0.0 && p.security_rival_sensitivity > 0.0;
+    let mut rival = vec![0.0; if rival_on { n * n } else { 0 }];
+    if rival_on {
+        for i in 0..n {
+            for j in (0..n).filter(|&j| j != i) {
+                let others = ties.allies[j].iter().filter(|&&k| k != i);
+                let (sum, count) = others.fold((0.0, 0usize), |(s, c), &k| (s + (1.0 - rel.trust[i * n + k]), c + 1));
+                if count > 0 {
+                    rival[i * n + j] = sum / count as f64;
+                }
+            }
+        }
+    }
+    let nu = (p.identity_trust_weight * per_step_rate(p.identity_trust_rate, dt)).min(1.0);
+    let eta = p.identity_weight * per_step_rate(p.identity_growth, dt);
+    let mu = (p.identity_weight * per_step_rate(p.identity_decay, dt)).min(1.0);
+    let sd_power = p.security_dilemma_weight * p.security_power_sensitivity;
+    let sd_rival = p.security_dilemma_weight * p.security_rival_sensitivity;
+    for i in 0..n {
+        let open = openness(table.orientation[i]);
+        for j in 0..n {
+            if i == j {
+                continue;
+            }
+            let k = i * n + j;
+            let mut t = rel.trust[k];
+            let r = if rival_on { rival[k] } else { 0.0 };
+            t = security_dilemma(t, growth[j] - growth[i], r, sd_power, sd_rival, dt);
+            t = identity_pull(t, rel.identity[k], nu);
+            rel.trust[k] = t.clamp(0.0, 1.0);
+            if eta > 0.0 || mu > 0.0 {
+                let ra = relative_acceptance(rel.trade[k], totals[i], totals[j], total).unwrap_or(-1.0);
+                let drive = p.identity_bias
+                    + p.identity_ra_slope * ra.min(10.0)
+                    + p.identity_institution_drive * ties.institutions[k]
+                    + p.identity_norm_drive * (norm_similarity(&table.norms[i], &table.norms[j]) - 0.5);
+                rel.identity[k] = identity_step(rel.identity[k], drive, eta, mu, open);
+            }
+        }
+    }
+    for i in 0..n {
+        for j in i + 1..n {
+            let (a, b) = (i * n + j, j * n + i);
+            let w = 0.5 * (rel.identity[a] + rel.identity[b]);
+            let t = 0.5 * (rel.trust[a] + rel.trust[b]);
+            let kantian = culture(w, t, rel.kantian[a], p) == Culture::Kantian;
+            rel.kantian[a] = kantian;
+            rel.kantian[b] = kantian;
+        }
+    }
+}
+
+/// Axelrod's (1997) culture model on continuous norms: each state meets one
+/// partner with probability `norm_interaction_rate` per year, chosen in
+/// proportion to contact (contiguity, shared institutions, trade share);
+/// they interact with probability equal to their similarity, and the state
+/// moves one trait toward the partner's. Every state makes four draws per tick.
+pub fn diffuse_norms(
+    clock: Res<Clock>,
+    info: Res<RunInfo>,
+    model: Res<Model>,
+    table: Res<StateTable>,
+    ties: Res<Ties>,
+    rel: Res<Relations>,
+    registry: Res<Registry>,
+    mut norms: Query<&mut Norms>,
+) {
+    let p = &model.0;
+    if p.norm_diffusion_weight <= 0.0 {
+        return;
+    }
+    let n = rel.n;
+    let rate = p.norm_diffusion_weight * per_step_rate(p.norm_interaction_rate, clock.dt);
+    let mut weights = vec![0.0; n];
+    for i in 0..n {
+        let mut draws = info.key.at(Stream::Norms, clock.tick, i as u32);
+        let (u_meet, u_partner, u_accept, u_trait) = (draws.uniform(), draws.uniform(), draws.uniform(), draws.uniform());
+        if u_meet >= rate || n < 2 {
+            continue;
+        }
+        let row_trade: f64 = rel.trade[i * n..(i + 1) * n].iter().sum();
+        for (j, w) in weights.iter_mut().enumerate() {
+            let k = i * n + j;
+            *w = if j == i {
+                0.0
+            } else {
+                0.05 + f64::from(u8::from(rel.contiguous[k]))
+                    + ties.institutions[k]
+                    + if row_trade > 0.0 { 5.0 * rel.trade[k] / row_trade } else { 0.0 }
+            };
+        }
+        let sum: f64 = weights.iter().sum();
+        let mut target = u_partner * sum;
+        let partner = weights.iter().position(|&w| {
+            target -= w;
+            target < 0.0
+        });
+        let Some(j) = partner.or_else(|| weights.iter().rposition(|&w| w > 0.0)) else { continue };
+        let similarity = norm_similarity(&table.norms[i], &table.norms[j]);
+        if u_accept < similarity {
+            let trait_k = ((u_trait * NORMS as f64) as usize).min(NORMS - 1);
+            let mut mine = norms.get_mut(registry.states[i]).expect("state entity exists");
+            mine.0[trait_k] += p.norm_copy_share * (table.norms[j][trait_k] - mine.0[trait_k]);
+        }
+    }
+}
+
+/// Ages every dyad by one step and clears the tick log.
+pub fn advance_clock(mut clock: ResMut<Clock>, mut rel: ResMut<Relations>, mut log: ResMut<TickLog>) {
+    let dt = clock.dt;
+    for x in rel.peace_years.iter_mut() {
+        *x += dt;
+    }
+    for x in rel.force_years.iter_mut() {
+        *x += dt;
+    }
+    let log = &mut *log;
+    log.crises.clear();
+    log.onsets.clear();
+    log.disputes.clear();
+    log.calls.clear();
+    log.pacts_formed = 0;
+    log.pact_exits = 0;
+    clock.tick += 1;
+}

@@ -1,0 +1,290 @@
+//! Components and resources of one run's ECS world.
+//!
+//! States, treaties and communities are entities. Per-state attributes live in
+//! components (the source of truth for state-level data); every tick
+//! `gather_state_table` copies them into the dense [`StateTable`] so that the
+//! hot loops over dyads read flat arrays indexed by state index. The dyadic
+//! relations live in the dense [`Relations`] resource; the `Trust`, `Trade`
+//! and `Alliances` components front a state's row in it.
+
+use crate::params::Params;
+use crate::scenario::{NORMS, TreatyKind};
+use crate::sim::rng::RunKey;
+use crate::time::Calendar;
+use bevy_ecs::prelude::*;
+use std::sync::Arc;
+
+// ---- state components -------------------------------------------------------
+
+/// Position of a state in every dense array.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct StateIndex(pub usize);
+
+#[derive(Component, Clone, Debug)]
+pub struct StateCode {
+    pub id: Arc<str>,
+    pub ccode: Option<i64>,
+}
+
+/// Material capability: COW CINC share and GDP (trillion USD, 0 when unknown).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Capability {
+    pub power: f64,
+    pub gdp: f64,
+}
+
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Regime {
+    pub democracy: f64,
+}
+
+/// 0 nationalist / inward-looking .. 1 internationalist.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Orientation(pub f64);
+
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Norms(pub [f64; NORMS]);
+
+/// Marker: a COW major power.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct MajorPower;
+
+/// Fronts the state's row of the directed trust matrix: `Relations::trust[row * n + j]`
+/// is how this state sees state j.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Trust {
+    pub row: usize,
+}
+
+impl Trust {
+    pub fn toward(&self, rel: &Relations, j: usize) -> f64 {
+        rel.trust[self.row * rel.n + j]
+    }
+}
+
+/// Fronts the state's row of the symmetric trade matrix (bn USD per year).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Trade {
+    pub row: usize,
+}
+
+impl Trade {
+    pub fn with(&self, rel: &Relations, j: usize) -> f64 {
+        rel.trade[self.row * rel.n + j]
+    }
+}
+
+/// Fronts the state's list of defence allies in [`Ties`].
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Alliances {
+    pub row: usize,
+}
+
+impl Alliances {
+    pub fn allies<'a>(&self, ties: &'a Ties) -> &'a [usize] {
+        &ties.allies[self.row]
+    }
+}
+
+// ---- treaty and community entities ----------------------------------------
+
+#[derive(Clone, Copy, Debug)]
+pub struct Membership {
+    pub state: usize,
+    pub power_at_join: f64,
+    pub democracy_at_join: f64,
+}
+
+#[derive(Component, Clone, Debug)]
+pub struct Treaty {
+    pub id: Arc<str>,
+    pub kind: TreatyKind,
+    pub salience: f64,
+    /// Creation order: scenario treaties first, then pacts the model forms.
+    pub order: u32,
+    pub members: Vec<Membership>,
+    /// States that left (they can free-ride on a common threat).
+    pub former: Vec<usize>,
+    /// States that announced they will leave.
+    pub announced: Vec<usize>,
+}
+
+impl Treaty {
+    pub fn has(&self, state: usize) -> bool {
+        self.members.iter().any(|m| m.state == state)
+    }
+}
+
+#[derive(Component, Clone, Debug)]
+pub struct Community {
+    pub id: Arc<str>,
+    /// 1-based position in the outputs (0 is the whole system).
+    pub slot: usize,
+    pub members: Vec<usize>,
+}
+
+// ---- resources ---------------------------------------------------------------
+
+#[derive(Resource, Clone, Debug)]
+pub struct Clock {
+    pub tick: u32,
+    pub calendar: Calendar,
+    /// Step length in years.
+    pub dt: f64,
+}
+
+#[derive(Resource, Clone, Debug)]
+pub struct RunInfo {
+    pub run: u64,
+    pub key: RunKey,
+    pub record_disputes: bool,
+}
+
+#[derive(Resource, Clone, Debug)]
+pub struct Model(pub Params);
+
+/// Entities of the states, by index, and of the scenario treaties, by spec position.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Registry {
+    pub states: Vec<Entity>,
+    pub treaties: Vec<Entity>,
+    pub next_treaty_order: u32,
+}
+
+/// Dense per-state snapshot, refreshed from the components every tick.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct StateTable {
+    pub n: usize,
+    pub ids: Vec<Arc<str>>,
+    pub power: Vec<f64>,
+    pub power_prev: Vec<f64>,
+    pub gdp: Vec<f64>,
+    pub gdp0: Vec<f64>,
+    pub democracy: Vec<f64>,
+    pub orientation: Vec<f64>,
+    pub norms: Vec<[f64; NORMS]>,
+    pub major: Vec<bool>,
+}
+
+/// Dense dyadic state, `n x n` row-major.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Relations {
+    pub n: usize,
+    /// Directed: how i sees j.
+    pub trust: Vec<f64>,
+    /// Directed we-feeling.
+    pub identity: Vec<f64>,
+    /// Symmetric, bn USD per year.
+    pub trade: Vec<f64>,
+    /// Symmetric: the trade each dyad had at the start.
+    pub trade_baseline: Vec<f64>,
+    pub contiguous: Vec<bool>,
+    pub distance: Vec<f64>,
+    /// Symmetric: years since the last dispute of any level.
+    pub peace_years: Vec<f64>,
+    /// Symmetric: years since the last dispute at use of force or war.
+    pub force_years: Vec<f64>,
+    /// Symmetric: the dyad is in Wendt's Kantian culture.
+    pub kantian: Vec<bool>,
+    /// Directed: tariff imposed by i on imports from j.
+    pub tariff: Vec<f64>,
+}
+
+/// Treaty-derived dyadic ties, recomputed when memberships change.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Ties {
+    pub n: usize,
+    pub dirty: bool,
+    /// Symmetric count of shared defence pacts.
+    pub defense: Vec<u16>,
+    /// Symmetric count of shared trade pacts.
+    pub pta: Vec<u16>,
+    /// Symmetric salience-weighted count of shared treaties of any kind.
+    pub institutions: Vec<f64>,
+    pub pta0: Vec<u16>,
+    pub institutions0: Vec<f64>,
+    /// Defence allies of each state, ascending.
+    pub allies: Vec<Vec<usize>>,
+}
+
+/// Scripted events not yet applied, sorted by date then file order.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Timeline {
+    pub events: Vec<crate::scenario::EventSpec>,
+    pub next: usize,
+}
+
+/// How a dispute ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    VictoryA,
+    VictoryB,
+    YieldA,
+    YieldB,
+    Stalemate,
+    Compromise,
+    SettledByTalks,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::VictoryA => "victory_a",
+            Outcome::VictoryB => "victory_b",
+            Outcome::YieldA => "yield_a",
+            Outcome::YieldB => "yield_b",
+            Outcome::Stalemate => "stalemate",
+            Outcome::Compromise => "compromise",
+            Outcome::SettledByTalks => "settled_by_talks",
+        }
+    }
+}
+
+/// One militarized dispute.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dispute {
+    pub tick: u32,
+    /// Initiator (side A).
+    pub a: usize,
+    /// Target (side B).
+    pub b: usize,
+    pub entry: u8,
+    pub highest: u8,
+    pub reciprocated: bool,
+    /// Allies that honoured a call and joined side B.
+    pub joiners: Vec<usize>,
+    pub outcome: Outcome,
+    /// Scripted by a `crisis` event.
+    pub scripted: bool,
+}
+
+/// An ally called when a state was attacked.
+#[derive(Clone, Copy, Debug)]
+pub struct Call {
+    pub target: usize,
+    pub ally: usize,
+    pub honoured: bool,
+}
+
+/// What happened this tick; cleared after metrics.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct TickLog {
+    /// Crises scripted for this tick: (aggressor, target, level).
+    pub crises: Vec<(usize, usize, u8)>,
+    /// Disputes begun this tick, before escalation: (initiator, target).
+    pub onsets: Vec<(usize, usize)>,
+    pub disputes: Vec<Dispute>,
+    pub calls: Vec<Call>,
+    pub pacts_formed: u32,
+    pub pact_exits: u32,
+}
+
+/// What a run produces: the metric panel and the dispute list.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Outcomes {
+    /// `[tick][community slot][metric]`, flattened.
+    pub metrics: Vec<f64>,
+    /// Per community slot: a dispute at use of force or above has occurred.
+    pub force_seen: Vec<bool>,
+    pub disputes: Vec<Dispute>,
+}
