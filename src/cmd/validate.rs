@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             println!("\nparameters under lens {lens}:");
             for spec in SPECS {
                 let v = p.get(spec.name).expect("spec names are parameters");
-                println!("  {:<30} {:>10}  {}", spec.name, v, spec.doc);
+                println!("  {:<30} {:>10}  {}", spec.name, v, spec.doc.trim());
             }
         }
     }

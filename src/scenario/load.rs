@@ -539,7 +539,7 @@ impl Loader {
                         &loc(value_span(value, table, &name)),
                         format!("parameter `{name}` = {value} is out of range [{min}, {max}]"),
                         "out of range",
-                        Some(format!("{} (default {})", spec.doc, spec.default)),
+                        Some(format!("{} (default {})", spec.doc.trim(), spec.default)),
                     ));
                 }
             }
