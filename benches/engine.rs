@@ -1,1 +1,64 @@
-fn main(){}
+//! Engine benchmark: `cargo bench` (or `cargo bench -- --quick`).
+//!
+//! Measures, on a synthetic 193-state world (18,528 undirected dyads) over 15
+//! yearly ticks: wall time per run on one thread, ns per dyad-tick, and runs
+//! per second through the parallel Monte Carlo driver at 1 thread and at every
+//! core. Also times the bundled western_community scenario. Prints a table;
+//! asserts nothing about time.
+
+use comity::montecarlo::{self, Config, Sink};
+use comity::params::Params;
+use comity::sim::{Prepared, RunResult};
+use std::sync::Arc;
+use std::time::Instant;
+
+struct NullSink;
+impl Sink for NullSink {
+    fn chunk(&mut self, _: &str, _: &Prepared, _: &[RunResult]) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn driver(prepared: &Prepared, runs: u64, threads: usize) -> f64 {
+    let lenses = vec![("default".to_string(), Params::default())];
+    let config = Config { runs, seed: 1, threads, record_disputes: false };
+    let t = Instant::now();
+    montecarlo::run(prepared, &lenses, &config, &mut NullSink, &|_| {}).expect("no I/O in the null sink");
+    runs as f64 / t.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("comity engine benchmark ({} cores{})", cores, if quick { ", quick" } else { "" });
+
+    let n = 193;
+    let years = 15;
+    let world = comity::synthetic::world(n, years, 7);
+    let prepared = Prepared::new(Arc::new(world));
+    let params = Params::default();
+    let dyads = (n * (n - 1) / 2) as f64;
+    let ticks = years as f64;
+    prepared.run(&params, 1, 0, false); // warm-up
+    let reps = if quick { 5 } else { 20 };
+    let t = Instant::now();
+    for run in 0..reps {
+        std::hint::black_box(prepared.run(&params, 1, run, false));
+    }
+    let per_run = t.elapsed().as_secs_f64() / reps as f64;
+    println!("synthetic world: {n} states, {dyads} dyads, {ticks} ticks");
+    println!("  one run, 1 thread           {:>10.2} ms", per_run * 1e3);
+    println!("  per undirected dyad-tick    {:>10.1} ns", per_run * 1e9 / (dyads * ticks));
+    println!("  per directed dyad-tick      {:>10.1} ns", per_run * 1e9 / (2.0 * dyads * ticks));
+    let runs = if quick { 16 } else { 64 };
+    println!("  runs/s, driver, 1 thread    {:>10.1}", driver(&prepared, runs, 1));
+    println!("  runs/s, driver, {cores} threads   {:>10.1}", driver(&prepared, runs, cores));
+
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/western_community.toml");
+    let scenario = comity::scenario::load(std::path::Path::new(path)).expect("the bundled scenario is valid");
+    let prepared = Prepared::new(Arc::new(scenario));
+    let runs = if quick { 500 } else { 5000 };
+    println!("western_community.toml: 16 states, 15 ticks");
+    println!("  runs/s, driver, 1 thread    {:>10.1}", driver(&prepared, runs, 1));
+    println!("  runs/s, driver, {cores} threads   {:>10.1}", driver(&prepared, runs, cores));
+}

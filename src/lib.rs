@@ -12,3 +12,4 @@ pub mod time;
 pub mod montecarlo;
 pub mod stats;
 pub mod output;
+pub mod synthetic;

@@ -117,6 +117,9 @@ pub fn per_step_probability(p_year: f64, dt: f64) -> f64 {
     if p_year >= 1.0 {
         return 1.0;
     }
+    if dt == 1.0 {
+        return p_year.max(0.0);
+    }
     1.0 - (1.0 - p_year.max(0.0)).powf(dt)
 }
 

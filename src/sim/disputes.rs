@@ -26,18 +26,19 @@ pub fn onset_disputes(
     let mut draws = info.key.at_tick(Stream::Onset, clock.tick);
     let log = &mut *log;
     let scripted: Vec<(usize, usize)> = log.crises.iter().map(|&(a, b, _)| (a.min(b), a.max(b))).collect();
+    let log_power: Vec<f64> = table.power.iter().map(|&x| log_power(x)).collect();
     for i in 0..n {
         for j in i + 1..n {
             let (u_onset, u_side) = (draws.uniform(), draws.uniform());
-            if scripted.contains(&(i, j)) {
+            if !scripted.is_empty() && scripted.contains(&(i, j)) {
                 continue;
             }
             let (ij, ji) = (i * n + j, j * n + i);
             let x = OnsetInputs {
                 contiguous: rel.contiguous[ij],
-                distance_km: rel.distance[ij],
+                log_distance: rel.log_distance[ij],
                 major: table.major[i] || table.major[j],
-                log_power_ratio: log_power_ratio(table.power[i], table.power[j]),
+                log_power_ratio: (log_power[i] - log_power[j]).abs(),
                 min_democracy: table.democracy[i].min(table.democracy[j]),
                 dependence: trade_dependence(rel.trade[ij], table.gdp[i], table.gdp[j]),
                 institutions: ties.institutions[ij],
@@ -70,7 +71,6 @@ pub fn escalate_disputes(
     mut rel: ResMut<Relations>,
     mut log: ResMut<TickLog>,
     mut outcomes: ResMut<Outcomes>,
-    treaties: Query<&Treaty>,
 ) {
     let p = &model.0;
     let n = rel.n;
@@ -98,7 +98,7 @@ pub fn escalate_disputes(
         let mut level = entry;
         let mut joiners = Vec::new();
         if level >= 4 {
-            call_allies(p, &info, clock.tick, dyad, a, b, &table, &ties, &mut rel, &treaties, &mut joiners, &mut log.calls);
+            call_allies(p, &info, clock.tick, dyad, a, b, &table, &ties, &mut rel, &mut joiners, &mut log.calls);
         }
         for step_u in &u[2..5] {
             if level >= cap {
@@ -116,7 +116,7 @@ pub fn escalate_disputes(
             }
             level += 1;
             if level == 4 {
-                call_allies(p, &info, clock.tick, dyad, a, b, &table, &ties, &mut rel, &treaties, &mut joiners, &mut log.calls);
+                call_allies(p, &info, clock.tick, dyad, a, b, &table, &ties, &mut rel, &mut joiners, &mut log.calls);
             }
         }
         let side_b_power: f64 = table.power[b] + joiners.iter().map(|&k| table.power[k]).sum::<f64>();
@@ -167,22 +167,14 @@ fn call_allies(
     table: &StateTable,
     ties: &Ties,
     rel: &mut Relations,
-    treaties: &Query<&Treaty>,
     joiners: &mut Vec<usize>,
     calls: &mut Vec<Call>,
 ) {
     let n = rel.n;
     for &k in ties.allies[b].iter().filter(|&&k| k != a && ties.defense[a * n + k] == 0) {
-        let change = treaties
-            .iter()
-            .filter(|t| t.kind == crate::scenario::TreatyKind::Defense && t.has(b))
-            .filter_map(|t| t.members.iter().find(|m| m.state == k))
-            .map(|m| {
-                let power = if m.power_at_join > 0.0 && table.power[k] > 0.0 { (table.power[k] / m.power_at_join).ln().abs() } else { 0.0 };
-                power + (table.democracy[k] - m.democracy_at_join).abs()
-            })
-            .fold(f64::INFINITY, f64::min);
-        let change = if change.is_finite() { change } else { 0.0 };
+        let (power_then, democracy_then) = ties.joined[k * n + b];
+        let power_change = if power_then > 0.0 && table.power[k] > 0.0 { (table.power[k] / power_then).ln().abs() } else { 0.0 };
+        let change = power_change + (table.democracy[k] - democracy_then).abs();
         let prob = honour_probability(p, table.major[k], table.democracy[k], change, table.orientation[k]);
         let sub = dyad.wrapping_mul(n as u32).wrapping_add(k as u32);
         let honoured = info.key.at(Stream::Honour, tick, sub).uniform() < prob;

@@ -76,7 +76,12 @@ pub fn relative_acceptance(actual: f64, total_i: f64, total_j: f64, total: f64) 
 /// One step of we-feeling (Deutsch 1957):
 /// `W + eta * logistic(drive) * f * (1 - W) - mu * W`, `f` the state's openness factor.
 pub fn identity_step(identity: f64, drive: f64, eta_step: f64, mu_step: f64, openness: f64) -> f64 {
-    (identity + eta_step * logistic(drive) * openness * (1.0 - identity) - mu_step * identity).clamp(0.0, 1.0)
+    identity_growth_step(identity, logistic(drive), eta_step, mu_step, openness)
+}
+
+/// [`identity_step`] with the logistic of the drive already taken.
+pub fn identity_growth_step(identity: f64, pull: f64, eta_step: f64, mu_step: f64, openness: f64) -> f64 {
+    (identity + eta_step * pull * openness * (1.0 - identity) - mu_step * identity).clamp(0.0, 1.0)
 }
 
 /// Openness of a state to identification with others: `2 * orientation`
@@ -135,14 +140,25 @@ pub fn parity(pa: f64, pb: f64) -> f64 {
 
 /// |ln(p_a / p_b)|, with shares floored at 1e-6.
 pub fn log_power_ratio(pa: f64, pb: f64) -> f64 {
-    (pa.max(1e-6) / pb.max(1e-6)).ln().abs()
+    (log_power(pa) - log_power(pb)).abs()
+}
+
+/// ln of a power share floored at 1e-6 (so that `log_power_ratio` can be formed from per-state values).
+pub fn log_power(p: f64) -> f64 {
+    p.max(1e-6).ln()
+}
+
+/// The distance term of the onset logit, `ln(1 + distance / 1000 km)`.
+pub fn log_distance(distance_km: f64) -> f64 {
+    (1.0 + distance_km / 1000.0).ln()
 }
 
 /// Inputs of the dispute-onset logit for one dyad-year.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OnsetInputs {
     pub contiguous: bool,
-    pub distance_km: f64,
+    /// `ln(1 + distance / 1000 km)`.
+    pub log_distance: f64,
     pub major: bool,
     pub log_power_ratio: f64,
     pub min_democracy: f64,
@@ -160,7 +176,7 @@ pub struct OnsetInputs {
 pub fn onset_logit(p: &crate::params::Params, x: &OnsetInputs) -> f64 {
     p.onset_base
         + if x.contiguous { p.onset_contiguous } else { 0.0 }
-        + p.onset_distance * (1.0 + x.distance_km / 1000.0).ln()
+        + p.onset_distance * x.log_distance
         + if x.major { p.onset_major } else { 0.0 }
         + if x.major && x.contiguous { p.onset_contiguous_major } else { 0.0 }
         + p.onset_power_ratio * x.log_power_ratio
@@ -336,7 +352,7 @@ mod tests {
     #[test]
     fn onset_logit_by_hand() {
         let p = Params::default();
-        let base = OnsetInputs { distance_km: 0.0, peace_years: 1e9, mean_trust: 1.0, ..Default::default() };
+        let base = OnsetInputs { log_distance: 0.0, peace_years: 1e9, mean_trust: 1.0, ..Default::default() };
         assert!(close(onset_logit(&p, &base), p.onset_base));
         let contig = OnsetInputs { contiguous: true, ..base };
         assert!(close(onset_logit(&p, &contig) - onset_logit(&p, &base), p.onset_contiguous));

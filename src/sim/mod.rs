@@ -64,6 +64,27 @@ pub fn tick_schedule() -> Schedule {
     schedule
 }
 
+/// The treaty components of a scenario's treaties, in spec order.
+fn treaty_entities(s: &Scenario) -> Vec<Treaty> {
+    s.treaties
+        .iter()
+        .enumerate()
+        .map(|(order, t)| Treaty {
+            id: Arc::from(t.id.as_str()),
+            kind: t.kind,
+            salience: t.salience,
+            order: order as u32,
+            members: t
+                .members
+                .iter()
+                .map(|&m| Membership { state: m, power_at_join: s.states[m].power, democracy_at_join: s.states[m].democracy })
+                .collect(),
+            former: Vec::new(),
+            announced: Vec::new(),
+        })
+        .collect()
+}
+
 /// What one run produces.
 #[derive(Clone, Debug, Default)]
 pub struct RunResult {
@@ -108,6 +129,7 @@ impl Prepared {
             trade_baseline: d.trade.clone(),
             contiguous: d.contiguous.clone(),
             distance: d.distance.clone(),
+            log_distance: d.distance.iter().map(|&x| mechanisms::log_distance(x)).collect(),
             peace_years: d.peace_years.clone(),
             force_years: d.peace_years.clone(),
             kantian: vec![false; n * n],
@@ -122,28 +144,15 @@ impl Prepared {
             pta0: Vec::new(),
             institutions0: Vec::new(),
             allies: vec![Vec::new(); n],
+            pacts: Vec::new(),
+            pacts_of: vec![Vec::new(); n],
+            joined: vec![(0.0, 0.0); n * n],
         };
-        // Initial ties straight from the treaty specs (same rule as `refresh_ties`).
-        for t in &s.treaties {
-            for (x, &a) in t.members.iter().enumerate() {
-                for &b in &t.members[x + 1..] {
-                    for k in [a * n + b, b * n + a] {
-                        ties.institutions[k] += t.salience;
-                        match t.kind {
-                            crate::scenario::TreatyKind::Defense => ties.defense[k] += 1,
-                            crate::scenario::TreatyKind::Trade => ties.pta[k] += 1,
-                            _ => {}
-                        }
-                    }
-                }
-            }
-        }
-        for i in 0..n {
-            ties.allies[i] = (0..n).filter(|&j| ties.defense[i * n + j] > 0).collect();
-        }
+        // Initial ties straight from the treaty specs, by the same rule as `refresh_ties`.
+        let initial: Vec<Treaty> = treaty_entities(s);
+        ties.rebuild(initial.iter());
         ties.pta0 = ties.pta.clone();
         ties.institutions0 = ties.institutions.clone();
-        ties.dirty = false;
         Prepared { scenario, table, relations, ties }
     }
 
@@ -174,22 +183,8 @@ impl Prepared {
             }
             registry.states.push(e.id());
         }
-        for (order, t) in s.treaties.iter().enumerate() {
-            let members = t
-                .members
-                .iter()
-                .map(|&m| Membership { state: m, power_at_join: s.states[m].power, democracy_at_join: s.states[m].democracy })
-                .collect();
-            let e = world.spawn(Treaty {
-                id: Arc::from(t.id.as_str()),
-                kind: t.kind,
-                salience: t.salience,
-                order: order as u32,
-                members,
-                former: Vec::new(),
-                announced: Vec::new(),
-            });
-            registry.treaties.push(e.id());
+        for treaty in treaty_entities(s) {
+            registry.treaties.push(world.spawn(treaty).id());
         }
         registry.next_treaty_order = s.treaties.len() as u32;
         for (slot, c) in s.communities.iter().enumerate() {

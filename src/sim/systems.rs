@@ -3,7 +3,7 @@
 use super::mechanisms::*;
 use super::rng::Stream;
 use super::world::*;
-use crate::scenario::{NORMS, TreatyKind};
+use crate::scenario::NORMS;
 use bevy_ecs::prelude::*;
 
 /// Capabilities drift as geometric random walks: power share with volatility
@@ -45,33 +45,9 @@ pub fn refresh_ties(mut ties: ResMut<Ties>, treaties: Query<&Treaty>) {
     if !ties.dirty {
         return;
     }
-    let n = ties.n;
-    let ties = &mut *ties;
-    ties.defense.fill(0);
-    ties.pta.fill(0);
-    ties.institutions.fill(0.0);
     let mut list: Vec<&Treaty> = treaties.iter().collect();
     list.sort_by_key(|t| t.order);
-    for t in list {
-        for (x, a) in t.members.iter().enumerate() {
-            for b in &t.members[x + 1..] {
-                for (i, j) in [(a.state, b.state), (b.state, a.state)] {
-                    let k = i * n + j;
-                    ties.institutions[k] += t.salience;
-                    match t.kind {
-                        TreatyKind::Defense => ties.defense[k] += 1,
-                        TreatyKind::Trade => ties.pta[k] += 1,
-                        _ => {}
-                    }
-                }
-            }
-        }
-    }
-    for (i, allies) in ties.allies.iter_mut().enumerate() {
-        allies.clear();
-        allies.extend((0..n).filter(|&j| ties.defense[i * n + j] > 0));
-    }
-    ties.dirty = false;
+    ties.rebuild(list.into_iter());
 }
 
 /// Trade moves toward its gravity target by partial adjustment (brief section 3, liberal).
@@ -79,7 +55,10 @@ pub fn update_trade(clock: Res<Clock>, model: Res<Model>, table: Res<StateTable>
     let p = &model.0;
     let n = rel.n;
     let lambda = per_step_rate(p.trade_adjustment, clock.dt);
-    let ratio: Vec<f64> = (0..n).map(|i| if table.gdp0[i] > 0.0 { table.gdp[i] / table.gdp0[i] } else { 1.0 }).collect();
+    // (GDP / GDP0)^a per state, once per tick; the gravity target then needs no powf per dyad.
+    let growth: Vec<f64> = (0..n)
+        .map(|i| if table.gdp0[i] > 0.0 { (table.gdp[i] / table.gdp0[i]).powf(p.trade_gdp_elasticity) } else { 1.0 })
+        .collect();
     let rel = &mut *rel;
     for i in 0..n {
         for j in i + 1..n {
@@ -92,7 +71,11 @@ pub fn update_trade(clock: Res<Clock>, model: Res<Model>, table: Res<StateTable>
                 + p.trade_institution_effect * (ties.institutions[k] - ties.institutions0[k])
                 - p.trade_dispute_penalty * (-rel.peace_years[k] / 2.0).exp();
             let tariff = 0.5 * (rel.tariff[k] + rel.tariff[j * n + i]);
-            let target = gravity_target(base, ratio[i], ratio[j], p.trade_gdp_elasticity, shift, tariff, 0.0, p.trade_tariff_elasticity);
+            let target = if tariff > 0.0 {
+                gravity_target(base, growth[i], growth[j], 1.0, shift, tariff, 0.0, p.trade_tariff_elasticity)
+            } else {
+                base * growth[i] * growth[j] * shift.exp()
+            };
             let x = partial_adjust(rel.trade[k], target, lambda);
             rel.trade[k] = x;
             rel.trade[j * n + i] = x;
@@ -124,14 +107,31 @@ pub fn update_trust_and_identity(
         .collect();
     let totals: Vec<f64> = (0..n).map(|i| rel.trade[i * n..(i + 1) * n].iter().sum()).collect();
     let total: f64 = totals.iter().sum();
-    // Realist alignment term: how far j is allied with states i distrusts (snapshot first).
-    let rival_on = p.security_dilemma_weight > 0.0 && p.security_rival_sensitivity > 0.0;
+    // Realist alignment term: how far j is allied with states i distrusts, as the
+    // mean of i's distrust over j's partners in each of j's pacts (per pact membership).
+    // With R[i][t] = sum over members k of pact t of (1 - T_ik), this is
+    // sum_{t contains j} (R[i][t] - (1 - T_ij)) / sum_{t contains j} (|t| - 1 - [i in t]).
+    let rival_on = p.security_dilemma_weight > 0.0 && p.security_rival_sensitivity > 0.0 && !ties.pacts.is_empty();
     let mut rival = vec![0.0; if rival_on { n * n } else { 0 }];
     if rival_on {
+        let pacts = &ties.pacts;
+        let mut distrust_of_pact = vec![0.0; pacts.len()];
+        let mut in_pact = vec![false; pacts.len()];
         for i in 0..n {
+            let row = &rel.trust[i * n..(i + 1) * n];
+            for (t, members) in pacts.iter().enumerate() {
+                distrust_of_pact[t] = members.iter().map(|&k| 1.0 - row[k]).sum();
+                in_pact[t] = false;
+            }
+            for &t in &ties.pacts_of[i] {
+                in_pact[t] = true;
+            }
             for j in (0..n).filter(|&j| j != i) {
-                let others = ties.allies[j].iter().filter(|&&k| k != i);
-                let (sum, count) = others.fold((0.0, 0usize), |(s, c), &k| (s + (1.0 - rel.trust[i * n + k]), c + 1));
+                let (mut sum, mut count) = (0.0, 0usize);
+                for &t in &ties.pacts_of[j] {
+                    sum += distrust_of_pact[t] - (1.0 - row[j]);
+                    count += pacts[t].len() - 1 - usize::from(in_pact[t]);
+                }
                 if count > 0 {
                     rival[i * n + j] = sum / count as f64;
                 }
@@ -143,25 +143,31 @@ pub fn update_trust_and_identity(
     let mu = (p.identity_weight * per_step_rate(p.identity_decay, dt)).min(1.0);
     let sd_power = p.security_dilemma_weight * p.security_power_sensitivity;
     let sd_rival = p.security_dilemma_weight * p.security_rival_sensitivity;
+    // The transaction drive is symmetric (RA, shared institutions and norm
+    // similarity are), so its logistic is computed once per undirected pair.
     for i in 0..n {
-        let open = openness(table.orientation[i]);
-        for j in 0..n {
-            if i == j {
-                continue;
-            }
-            let k = i * n + j;
-            let mut t = rel.trust[k];
-            let r = if rival_on { rival[k] } else { 0.0 };
-            t = security_dilemma(t, growth[j] - growth[i], r, sd_power, sd_rival, dt);
-            t = identity_pull(t, rel.identity[k], nu);
-            rel.trust[k] = t.clamp(0.0, 1.0);
-            if eta > 0.0 || mu > 0.0 {
-                let ra = relative_acceptance(rel.trade[k], totals[i], totals[j], total).unwrap_or(-1.0);
-                let drive = p.identity_bias
-                    + p.identity_ra_slope * ra.min(10.0)
-                    + p.identity_institution_drive * ties.institutions[k]
-                    + p.identity_norm_drive * (norm_similarity(&table.norms[i], &table.norms[j]) - 0.5);
-                rel.identity[k] = identity_step(rel.identity[k], drive, eta, mu, open);
+        for j in i + 1..n {
+            let (ij, ji) = (i * n + j, j * n + i);
+            let drive = if eta > 0.0 || mu > 0.0 {
+                let ra = relative_acceptance(rel.trade[ij], totals[i], totals[j], total).unwrap_or(-1.0);
+                logistic(
+                    p.identity_bias
+                        + p.identity_ra_slope * ra.min(10.0)
+                        + p.identity_institution_drive * ties.institutions[ij]
+                        + p.identity_norm_drive * (norm_similarity(&table.norms[i], &table.norms[j]) - 0.5),
+                )
+            } else {
+                0.0
+            };
+            for (k, from, to) in [(ij, i, j), (ji, j, i)] {
+                let mut t = rel.trust[k];
+                let r = if rival_on { rival[k] } else { 0.0 };
+                t = security_dilemma(t, growth[to] - growth[from], r, sd_power, sd_rival, dt);
+                t = identity_pull(t, rel.identity[k], nu);
+                rel.trust[k] = t.clamp(0.0, 1.0);
+                if eta > 0.0 || mu > 0.0 {
+                    rel.identity[k] = identity_growth_step(rel.identity[k], drive, eta, mu, openness(table.orientation[from]));
+                }
             }
         }
     }

@@ -180,6 +180,8 @@ pub struct Relations {
     pub trade_baseline: Vec<f64>,
     pub contiguous: Vec<bool>,
     pub distance: Vec<f64>,
+    /// Symmetric: `ln(1 + distance / 1000 km)`, precomputed for the onset logit.
+    pub log_distance: Vec<f64>,
     /// Symmetric: years since the last dispute of any level.
     pub peace_years: Vec<f64>,
     /// Symmetric: years since the last dispute at use of force or war.
@@ -205,6 +207,54 @@ pub struct Ties {
     pub institutions0: Vec<f64>,
     /// Defence allies of each state, ascending.
     pub allies: Vec<Vec<usize>>,
+    /// Members of each active defence pact (a clique of allies), in treaty order.
+    pub pacts: Vec<Vec<usize>>,
+    /// Indices into `pacts` of the pacts each state belongs to.
+    pub pacts_of: Vec<Vec<usize>>,
+    /// `[k * n + b]`: (power, democracy) of ally k when it joined its first pact with b.
+    pub joined: Vec<(f64, f64)>,
+}
+
+impl Ties {
+    /// Rebuilds every tie from the list of treaties (taken in treaty order).
+    pub fn rebuild<'a>(&mut self, treaties: impl Iterator<Item = &'a Treaty>) {
+        let n = self.n;
+        self.defense.fill(0);
+        self.pta.fill(0);
+        self.institutions.fill(0.0);
+        self.joined.fill((0.0, 0.0));
+        self.pacts.clear();
+        self.pacts_of.iter_mut().for_each(Vec::clear);
+        for t in treaties {
+            if t.kind == TreatyKind::Defense && t.members.len() >= 2 {
+                for m in &t.members {
+                    self.pacts_of[m.state].push(self.pacts.len());
+                }
+                self.pacts.push(t.members.iter().map(|m| m.state).collect());
+            }
+            for a in &t.members {
+                for b in t.members.iter().filter(|b| b.state != a.state) {
+                    let k = a.state * n + b.state;
+                    self.institutions[k] += t.salience;
+                    match t.kind {
+                        TreatyKind::Defense => {
+                            if self.defense[k] == 0 {
+                                self.joined[k] = (a.power_at_join, a.democracy_at_join);
+                            }
+                            self.defense[k] += 1;
+                        }
+                        TreatyKind::Trade => self.pta[k] += 1,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        for (i, allies) in self.allies.iter_mut().enumerate() {
+            allies.clear();
+            allies.extend((0..n).filter(|&j| self.defense[i * n + j] > 0));
+        }
+        self.dirty = false;
+    }
 }
 
 /// Scripted events not yet applied, sorted by date then file order.
