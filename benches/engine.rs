@@ -21,7 +21,12 @@ impl Sink for NullSink {
 
 fn driver(prepared: &Prepared, runs: u64, threads: usize) -> f64 {
     let lenses = vec![("default".to_string(), Params::default())];
-    let config = Config { runs, seed: 1, threads, record_disputes: false };
+    let config = Config {
+        runs,
+        seed: 1,
+        threads,
+        record_disputes: false,
+    };
     let t = Instant::now();
     montecarlo::run(prepared, &lenses, &config, &mut NullSink, &|_| {}).expect("no I/O in the null sink");
     runs as f64 / t.elapsed().as_secs_f64()
@@ -30,7 +35,11 @@ fn driver(prepared: &Prepared, runs: u64, threads: usize) -> f64 {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("comity engine benchmark ({} cores{})", cores, if quick { ", quick" } else { "" });
+    println!(
+        "comity engine benchmark ({} cores{})",
+        cores,
+        if quick { ", quick" } else { "" }
+    );
 
     let n = 193;
     let years = 15;
@@ -48,11 +57,20 @@ fn main() {
     let per_run = t.elapsed().as_secs_f64() / reps as f64;
     println!("synthetic world: {n} states, {dyads} dyads, {ticks} ticks");
     println!("  one run, 1 thread           {:>10.2} ms", per_run * 1e3);
-    println!("  per undirected dyad-tick    {:>10.1} ns", per_run * 1e9 / (dyads * ticks));
-    println!("  per directed dyad-tick      {:>10.1} ns", per_run * 1e9 / (2.0 * dyads * ticks));
+    println!(
+        "  per undirected dyad-tick    {:>10.1} ns",
+        per_run * 1e9 / (dyads * ticks)
+    );
+    println!(
+        "  per directed dyad-tick      {:>10.1} ns",
+        per_run * 1e9 / (2.0 * dyads * ticks)
+    );
     let runs = if quick { 16 } else { 64 };
     println!("  runs/s, driver, 1 thread    {:>10.1}", driver(&prepared, runs, 1));
-    println!("  runs/s, driver, {cores} threads   {:>10.1}", driver(&prepared, runs, cores));
+    println!(
+        "  runs/s, driver, {cores} threads   {:>10.1}",
+        driver(&prepared, runs, cores)
+    );
 
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/western_community.toml");
     let scenario = comity::scenario::load(std::path::Path::new(path)).expect("the bundled scenario is valid");
@@ -60,5 +78,8 @@ fn main() {
     let runs = if quick { 500 } else { 5000 };
     println!("western_community.toml: 16 states, 15 ticks");
     println!("  runs/s, driver, 1 thread    {:>10.1}", driver(&prepared, runs, 1));
-    println!("  runs/s, driver, {cores} threads   {:>10.1}", driver(&prepared, runs, cores));
+    println!(
+        "  runs/s, driver, {cores} threads   {:>10.1}",
+        driver(&prepared, runs, cores)
+    );
 }

@@ -20,9 +20,21 @@ fn main() {
         macro_rules! sys {
             ($($s:path),*) => { $( { let mut sc = Schedule::default(); sc.set_executor(SingleThreadedExecutor::new()); sc.add_systems($s); schedules.push(sc); names.push(stringify!($s)); } )* };
         }
-        sys!(events::apply_scripted_events, systems::drift_capabilities, systems::gather_state_table, systems::refresh_ties,
-            systems::update_trade, systems::update_trust_and_identity, systems::diffuse_norms, disputes::onset_disputes,
-            disputes::escalate_disputes, alliances::exit_pacts, alliances::form_alliances, metrics::record_metrics, systems::advance_clock);
+        sys!(
+            events::apply_scripted_events,
+            systems::drift_capabilities,
+            systems::gather_state_table,
+            systems::refresh_ties,
+            systems::update_trade,
+            systems::update_trust_and_identity,
+            systems::diffuse_norms,
+            disputes::onset_disputes,
+            disputes::escalate_disputes,
+            alliances::exit_pacts,
+            alliances::form_alliances,
+            metrics::record_metrics,
+            systems::advance_clock
+        );
         for _ in 0..15 {
             for (k, sc) in schedules.iter_mut().enumerate() {
                 let t = Instant::now();

@@ -4,12 +4,12 @@
 //! run ([`sim`]) -> per-run results -> aggregates ([`stats`], [`montecarlo`]) ->
 //! files ([`output`]). See `docs/ARCHITECTURE.md`.
 
+pub mod montecarlo;
+pub mod output;
 pub mod params;
 pub mod scenario;
 pub mod sim;
-pub mod suggest;
-pub mod time;
-pub mod montecarlo;
 pub mod stats;
-pub mod output;
+pub mod suggest;
 pub mod synthetic;
+pub mod time;

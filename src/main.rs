@@ -29,8 +29,10 @@ enum Command {
 fn main() {
     // Diagnostics keep each message on one line (no wrapping), so that logs and
     // scripts can search them; colours only on a terminal.
-    miette::set_hook(Box::new(|_| Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())))
-        .expect("the hook is set once, first thing");
+    miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }))
+    .expect("the hook is set once, first thing");
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),

@@ -56,7 +56,10 @@ pub const RUN_TOTALS: &[&str] = &[
 pub const RUN_EXTRAS: &[&str] = &["escalation_rate", "first_force_year", "first_war_year"];
 
 fn metric_index(name: &str) -> usize {
-    METRICS.iter().position(|m| *m == name).expect("metric names are static")
+    METRICS
+        .iter()
+        .position(|m| *m == name)
+        .expect("metric names are static")
 }
 
 /// The `runs.csv` values of one run: for each slot, finals, totals, extras.
@@ -82,8 +85,14 @@ pub fn summarise_run(prepared: &Prepared, result: &RunResult) -> Vec<Option<f64>
         }
         let (disputes, force, war) = (totals[0], totals[3], totals[4]);
         out.push((disputes > 0.0).then(|| (force + war) / disputes));
-        let first = |pred: &dyn Fn(usize) -> bool| (0..ticks).find(|&t| pred(t)).map(|t| cal.month_of(t as u32).year() as f64);
-        out.push(first(&|t| at(t, slot, metric_index("disputes_force")) + at(t, slot, metrics::M_WAR) > 0.0));
+        let first = |pred: &dyn Fn(usize) -> bool| {
+            (0..ticks)
+                .find(|&t| pred(t))
+                .map(|t| cal.month_of(t as u32).year() as f64)
+        };
+        out.push(first(&|t| {
+            at(t, slot, metric_index("disputes_force")) + at(t, slot, metrics::M_WAR) > 0.0
+        }));
         out.push(first(&|t| at(t, slot, metrics::M_WAR) > 0.0));
     }
     out
@@ -128,7 +137,10 @@ pub fn run(
     let mut out = Vec::new();
     let mut done = 0u64;
     for (lens, params) in lenses {
-        let mut agg = LensAggregate { lens: lens.clone(), cells: vec![Summary::default(); cells] };
+        let mut agg = LensAggregate {
+            lens: lens.clone(),
+            cells: vec![Summary::default(); cells],
+        };
         let mut start = 0u64;
         while start < config.runs {
             let end = (start + chunk).min(config.runs);

@@ -27,7 +27,10 @@ pub enum OutputError {
 /// Prepares the output folder: refuses a non-empty one unless `force`, in which
 /// case comity's own files from an earlier run are removed (nothing else is touched).
 pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), OutputError> {
-    let io = |source| OutputError::Io { path: dir.to_path_buf(), source };
+    let io = |source| OutputError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     if dir.exists() {
         let non_empty = fs::read_dir(dir).map_err(io)?.next().is_some();
         if non_empty && !force {
@@ -54,10 +57,20 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     pub fn create(path: &Path) -> Result<AtomicFile, OutputError> {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         let tmp = path.with_file_name(format!(".{name}.partial"));
-        let file = File::create(&tmp).map_err(|source| OutputError::Io { path: tmp.clone(), source })?;
-        Ok(AtomicFile { tmp, path: path.to_path_buf(), writer: BufWriter::new(file) })
+        let file = File::create(&tmp).map_err(|source| OutputError::Io {
+            path: tmp.clone(),
+            source,
+        })?;
+        Ok(AtomicFile {
+            tmp,
+            path: path.to_path_buf(),
+            writer: BufWriter::new(file),
+        })
     }
 
     pub fn writer(&mut self) -> &mut BufWriter<File> {
@@ -66,8 +79,14 @@ impl AtomicFile {
 
     pub fn commit(self) -> Result<(), OutputError> {
         let AtomicFile { tmp, path, writer } = self;
-        let file = writer.into_inner().map_err(|e| OutputError::Io { path: tmp.clone(), source: e.into_error() })?;
-        file.sync_all().map_err(|source| OutputError::Io { path: tmp.clone(), source })?;
+        let file = writer.into_inner().map_err(|e| OutputError::Io {
+            path: tmp.clone(),
+            source: e.into_error(),
+        })?;
+        file.sync_all().map_err(|source| OutputError::Io {
+            path: tmp.clone(),
+            source,
+        })?;
         fs::rename(&tmp, &path).map_err(|source| OutputError::Io { path, source })
     }
 }
@@ -84,7 +103,10 @@ pub fn num(x: Option<f64>) -> String {
 }
 
 fn csv_io(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
-    move |e| OutputError::Io { path: path.to_path_buf(), source: std::io::Error::other(e) }
+    move |e| OutputError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    }
 }
 
 /// Streams `runs.csv` (and `disputes.csv` when asked) as chunks of runs finish.
@@ -115,20 +137,41 @@ impl RunWriters {
         let disputes = if record_disputes {
             let mut w = csv::Writer::from_writer(AtomicFile::create(&disputes_path)?);
             w.write_record([
-                "lens", "run", "tick", "date", "year", "state_a", "state_b", "ccode1", "ccode2", "entry_level", "hostlev",
-                "reciprocated", "joiners", "outcome", "scripted",
+                "lens",
+                "run",
+                "tick",
+                "date",
+                "year",
+                "state_a",
+                "state_b",
+                "ccode1",
+                "ccode2",
+                "entry_level",
+                "hostlev",
+                "reciprocated",
+                "joiners",
+                "outcome",
+                "scripted",
             ])
             .map_err(csv_io(&disputes_path))?;
             Some(w)
         } else {
             None
         };
-        Ok(RunWriters { runs, disputes, runs_path, disputes_path })
+        Ok(RunWriters {
+            runs,
+            disputes,
+            runs_path,
+            disputes_path,
+        })
     }
 
     pub fn finish(self) -> Result<(), OutputError> {
         let finish = |w: csv::Writer<AtomicFile>, path: &Path| -> Result<(), OutputError> {
-            let file = w.into_inner().map_err(|e| OutputError::Io { path: path.to_path_buf(), source: e.into_error() })?;
+            let file = w.into_inner().map_err(|e| OutputError::Io {
+                path: path.to_path_buf(),
+                source: e.into_error(),
+            })?;
             file.commit()
         };
         finish(self.runs, &self.runs_path)?;
@@ -180,8 +223,21 @@ pub fn write_timeseries(dir: &Path, scenario: &Scenario, aggregates: &[LensAggre
     let path = dir.join("timeseries.csv");
     let mut w = csv::Writer::from_writer(AtomicFile::create(&path)?);
     let err = csv_io(&path);
-    w.write_record(["lens", "tick", "date", "year", "community", "metric", "n", "mean", "sd", "p05", "p50", "p95"])
-        .map_err(&err)?;
+    w.write_record([
+        "lens",
+        "tick",
+        "date",
+        "year",
+        "community",
+        "metric",
+        "n",
+        "mean",
+        "sd",
+        "p05",
+        "p50",
+        "p95",
+    ])
+    .map_err(&err)?;
     let mut slots = vec!["system"];
     slots.extend(scenario.communities.iter().map(|c| c.id.as_str()));
     let m = METRICS.len();
@@ -211,7 +267,10 @@ pub fn write_timeseries(dir: &Path, scenario: &Scenario, aggregates: &[LensAggre
             }
         }
     }
-    let file = w.into_inner().map_err(|e| OutputError::Io { path: path.clone(), source: e.into_error() })?;
+    let file = w.into_inner().map_err(|e| OutputError::Io {
+        path: path.clone(),
+        source: e.into_error(),
+    })?;
     file.commit()
 }
 
@@ -223,7 +282,10 @@ pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<(), Ou
     f.writer()
         .write_all(text.as_bytes())
         .and_then(|_| f.writer().write_all(b"\n"))
-        .map_err(|source| OutputError::Io { path: path.clone(), source })?;
+        .map_err(|source| OutputError::Io {
+            path: path.clone(),
+            source,
+        })?;
     f.commit()
 }
 
@@ -235,7 +297,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// UTC timestamp `YYYY-MM-DDTHH:MM:SSZ` of a system time (civil-from-days, Hinnant).
 pub fn utc_timestamp(t: std::time::SystemTime) -> String {
-    let secs = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -246,7 +311,12 @@ pub fn utc_timestamp(t: std::time::SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
@@ -270,6 +340,9 @@ mod tests {
 
     #[test]
     fn sha256_known_value() {
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -258,8 +258,16 @@ params! {
 /// An error found while applying parameter overrides.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamError {
-    Unknown { name: String, suggestion: Option<String> },
-    OutOfRange { name: String, value: f64, min: f64, max: f64 },
+    Unknown {
+        name: String,
+        suggestion: Option<String>,
+    },
+    OutOfRange {
+        name: String,
+        value: f64,
+        min: f64,
+        max: f64,
+    },
 }
 
 impl Params {
@@ -313,7 +321,11 @@ mod tests {
     #[test]
     fn defaults_are_in_range() {
         for s in SPECS {
-            assert!(s.min <= s.default && s.default <= s.max, "{} default out of range", s.name);
+            assert!(
+                s.min <= s.default && s.default <= s.max,
+                "{} default out of range",
+                s.name
+            );
             assert!(!s.doc.is_empty(), "{} has no doc", s.name);
         }
     }
@@ -325,9 +337,15 @@ mod tests {
         assert_eq!(p.honour_base, 0.5);
         assert_eq!(
             p.set("honour_bse", 0.5),
-            Err(ParamError::Unknown { name: "honour_bse".into(), suggestion: Some("honour_base".into()) })
+            Err(ParamError::Unknown {
+                name: "honour_bse".into(),
+                suggestion: Some("honour_base".into())
+            })
         );
         assert!(matches!(p.set("honour_base", 1.5), Err(ParamError::OutOfRange { .. })));
-        assert!(matches!(p.set("honour_base", f64::NAN), Err(ParamError::OutOfRange { .. })));
+        assert!(matches!(
+            p.set("honour_base", f64::NAN),
+            Err(ParamError::OutOfRange { .. })
+        ));
     }
 }

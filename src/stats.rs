@@ -46,7 +46,11 @@ fn add_to(store: &mut BTreeMap<i32, Bucket>, key: i32, value: f64, count: u64) {
             b.min = b.min.min(value);
             b.max = b.max.max(value);
         })
-        .or_insert(Bucket { count, min: value, max: value });
+        .or_insert(Bucket {
+            count,
+            min: value,
+            max: value,
+        });
 }
 
 impl QuantileSketch {
@@ -61,7 +65,11 @@ impl QuantileSketch {
             return;
         }
         let key = (x.abs().ln() / gamma_ln()).ceil() as i32;
-        let store = if x > 0.0 { &mut self.positive } else { &mut self.negative };
+        let store = if x > 0.0 {
+            &mut self.positive
+        } else {
+            &mut self.negative
+        };
         add_to(store, key, x, 1);
     }
 
@@ -197,7 +205,9 @@ mod tests {
     #[test]
     fn relative_error_is_bounded() {
         let mut s = QuantileSketch::default();
-        let positives: Vec<f64> = (0..20000).map(|i| ((i * 7919) % 20000) as f64 / 20000.0 * 3.7 + 0.001).collect();
+        let positives: Vec<f64> = (0..20000)
+            .map(|i| ((i * 7919) % 20000) as f64 / 20000.0 * 3.7 + 0.001)
+            .collect();
         let mut exact = Vec::new();
         for &x in &positives {
             s.add(x);
@@ -211,7 +221,10 @@ mod tests {
             let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
             let truth = sorted[rank - 1];
             let got = s.quantile(q).unwrap();
-            assert!((got - truth).abs() <= SKETCH_ACCURACY * truth.abs() + 1e-12, "q {q}: {got} vs {truth}");
+            assert!(
+                (got - truth).abs() <= SKETCH_ACCURACY * truth.abs() + 1e-12,
+                "q {q}: {got} vs {truth}"
+            );
         }
         assert!(s.buckets() < 2000);
     }

@@ -10,53 +10,130 @@ const SCENARIO: &str = "scenarios/western_community.toml";
 fn shipped_scenario_runs_and_writes_documented_columns() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("wc");
-    let o = run(&["run", SCENARIO, "--runs", "24", "--out", out.to_str().unwrap(), "--disputes", "--threads", "2"]);
+    let o = run(&[
+        "run",
+        SCENARIO,
+        "--runs",
+        "24",
+        "--out",
+        out.to_str().unwrap(),
+        "--disputes",
+        "--threads",
+        "2",
+    ]);
     assert!(o.status.success(), "stderr: {}", text(&o.stderr));
     let stdout = text(&o.stdout);
     assert!(stdout.contains("24 runs"), "{stdout}");
     assert!(stdout.contains("west"), "{stdout}");
 
     let (header, rows) = read_csv(&out.join("timeseries.csv"));
-    assert_eq!(header, ["lens", "tick", "date", "year", "community", "metric", "n", "mean", "sd", "p05", "p50", "p95"]);
+    assert_eq!(
+        header,
+        [
+            "lens",
+            "tick",
+            "date",
+            "year",
+            "community",
+            "metric",
+            "n",
+            "mean",
+            "sd",
+            "p05",
+            "p50",
+            "p95"
+        ]
+    );
     // 15 yearly ticks x (system, west, nato) x every metric
     assert_eq!(rows.len(), 15 * 3 * comity::sim::metrics::METRICS.len());
-    for metric in ["cohesion", "identity", "peaceful_change_share", "intra_trade_share", "phase", "disputes_threat",
-        "disputes_display", "disputes_force", "disputes_war", "escalation_rate", "alliance_calls", "alliance_calls_honoured"] {
+    for metric in [
+        "cohesion",
+        "identity",
+        "peaceful_change_share",
+        "intra_trade_share",
+        "phase",
+        "disputes_threat",
+        "disputes_display",
+        "disputes_force",
+        "disputes_war",
+        "escalation_rate",
+        "alliance_calls",
+        "alliance_calls_honoured",
+    ] {
         assert!(rows.iter().any(|r| r[5] == metric), "metric {metric} missing");
     }
     for r in rows.iter().filter(|r| r[5] == "cohesion") {
         assert_eq!(r[6], "24");
         let mean: f64 = r[7].parse().unwrap();
         let (p05, p95): (f64, f64) = (r[9].parse().unwrap(), r[11].parse().unwrap());
-        assert!((0.0..=1.0).contains(&mean) && p05 <= mean + 1e-9 && mean <= p95 + 1e-9, "{r:?}");
+        assert!(
+            (0.0..=1.0).contains(&mean) && p05 <= mean + 1e-9 && mean <= p95 + 1e-9,
+            "{r:?}"
+        );
     }
     assert!(rows.iter().any(|r| r[4] == "west" && r[2] == "2030"));
 
     let (header, rows) = read_csv(&out.join("runs.csv"));
     assert_eq!(&header[..2], ["lens", "run"]);
-    for col in ["system.cohesion", "west.cohesion", "nato.peaceful_change_share", "west.disputes_war", "system.first_war_year", "west.escalation_rate"] {
+    for col in [
+        "system.cohesion",
+        "west.cohesion",
+        "nato.peaceful_change_share",
+        "west.disputes_war",
+        "system.first_war_year",
+        "west.escalation_rate",
+    ] {
         assert!(header.iter().any(|h| h == col), "column {col} missing");
     }
     assert_eq!(rows.len(), 24);
-    assert_eq!(rows.iter().map(|r| r[1].parse::<u64>().unwrap()).collect::<Vec<_>>(), (0..24).collect::<Vec<_>>());
+    assert_eq!(
+        rows.iter().map(|r| r[1].parse::<u64>().unwrap()).collect::<Vec<_>>(),
+        (0..24).collect::<Vec<_>>()
+    );
 
     let (header, rows) = read_csv(&out.join("disputes.csv"));
-    assert_eq!(header, ["lens", "run", "tick", "date", "year", "state_a", "state_b", "ccode1", "ccode2", "entry_level", "hostlev",
-        "reciprocated", "joiners", "outcome", "scripted"]);
-    assert!(!rows.is_empty(), "24 runs of 16 states over 15 years produce some dispute");
+    assert_eq!(
+        header,
+        [
+            "lens",
+            "run",
+            "tick",
+            "date",
+            "year",
+            "state_a",
+            "state_b",
+            "ccode1",
+            "ccode2",
+            "entry_level",
+            "hostlev",
+            "reciprocated",
+            "joiners",
+            "outcome",
+            "scripted"
+        ]
+    );
+    assert!(
+        !rows.is_empty(),
+        "24 runs of 16 states over 15 years produce some dispute"
+    );
     for r in &rows {
         let (entry, high): (u8, u8) = (r[9].parse().unwrap(), r[10].parse().unwrap());
         assert!((2..=5).contains(&entry) && entry <= high && high <= 5, "{r:?}");
     }
 
-    let manifest: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["runs"], 24);
     assert_eq!(manifest["seed"], 42);
     assert_eq!(manifest["threads"], 2);
     assert_eq!(manifest["scenario"]["sha256"].as_str().unwrap().len(), 64);
     assert!(manifest["parameters"]["default"]["honour_base"].is_number());
     // no temporary files left behind
-    let leftovers: Vec<_> = fs::read_dir(&out).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
+    let leftovers: Vec<_> = fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
     assert!(leftovers.is_empty());
 }
 
@@ -66,7 +143,18 @@ fn outputs_are_byte_identical_across_thread_counts() {
     let mut outputs = Vec::new();
     for threads in ["1", "2"] {
         let out = dir.path().join(format!("t{threads}"));
-        let o = run(&["run", SCENARIO, "--runs", "40", "--threads", threads, "--disputes", "--quiet", "--out", out.to_str().unwrap()]);
+        let o = run(&[
+            "run",
+            SCENARIO,
+            "--runs",
+            "40",
+            "--threads",
+            threads,
+            "--disputes",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", text(&o.stderr));
         outputs.push(out);
     }
@@ -82,7 +170,17 @@ fn seed_changes_results_and_reproduces_them() {
     let dir = tempfile::tempdir().unwrap();
     let go = |name: &str, seed: &str| {
         let out = dir.path().join(name);
-        let o = run(&["run", "tests/fixtures/tiny.toml", "--runs", "30", "--seed", seed, "--quiet", "--out", out.to_str().unwrap()]);
+        let o = run(&[
+            "run",
+            "tests/fixtures/tiny.toml",
+            "--runs",
+            "30",
+            "--seed",
+            seed,
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", text(&o.stderr));
         fs::read(out.join("runs.csv")).unwrap()
     };
@@ -96,7 +194,15 @@ fn existing_output_is_refused_without_force_and_replaced_with_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
     let args = |force: bool, runs: &str| {
-        let mut v = vec!["run", "tests/fixtures/tiny.toml", "--runs", runs, "--quiet", "--out", out.to_str().unwrap()];
+        let mut v = vec![
+            "run",
+            "tests/fixtures/tiny.toml",
+            "--runs",
+            runs,
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
         if force {
             v.push("--force");
         }
@@ -110,14 +216,25 @@ fn existing_output_is_refused_without_force_and_replaced_with_it() {
     let refused = bin().args(args(false, "7")).output().unwrap();
     assert_eq!(refused.status.code(), Some(73));
     let err = text(&refused.stderr);
-    assert!(err.contains("already exists and is not empty") && err.contains("--force"), "{err}");
-    assert_eq!(fs::read(out.join("runs.csv")).unwrap(), before, "nothing is overwritten without --force");
+    assert!(
+        err.contains("already exists and is not empty") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read(out.join("runs.csv")).unwrap(),
+        before,
+        "nothing is overwritten without --force"
+    );
 
     let forced = bin().args(args(true, "7")).output().unwrap();
     assert!(forced.status.success(), "{}", text(&forced.stderr));
     let (_, rows) = read_csv(&out.join("runs.csv"));
     assert_eq!(rows.len(), 7);
-    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "my notes", "--force touches only comity's files");
+    assert_eq!(
+        fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "my notes",
+        "--force touches only comity's files"
+    );
 }
 
 #[test]
@@ -126,7 +243,10 @@ fn bad_scenarios_get_located_messages() {
     let mut checked = 0;
     let mut entries: Vec<_> = fs::read_dir(&folder).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
-    for path in entries.into_iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
+    for path in entries
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+    {
         let body = fs::read_to_string(&path).unwrap();
         let expects: Vec<&str> = body.lines().filter_map(|l| l.strip_prefix("# expect: ")).collect();
         assert!(!expects.is_empty(), "{} has no '# expect:' line", path.display());
@@ -138,7 +258,9 @@ fn bad_scenarios_get_located_messages() {
         }
         // file:line:col of the offending text
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        let located = err.lines().any(|l| l.contains(&format!("{name}.")) && l.split(':').filter(|p| p.trim().parse::<u32>().is_ok()).count() >= 2);
+        let located = err.lines().any(|l| {
+            l.contains(&format!("{name}.")) && l.split(':').filter(|p| p.trim().parse::<u32>().is_ok()).count() >= 2
+        });
         assert!(located, "{}: no file:line:col in:\n{err}", path.display());
         assert!(!err.contains("panicked"), "{err}");
         checked += 1;
@@ -150,14 +272,26 @@ fn bad_scenarios_get_located_messages() {
 fn a_bad_scenario_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("never");
-    let o = run(&["run", "tests/bad_scenarios/trust_out_of_range.toml", "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "run",
+        "tests/bad_scenarios/trust_out_of_range.toml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(65));
     assert!(!out.exists());
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    let o = run(&["run", "tests/fixtures/tiny.toml", "--lens", "realst", "--out", "/nonexistent/never"]);
+    let o = run(&[
+        "run",
+        "tests/fixtures/tiny.toml",
+        "--lens",
+        "realst",
+        "--out",
+        "/nonexistent/never",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("unknown lens `realst`"));
     let o = run(&["run", "tests/fixtures/tiny.toml", "--runs", "0"]);
@@ -183,7 +317,15 @@ fn validate_summarises_a_csv_backed_scenario() {
 fn quarterly_dates_label_the_timeseries() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("q");
-    let o = run(&["run", "tests/fixtures/csv_world/scenario.toml", "--runs", "4", "--quiet", "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "run",
+        "tests/fixtures/csv_world/scenario.toml",
+        "--runs",
+        "4",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let (_, rows) = read_csv(&out.join("timeseries.csv"));
     assert!(rows.iter().any(|r| r[2] == "2001-Q2" && r[3] == "2001"));

@@ -9,7 +9,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 fn tiny() -> Scenario {
-    scenario::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny.toml"))).unwrap()
+    scenario::load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tiny.toml"
+    )))
+    .unwrap()
 }
 
 /// Bit patterns, so that NaN (an undefined metric) compares equal to itself.
@@ -37,7 +41,11 @@ fn the_scripted_crisis_happens_in_every_run() {
     let p = Prepared::new(Arc::new(tiny()));
     for run in 0..20 {
         let r = p.run(&Params::default(), 1, run, true);
-        let crisis = r.disputes.iter().find(|d| d.scripted).expect("scripted crisis recorded");
+        let crisis = r
+            .disputes
+            .iter()
+            .find(|d| d.scripted)
+            .expect("scripted crisis recorded");
         assert_eq!((crisis.a, crisis.b, crisis.entry, crisis.tick), (3, 1, 4, 2));
     }
 }
@@ -56,8 +64,16 @@ fn common_random_numbers_isolate_an_event() {
     for run in 0..30 {
         let (a, b) = (pw.run(&params, 9, run, false), po.run(&params, 9, run, false));
         // tick 4 (2004) holds the withdrawal: ticks 0..4 are identical.
-        assert_eq!(bits(&a.metrics[..4 * per_tick]), bits(&b.metrics[..4 * per_tick]), "run {run}");
-        assert_ne!(bits(&a.metrics[4 * per_tick..]), bits(&b.metrics[4 * per_tick..]), "run {run}");
+        assert_eq!(
+            bits(&a.metrics[..4 * per_tick]),
+            bits(&b.metrics[..4 * per_tick]),
+            "run {run}"
+        );
+        assert_ne!(
+            bits(&a.metrics[4 * per_tick..]),
+            bits(&b.metrics[4 * per_tick..]),
+            "run {run}"
+        );
     }
 }
 
@@ -76,15 +92,24 @@ fn withdrawal_lowers_the_members_trust_in_the_leaver() {
         }
         let rel = world.resource::<comity::sim::world::Relations>();
         // how BBB (1) and CCC (2) see AAA (0), and how AAA sees them
-        ((rel.trust[4] + rel.trust[2 * 4]) / 2.0, (rel.trust[1] + rel.trust[2]) / 2.0)
+        (
+            (rel.trust[4] + rel.trust[2 * 4]) / 2.0,
+            (rel.trust[1] + rel.trust[2]) / 2.0,
+        )
     };
     for run in 0..10 {
         let (members_with, leaver_with) = trust_toward_leaver(&with, run);
         let (members_without, leaver_without) = trust_toward_leaver(&without, run);
         let members_drop = members_without - members_with;
         let leaver_drop = leaver_without - leaver_with;
-        assert!(members_drop > 0.01, "run {run}: members' trust in the leaver fell by {members_drop}");
-        assert!(members_drop > leaver_drop, "run {run}: the members' view drops more than the leaver's ({members_drop} vs {leaver_drop})");
+        assert!(
+            members_drop > 0.01,
+            "run {run}: members' trust in the leaver fell by {members_drop}"
+        );
+        assert!(
+            members_drop > leaver_drop,
+            "run {run}: the members' view drops more than the leaver's ({members_drop} vs {leaver_drop})"
+        );
     }
 }
 
@@ -129,13 +154,28 @@ fn kantian_dyads_settle_below_use_of_force() {
     assert!(disputes_on > 50, "the high base rate makes disputes: {disputes_on}");
     assert_eq!(above_display_on, 0, "a Kantian dyad never goes beyond display of force");
     on.kantian_cap = 0.0;
-    let above_display_off: usize = (0..40).map(|run| p.run(&on, 1, run, true).disputes.iter().filter(|d| d.highest > 3).count()).sum();
-    assert!(above_display_off > 0, "without the cap some disputes reach use of force");
+    let above_display_off: usize = (0..40)
+        .map(|run| {
+            p.run(&on, 1, run, true)
+                .disputes
+                .iter()
+                .filter(|d| d.highest > 3)
+                .count()
+        })
+        .sum();
+    assert!(
+        above_display_off > 0,
+        "without the cap some disputes reach use of force"
+    );
 }
 
 #[test]
 fn tariffs_cut_trade_toward_the_lower_target() {
-    let csv = scenario::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/csv_world/scenario.toml"))).unwrap();
+    let csv = scenario::load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/csv_world/scenario.toml"
+    )))
+    .unwrap();
     let mut free = csv.clone();
     free.events.clear();
     let params = Params::default();

@@ -47,10 +47,17 @@ fn resolve_lenses(arg: Option<&str>, scenario: &Scenario) -> Result<Vec<(String,
     let names: Vec<String> = match arg {
         None => scenario.lenses.clone(),
         Some("all") => params::LENSES.iter().map(|s| s.to_string()).collect(),
-        Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        Some(list) => list
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
     };
     if names.is_empty() {
-        return Err(Failure::Usage("--lens needs at least one lens name".into(), Some(format!("available: {}", params::LENSES.join(", ")))));
+        return Err(Failure::Usage(
+            "--lens needs at least one lens name".into(),
+            Some(format!("available: {}", params::LENSES.join(", "))),
+        ));
     }
     let mut out: Vec<(String, Params)> = Vec::new();
     for name in names {
@@ -70,7 +77,10 @@ fn resolve_lenses(arg: Option<&str>, scenario: &Scenario) -> Result<Vec<(String,
 }
 
 fn default_out(scenario: &Path) -> PathBuf {
-    let stem = scenario.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
+    let stem = scenario
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "run".into());
     Path::new("output").join(stem)
 }
 
@@ -86,26 +96,42 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
     let scenario = Arc::new(scenario);
     let prepared = Prepared::new(scenario.clone());
-    let config = Config { runs, seed, threads: args.threads, record_disputes: args.disputes };
+    let config = Config {
+        runs,
+        seed,
+        threads: args.threads,
+        record_disputes: args.disputes,
+    };
     let total = runs * lenses.len() as u64;
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs  {per_sec}  ETA {eta}")
-                .expect("static template"),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs  {per_sec}  ETA {eta}",
+            )
+            .expect("static template"),
         );
         bar
     };
     let mut writers = RunWriters::create(&out, &prepared, args.disputes)?;
-    let aggregates = montecarlo::run(&prepared, &lenses, &config, &mut writers, &|done| bar.set_position(done))
-        .map_err(|source| output::OutputError::Io { path: out.clone(), source })?;
+    let aggregates = montecarlo::run(&prepared, &lenses, &config, &mut writers, &|done| {
+        bar.set_position(done)
+    })
+    .map_err(|source| output::OutputError::Io {
+        path: out.clone(),
+        source,
+    })?;
     bar.finish_and_clear();
     writers.finish()?;
     output::write_timeseries(&out, &scenario, &aggregates)?;
 
-    let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads };
+    let threads = if args.threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        args.threads
+    };
     let bytes = std::fs::read(&args.scenario).unwrap_or_default();
     let mut files = vec!["timeseries.csv", "runs.csv"];
     if args.disputes {
@@ -115,7 +141,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let parameters: serde_json::Map<String, serde_json::Value> = lenses
         .iter()
         .map(|(name, p)| {
-            let values: serde_json::Map<String, serde_json::Value> = p.entries().into_iter().map(|(k, v)| (k.to_string(), v.into())).collect();
+            let values: serde_json::Map<String, serde_json::Value> = p
+                .entries()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.into()))
+                .collect();
             (name.clone(), values.into())
         })
         .collect();
@@ -152,12 +182,22 @@ pub fn run(args: Args) -> Result<(), Failure> {
 }
 
 fn print_summary(s: &Scenario, aggregates: &[montecarlo::LensAggregate], out: &Path, runs: u64, secs: f64) {
-    println!("{}: {} runs x {} lens(es) in {:.1} s -> {}", s.name, runs, aggregates.len(), secs, out.display());
+    println!(
+        "{}: {} runs x {} lens(es) in {:.1} s -> {}",
+        s.name,
+        runs,
+        aggregates.len(),
+        secs,
+        out.display()
+    );
     let last = s.calendar.n_ticks() - 1;
     let slots = 1 + s.communities.len();
     let mut names = vec!["system".to_string()];
     names.extend(s.communities.iter().map(|c| c.id.clone()));
-    println!("cohesion (mean trust among members) at {}, mean [p05, p95]:", s.calendar.label(last));
+    println!(
+        "cohesion (mean trust among members) at {}, mean [p05, p95]:",
+        s.calendar.label(last)
+    );
     for agg in aggregates {
         for (slot, name) in names.iter().enumerate() {
             let start = &agg.cells[slot * METRICS.len() + M_COHESION];
@@ -174,5 +214,12 @@ fn print_summary(s: &Scenario, aggregates: &[montecarlo::LensAggregate], out: &P
             );
         }
     }
-    println!("files: timeseries.csv, runs.csv{}, manifest.json (columns: docs/outputs.md)", if out.join("disputes.csv").exists() { ", disputes.csv" } else { "" });
+    println!(
+        "files: timeseries.csv, runs.csv{}, manifest.json (columns: docs/outputs.md)",
+        if out.join("disputes.csv").exists() {
+            ", disputes.csv"
+        } else {
+            ""
+        }
+    );
 }

@@ -29,13 +29,26 @@ pub fn run(args: Args) -> Result<(), Failure> {
         cal.step,
         cal.n_ticks()
     );
-    println!("  states       {} ({} major powers)", s.n_states(), s.states.iter().filter(|x| x.major).count());
+    println!(
+        "  states       {} ({} major powers)",
+        s.n_states(),
+        s.states.iter().filter(|x| x.major).count()
+    );
     let n = s.n_states();
-    let listed = (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).filter(|&(i, j)| s.dyads.trade[i * n + j] > 0.0).count();
+    let listed = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .filter(|&(i, j)| s.dyads.trade[i * n + j] > 0.0)
+        .count();
     println!("  dyads        {} ({} with trade)", n * n.saturating_sub(1) / 2, listed);
     for t in &s.treaties {
         let members: Vec<&str> = t.members.iter().map(|&m| s.states[m].id.as_str()).collect();
-        println!("  treaty       {} ({:?}, salience {}): {}", t.id, t.kind, t.salience, members.join(" "));
+        println!(
+            "  treaty       {} ({:?}, salience {}): {}",
+            t.id,
+            t.kind,
+            t.salience,
+            members.join(" ")
+        );
     }
     for c in &s.communities {
         let members: Vec<&str> = c.members.iter().map(|&m| s.states[m].id.as_str()).collect();

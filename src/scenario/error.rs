@@ -74,7 +74,7 @@ impl ScenarioError {
         ScenarioError {
             location: path.to_string(),
             message: message.into(),
-            source_code: NamedSource::new(path.to_string(), Arc::new(String::new())),
+            source_code: NamedSource::new(path, Arc::new(String::new())),
             span: None,
             label: String::new(),
             help,

@@ -1,10 +1,11 @@
 //! Loading and validating scenario files.
+// A ScenarioError carries the source text and a span for its report; it is made
+// once per failed load, so its size does not matter.
+#![allow(clippy::result_large_err)]
 
 use super::error::{Loc, ScenarioError, SourceFile};
 use super::raw::{RawDyad, RawEvent, RawFile, RawHeader, RawState, S};
-use super::{
-    CommunitySpec, DyadInit, EventKind, EventSpec, NORMS, Scenario, StateSpec, TreatyKind, TreatySpec,
-};
+use super::{CommunitySpec, DyadInit, EventKind, EventSpec, NORMS, Scenario, StateSpec, TreatyKind, TreatySpec};
 use crate::params::{self, ParamError, Params};
 use crate::suggest::closest;
 use crate::time::{Calendar, Month, Step, parse_year_month};
@@ -20,6 +21,9 @@ struct Val<T> {
     v: T,
     loc: Loc,
 }
+
+/// The non-empty cells of each CSV row by column, with the row's location.
+type CsvRows = Vec<(BTreeMap<String, Val<String>>, Loc)>;
 
 struct StateIn {
     id: Val<String>,
@@ -46,8 +50,17 @@ struct DyadIn {
     peace_years: Option<Val<f64>>,
 }
 
-const STATE_COLUMNS: &[&str] =
-    &["id", "name", "ccode", "power", "gdp", "democracy", "orientation", "major", "norms"];
+const STATE_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "ccode",
+    "power",
+    "gdp",
+    "democracy",
+    "orientation",
+    "major",
+    "norms",
+];
 const DYAD_COLUMNS: &[&str] = &[
     "state_a",
     "state_b",
@@ -78,7 +91,10 @@ pub fn load(path: &Path) -> Result<Scenario> {
 /// Validates scenario text; `base_dir` resolves `states_csv` and `dyads_csv`.
 pub fn load_str(text: &str, display_path: &str, base_dir: &Path) -> Result<Scenario> {
     let mut loader = Loader {
-        files: vec![SourceFile { path: display_path.to_string(), text: Arc::new(text.to_string()) }],
+        files: vec![SourceFile {
+            path: display_path.to_string(),
+            text: Arc::new(text.to_string()),
+        }],
         base_dir: base_dir.to_path_buf(),
     };
     loader.run()
@@ -94,11 +110,20 @@ fn loc<T>(s: &S<T>) -> Loc {
 }
 
 fn val<T: Clone>(s: &S<T>) -> Val<T> {
-    Val { v: s.get_ref().clone(), loc: loc(s) }
+    Val {
+        v: s.get_ref().clone(),
+        loc: loc(s),
+    }
 }
 
 impl Loader {
-    fn err(&self, at: &Loc, message: impl Into<String>, label: impl Into<String>, help: Option<String>) -> ScenarioError {
+    fn err(
+        &self,
+        at: &Loc,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) -> ScenarioError {
         ScenarioError::at(&self.files[at.src], at.span.clone(), message, label, help)
     }
 
@@ -188,9 +213,11 @@ impl Loader {
             )
         };
         match value.get_ref() {
-            toml::Value::Integer(y) if (1..=9999).contains(y) => {
-                Ok(if end_of_year { Month::from_ym(*y, 12) } else { Month::from_ym(*y, 1) })
-            }
+            toml::Value::Integer(y) if (1..=9999).contains(y) => Ok(if end_of_year {
+                Month::from_ym(*y, 12)
+            } else {
+                Month::from_ym(*y, 1)
+            }),
             toml::Value::String(s) => parse_year_month(s).ok_or_else(bad),
             _ => Err(bad()),
         }
@@ -215,7 +242,12 @@ impl Loader {
         };
         let cal = Calendar { start, end, step };
         if cal.n_ticks() > 100_000 {
-            return Err(self.err(&loc(&h.end), "the calendar has more than 100000 steps", "too long", None));
+            return Err(self.err(
+                &loc(&h.end),
+                "the calendar has more than 100000 steps",
+                "too long",
+                None,
+            ));
         }
         Ok(cal)
     }
@@ -247,7 +279,12 @@ impl Loader {
                     Some(s) => format!("did you mean \"{s}\"? available lenses: {}", params::LENSES.join(", ")),
                     None => format!("available lenses: {}", params::LENSES.join(", ")),
                 };
-                return Err(self.err(&loc(value), format!("unknown lens \"{name}\""), "unknown lens", Some(hint)));
+                return Err(self.err(
+                    &loc(value),
+                    format!("unknown lens \"{name}\""),
+                    "unknown lens",
+                    Some(hint),
+                ));
             }
         }
         let mut unique = names.clone();
@@ -266,7 +303,11 @@ impl Loader {
         if x.v.is_finite() && x.v >= min && x.v <= max {
             Ok(x.v)
         } else {
-            let expected = if max.is_infinite() { format!(">= {min}") } else { format!("in [{min}, {max}]") };
+            let expected = if max.is_infinite() {
+                format!(">= {min}")
+            } else {
+                format!("in [{min}, {max}]")
+            };
             Err(self.err(
                 &x.loc,
                 format!("{what} = {} is out of range: it must be {expected}", x.v),
@@ -296,7 +337,10 @@ impl Loader {
                     &s.id.loc,
                     format!("duplicate state id \"{id}\""),
                     "defined again here",
-                    Some(format!("\"{id}\" is first defined in {} line {line}; ids must be unique", self.files[first_loc[prev].src].path)),
+                    Some(format!(
+                        "\"{id}\" is first defined in {} line {line}; ids must be unique",
+                        self.files[first_loc[prev].src].path
+                    )),
                 ));
             }
             let power = self.range(&s.power, "power", 0.0, f64::INFINITY)?;
@@ -313,7 +357,10 @@ impl Loader {
                         return Err(self.err(
                             &n.loc,
                             format!("norms must be {NORMS} numbers in [0, 1]"),
-                            format!("expected [multilateralism, pacific settlement, open trade, climate], got {} values", n.v.len()),
+                            format!(
+                                "expected [multilateralism, pacific settlement, open trade, climate], got {} values",
+                                n.v.len()
+                            ),
                             Some("e.g. norms = [0.8, 0.9, 0.7, 0.6]".into()),
                         ));
                     }
@@ -349,16 +396,31 @@ impl Loader {
                 Some(s) => format!("did you mean \"{s}\"?"),
                 None => format!("known states: {}", preview(index.keys())),
             };
-            self.err(&name.loc, format!("unknown state \"{}\" in {role}", name.v), "no state has this id", Some(hint))
+            self.err(
+                &name.loc,
+                format!("unknown state \"{}\" in {role}", name.v),
+                "no state has this id",
+                Some(hint),
+            )
         })
     }
 
-    fn member_list(&self, members: &S<Vec<S<String>>>, index: &BTreeMap<String, usize>, role: &str) -> Result<Vec<usize>> {
+    fn member_list(
+        &self,
+        members: &S<Vec<S<String>>>,
+        index: &BTreeMap<String, usize>,
+        role: &str,
+    ) -> Result<Vec<usize>> {
         let mut out = Vec::new();
         for m in members.get_ref() {
             let i = self.state_ref(m, index, role)?;
             if out.contains(&i) {
-                return Err(self.err(&loc(m), format!("\"{}\" is listed twice in {role}", m.get_ref()), "listed again", None));
+                return Err(self.err(
+                    &loc(m),
+                    format!("\"{}\" is listed twice in {role}", m.get_ref()),
+                    "listed again",
+                    None,
+                ));
             }
             out.push(i);
         }
@@ -372,7 +434,12 @@ impl Loader {
             let t = t.get_ref();
             let id = t.id.get_ref().trim().to_string();
             if out.iter().any(|o| o.id == id) {
-                return Err(self.err(&loc(&t.id), format!("duplicate treaty id \"{id}\""), "defined again here", None));
+                return Err(self.err(
+                    &loc(&t.id),
+                    format!("duplicate treaty id \"{id}\""),
+                    "defined again here",
+                    None,
+                ));
             }
             let kind = TreatyKind::parse(t.kind.get_ref()).ok_or_else(|| {
                 let kinds = ["defense", "trade", "regime", "community"];
@@ -380,11 +447,22 @@ impl Loader {
                     Some(s) => format!("did you mean \"{s}\"? kinds: defense, trade, regime, community"),
                     None => "kinds: defense, trade, regime, community".into(),
                 };
-                self.err(&loc(&t.kind), format!("unknown treaty kind \"{}\"", t.kind.get_ref()), "unknown kind", Some(hint))
+                self.err(
+                    &loc(&t.kind),
+                    format!("unknown treaty kind \"{}\"", t.kind.get_ref()),
+                    "unknown kind",
+                    Some(hint),
+                )
             })?;
             let salience = self.unit(&t.salience.as_ref().map(val), "salience", 0.5)?;
             let members = self.member_list(&t.members, index, &format!("the members of treaty \"{id}\""))?;
-            out.push(TreatySpec { name: t.name.clone().unwrap_or_else(|| id.clone()), id, kind, salience, members });
+            out.push(TreatySpec {
+                name: t.name.clone().unwrap_or_else(|| id.clone()),
+                id,
+                kind,
+                salience,
+                members,
+            });
         }
         Ok(out)
     }
@@ -396,7 +474,12 @@ impl Loader {
             let id = c.id.get_ref().trim().to_string();
             if id == "system" || out.iter().any(|o| o.id == id) {
                 let help = (id == "system").then(|| "\"system\" is reserved for the whole world".to_string());
-                return Err(self.err(&loc(&c.id), format!("duplicate community id \"{id}\""), "defined again here", help));
+                return Err(self.err(
+                    &loc(&c.id),
+                    format!("duplicate community id \"{id}\""),
+                    "defined again here",
+                    help,
+                ));
             }
             if id.is_empty() || id.contains(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')) {
                 return Err(self.err(
@@ -408,9 +491,18 @@ impl Loader {
             }
             let members = self.member_list(&c.members, index, &format!("the members of community \"{id}\""))?;
             if members.len() < 2 {
-                return Err(self.err(&loc(&c.members), "a community needs at least two members", "fewer than two", None));
+                return Err(self.err(
+                    &loc(&c.members),
+                    "a community needs at least two members",
+                    "fewer than two",
+                    None,
+                ));
             }
-            out.push(CommunitySpec { name: c.name.clone().unwrap_or_else(|| id.clone()), id, members });
+            out.push(CommunitySpec {
+                name: c.name.clone().unwrap_or_else(|| id.clone()),
+                id,
+                members,
+            });
         }
         Ok(out)
     }
@@ -475,7 +567,10 @@ impl Loader {
                     &dy.a.loc,
                     format!("dyad {}-{} is listed twice", dy.a.v, dy.b.v),
                     "listed again",
-                    Some(format!("first listed in {} line {line}; merge the two entries", self.files[prev.src].path)),
+                    Some(format!(
+                        "first listed in {} line {line}; merge the two entries",
+                        self.files[prev.src].path
+                    )),
                 ));
             }
             seen.insert(key, dy.a.loc.clone());
@@ -520,7 +615,9 @@ impl Loader {
     }
 
     fn overrides(&self, raw: &RawFile) -> Result<Vec<(String, f64)>> {
-        let Some(table) = &raw.parameters else { return Ok(Vec::new()) };
+        let Some(table) = &raw.parameters else {
+            return Ok(Vec::new());
+        };
         let mut scratch = Params::default();
         let mut out = Vec::new();
         for (key, value) in table.get_ref() {
@@ -531,7 +628,12 @@ impl Loader {
                         Some(s) => format!("did you mean `{s}`? `comity validate --parameters` lists every parameter"),
                         None => "docs/model.md lists every parameter".to_string(),
                     };
-                    return Err(self.err(&loc(key), format!("unknown parameter `{name}`"), "not a model parameter", Some(hint)));
+                    return Err(self.err(
+                        &loc(key),
+                        format!("unknown parameter `{name}`"),
+                        "not a model parameter",
+                        Some(hint),
+                    ));
                 }
                 Err(ParamError::OutOfRange { name, value, min, max }) => {
                     let spec = params::spec(&name).expect("known parameter");
@@ -581,7 +683,13 @@ impl Loader {
                 None => 1.0,
             };
             let kind = self.event_kind(e, &whole, index, treaties)?;
-            out.push(EventSpec { at, tick: cal.tick_of(at), order, probability, kind });
+            out.push(EventSpec {
+                at,
+                tick: cal.tick_of(at),
+                order,
+                probability,
+                kind,
+            });
         }
         out.sort_by_key(|e| (e.at, e.order));
         self.check_memberships(&out, raw, treaties)?;
@@ -605,12 +713,27 @@ impl Loader {
             "summit" => &["states", "trust"],
             "common_threat" => &["severity", "addressed_by"],
             _ => {
-                let kinds = ["withdraw", "announce", "join", "tariff", "orientation", "crisis", "shock", "summit", "common_threat"];
+                let kinds = [
+                    "withdraw",
+                    "announce",
+                    "join",
+                    "tariff",
+                    "orientation",
+                    "crisis",
+                    "shock",
+                    "summit",
+                    "common_threat",
+                ];
                 let hint = match closest(kind, kinds) {
                     Some(s) => format!("did you mean \"{s}\"? kinds: {}", kinds.join(", ")),
                     None => format!("kinds: {}", kinds.join(", ")),
                 };
-                return Err(self.err(&loc(&e.kind), format!("unknown event kind \"{kind}\""), "unknown kind", Some(hint)));
+                return Err(self.err(
+                    &loc(&e.kind),
+                    format!("unknown event kind \"{kind}\""),
+                    "unknown kind",
+                    Some(hint),
+                ));
             }
         };
         for (name, span) in e.present_fields() {
@@ -642,7 +765,12 @@ impl Loader {
                     Some(s) => format!("did you mean \"{s}\"?"),
                     None => format!("known treaties: {}", preview(treaties.iter().map(|x| &x.id))),
                 };
-                self.err(&loc(t), format!("unknown treaty \"{}\"", t.get_ref()), "no treaty has this id", Some(hint))
+                self.err(
+                    &loc(t),
+                    format!("unknown treaty \"{}\"", t.get_ref()),
+                    "no treaty has this id",
+                    Some(hint),
+                )
             })
         };
         let number = |f: &Option<S<f64>>, name: &str, min: f64, max: f64| -> Result<f64> {
@@ -650,9 +778,18 @@ impl Loader {
             self.range(&val(v), name, min, max)
         };
         Ok(match kind {
-            "withdraw" => EventKind::Withdraw { state: state(&e.state, "state")?, treaty: treaty(&e.treaty, "treaty")? },
-            "announce" => EventKind::Announce { state: state(&e.state, "state")?, treaty: treaty(&e.treaty, "treaty")? },
-            "join" => EventKind::Join { state: state(&e.state, "state")?, treaty: treaty(&e.treaty, "treaty")? },
+            "withdraw" => EventKind::Withdraw {
+                state: state(&e.state, "state")?,
+                treaty: treaty(&e.treaty, "treaty")?,
+            },
+            "announce" => EventKind::Announce {
+                state: state(&e.state, "state")?,
+                treaty: treaty(&e.treaty, "treaty")?,
+            },
+            "join" => EventKind::Join {
+                state: state(&e.state, "state")?,
+                treaty: treaty(&e.treaty, "treaty")?,
+            },
             "tariff" => {
                 let by = state(&e.by, "by")?;
                 let list = e.against.as_ref().ok_or_else(|| missing("against"))?;
@@ -661,13 +798,23 @@ impl Loader {
                     return Err(self.err(&loc(list), "a tariff needs at least one target", "empty list", None));
                 }
                 if against.contains(&by) {
-                    return Err(self.err(&loc(list), "a state cannot put a tariff on itself", "contains `by`", None));
+                    return Err(self.err(
+                        &loc(list),
+                        "a state cannot put a tariff on itself",
+                        "contains `by`",
+                        None,
+                    ));
                 }
-                EventKind::Tariff { by, against, rate: number(&e.rate, "rate", 0.0, 1.0)? }
+                EventKind::Tariff {
+                    by,
+                    against,
+                    rate: number(&e.rate, "rate", 0.0, 1.0)?,
+                }
             }
-            "orientation" => {
-                EventKind::Orientation { state: state(&e.state, "state")?, value: number(&e.value, "value", 0.0, 1.0)? }
-            }
+            "orientation" => EventKind::Orientation {
+                state: state(&e.state, "state")?,
+                value: number(&e.value, "value", 0.0, 1.0)?,
+            },
             "crisis" => {
                 let aggressor = state(&e.aggressor, "aggressor")?;
                 let target = state(&e.target, "target")?;
@@ -683,7 +830,11 @@ impl Loader {
                         Some("2 threat, 3 display of force, 4 use of force, 5 war".into()),
                     ));
                 }
-                EventKind::Crisis { aggressor, target, level: *level.get_ref() as u8 }
+                EventKind::Crisis {
+                    aggressor,
+                    target,
+                    level: *level.get_ref() as u8,
+                }
             }
             "shock" => {
                 if e.power_factor.is_none() && e.gdp_factor.is_none() {
@@ -693,7 +844,12 @@ impl Loader {
                     match f {
                         None => Ok(1.0),
                         Some(v) if *v.get_ref() > 0.0 && v.get_ref().is_finite() => Ok(*v.get_ref()),
-                        Some(v) => Err(self.err(&loc(v), format!("{name} must be > 0"), "not a positive factor", Some("0.9 is a 10% loss, 1.1 a 10% gain".into()))),
+                        Some(v) => Err(self.err(
+                            &loc(v),
+                            format!("{name} must be > 0"),
+                            "not a positive factor",
+                            Some("0.9 is a 10% loss, 1.1 a 10% gain".into()),
+                        )),
                     }
                 };
                 EventKind::Shock {
@@ -708,7 +864,10 @@ impl Loader {
                 if states.len() < 2 {
                     return Err(self.err(&loc(list), "a summit needs at least two states", "fewer than two", None));
                 }
-                EventKind::Summit { states, trust: number(&e.trust, "trust", -1.0, 1.0)? }
+                EventKind::Summit {
+                    states,
+                    trust: number(&e.trust, "trust", -1.0, 1.0)?,
+                }
             }
             "common_threat" => EventKind::CommonThreat {
                 severity: number(&e.severity, "severity", 0.0, 1.0)?,
@@ -731,8 +890,17 @@ impl Loader {
             let is_member = members[treaty].contains(&state);
             if is_member != must_be_member {
                 let raw_event = &raw.event[e.order];
-                let what = if must_be_member { "is not a member of" } else { "is already a member of" };
-                let sid = raw_event.get_ref().state.as_ref().map(|s| s.get_ref().clone()).unwrap_or_default();
+                let what = if must_be_member {
+                    "is not a member of"
+                } else {
+                    "is already a member of"
+                };
+                let sid = raw_event
+                    .get_ref()
+                    .state
+                    .as_ref()
+                    .map(|s| s.get_ref().clone())
+                    .unwrap_or_default();
                 return Err(self.err(
                     &loc(raw_event),
                     format!("\"{sid}\" {what} treaty \"{}\" at that date", treaties[treaty].id),
@@ -751,7 +919,7 @@ impl Loader {
 
     // ---- CSV inputs -----------------------------------------------------
 
-    fn read_csv(&mut self, rel: &S<String>, columns: &[&str], required: &[&str]) -> Result<Vec<(BTreeMap<String, Val<String>>, Loc)>> {
+    fn read_csv(&mut self, rel: &S<String>, columns: &[&str], required: &[&str]) -> Result<CsvRows> {
         let path = self.base_dir.join(rel.get_ref());
         let text = std::fs::read_to_string(&path).map_err(|e| {
             self.err(
@@ -762,45 +930,95 @@ impl Loader {
             )
         })?;
         let src = self.files.len();
-        self.files.push(SourceFile { path: path.display().to_string(), text: Arc::new(text) });
+        self.files.push(SourceFile {
+            path: path.display().to_string(),
+            text: Arc::new(text),
+        });
         let file = self.files[src].clone();
         let line_span = |byte: usize| {
             let end = file.text[byte..].find('\n').map_or(file.text.len(), |i| byte + i);
-            let end = if end > byte && file.text.as_bytes()[end - 1] == b'\r' { end - 1 } else { end };
+            let end = if end > byte && file.text.as_bytes()[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
             byte..end
         };
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).comment(Some(b'#')).from_reader(file.text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .comment(Some(b'#'))
+            .from_reader(file.text.as_bytes());
         let headers = reader
             .headers()
-            .map_err(|e| self.err(&Loc { src, span: line_span(0) }, format!("cannot read the CSV header: {e}"), "header", None))?
+            .map_err(|e| {
+                self.err(
+                    &Loc {
+                        src,
+                        span: line_span(0),
+                    },
+                    format!("cannot read the CSV header: {e}"),
+                    "header",
+                    None,
+                )
+            })?
             .clone();
-        let header_loc = Loc { src, span: line_span(0) };
+        let header_loc = Loc {
+            src,
+            span: line_span(0),
+        };
         for h in headers.iter() {
             if !columns.contains(&h) {
                 let hint = match closest(h, columns.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`? columns: {}", columns.join(", ")),
                     None => format!("columns: {}", columns.join(", ")),
                 };
-                return Err(self.err(&header_loc, format!("unknown column `{h}`"), "in this header", Some(hint)));
+                return Err(self.err(
+                    &header_loc,
+                    format!("unknown column `{h}`"),
+                    "in this header",
+                    Some(hint),
+                ));
             }
         }
         for r in required {
             if !headers.iter().any(|h| h == *r) {
-                return Err(self.err(&header_loc, format!("missing required column `{r}`"), "in this header", Some(format!("columns: {}", columns.join(", ")))));
+                return Err(self.err(
+                    &header_loc,
+                    format!("missing required column `{r}`"),
+                    "in this header",
+                    Some(format!("columns: {}", columns.join(", "))),
+                ));
             }
         }
         let mut rows = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| {
                 let byte = e.position().map_or(0, |p| p.byte() as usize);
-                self.err(&Loc { src, span: line_span(byte) }, format!("malformed CSV row: {e}"), "this row", None)
+                self.err(
+                    &Loc {
+                        src,
+                        span: line_span(byte),
+                    },
+                    format!("malformed CSV row: {e}"),
+                    "this row",
+                    None,
+                )
             })?;
             let byte = record.position().map_or(0, |p| p.byte() as usize);
-            let row_loc = Loc { src, span: line_span(byte) };
+            let row_loc = Loc {
+                src,
+                span: line_span(byte),
+            };
             let mut map = BTreeMap::new();
             for (h, v) in headers.iter().zip(record.iter()) {
                 if !v.is_empty() {
-                    map.insert(h.to_string(), Val { v: v.to_string(), loc: row_loc.clone() });
+                    map.insert(
+                        h.to_string(),
+                        Val {
+                            v: v.to_string(),
+                            loc: row_loc.clone(),
+                        },
+                    );
                 }
             }
             rows.push((map, row_loc));
@@ -810,9 +1028,22 @@ impl Loader {
 
     fn csv_number(&self, row: &BTreeMap<String, Val<String>>, col: &str) -> Result<Option<Val<f64>>> {
         let Some(cell) = row.get(col) else { return Ok(None) };
-        cell.v.parse::<f64>().map(|v| Some(Val { v, loc: cell.loc.clone() })).map_err(|_| {
-            self.err(&cell.loc, format!("column `{col}`: \"{}\" is not a number", cell.v), "in this row", None)
-        })
+        cell.v
+            .parse::<f64>()
+            .map(|v| {
+                Some(Val {
+                    v,
+                    loc: cell.loc.clone(),
+                })
+            })
+            .map_err(|_| {
+                self.err(
+                    &cell.loc,
+                    format!("column `{col}`: \"{}\" is not a number", cell.v),
+                    "in this row",
+                    None,
+                )
+            })
     }
 
     fn csv_bool(&self, row: &BTreeMap<String, Val<String>>, col: &str) -> Result<Option<bool>> {
@@ -820,7 +1051,12 @@ impl Loader {
         match cell.v.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => Ok(Some(true)),
             "false" | "0" | "no" => Ok(Some(false)),
-            _ => Err(self.err(&cell.loc, format!("column `{col}`: \"{}\" is not true/false", cell.v), "in this row", Some("write true or false (or 1 / 0)".into()))),
+            _ => Err(self.err(
+                &cell.loc,
+                format!("column `{col}`: \"{}\" is not true/false", cell.v),
+                "in this row",
+                Some("write true or false (or 1 / 0)".into()),
+            )),
         }
     }
 
@@ -828,8 +1064,13 @@ impl Loader {
         let rows = self.read_csv(rel, STATE_COLUMNS, &["id", "power"])?;
         let mut out = Vec::new();
         for (row, row_loc) in rows {
-            let id = row.get("id").cloned().ok_or_else(|| self.err(&row_loc, "a state row needs an id", "empty id", None))?;
-            let power = self.csv_number(&row, "power")?.ok_or_else(|| self.err(&row_loc, "a state row needs a power", "empty power", None))?;
+            let id = row
+                .get("id")
+                .cloned()
+                .ok_or_else(|| self.err(&row_loc, "a state row needs an id", "empty id", None))?;
+            let power = self
+                .csv_number(&row, "power")?
+                .ok_or_else(|| self.err(&row_loc, "a state row needs a power", "empty power", None))?;
             let ccode = match self.csv_number(&row, "ccode")? {
                 Some(c) if c.v.fract() == 0.0 => Some(c.v as i64),
                 Some(c) => return Err(self.err(&c.loc, "ccode must be an integer COW code", "not an integer", None)),
@@ -838,9 +1079,20 @@ impl Loader {
             let norms = match row.get("norms") {
                 None => None,
                 Some(cell) => {
-                    let parsed: std::result::Result<Vec<f64>, _> = cell.v.split(';').map(|x| x.trim().parse::<f64>()).collect();
-                    let v = parsed.map_err(|_| self.err(&cell.loc, "norms must be numbers separated by ';'", "in this row", Some("e.g. 0.8;0.9;0.7;0.6".into())))?;
-                    Some(Val { v, loc: cell.loc.clone() })
+                    let parsed: std::result::Result<Vec<f64>, _> =
+                        cell.v.split(';').map(|x| x.trim().parse::<f64>()).collect();
+                    let v = parsed.map_err(|_| {
+                        self.err(
+                            &cell.loc,
+                            "norms must be numbers separated by ';'",
+                            "in this row",
+                            Some("e.g. 0.8;0.9;0.7;0.6".into()),
+                        )
+                    })?;
+                    Some(Val {
+                        v,
+                        loc: cell.loc.clone(),
+                    })
                 }
             };
             out.push(StateIn {
@@ -862,8 +1114,14 @@ impl Loader {
         let rows = self.read_csv(rel, DYAD_COLUMNS, &["state_a", "state_b"])?;
         let mut out = Vec::new();
         for (row, row_loc) in rows {
-            let a = row.get("state_a").cloned().ok_or_else(|| self.err(&row_loc, "a dyad row needs state_a", "empty", None))?;
-            let b = row.get("state_b").cloned().ok_or_else(|| self.err(&row_loc, "a dyad row needs state_b", "empty", None))?;
+            let a = row
+                .get("state_a")
+                .cloned()
+                .ok_or_else(|| self.err(&row_loc, "a dyad row needs state_a", "empty", None))?;
+            let b = row
+                .get("state_b")
+                .cloned()
+                .ok_or_else(|| self.err(&row_loc, "a dyad row needs state_b", "empty", None))?;
             out.push(DyadIn {
                 a,
                 b,
@@ -898,10 +1156,22 @@ fn state_from_toml(s: &RawState) -> StateIn {
 fn dyad_from_toml(d: &RawDyad) -> DyadIn {
     let states = d.states.get_ref();
     let whole = loc(&d.states);
-    let pick = |i: usize| states.get(i).map(val).unwrap_or(Val { v: String::new(), loc: whole.clone() });
+    let pick = |i: usize| {
+        states.get(i).map(val).unwrap_or(Val {
+            v: String::new(),
+            loc: whole.clone(),
+        })
+    };
     DyadIn {
         a: pick(0),
-        b: if states.len() == 2 { pick(1) } else { Val { v: format!("<{} states listed>", states.len()), loc: whole.clone() } },
+        b: if states.len() == 2 {
+            pick(1)
+        } else {
+            Val {
+                v: format!("<{} states listed>", states.len()),
+                loc: whole.clone(),
+            }
+        },
         trust: d.trust.as_ref().map(val),
         identity: d.identity.as_ref().map(val),
         trust_ba: d.trust_ba.as_ref().map(val),
@@ -914,12 +1184,21 @@ fn dyad_from_toml(d: &RawDyad) -> DyadIn {
 }
 
 fn value_span<'a>(_: f64, table: &'a S<BTreeMap<S<String>, S<f64>>>, name: &str) -> &'a S<f64> {
-    table.get_ref().iter().find(|(k, _)| k.get_ref() == name).map(|(_, v)| v).expect("name comes from this table")
+    table
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref() == name)
+        .map(|(_, v)| v)
+        .expect("name comes from this table")
 }
 
 fn preview<'a>(ids: impl Iterator<Item = &'a String>) -> String {
     let all: Vec<&str> = ids.map(String::as_str).collect();
-    if all.len() > 12 { format!("{}, ... ({} in all)", all[..12].join(", "), all.len()) } else { all.join(", ") }
+    if all.len() > 12 {
+        format!("{}, ... ({} in all)", all[..12].join(", "), all.len())
+    } else {
+        all.join(", ")
+    }
 }
 
 fn toml_hint(msg: &str) -> Option<String> {

@@ -106,15 +106,45 @@ pub struct DyadInit {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
-    Withdraw { state: usize, treaty: usize },
-    Announce { state: usize, treaty: usize },
-    Join { state: usize, treaty: usize },
-    Tariff { by: usize, against: Vec<usize>, rate: f64 },
-    Orientation { state: usize, value: f64 },
-    Crisis { aggressor: usize, target: usize, level: u8 },
-    Shock { state: usize, power_factor: f64, gdp_factor: f64 },
-    Summit { states: Vec<usize>, trust: f64 },
-    CommonThreat { severity: f64, addressed_by: usize },
+    Withdraw {
+        state: usize,
+        treaty: usize,
+    },
+    Announce {
+        state: usize,
+        treaty: usize,
+    },
+    Join {
+        state: usize,
+        treaty: usize,
+    },
+    Tariff {
+        by: usize,
+        against: Vec<usize>,
+        rate: f64,
+    },
+    Orientation {
+        state: usize,
+        value: f64,
+    },
+    Crisis {
+        aggressor: usize,
+        target: usize,
+        level: u8,
+    },
+    Shock {
+        state: usize,
+        power_factor: f64,
+        gdp_factor: f64,
+    },
+    Summit {
+        states: Vec<usize>,
+        trust: f64,
+    },
+    CommonThreat {
+        severity: f64,
+        addressed_by: usize,
+    },
 }
 
 impl EventKind {
@@ -172,7 +202,8 @@ impl Scenario {
     pub fn params_for(&self, lens: &str) -> Option<crate::params::Params> {
         let mut p = crate::params::lens(lens)?;
         for (name, value) in &self.overrides {
-            p.set(name, *value).expect("overrides were checked when the scenario was loaded");
+            p.set(name, *value)
+                .expect("overrides were checked when the scenario was loaded");
         }
         Some(p)
     }

@@ -131,8 +131,21 @@ impl RawEvent {
             ($($f:ident),*) => { $( if let Some(v) = &self.$f { out.push((stringify!($f), v.span())); } )* };
         }
         check!(
-            state, treaty, by, against, rate, value, aggressor, target, level, power_factor, gdp_factor, states,
-            trust, severity, addressed_by
+            state,
+            treaty,
+            by,
+            against,
+            rate,
+            value,
+            aggressor,
+            target,
+            level,
+            power_factor,
+            gdp_factor,
+            states,
+            trust,
+            severity,
+            addressed_by
         );
         out
     }

@@ -32,7 +32,10 @@ pub fn exit_pacts(
         return;
     }
     let n = rel.n;
-    let mut pacts: Vec<Mut<Treaty>> = treaties.iter_mut().filter(|t| t.kind == TreatyKind::Defense && !t.members.is_empty()).collect();
+    let mut pacts: Vec<Mut<Treaty>> = treaties
+        .iter_mut()
+        .filter(|t| t.kind == TreatyKind::Defense && !t.members.is_empty())
+        .collect();
     pacts.sort_by_key(|t| t.order);
     for mut pact in pacts {
         let members: Vec<usize> = pact.members.iter().map(|m| m.state).collect();
@@ -90,7 +93,12 @@ pub fn form_alliances(
     let n = rel.n;
     let rate = per_step_probability(p.alliance_search, clock.dt);
     let bloc = |k: usize, ties: &Ties, without: usize| -> f64 {
-        table.power[k] + ties.allies[k].iter().filter(|&&x| x != without).map(|&x| table.power[x]).sum::<f64>()
+        table.power[k]
+            + ties.allies[k]
+                .iter()
+                .filter(|&&x| x != without)
+                .map(|&x| table.power[x])
+                .sum::<f64>()
     };
     for i in 0..n {
         let mut draws = info.key.at(Stream::AllianceSearch, clock.tick, i as u32);
@@ -100,7 +108,17 @@ pub fn form_alliances(
         }
         let threat = (0..n)
             .filter(|&k| k != i && ties.defense[i * n + k] == 0)
-            .map(|k| (k, walt_threat(bloc(k, &ties, i), rel.contiguous[i * n + k], rel.distance[i * n + k], 1.0 - rel.trust[i * n + k])))
+            .map(|k| {
+                (
+                    k,
+                    walt_threat(
+                        bloc(k, &ties, i),
+                        rel.contiguous[i * n + k],
+                        rel.distance[i * n + k],
+                        1.0 - rel.trust[i * n + k],
+                    ),
+                )
+            })
             .max_by(|x, y| x.1.total_cmp(&y.1));
         let Some((enemy, level)) = threat else { continue };
         if level < p.alliance_threat_threshold {
@@ -111,7 +129,8 @@ pub fn form_alliances(
         let score = |j: usize| -> f64 {
             let balance = table.power[j] / enemy_bloc.max(1e-9);
             let dep = super::mechanisms::trade_dependence(rel.trade[i * n + j], table.gdp[i], table.gdp[j]);
-            let affinity = (table.democracy[i] * table.democracy[j] + rel.identity[i * n + j] + (20.0 * dep).min(1.0)) / 3.0;
+            let affinity =
+                (table.democracy[i] * table.democracy[j] + rel.identity[i * n + j] + (20.0 * dep).min(1.0)) / 3.0;
             p.alliance_balance_weight * balance + p.alliance_affinity_weight * affinity
         };
         let candidate = (0..n)
@@ -134,7 +153,9 @@ pub fn form_alliances(
             }
             Some((j, s)) if s >= 0.5 * p.alliance_affinity_weight => Some(j),
             Some(_) => None,
-            None if p.alliance_balance_weight > 0.0 && u_wagon < p.bandwagon && rel.trust[enemy * n + i] >= 0.3 => Some(enemy),
+            None if p.alliance_balance_weight > 0.0 && u_wagon < p.bandwagon && rel.trust[enemy * n + i] >= 0.3 => {
+                Some(enemy)
+            }
             None => None,
         };
         let Some(j) = partner else { continue };
@@ -142,7 +163,11 @@ pub fn form_alliances(
         let order = registry.next_treaty_order;
         registry.next_treaty_order += 1;
         let year = clock.calendar.month_of(clock.tick).year();
-        let member = |s: usize| Membership { state: s, power_at_join: table.power[s], democracy_at_join: table.democracy[s] };
+        let member = |s: usize| Membership {
+            state: s,
+            power_at_join: table.power[s],
+            democracy_at_join: table.democracy[s],
+        };
         commands.spawn(Treaty {
             id: Arc::from(format!("pact-{year}-{}-{}", table.ids[a], table.ids[b])),
             kind: TreatyKind::Defense,

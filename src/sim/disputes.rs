@@ -98,7 +98,19 @@ pub fn escalate_disputes(
         let mut level = entry;
         let mut joiners = Vec::new();
         if level >= 4 {
-            call_allies(p, &info, clock.tick, dyad, a, b, &table, &ties, &mut rel, &mut joiners, &mut log.calls);
+            call_allies(
+                p,
+                &info,
+                clock.tick,
+                dyad,
+                a,
+                b,
+                &table,
+                &ties,
+                &mut rel,
+                &mut joiners,
+                &mut log.calls,
+            );
         }
         for step_u in &u[2..5] {
             if level >= cap {
@@ -116,13 +128,33 @@ pub fn escalate_disputes(
             }
             level += 1;
             if level == 4 {
-                call_allies(p, &info, clock.tick, dyad, a, b, &table, &ties, &mut rel, &mut joiners, &mut log.calls);
+                call_allies(
+                    p,
+                    &info,
+                    clock.tick,
+                    dyad,
+                    a,
+                    b,
+                    &table,
+                    &ties,
+                    &mut rel,
+                    &mut joiners,
+                    &mut log.calls,
+                );
             }
         }
         let side_b_power: f64 = table.power[b] + joiners.iter().map(|&k| table.power[k]).sum::<f64>();
-        let share_a = if table.power[a] + side_b_power > 0.0 { table.power[a] / (table.power[a] + side_b_power) } else { 0.5 };
+        let share_a = if table.power[a] + side_b_power > 0.0 {
+            table.power[a] / (table.power[a] + side_b_power)
+        } else {
+            0.5
+        };
         let outcome = if level == 5 {
-            if u[5] < share_a { Outcome::VictoryA } else { Outcome::VictoryB }
+            if u[5] < share_a {
+                Outcome::VictoryA
+            } else {
+                Outcome::VictoryB
+            }
         } else if kantian {
             Outcome::SettledByTalks
         } else if u[5] < p.outcome_stalemate {
@@ -171,9 +203,16 @@ fn call_allies(
     calls: &mut Vec<Call>,
 ) {
     let n = rel.n;
-    for &k in ties.allies[b].iter().filter(|&&k| k != a && ties.defense[a * n + k] == 0) {
+    for &k in ties.allies[b]
+        .iter()
+        .filter(|&&k| k != a && ties.defense[a * n + k] == 0)
+    {
         let (power_then, democracy_then) = ties.joined[k * n + b];
-        let power_change = if power_then > 0.0 && table.power[k] > 0.0 { (table.power[k] / power_then).ln().abs() } else { 0.0 };
+        let power_change = if power_then > 0.0 && table.power[k] > 0.0 {
+            (table.power[k] / power_then).ln().abs()
+        } else {
+            0.0
+        };
         let change = power_change + (table.democracy[k] - democracy_then).abs();
         let prob = honour_probability(p, table.major[k], table.democracy[k], change, table.orientation[k]);
         let sub = dyad.wrapping_mul(n as u32).wrapping_add(k as u32);
@@ -183,7 +222,11 @@ fn call_allies(
         if honoured {
             joiners.push(k);
         }
-        calls.push(Call { target: b, ally: k, honoured });
+        calls.push(Call {
+            target: b,
+            ally: k,
+            honoured,
+        });
     }
 }
 

@@ -10,7 +10,15 @@ use bevy_ecs::prelude::*;
 /// `observer` updates its trust in `actor` after seeing it cooperate or defect.
 /// Shared institutions make the signal more reliable (Keohane 1984; Kydd 2005),
 /// so its weight grows with their salience-weighted count.
-pub fn observe(rel: &mut Relations, ties: &Ties, p: &Params, observer: usize, actor: usize, cooperated: bool, weight: f64) {
+pub fn observe(
+    rel: &mut Relations,
+    ties: &Ties,
+    p: &Params,
+    observer: usize,
+    actor: usize,
+    cooperated: bool,
+    weight: f64,
+) {
     if observer == actor || weight <= 0.0 {
         return;
     }
@@ -26,14 +34,7 @@ pub fn observe(rel: &mut Relations, ties: &Ties, p: &Params, observer: usize, ac
 /// members' identity toward the leaver drops by `rho * salience` (a quarter of
 /// that in the leaver's view of them) and the leaver's norm tied to the treaty
 /// kind falls. Realist lenses set both weights to 0: only the material effect remains.
-pub fn public_exit(
-    rel: &mut Relations,
-    ties: &Ties,
-    p: &Params,
-    treaty: &Treaty,
-    leaver: usize,
-    norms: &mut Norms,
-) {
+pub fn public_exit(rel: &mut Relations, ties: &Ties, p: &Params, treaty: &Treaty, leaver: usize, norms: &mut Norms) {
     let n = rel.n;
     for m in treaty.members.iter().map(|m| m.state).filter(|&m| m != leaver) {
         observe(rel, ties, p, m, leaver, false, p.bayes_weight * treaty.salience);
@@ -77,7 +78,9 @@ pub fn apply_scripted_events(
         match event.kind {
             EventKind::Withdraw { state, treaty } | EventKind::Announce { state, treaty } => {
                 let withdraw = matches!(event.kind, EventKind::Withdraw { .. });
-                let mut t = treaties.get_mut(registry.treaties[treaty]).expect("treaty entity exists");
+                let mut t = treaties
+                    .get_mut(registry.treaties[treaty])
+                    .expect("treaty entity exists");
                 if !t.has(state) {
                     continue;
                 }
@@ -96,7 +99,9 @@ pub fn apply_scripted_events(
                 }
             }
             EventKind::Join { state, treaty } => {
-                let mut t = treaties.get_mut(registry.treaties[treaty]).expect("treaty entity exists");
+                let mut t = treaties
+                    .get_mut(registry.treaties[treaty])
+                    .expect("treaty entity exists");
                 if t.has(state) {
                     continue;
                 }
@@ -104,7 +109,11 @@ pub fn apply_scripted_events(
                 for m in t.members.iter().map(|m| m.state) {
                     observe(&mut rel, &ties, p, m, state, true, p.bayes_weight * t.salience);
                 }
-                t.members.push(Membership { state, power_at_join: cap.power, democracy_at_join: regime.democracy });
+                t.members.push(Membership {
+                    state,
+                    power_at_join: cap.power,
+                    democracy_at_join: regime.democracy,
+                });
                 t.members.sort_by_key(|m| m.state);
                 t.former.retain(|&s| s != state);
                 ties.dirty = true;
@@ -126,8 +135,16 @@ pub fn apply_scripted_events(
                     observe(&mut rel, &ties, p, j, state, value > old, weight);
                 }
             }
-            EventKind::Crisis { aggressor, target, level } => log.crises.push((aggressor, target, level)),
-            EventKind::Shock { state, power_factor, gdp_factor } => {
+            EventKind::Crisis {
+                aggressor,
+                target,
+                level,
+            } => log.crises.push((aggressor, target, level)),
+            EventKind::Shock {
+                state,
+                power_factor,
+                gdp_factor,
+            } => {
                 let (mut cap, _, _, _) = states.get_mut(registry.states[state]).expect("state entity exists");
                 cap.power *= power_factor;
                 cap.gdp *= gdp_factor;
@@ -141,9 +158,16 @@ pub fn apply_scripted_events(
                 }
             }
             EventKind::CommonThreat { severity, addressed_by } => {
-                let t = treaties.get(registry.treaties[addressed_by]).expect("treaty entity exists");
+                let t = treaties
+                    .get(registry.treaties[addressed_by])
+                    .expect("treaty entity exists");
                 let weight = p.threat_weight * severity;
-                let members: Vec<usize> = t.members.iter().map(|m| m.state).filter(|s| !t.announced.contains(s)).collect();
+                let members: Vec<usize> = t
+                    .members
+                    .iter()
+                    .map(|m| m.state)
+                    .filter(|s| !t.announced.contains(s))
+                    .collect();
                 let free_riders: Vec<usize> = t.former.iter().chain(&t.announced).copied().collect();
                 for &i in &members {
                     for &j in &members {

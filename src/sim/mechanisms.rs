@@ -23,7 +23,11 @@ pub fn per_step_rate(rate_per_year: f64, dt: f64) -> f64 {
 /// cooperation `T' = T q_c / (T q_c + (1 - T) q_u)`,
 /// defection `T' = T (1 - q_c) / (T (1 - q_c) + (1 - T)(1 - q_u))`.
 pub fn bayes_update(trust: f64, q_coop: f64, q_uncoop: f64, cooperated: bool) -> f64 {
-    let (lt, lu) = if cooperated { (q_coop, q_uncoop) } else { (1.0 - q_coop, 1.0 - q_uncoop) };
+    let (lt, lu) = if cooperated {
+        (q_coop, q_uncoop)
+    } else {
+        (1.0 - q_coop, 1.0 - q_uncoop)
+    };
     let num = trust * lt;
     let den = num + (1.0 - trust) * lu;
     if den <= 0.0 { trust } else { num / den }
@@ -54,7 +58,11 @@ pub fn weighted_signal(trust: f64, q_coop: f64, q_uncoop: f64, cooperated: bool,
 /// allies) costs `T * s_r * rival * dt`. Returns the new trust.
 pub fn security_dilemma(trust: f64, relative_gain: f64, rival: f64, power_sens: f64, rival_sens: f64, dt: f64) -> f64 {
     let shift = (power_sens * relative_gain.abs()).min(1.0);
-    let t = if relative_gain > 0.0 { trust - trust * shift } else { trust + (1.0 - trust) * shift };
+    let t = if relative_gain > 0.0 {
+        trust - trust * shift
+    } else {
+        trust + (1.0 - trust) * shift
+    };
     (t - t * (rival_sens * rival * dt).min(1.0)).clamp(0.0, 1.0)
 }
 
@@ -130,12 +138,20 @@ pub fn partial_adjust(x: f64, target: f64, lambda_step: f64) -> f64 {
 /// `X / max(GDP_i, GDP_j)` (Oneal & Russett's weak link). Trade in bn USD, GDP in
 /// trillion USD; 0 when a GDP is unknown.
 pub fn trade_dependence(trade_bn: f64, gdp_i: f64, gdp_j: f64) -> f64 {
-    if gdp_i <= 0.0 || gdp_j <= 0.0 { 0.0 } else { trade_bn / (gdp_i.max(gdp_j) * 1000.0) }
+    if gdp_i <= 0.0 || gdp_j <= 0.0 {
+        0.0
+    } else {
+        trade_bn / (gdp_i.max(gdp_j) * 1000.0)
+    }
 }
 
 /// Parity of two capabilities: 1 at equality, toward 0 at preponderance.
 pub fn parity(pa: f64, pb: f64) -> f64 {
-    if pa + pb <= 0.0 { 1.0 } else { 1.0 - (pa - pb).abs() / (pa + pb) }
+    if pa + pb <= 0.0 {
+        1.0
+    } else {
+        1.0 - (pa - pb).abs() / (pa + pb)
+    }
 }
 
 /// |ln(p_a / p_b)|, with shares floored at 1e-6.
@@ -178,7 +194,11 @@ pub fn onset_logit(p: &crate::params::Params, x: &OnsetInputs) -> f64 {
         + if x.contiguous { p.onset_contiguous } else { 0.0 }
         + p.onset_distance * x.log_distance
         + if x.major { p.onset_major } else { 0.0 }
-        + if x.major && x.contiguous { p.onset_contiguous_major } else { 0.0 }
+        + if x.major && x.contiguous {
+            p.onset_contiguous_major
+        } else {
+            0.0
+        }
         + p.onset_power_ratio * x.log_power_ratio
         + p.onset_democracy * x.min_democracy
         + p.onset_trade * x.dependence
@@ -209,7 +229,8 @@ pub fn escalation_probability(p: &crate::params::Params, level: u8, x: &Escalati
         _ => return 0.0,
     };
     logistic(
-        a + p.escalate_parity * x.parity + p.escalate_distrust * (1.0 - x.mean_trust)
+        a + p.escalate_parity * x.parity
+            + p.escalate_distrust * (1.0 - x.mean_trust)
             + p.escalate_joiner * x.joiners as f64
             - p.escalate_mediation * x.institutions.min(3.0)
             - p.escalate_identity * x.mean_identity,
@@ -230,7 +251,13 @@ pub fn entry_level(p: &crate::params::Params, u: f64) -> u8 {
 /// Probability that an ally honours its commitment (Leeds 2003; Leeds, Long &
 /// Mitchell 2000): base 0.75, lower for major powers, autocracies, allies that
 /// changed since signing and nationalist allies; clamped to [0, 1].
-pub fn honour_probability(p: &crate::params::Params, major: bool, democracy: f64, change: f64, orientation: f64) -> f64 {
+pub fn honour_probability(
+    p: &crate::params::Params,
+    major: bool,
+    democracy: f64,
+    change: f64,
+    orientation: f64,
+) -> f64 {
     (p.honour_base
         + if major { p.honour_major } else { 0.0 }
         + p.honour_autocracy * (1.0 - democracy)
@@ -242,7 +269,11 @@ pub fn honour_probability(p: &crate::params::Params, major: bool, democracy: f64
 /// Walt's (1987) threat: aggregate power x proximity x hostility, with proximity
 /// 1 for contiguous states and `1 / (1 + distance / 1000 km)` otherwise.
 pub fn walt_threat(power: f64, contiguous: bool, distance_km: f64, hostility: f64) -> f64 {
-    let proximity = if contiguous { 1.0 } else { 1.0 / (1.0 + distance_km / 1000.0) };
+    let proximity = if contiguous {
+        1.0
+    } else {
+        1.0 / (1.0 + distance_km / 1000.0)
+    };
     power * proximity * hostility
 }
 
@@ -305,7 +336,10 @@ mod tests {
     fn weighted_signal_interpolates() {
         let full = bayes_update(0.8, 0.95, 0.5, false);
         assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 1.0), full));
-        assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 0.5), 0.8 + 0.5 * (full - 0.8)));
+        assert!(close(
+            weighted_signal(0.8, 0.95, 0.5, false, 0.5),
+            0.8 + 0.5 * (full - 0.8)
+        ));
         assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 0.0), 0.8));
         let twice = bayes_update(full, 0.95, 0.5, false);
         assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 2.0), twice));
@@ -341,9 +375,15 @@ mod tests {
         assert_eq!(trade_dependence(10.0, 0.0, 1.5), 0.0);
         // GDP of i grows 10%, unit elasticity, tariff 0 -> 0.2: 100 * 1.1 * 0.8
         assert!(close(gravity_target(100.0, 1.1, 1.0, 1.0, 0.0, 0.2, 0.0, 1.0), 88.0));
-        assert!(close(gravity_target(100.0, 1.0, 1.0, 1.0, -0.3f64, 0.0, 0.0, 5.0), 100.0 * (-0.3f64).exp()));
+        assert!(close(
+            gravity_target(100.0, 1.0, 1.0, 1.0, -0.3f64, 0.0, 0.0, 5.0),
+            100.0 * (-0.3f64).exp()
+        ));
         // a 10% tariff with elasticity 5: 0.9^5
-        assert!(close(gravity_target(100.0, 1.0, 1.0, 1.0, 0.0, 0.1, 0.0, 5.0), 100.0 * 0.9f64.powi(5)));
+        assert!(close(
+            gravity_target(100.0, 1.0, 1.0, 1.0, 0.0, 0.1, 0.0, 5.0),
+            100.0 * 0.9f64.powi(5)
+        ));
         assert!(close(partial_adjust(100.0, 80.0, 0.3), 94.0));
         assert!(close(parity(0.1, 0.3), 0.5));
         assert!(close(log_power_ratio(0.2, 0.1), 2f64.ln()));
@@ -352,17 +392,47 @@ mod tests {
     #[test]
     fn onset_logit_by_hand() {
         let p = Params::default();
-        let base = OnsetInputs { log_distance: 0.0, peace_years: 1e9, mean_trust: 1.0, ..Default::default() };
+        let base = OnsetInputs {
+            log_distance: 0.0,
+            peace_years: 1e9,
+            mean_trust: 1.0,
+            ..Default::default()
+        };
         assert!(close(onset_logit(&p, &base), p.onset_base));
-        let contig = OnsetInputs { contiguous: true, ..base };
-        assert!(close(onset_logit(&p, &contig) - onset_logit(&p, &base), p.onset_contiguous));
-        let both = OnsetInputs { contiguous: true, major: true, ..base };
-        assert!(close(onset_logit(&p, &both) - onset_logit(&p, &base), p.onset_contiguous + p.onset_major + p.onset_contiguous_major));
-        let dem = OnsetInputs { min_democracy: 1.0, ..base };
+        let contig = OnsetInputs {
+            contiguous: true,
+            ..base
+        };
+        assert!(close(
+            onset_logit(&p, &contig) - onset_logit(&p, &base),
+            p.onset_contiguous
+        ));
+        let both = OnsetInputs {
+            contiguous: true,
+            major: true,
+            ..base
+        };
+        assert!(close(
+            onset_logit(&p, &both) - onset_logit(&p, &base),
+            p.onset_contiguous + p.onset_major + p.onset_contiguous_major
+        ));
+        let dem = OnsetInputs {
+            min_democracy: 1.0,
+            ..base
+        };
         assert!(close(onset_logit(&p, &dem) - onset_logit(&p, &base), p.onset_democracy));
-        let inst = OnsetInputs { institutions: 5.0, ..base };
-        assert!(close(onset_logit(&p, &inst) - onset_logit(&p, &base), 3.0 * p.onset_institutions));
-        let recent = OnsetInputs { peace_years: 0.0, ..base };
+        let inst = OnsetInputs {
+            institutions: 5.0,
+            ..base
+        };
+        assert!(close(
+            onset_logit(&p, &inst) - onset_logit(&p, &base),
+            3.0 * p.onset_institutions
+        ));
+        let recent = OnsetInputs {
+            peace_years: 0.0,
+            ..base
+        };
         assert!(close(onset_logit(&p, &recent) - onset_logit(&p, &base), p.onset_recent));
         // Joint democracy roughly halves the odds (Russett & Oneal 2001).
         let ratio = (p.onset_democracy).exp();
@@ -372,8 +442,17 @@ mod tests {
     #[test]
     fn escalation_and_entry_by_hand() {
         let p = Params::default();
-        let x = EscalationInputs { parity: 0.0, mean_trust: 1.0, joiners: 0, institutions: 0.0, mean_identity: 0.0 };
-        assert!(close(escalation_probability(&p, 4, &x), logistic(p.escalate_from_force)));
+        let x = EscalationInputs {
+            parity: 0.0,
+            mean_trust: 1.0,
+            joiners: 0,
+            institutions: 0.0,
+            mean_identity: 0.0,
+        };
+        assert!(close(
+            escalation_probability(&p, 4, &x),
+            logistic(p.escalate_from_force)
+        ));
         assert_eq!(escalation_probability(&p, 5, &x), 0.0);
         assert_eq!(entry_level(&p, 0.0), 2);
         assert_eq!(entry_level(&p, p.entry_threat + 1e-9), 3);

@@ -45,7 +45,9 @@ pub fn metric_doc(name: &str) -> &'static str {
     match name {
         "cohesion" => "mean directed trust among members, [0,1]",
         "identity" => "mean directed we-feeling among members, [0,1]",
-        "peaceful_change_share" => "share of member dyads with trust and identity >= peace_threshold both ways and no dispute at use of force or above within peace_window years",
+        "peaceful_change_share" => {
+            "share of member dyads with trust and identity >= peace_threshold both ways and no dispute at use of force or above within peace_window years"
+        }
         "intra_trade_share" => "trade among members / all trade of members",
         "phase" => "Adler-Barnett phase: 0 none, 1 nascent, 2 ascendant, 3 mature",
         "kantian_share" => "share of member dyads in Wendt's Kantian culture",
@@ -88,7 +90,11 @@ pub fn record_metrics(
         if row[super::metrics::M_NO_FORCE] == 0.0 {
             outcomes.force_seen[slot] = true;
         }
-        row.iter_mut().for_each(|x| if *x == -0.0 { *x = 0.0 });
+        row.iter_mut().for_each(|x| {
+            if *x == -0.0 {
+                *x = 0.0
+            }
+        });
         outcomes.metrics.extend_from_slice(&row);
     }
 }
@@ -127,7 +133,11 @@ fn measure(
         }
     }
     let mean = |s: f64, c: usize| if c > 0 { s / c as f64 } else { f64::NAN };
-    let all_trade: f64 = members.iter().map(|&i| rel.trade[i * n..(i + 1) * n].iter().sum::<f64>()).sum::<f64>() - intra;
+    let all_trade: f64 = members
+        .iter()
+        .map(|&i| rel.trade[i * n..(i + 1) * n].iter().sum::<f64>())
+        .sum::<f64>()
+        - intra;
     let cohesion = mean(trust, ordered);
     let identity = mean(identity, ordered);
     let peaceful_share = mean(peaceful as f64, pairs);
@@ -138,7 +148,9 @@ fn measure(
         by_level[usize::from(d.highest.clamp(2, 5) - 2)] += 1.0;
     }
     let calls = log.calls.iter().filter(|c| in_set[c.target] && in_set[c.ally]);
-    let (called, honoured) = calls.fold((0.0, 0.0), |(c, h), call| (c + 1.0, h + f64::from(u8::from(call.honoured))));
+    let (called, honoured) = calls.fold((0.0, 0.0), |(c, h), call| {
+        (c + 1.0, h + f64::from(u8::from(call.honoured)))
+    });
     let force_now = by_level[2] + by_level[3] > 0.0;
     vec![
         cohesion,
@@ -156,7 +168,11 @@ fn measure(
         by_level[1],
         by_level[2],
         by_level[3],
-        if disputes > 0.0 { (by_level[2] + by_level[3]) / disputes } else { f64::NAN },
+        if disputes > 0.0 {
+            (by_level[2] + by_level[3]) / disputes
+        } else {
+            f64::NAN
+        },
         called,
         honoured,
         if force_seen_before || force_now { 0.0 } else { 1.0 },

@@ -53,14 +53,32 @@ pub fn tick_schedule() -> Schedule {
     );
     schedule.add_systems(events::apply_scripted_events.in_set(Phase::Events));
     schedule.add_systems(
-        (systems::drift_capabilities, systems::gather_state_table, systems::refresh_ties).chain().in_set(Phase::Capabilities),
+        (
+            systems::drift_capabilities,
+            systems::gather_state_table,
+            systems::refresh_ties,
+        )
+            .chain()
+            .in_set(Phase::Capabilities),
     );
     schedule.add_systems(systems::update_trade.in_set(Phase::Economy));
     schedule.add_systems(systems::update_trust_and_identity.in_set(Phase::Relations));
     schedule.add_systems(systems::diffuse_norms.in_set(Phase::Norms));
-    schedule.add_systems((disputes::onset_disputes, disputes::escalate_disputes).chain().in_set(Phase::Disputes));
-    schedule.add_systems((alliances::exit_pacts, alliances::form_alliances).chain().in_set(Phase::Alliances));
-    schedule.add_systems((metrics::record_metrics, systems::advance_clock).chain().in_set(Phase::Measure));
+    schedule.add_systems(
+        (disputes::onset_disputes, disputes::escalate_disputes)
+            .chain()
+            .in_set(Phase::Disputes),
+    );
+    schedule.add_systems(
+        (alliances::exit_pacts, alliances::form_alliances)
+            .chain()
+            .in_set(Phase::Alliances),
+    );
+    schedule.add_systems(
+        (metrics::record_metrics, systems::advance_clock)
+            .chain()
+            .in_set(Phase::Measure),
+    );
     schedule
 }
 
@@ -77,7 +95,11 @@ fn treaty_entities(s: &Scenario) -> Vec<Treaty> {
             members: t
                 .members
                 .iter()
-                .map(|&m| Membership { state: m, power_at_join: s.states[m].power, democracy_at_join: s.states[m].democracy })
+                .map(|&m| Membership {
+                    state: m,
+                    power_at_join: s.states[m].power,
+                    democracy_at_join: s.states[m].democracy,
+                })
                 .collect(),
             former: Vec::new(),
             announced: Vec::new(),
@@ -153,7 +175,12 @@ impl Prepared {
         ties.rebuild(initial.iter());
         ties.pta0 = ties.pta.clone();
         ties.institutions0 = ties.institutions.clone();
-        Prepared { scenario, table, relations, ties }
+        Prepared {
+            scenario,
+            table,
+            relations,
+            ties,
+        }
     }
 
     /// Number of measured slots: the system plus each community.
@@ -169,9 +196,17 @@ impl Prepared {
         for (i, st) in s.states.iter().enumerate() {
             let mut e = world.spawn((
                 StateIndex(i),
-                StateCode { id: Arc::from(st.id.as_str()), ccode: st.ccode },
-                Capability { power: st.power, gdp: st.gdp },
-                Regime { democracy: st.democracy },
+                StateCode {
+                    id: Arc::from(st.id.as_str()),
+                    ccode: st.ccode,
+                },
+                Capability {
+                    power: st.power,
+                    gdp: st.gdp,
+                },
+                Regime {
+                    democracy: st.democracy,
+                },
                 Orientation(st.orientation),
                 Norms(st.norms),
                 Trust { row: i },
@@ -188,16 +223,31 @@ impl Prepared {
         }
         registry.next_treaty_order = s.treaties.len() as u32;
         for (slot, c) in s.communities.iter().enumerate() {
-            world.spawn(Community { id: Arc::from(c.id.as_str()), slot: slot + 1, members: c.members.clone() });
+            world.spawn(Community {
+                id: Arc::from(c.id.as_str()),
+                slot: slot + 1,
+                members: c.members.clone(),
+            });
         }
-        world.insert_resource(Clock { tick: 0, calendar: s.calendar, dt: s.calendar.dt() });
-        world.insert_resource(RunInfo { run, key: rng::RunKey::new(seed, run), record_disputes });
+        world.insert_resource(Clock {
+            tick: 0,
+            calendar: s.calendar,
+            dt: s.calendar.dt(),
+        });
+        world.insert_resource(RunInfo {
+            run,
+            key: rng::RunKey::new(seed, run),
+            record_disputes,
+        });
         world.insert_resource(Model(params.clone()));
         world.insert_resource(registry);
         world.insert_resource(self.table.clone());
         world.insert_resource(self.relations.clone());
         world.insert_resource(self.ties.clone());
-        world.insert_resource(Timeline { events: s.events.clone(), next: 0 });
+        world.insert_resource(Timeline {
+            events: s.events.clone(),
+            next: 0,
+        });
         world.insert_resource(TickLog::default());
         let ticks = s.calendar.n_ticks() as usize;
         world.insert_resource(Outcomes {
@@ -216,6 +266,10 @@ impl Prepared {
             schedule.run(&mut world);
         }
         let outcomes = world.remove_resource::<Outcomes>().expect("inserted in world()");
-        RunResult { run, metrics: outcomes.metrics, disputes: outcomes.disputes }
+        RunResult {
+            run,
+            metrics: outcomes.metrics,
+            disputes: outcomes.disputes,
+        }
     }
 }

@@ -93,8 +93,14 @@ mod tests {
     #[test]
     fn streams_are_reproducible_and_distinct() {
         let k = RunKey::new(7, 3);
-        let a: Vec<f64> = { let mut d = k.at_tick(Stream::Onset, 5); (0..4).map(|_| d.uniform()).collect() };
-        let b: Vec<f64> = { let mut d = k.at_tick(Stream::Onset, 5); (0..4).map(|_| d.uniform()).collect() };
+        let a: Vec<f64> = {
+            let mut d = k.at_tick(Stream::Onset, 5);
+            (0..4).map(|_| d.uniform()).collect()
+        };
+        let b: Vec<f64> = {
+            let mut d = k.at_tick(Stream::Onset, 5);
+            (0..4).map(|_| d.uniform()).collect()
+        };
         assert_eq!(a, b);
         let c = k.at_tick(Stream::Onset, 6).uniform();
         let d = k.at_tick(Stream::Escalation, 5).uniform();

@@ -9,7 +9,12 @@ use bevy_ecs::prelude::*;
 /// Capabilities drift as geometric random walks: power share with volatility
 /// `power_volatility` and no trend, GDP with trend `gdp_growth`. Each state draws
 /// two normals from its own sub-stream.
-pub fn drift_capabilities(clock: Res<Clock>, info: Res<RunInfo>, model: Res<Model>, mut states: Query<(&StateIndex, &mut Capability)>) {
+pub fn drift_capabilities(
+    clock: Res<Clock>,
+    info: Res<RunInfo>,
+    model: Res<Model>,
+    mut states: Query<(&StateIndex, &mut Capability)>,
+) {
     let p = &model.0;
     let dt = clock.dt;
     for (index, mut cap) in &mut states {
@@ -22,11 +27,18 @@ pub fn drift_capabilities(clock: Res<Clock>, info: Res<RunInfo>, model: Res<Mode
     }
 }
 
+/// The components a state contributes to the [`StateTable`].
+type StateRow = (
+    &'static StateIndex,
+    &'static Capability,
+    &'static Regime,
+    &'static Orientation,
+    &'static Norms,
+    Has<MajorPower>,
+);
+
 /// Copies the state components into the dense [`StateTable`] (by state index).
-pub fn gather_state_table(
-    mut table: ResMut<StateTable>,
-    states: Query<(&StateIndex, &Capability, &Regime, &Orientation, &Norms, Has<MajorPower>)>,
-) {
+pub fn gather_state_table(mut table: ResMut<StateTable>, states: Query<StateRow>) {
     let table = &mut *table;
     std::mem::swap(&mut table.power_prev, &mut table.power);
     for (index, cap, regime, orientation, norms, major) in &states {
@@ -51,13 +63,25 @@ pub fn refresh_ties(mut ties: ResMut<Ties>, treaties: Query<&Treaty>) {
 }
 
 /// Trade moves toward its gravity target by partial adjustment (brief section 3, liberal).
-pub fn update_trade(clock: Res<Clock>, model: Res<Model>, table: Res<StateTable>, ties: Res<Ties>, mut rel: ResMut<Relations>) {
+pub fn update_trade(
+    clock: Res<Clock>,
+    model: Res<Model>,
+    table: Res<StateTable>,
+    ties: Res<Ties>,
+    mut rel: ResMut<Relations>,
+) {
     let p = &model.0;
     let n = rel.n;
     let lambda = per_step_rate(p.trade_adjustment, clock.dt);
     // (GDP / GDP0)^a per state, once per tick; the gravity target then needs no powf per dyad.
     let growth: Vec<f64> = (0..n)
-        .map(|i| if table.gdp0[i] > 0.0 { (table.gdp[i] / table.gdp0[i]).powf(p.trade_gdp_elasticity) } else { 1.0 })
+        .map(|i| {
+            if table.gdp0[i] > 0.0 {
+                (table.gdp[i] / table.gdp0[i]).powf(p.trade_gdp_elasticity)
+            } else {
+                1.0
+            }
+        })
         .collect();
     let rel = &mut *rel;
     for i in 0..n {
@@ -72,7 +96,16 @@ pub fn update_trade(clock: Res<Clock>, model: Res<Model>, table: Res<StateTable>
                 - p.trade_dispute_penalty * (-rel.peace_years[k] / 2.0).exp();
             let tariff = 0.5 * (rel.tariff[k] + rel.tariff[j * n + i]);
             let target = if tariff > 0.0 {
-                gravity_target(base, growth[i], growth[j], 1.0, shift, tariff, 0.0, p.trade_tariff_elasticity)
+                gravity_target(
+                    base,
+                    growth[i],
+                    growth[j],
+                    1.0,
+                    shift,
+                    tariff,
+                    0.0,
+                    p.trade_tariff_elasticity,
+                )
             } else {
                 base * growth[i] * growth[j] * shift.exp()
             };
@@ -102,7 +135,11 @@ pub fn update_trust_and_identity(
     let growth: Vec<f64> = (0..n)
         .map(|i| {
             let (now, before) = (table.power[i], table.power_prev[i]);
-            if now > 0.0 && before > 0.0 { (now / before).ln() } else { 0.0 }
+            if now > 0.0 && before > 0.0 {
+                (now / before).ln()
+            } else {
+                0.0
+            }
         })
         .collect();
     let totals: Vec<f64> = (0..n).map(|i| rel.trade[i * n..(i + 1) * n].iter().sum()).collect();
@@ -166,7 +203,8 @@ pub fn update_trust_and_identity(
                 t = identity_pull(t, rel.identity[k], nu);
                 rel.trust[k] = t.clamp(0.0, 1.0);
                 if eta > 0.0 || mu > 0.0 {
-                    rel.identity[k] = identity_growth_step(rel.identity[k], drive, eta, mu, openness(table.orientation[from]));
+                    rel.identity[k] =
+                        identity_growth_step(rel.identity[k], drive, eta, mu, openness(table.orientation[from]));
                 }
             }
         }
@@ -188,6 +226,7 @@ pub fn update_trust_and_identity(
 /// proportion to contact (contiguity, shared institutions, trade share);
 /// they interact with probability equal to their similarity, and the state
 /// moves one trait toward the partner's. Every state makes four draws per tick.
+#[allow(clippy::too_many_arguments)]
 pub fn diffuse_norms(
     clock: Res<Clock>,
     info: Res<RunInfo>,
@@ -207,7 +246,8 @@ pub fn diffuse_norms(
     let mut weights = vec![0.0; n];
     for i in 0..n {
         let mut draws = info.key.at(Stream::Norms, clock.tick, i as u32);
-        let (u_meet, u_partner, u_accept, u_trait) = (draws.uniform(), draws.uniform(), draws.uniform(), draws.uniform());
+        let (u_meet, u_partner, u_accept, u_trait) =
+            (draws.uniform(), draws.uniform(), draws.uniform(), draws.uniform());
         if u_meet >= rate || n < 2 {
             continue;
         }
@@ -219,7 +259,11 @@ pub fn diffuse_norms(
             } else {
                 0.05 + f64::from(u8::from(rel.contiguous[k]))
                     + ties.institutions[k]
-                    + if row_trade > 0.0 { 5.0 * rel.trade[k] / row_trade } else { 0.0 }
+                    + if row_trade > 0.0 {
+                        5.0 * rel.trade[k] / row_trade
+                    } else {
+                        0.0
+                    }
             };
         }
         let sum: f64 = weights.iter().sum();
@@ -228,7 +272,9 @@ pub fn diffuse_norms(
             target -= w;
             target < 0.0
         });
-        let Some(j) = partner.or_else(|| weights.iter().rposition(|&w| w > 0.0)) else { continue };
+        let Some(j) = partner.or_else(|| weights.iter().rposition(|&w| w > 0.0)) else {
+            continue;
+        };
         let similarity = norm_similarity(&table.norms[i], &table.norms[j]);
         if u_accept < similarity {
             let trait_k = ((u_trait * NORMS as f64) as usize).min(NORMS - 1);

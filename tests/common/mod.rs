@@ -26,6 +26,9 @@ pub fn text(bytes: &[u8]) -> String {
 pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let header = r.headers().unwrap().iter().map(String::from).collect();
-    let rows = r.records().map(|x| x.unwrap().iter().map(String::from).collect()).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(String::from).collect())
+        .collect();
     (header, rows)
 }
