@@ -191,7 +191,7 @@ params! {
     escalate_parity: 0.5, [-10.0, 10.0], "logit";
     /// c: per unit of mutual distrust.
     escalate_distrust: 1.0, [-10.0, 10.0], "logit";
-    /// d: per state that joined the dispute.
+    /// d: per unit of ln(1 + number of states that joined the dispute).
     escalate_joiner: 0.4, [-10.0, 10.0], "logit";
     /// e: mediation, per salience-weighted shared institution (at most 3 counted).
     escalate_mediation: 0.3, [-10.0, 10.0], "logit";

@@ -49,8 +49,9 @@ pub fn public_exit(rel: &mut Relations, ties: &Ties, p: &Params, treaty: &Treaty
 }
 
 /// Applies the events scheduled for this tick, in date then file order. Each
-/// event draws one uniform from its own sub-stream (keyed by its file position),
-/// so adding or removing an event leaves every other draw unchanged.
+/// event draws one uniform from its own sub-stream, keyed by its position in the
+/// file; the draws of the model's other streams do not depend on the events, but
+/// inserting an event shifts the keys of the events after it.
 #[allow(clippy::too_many_arguments)]
 pub fn apply_scripted_events(
     clock: Res<Clock>,

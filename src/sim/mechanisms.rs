@@ -220,7 +220,8 @@ pub struct EscalationInputs {
 }
 
 /// Probability of stepping up from `level` (2, 3 or 4) to the next:
-/// `logistic(a_L + b parity + c (1 - T) + d joiners - e mediation - f W)`.
+/// `logistic(a_L + b parity + c (1 - T) + d ln(1 + joiners) - e mediation - f W)`; the log keeps
+/// a multilateral alliance's dozen joiners from making war near certain.
 pub fn escalation_probability(p: &crate::params::Params, level: u8, x: &EscalationInputs) -> f64 {
     let a = match level {
         2 => p.escalate_from_threat,
@@ -231,7 +232,7 @@ pub fn escalation_probability(p: &crate::params::Params, level: u8, x: &Escalati
     logistic(
         a + p.escalate_parity * x.parity
             + p.escalate_distrust * (1.0 - x.mean_trust)
-            + p.escalate_joiner * x.joiners as f64
+            + p.escalate_joiner * (1.0 + x.joiners as f64).ln()
             - p.escalate_mediation * x.institutions.min(3.0)
             - p.escalate_identity * x.mean_identity,
     )
