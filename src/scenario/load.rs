@@ -81,7 +81,7 @@ pub fn load(path: &Path) -> Result<Scenario> {
         ScenarioError::file(
             &display,
             format!("cannot read the scenario file: {e}"),
-            Some("check the path; `comity list` (or `ls scenarios/`) shows the bundled scenarios".into()),
+            Some("check the path; `ls scenarios/` shows the bundled scenarios".into()),
         )
     })?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
