@@ -4,6 +4,7 @@
 //! run ([`sim`]) -> per-run results -> aggregates ([`stats`], [`montecarlo`]) ->
 //! files ([`output`]). See `docs/ARCHITECTURE.md`.
 
+pub mod hash;
 pub mod montecarlo;
 pub mod output;
 pub mod params;

@@ -289,11 +289,7 @@ pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<(), Ou
     f.commit()
 }
 
-/// SHA-256 of a byte string, lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::hash::sha256_hex;
 
 /// UTC timestamp `YYYY-MM-DDTHH:MM:SSZ` of a system time (civil-from-days, Hinnant).
 pub fn utc_timestamp(t: std::time::SystemTime) -> String {

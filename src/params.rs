@@ -89,9 +89,9 @@ params! {
     // ---- trust ----------------------------------------------------------
     /// Lens weight of the security-dilemma trust channel (realist).
     security_dilemma_weight: 1.0, [0.0, 5.0], "weight";
-    /// Trust lost per unit of the partner's log capability gain relative to one's own (regained, toward 1, when it falls back).
+    /// Log-odds of trust lost per unit of the partner's log capability gain relative to one's own (regained when it falls back).
     security_power_sensitivity: 1.0, [0.0, 100.0], "per log-unit";
-    /// Yearly trust lost when the partner is allied with states one distrusts (times their mean distrust).
+    /// Share of trust lost per year when the partner's pact partners are distrusted (times their mean distrust).
     security_rival_sensitivity: 0.05, [0.0, 1.0], "per year";
     /// Lens weight of Bayesian institutional trust updates on observed cooperation/defection (liberal).
     bayes_weight: 1.0, [0.0, 5.0], "weight";

@@ -116,6 +116,7 @@ pub fn world(n: usize, years: i64, seed: u64) -> Scenario {
         dyads: d,
         overrides: Vec::new(),
         events: Vec::new(),
+        sources: Vec::new(),
     }
 }
 

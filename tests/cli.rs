@@ -331,3 +331,45 @@ fn quarterly_dates_label_the_timeseries() {
     assert!(rows.iter().any(|r| r[2] == "2001-Q2" && r[3] == "2001"));
     assert!(rows.iter().any(|r| r[2] == "2005-Q4"));
 }
+
+#[test]
+fn a_closed_stdout_pipe_is_not_a_crash() {
+    use std::process::Stdio;
+    let mut child = bin()
+        .args(["validate", SCENARIO, "--parameters"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "validate with its reader gone must still exit 0"
+    );
+}
+
+#[test]
+fn manifest_records_every_input_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m");
+    let o = run(&[
+        "run",
+        "tests/fixtures/csv_world/scenario.toml",
+        "--runs",
+        "3",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let inputs = manifest["scenario"]["inputs"].as_array().unwrap();
+    let paths: Vec<&str> = inputs.iter().map(|i| i["path"].as_str().unwrap()).collect();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert!(paths[0].ends_with("scenario.toml") && paths[1].ends_with("states.csv") && paths[2].ends_with("dyads.csv"));
+    let expected = comity::hash::sha256_hex(&fs::read(repo("tests/fixtures/csv_world/states.csv")).unwrap());
+    assert_eq!(inputs[1]["sha256"], expected.as_str());
+}

@@ -239,3 +239,50 @@ fn cohesion_and_dispute_metrics_are_consistent() {
         assert!((0.0..=1.0).contains(&c));
     }
 }
+
+#[test]
+fn a_certain_join_after_an_uncertain_withdrawal_is_accepted() {
+    let text = r#"
+        [scenario]
+        name = "maybe"
+        start = 2000
+        end = 2005
+        [[state]]
+        id = "A"
+        power = 0.1
+        [[state]]
+        id = "B"
+        power = 0.1
+        [[treaty]]
+        id = "T"
+        kind = "trade"
+        members = ["A", "B"]
+        [[event]]
+        at = 2001
+        kind = "withdraw"
+        state = "A"
+        treaty = "T"
+        probability = 0.5
+        [[event]]
+        at = 2003
+        kind = "join"
+        state = "A"
+        treaty = "T"
+    "#;
+    let s = scenario::load_str(text, "maybe.toml", Path::new(".")).unwrap();
+    assert_eq!(s.events.len(), 2);
+    // and the runs go either way without error
+    let p = Prepared::new(Arc::new(s));
+    for run in 0..10 {
+        p.run(&Params::default(), 0, run, false);
+    }
+}
+
+#[test]
+fn system_intra_trade_share_is_undefined() {
+    let p = Prepared::new(Arc::new(tiny()));
+    let r = p.run(&Params::default(), 0, 0, false);
+    let m = METRICS.iter().position(|m| *m == "intra_trade_share").unwrap();
+    assert!(metric(&p, &r, 0, 0, m).is_nan());
+    assert!(metric(&p, &r, 0, 1, m) > 0.0 && metric(&p, &r, 0, 1, m) < 1.0);
+}

@@ -18,6 +18,20 @@ pub mod exit {
     pub const IO: i32 = 74;
 }
 
+/// Writes text to stdout; a closed pipe (`comity ... | head`) is not an error.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+/// Writes text to stderr, ignoring a closed pipe.
+pub fn emit_err(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
+}
+
 /// Why a command failed.
 pub enum Failure {
     Usage(String, Option<String>),
@@ -42,31 +56,30 @@ impl Failure {
     pub fn report(self) -> i32 {
         match self {
             Failure::Usage(msg, hint) => {
-                eprintln!("error: {msg}");
-                if let Some(h) = hint {
-                    eprintln!("  help: {h}");
-                }
+                let help = hint.map(|h| format!("  help: {h}\n")).unwrap_or_default();
+                emit_err(&format!("error: {msg}\n{help}"));
                 exit::USAGE
             }
             Failure::Scenario(e) => {
-                eprintln!("{:?}", miette::Report::new(*e));
+                emit_err(&format!("{:?}\n", miette::Report::new(*e)));
                 exit::DATA
             }
             Failure::Output(e) => {
-                eprintln!("error: {e}");
-                match e {
-                    OutputError::Refused(dir) => {
-                        eprintln!(
-                            "  help: nothing was written; pass --force to replace comity's files in {}, or choose another folder with --out",
+                let (help, code) = match &e {
+                    OutputError::Refused(dir) => (
+                        format!(
+                            "nothing was written; pass --force to replace comity's files in {}, or choose another folder with --out",
                             dir.display()
-                        );
-                        exit::CANT_CREATE
-                    }
-                    OutputError::Io { .. } => {
-                        eprintln!("  help: check that the folder is writable and the disk is not full");
-                        exit::IO
-                    }
-                }
+                        ),
+                        exit::CANT_CREATE,
+                    ),
+                    OutputError::Io { .. } => (
+                        "check that the folder is writable and the disk is not full".to_string(),
+                        exit::IO,
+                    ),
+                };
+                emit_err(&format!("error: {e}\n  help: {help}\n"));
+                code
             }
         }
     }

@@ -1,6 +1,6 @@
 //! `comity run`: the main job.
 
-use super::Failure;
+use super::{Failure, emit};
 use comity::montecarlo::{self, Config};
 use comity::output::{self, RunWriters};
 use comity::params::{self, Params};
@@ -8,6 +8,7 @@ use comity::scenario::{self, Scenario};
 use comity::sim::Prepared;
 use comity::sim::metrics::{M_COHESION, METRICS};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fmt::Write;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -132,7 +133,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
     } else {
         args.threads
     };
-    let bytes = std::fs::read(&args.scenario).unwrap_or_default();
     let mut files = vec!["timeseries.csv", "runs.csv"];
     if args.disputes {
         files.push("disputes.csv");
@@ -153,7 +153,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "comity_version": env!("CARGO_PKG_VERSION"),
         "scenario": {
             "path": args.scenario.display().to_string(),
-            "sha256": output::sha256_hex(&bytes),
+            "sha256": scenario.sources.first().map(|d| d.sha256.clone()).unwrap_or_default(),
+            "inputs": scenario.sources,
             "name": scenario.name,
             "start": scenario.calendar.label(0),
             "end": scenario.calendar.label(scenario.calendar.n_ticks() - 1),
@@ -182,44 +183,45 @@ pub fn run(args: Args) -> Result<(), Failure> {
 }
 
 fn print_summary(s: &Scenario, aggregates: &[montecarlo::LensAggregate], out: &Path, runs: u64, secs: f64) {
-    println!(
-        "{}: {} runs x {} lens(es) in {:.1} s -> {}",
+    let mut text = String::new();
+    let w = &mut text;
+    let lenses = aggregates.len();
+    writeln!(
+        w,
+        "{}: {runs} runs x {lenses} lens(es) in {secs:.1} s -> {}",
         s.name,
-        runs,
-        aggregates.len(),
-        secs,
         out.display()
-    );
+    )
+    .ok();
     let last = s.calendar.n_ticks() - 1;
     let slots = 1 + s.communities.len();
     let mut names = vec!["system".to_string()];
     names.extend(s.communities.iter().map(|c| c.id.clone()));
-    println!(
-        "cohesion (mean trust among members) at {}, mean [p05, p95]:",
-        s.calendar.label(last)
-    );
+    let (first_label, last_label) = (s.calendar.label(0), s.calendar.label(last));
+    writeln!(
+        w,
+        "cohesion (mean trust among members): mean at {first_label} -> mean at {last_label} [p05, p95]:"
+    )
+    .ok();
     for agg in aggregates {
         for (slot, name) in names.iter().enumerate() {
             let start = &agg.cells[slot * METRICS.len() + M_COHESION];
             let end = &agg.cells[(last as usize * slots + slot) * METRICS.len() + M_COHESION];
             let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
-            println!(
-                "  {:<16} {:<10} {} -> {} [{}, {}]",
-                agg.lens,
-                name,
-                f(start.mean()),
-                f(end.mean()),
-                f(end.quantile(0.05)),
-                f(end.quantile(0.95))
-            );
+            let (lens, a, b) = (&agg.lens, f(start.mean()), f(end.mean()));
+            let (lo, hi) = (f(end.quantile(0.05)), f(end.quantile(0.95)));
+            writeln!(w, "  {lens:<16} {name:<10} {a} -> {b} [{lo}, {hi}]").ok();
         }
     }
-    println!(
-        "files: timeseries.csv, runs.csv{}, manifest.json (columns: docs/outputs.md)",
-        if out.join("disputes.csv").exists() {
-            ", disputes.csv"
-        } else {
-            ""
-        }
-    );
+    let disputes = if out.join("disputes.csv").exists() {
+        ", disputes.csv"
+    } else {
+        ""
+    };
+    writeln!(
+        w,
+        "files: timeseries.csv, runs.csv{disputes}, manifest.json (columns: docs/outputs.md)"
+    )
+    .ok();
+    emit(&text);
 }

@@ -1,9 +1,10 @@
 //! `comity validate`: check a scenario file and summarise it.
 
-use super::Failure;
+use super::{Failure, emit};
 use comity::params::SPECS;
 use comity::scenario;
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -18,9 +19,11 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), Failure> {
     let s = scenario::load(&args.scenario)?;
     let cal = &s.calendar;
-    println!("{}: valid", args.scenario.display());
-    println!("  name         {}", s.name);
-    println!(
+    let mut out = String::new();
+    writeln!(out, "{}: valid", args.scenario.display()).ok();
+    writeln!(out, "  name         {}", s.name).ok();
+    writeln!(
+        out,
         "  period       {}-{:02} .. {}-{:02}, step {}, {} ticks",
         cal.start.year(),
         cal.start.month(),
@@ -28,53 +31,65 @@ pub fn run(args: Args) -> Result<(), Failure> {
         cal.end.month(),
         cal.step,
         cal.n_ticks()
-    );
-    println!(
+    )
+    .ok();
+    writeln!(
+        out,
         "  states       {} ({} major powers)",
         s.n_states(),
         s.states.iter().filter(|x| x.major).count()
-    );
+    )
+    .ok();
     let n = s.n_states();
     let listed = (0..n)
         .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
         .filter(|&(i, j)| s.dyads.trade[i * n + j] > 0.0)
         .count();
-    println!("  dyads        {} ({} with trade)", n * n.saturating_sub(1) / 2, listed);
+    writeln!(
+        out,
+        "  dyads        {} ({} with trade)",
+        n * n.saturating_sub(1) / 2,
+        listed
+    )
+    .ok();
     for t in &s.treaties {
         let members: Vec<&str> = t.members.iter().map(|&m| s.states[m].id.as_str()).collect();
-        println!(
-            "  treaty       {} ({:?}, salience {}): {}",
+        writeln!(
+            out,
+            "  treaty       {} ({}, salience {}): {}",
             t.id,
-            t.kind,
+            t.kind.name(),
             t.salience,
             members.join(" ")
-        );
+        )
+        .ok();
     }
     for c in &s.communities {
         let members: Vec<&str> = c.members.iter().map(|&m| s.states[m].id.as_str()).collect();
-        println!("  community    {}: {}", c.id, members.join(" "));
+        writeln!(out, "  community    {}: {}", c.id, members.join(" ")).ok();
     }
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &s.events {
         *kinds.entry(e.kind.name()).or_default() += 1;
     }
     let kinds: Vec<String> = kinds.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    println!("  events       {} ({})", s.events.len(), kinds.join(", "));
-    println!("  runs, seed   {}, {}", s.runs, s.seed);
-    println!("  lenses       {}", s.lenses.join(", "));
+    writeln!(out, "  events       {} ({})", s.events.len(), kinds.join(", ")).ok();
+    writeln!(out, "  runs, seed   {}, {}", s.runs, s.seed).ok();
+    writeln!(out, "  lenses       {}", s.lenses.join(", ")).ok();
     if !s.overrides.is_empty() {
         let o: Vec<String> = s.overrides.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-        println!("  parameters   {}", o.join(", "));
+        writeln!(out, "  parameters   {}", o.join(", ")).ok();
     }
     if args.parameters {
         for lens in &s.lenses {
             let p = s.params_for(lens).expect("lenses were validated");
-            println!("\nparameters under lens {lens}:");
+            writeln!(out, "\nparameters under lens {lens}:").ok();
             for spec in SPECS {
                 let v = p.get(spec.name).expect("spec names are parameters");
-                println!("  {:<30} {:>10}  {}", spec.name, v, spec.doc.trim());
+                writeln!(out, "  {:<30} {:>10}  {}", spec.name, v, spec.doc.trim()).ok();
             }
         }
     }
+    emit(&out);
     Ok(())
 }

@@ -167,11 +167,11 @@ impl Loader {
         }
         state_inputs.extend(raw.state.iter().map(|s| state_from_toml(s.get_ref())));
         let (states, index) = self.states(state_inputs)?;
-        if states.is_empty() {
+        if states.len() < 2 {
             return Err(self.err(
                 &loc(raw.scenario.as_ref().expect("checked above")),
-                "the scenario has no states",
-                "no [[state]] tables or states_csv",
+                format!("the scenario has {} state(s); it needs at least two", states.len()),
+                "too few [[state]] tables or states_csv rows",
                 Some("add at least two [[state]] tables (id and power are required)".into()),
             ));
         }
@@ -200,6 +200,14 @@ impl Loader {
             dyads,
             overrides,
             events,
+            sources: self
+                .files
+                .iter()
+                .map(|f| super::SourceDigest {
+                    path: f.path.clone(),
+                    sha256: crate::hash::sha256_hex(f.text.as_bytes()),
+                })
+                .collect(),
         })
     }
 
@@ -287,8 +295,12 @@ impl Loader {
                 ));
             }
         }
-        let mut unique = names.clone();
-        unique.dedup();
+        let mut unique: Vec<String> = Vec::new();
+        for name in names {
+            if !unique.contains(&name) {
+                unique.push(name);
+            }
+        }
         Ok(unique)
     }
 
@@ -323,12 +335,12 @@ impl Loader {
         let mut states = Vec::with_capacity(inputs.len());
         for s in inputs {
             let id = s.id.v.trim().to_string();
-            if id.is_empty() || id.contains(char::is_whitespace) || id.contains([',', ';', '"']) {
+            if !valid_id(&id) {
                 return Err(self.err(
                     &s.id.loc,
                     format!("invalid state id \"{}\"", s.id.v),
                     "ids are one word",
-                    Some("use a short code without spaces, commas or semicolons, e.g. \"USA\"".into()),
+                    Some("use letters, digits, '-', '_' or '.', e.g. \"USA\"".into()),
                 ));
             }
             if let Some(&prev) = index.get(&id) {
@@ -433,6 +445,14 @@ impl Loader {
         for t in &raw.treaty {
             let t = t.get_ref();
             let id = t.id.get_ref().trim().to_string();
+            if !valid_id(&id) {
+                return Err(self.err(
+                    &loc(&t.id),
+                    format!("invalid treaty id \"{id}\""),
+                    "ids are one word",
+                    Some("use letters, digits, '-', '_' or '.', e.g. \"NATO\" or \"US-Japan\"".into()),
+                ));
+            }
             if out.iter().any(|o| o.id == id) {
                 return Err(self.err(
                     &loc(&t.id),
@@ -760,7 +780,7 @@ impl Loader {
         };
         let treaty = |f: &Option<S<String>>, name: &str| -> Result<usize> {
             let t = f.as_ref().ok_or_else(|| missing(name))?;
-            treaties.iter().position(|x| x.id == *t.get_ref()).ok_or_else(|| {
+            treaties.iter().position(|x| x.id == t.get_ref().trim()).ok_or_else(|| {
                 let hint = match closest(t.get_ref(), treaties.iter().map(|x| x.id.as_str())) {
                     Some(s) => format!("did you mean \"{s}\"?"),
                     None => format!("known treaties: {}", preview(treaties.iter().map(|x| &x.id))),
@@ -877,16 +897,25 @@ impl Loader {
         })
     }
 
-    /// Walks the certain (probability 1) membership events in order and rejects a
-    /// withdrawal by a non-member or a join by a member.
+    /// Walks the membership events in order and rejects a certain (probability 1)
+    /// withdrawal by a non-member or join by a member. After an uncertain event the
+    /// (state, treaty) membership is unknown and no longer checked.
     fn check_memberships(&self, events: &[EventSpec], raw: &RawFile, treaties: &[TreatySpec]) -> Result<()> {
         let mut members: Vec<Vec<usize>> = treaties.iter().map(|t| t.members.clone()).collect();
-        for e in events.iter().filter(|e| e.probability >= 1.0) {
+        let mut unknown: Vec<(usize, usize)> = Vec::new();
+        for e in events {
             let (state, treaty, must_be_member) = match e.kind {
                 EventKind::Withdraw { state, treaty } | EventKind::Announce { state, treaty } => (state, treaty, true),
                 EventKind::Join { state, treaty } => (state, treaty, false),
                 _ => continue,
             };
+            if unknown.contains(&(state, treaty)) {
+                continue;
+            }
+            if e.probability < 1.0 {
+                unknown.push((state, treaty));
+                continue;
+            }
             let is_member = members[treaty].contains(&state);
             if is_member != must_be_member {
                 let raw_event = &raw.event[e.order];
@@ -944,6 +973,16 @@ impl Loader {
             };
             byte..end
         };
+        // The header is the first line that is neither blank nor a `#` comment.
+        let mut header_byte = 0;
+        for line in file.text.split_inclusive('\n') {
+            let t = line.trim();
+            if !t.is_empty() && !t.starts_with('#') {
+                break;
+            }
+            header_byte += line.len();
+        }
+        let header_byte = header_byte.min(file.text.len());
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .comment(Some(b'#'))
@@ -954,7 +993,7 @@ impl Loader {
                 self.err(
                     &Loc {
                         src,
-                        span: line_span(0),
+                        span: line_span(header_byte),
                     },
                     format!("cannot read the CSV header: {e}"),
                     "header",
@@ -964,7 +1003,7 @@ impl Loader {
             .clone();
         let header_loc = Loc {
             src,
-            span: line_span(0),
+            span: line_span(header_byte),
         };
         for h in headers.iter() {
             if !columns.contains(&h) {
@@ -1190,6 +1229,11 @@ fn value_span<'a>(_: f64, table: &'a S<BTreeMap<S<String>, S<f64>>>, name: &str)
         .find(|(k, _)| k.get_ref() == name)
         .map(|(_, v)| v)
         .expect("name comes from this table")
+}
+
+/// Ids are one word: letters, digits, '-', '_' and '.'.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn preview<'a>(ids: impl Iterator<Item = &'a String>) -> String {

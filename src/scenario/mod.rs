@@ -56,6 +56,15 @@ impl TreatyKind {
             _ => None,
         }
     }
+    /// The kind as written in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            TreatyKind::Defense => "defense",
+            TreatyKind::Trade => "trade",
+            TreatyKind::Regime => "regime",
+            TreatyKind::Community => "community",
+        }
+    }
     /// The norm a treaty of this kind embodies: leaving it lowers the leaver's value of that norm.
     pub fn norm(self) -> usize {
         match self {
@@ -188,10 +197,19 @@ pub struct Scenario {
     pub treaties: Vec<TreatySpec>,
     pub communities: Vec<CommunitySpec>,
     pub dyads: DyadInit,
-    /// `[parameters]` overrides, in file order, already range-checked.
+    /// `[parameters]` overrides, by name, already range-checked.
     pub overrides: Vec<(String, f64)>,
     /// Events sorted by date, then file order.
     pub events: Vec<EventSpec>,
+    /// Every file read to build the scenario (the TOML file first), with its SHA-256.
+    pub sources: Vec<SourceDigest>,
+}
+
+/// A file a scenario was read from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceDigest {
+    pub path: String,
+    pub sha256: String,
 }
 
 impl Scenario {

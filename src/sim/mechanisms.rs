@@ -52,16 +52,19 @@ pub fn weighted_signal(trust: f64, q_coop: f64, q_uncoop: f64, cooperated: bool,
 }
 
 /// Security-dilemma trust change over one step (realist; Jervis 1978, Grieco 1988):
-/// a partner's relative capability gain `g` (its log power change minus one's own)
-/// costs `T * min(1, s_p g)`; a relative decline gives back `(1 - T) * min(1, s_p |g|)`;
-/// alignment with states one distrusts (`rival`, the mean distrust of the partner's
-/// allies) costs `T * s_r * rival * dt`. Returns the new trust.
+/// the log-odds of trust fall by `s_p g`, where `g` is the partner's log capability
+/// change minus one's own this step (a relative decline, `g < 0`, gives trust back).
+/// Working in log-odds makes the effect telescope: the trust lost over a period
+/// depends only on the total relative shift, not on the step length or on noise
+/// that cancels out. Alignment with states one distrusts (`rival`, the mean
+/// distrust of the partner's pact partners) then costs `T * s_r * rival * dt`.
+/// Returns the new trust.
 pub fn security_dilemma(trust: f64, relative_gain: f64, rival: f64, power_sens: f64, rival_sens: f64, dt: f64) -> f64 {
-    let shift = (power_sens * relative_gain.abs()).min(1.0);
-    let t = if relative_gain > 0.0 {
-        trust - trust * shift
+    let t = if power_sens * relative_gain != 0.0 {
+        let t = trust.clamp(1e-12, 1.0 - 1e-12);
+        logistic((t / (1.0 - t)).ln() - power_sens * relative_gain)
     } else {
-        trust + (1.0 - trust) * shift
+        trust
     };
     (t - t * (rival_sens * rival * dt).min(1.0)).clamp(0.0, 1.0)
 }
@@ -348,14 +351,29 @@ mod tests {
 
     #[test]
     fn security_dilemma_by_hand() {
-        // partner gained 0.1 (log) relative, sensitivity 2: 0.8 - 0.8 * 0.2 = 0.64
-        assert!(close(security_dilemma(0.8, 0.1, 0.0, 2.0, 0.05, 1.0), 0.64));
-        // partner fell back by 0.1: 0.8 + 0.2 * 0.2 = 0.84
-        assert!(close(security_dilemma(0.8, -0.1, 0.0, 2.0, 0.05, 1.0), 0.84));
+        // partner gained 0.1 (log) relative, sensitivity 2: logit 0.8 = ln 4, minus 0.2
+        let down = 1.0 / (1.0 + (-(4f64.ln() - 0.2)).exp());
+        assert!(close(security_dilemma(0.8, 0.1, 0.0, 2.0, 0.05, 1.0), down));
+        // partner fell back by 0.1: ln 4 + 0.2
+        let up = 1.0 / (1.0 + (-(4f64.ln() + 0.2)).exp());
+        assert!(close(security_dilemma(0.8, -0.1, 0.0, 2.0, 0.05, 1.0), up));
         // allied with states we distrust by 0.5: 0.8 - 0.8 * 0.05 * 0.5 = 0.78
         assert!(close(security_dilemma(0.8, 0.0, 0.5, 2.0, 0.05, 1.0), 0.78));
-        // never below 0
-        assert!(close(security_dilemma(0.8, 10.0, 0.0, 2.0, 0.05, 1.0), 0.0));
+        // the effect telescopes: two steps of 0.05 and -0.02 equal one of 0.03,
+        // and a gain followed by the same loss returns to the start
+        let two = security_dilemma(
+            security_dilemma(0.8, 0.05, 0.0, 2.0, 0.0, 0.5),
+            -0.02,
+            0.0,
+            2.0,
+            0.0,
+            0.5,
+        );
+        assert!(close(two, security_dilemma(0.8, 0.03, 0.0, 2.0, 0.0, 1.0)));
+        assert!(close(
+            security_dilemma(security_dilemma(0.6, 0.2, 0.0, 1.0, 0.0, 1.0), -0.2, 0.0, 1.0, 0.0, 1.0),
+            0.6
+        ));
     }
 
     #[test]

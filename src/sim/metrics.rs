@@ -48,7 +48,9 @@ pub fn metric_doc(name: &str) -> &'static str {
         "peaceful_change_share" => {
             "share of member dyads with trust and identity >= peace_threshold both ways and no dispute at use of force or above within peace_window years"
         }
-        "intra_trade_share" => "trade among members / all trade of members",
+        "intra_trade_share" => {
+            "trade among members / all trade of members (empty for `system`, where it is 1 by construction)"
+        }
         "phase" => "Adler-Barnett phase: 0 none, 1 nascent, 2 ascendant, 3 mature",
         "kantian_share" => "share of member dyads in Wendt's Kantian culture",
         "allied_share" => "share of member dyads sharing a defence pact",
@@ -87,6 +89,10 @@ pub fn record_metrics(
     let outcomes = &mut *outcomes;
     for (slot, members) in member_sets.into_iter().enumerate() {
         let mut row = measure(p, &table, &ties, &rel, &log, members, outcomes.force_seen[slot]);
+        if slot == 0 {
+            // All of the system's trade is internal: the share is 1 by construction.
+            row[M_INTRA_TRADE] = f64::NAN;
+        }
         if row[super::metrics::M_NO_FORCE] == 0.0 {
             outcomes.force_seen[slot] = true;
         }
