@@ -1,4 +1,5 @@
-//! Engine benchmark: `cargo bench` (or `cargo bench -- --quick`).
+//! Engine benchmark: `cargo bench` (or `cargo bench -- --quick`; `-- --sweep` adds a
+//! thread-scaling sweep over 1, 2, 4, ... cores).
 //!
 //! Measures, on a synthetic 193-state world (18,528 undirected dyads) over 15
 //! yearly ticks: wall time per run on one thread, ns per dyad-tick, and runs
@@ -32,8 +33,19 @@ fn driver(prepared: &Prepared, runs: u64, threads: usize) -> f64 {
     runs as f64 / t.elapsed().as_secs_f64()
 }
 
+/// The bundled scenario: next to the sources when built here, else relative to the working folder.
+fn western() -> std::path::PathBuf {
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/western_community.toml");
+    if built.exists() {
+        built
+    } else {
+        std::path::PathBuf::from("scenarios/western_community.toml")
+    }
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
+    let sweep = std::env::args().any(|a| a == "--sweep");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "comity engine benchmark ({} cores{})",
@@ -55,31 +67,36 @@ fn main() {
         std::hint::black_box(prepared.run(&params, 1, run, false));
     }
     let per_run = t.elapsed().as_secs_f64() / reps as f64;
+    let per_dyad_tick = per_run * 1e9 / (dyads * ticks);
     println!("synthetic world: {n} states, {dyads} dyads, {ticks} ticks");
     println!("  one run, 1 thread           {:>10.2} ms", per_run * 1e3);
-    println!(
-        "  per undirected dyad-tick    {:>10.1} ns",
-        per_run * 1e9 / (dyads * ticks)
-    );
-    println!(
-        "  per directed dyad-tick      {:>10.1} ns",
-        per_run * 1e9 / (2.0 * dyads * ticks)
-    );
+    println!("  per undirected dyad-tick    {per_dyad_tick:>10.1} ns");
+    println!("  per directed dyad-tick      {:>10.1} ns", per_dyad_tick / 2.0);
     let runs = if quick { 16 } else { 64 };
-    println!("  runs/s, driver, 1 thread    {:>10.1}", driver(&prepared, runs, 1));
-    println!(
-        "  runs/s, driver, {cores} threads   {:>10.1}",
-        driver(&prepared, runs, cores)
-    );
+    let one = driver(&prepared, runs, 1);
+    let all = driver(&prepared, runs, cores);
+    println!("  runs/s, driver, 1 thread    {one:>10.1}");
+    println!("  runs/s, driver, {cores} threads   {all:>10.1}");
+    if sweep {
+        println!("  thread sweep (runs/s, speed-up over 1 thread):");
+        let runs = 16 * cores as u64;
+        let base = driver(&prepared, runs, 1);
+        let mut counts: Vec<usize> = (0..).map(|k| 1usize << k).take_while(|&t| t <= cores).collect();
+        if !cores.is_power_of_two() {
+            counts.push(cores);
+        }
+        for t in counts {
+            let r = if t == 1 { base } else { driver(&prepared, runs, t) };
+            println!("    {t:>3} threads {r:>10.1}  x{:.2}", r / base);
+        }
+    }
 
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/western_community.toml");
-    let scenario = comity::scenario::load(std::path::Path::new(path)).expect("the bundled scenario is valid");
+    let scenario = comity::scenario::load(&western()).expect("the bundled scenario is valid");
     let prepared = Prepared::new(Arc::new(scenario));
     let runs = if quick { 500 } else { 5000 };
+    let one = driver(&prepared, runs, 1);
+    let all = driver(&prepared, runs, cores);
     println!("western_community.toml: 16 states, 15 ticks");
-    println!("  runs/s, driver, 1 thread    {:>10.1}", driver(&prepared, runs, 1));
-    println!(
-        "  runs/s, driver, {cores} threads   {:>10.1}",
-        driver(&prepared, runs, cores)
-    );
+    println!("  runs/s, driver, 1 thread    {one:>10.1}");
+    println!("  runs/s, driver, {cores} threads   {all:>10.1}");
 }
