@@ -4,10 +4,12 @@
 //! run ([`sim`]) -> per-run results -> aggregates ([`stats`], [`montecarlo`]) ->
 //! files ([`output`]). See `docs/ARCHITECTURE.md`.
 
+pub mod compare;
 pub mod hash;
 pub mod montecarlo;
 pub mod output;
 pub mod params;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

@@ -24,6 +24,10 @@ enum Command {
     Run(cmd::run::Args),
     /// Check a scenario file and summarise it.
     Validate(cmd::validate::Args),
+    /// Compare two outcome sets (or two lenses of one): differences, intervals, significance.
+    Compare(cmd::compare::Args),
+    /// Draw an output folder's results as an HTML page of charts.
+    Report(cmd::report::Args),
 }
 
 fn main() {
@@ -37,6 +41,8 @@ fn main() {
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Validate(args) => cmd::validate::run(args),
+        Command::Compare(args) => cmd::compare::run(args),
+        Command::Report(args) => cmd::report::run(args),
     };
     if let Err(failure) = result {
         std::process::exit(failure.report());

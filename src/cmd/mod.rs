@@ -1,5 +1,7 @@
 //! Subcommands. Each file holds one command; the work lives in the library.
 
+pub mod compare;
+pub mod report;
 pub mod run;
 pub mod validate;
 
@@ -37,6 +39,8 @@ pub enum Failure {
     Usage(String, Option<String>),
     Scenario(Box<ScenarioError>),
     Output(OutputError),
+    Compare(comity::compare::CompareError),
+    Report(comity::report::ReportError),
 }
 
 impl From<ScenarioError> for Failure {
@@ -63,6 +67,17 @@ impl Failure {
             Failure::Scenario(e) => {
                 emit_err(&format!("{:?}\n", miette::Report::new(*e)));
                 exit::DATA
+            }
+            Failure::Compare(e) => {
+                emit_err(&format!("error: {e}\n"));
+                exit::DATA
+            }
+            Failure::Report(e) => {
+                emit_err(&format!("error: {e}\n"));
+                match e {
+                    comity::report::ReportError::Draw(_) => exit::IO,
+                    _ => exit::DATA,
+                }
             }
             Failure::Output(e) => {
                 let (help, code) = match &e {

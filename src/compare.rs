@@ -1,0 +1,602 @@
+//! Comparing two outcome sets: differences of means with confidence intervals,
+//! effect sizes, and significance after a correction for the number of metrics.
+//!
+//! Runs of the same seed and run indices share their random numbers (common
+//! random numbers), so their difference is compared run by run (a paired t
+//! test); otherwise the two samples are treated as independent (Welch's t test).
+//! Significance is judged after Holm's (1979) step-down correction, which keeps
+//! the chance of any false positive among all the metrics compared at `alpha`.
+
+use crate::stats::{t_quantile, t_two_sided_p};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum CompareError {
+    #[error("{0}")]
+    Input(String),
+    #[error("{what} do not match: {detail}")]
+    Mismatch { what: String, detail: String },
+}
+
+type Result<T> = std::result::Result<T, CompareError>;
+
+/// One output folder (or a bare `runs.csv`), loaded.
+#[derive(Clone, Debug)]
+pub struct OutputSet {
+    pub label: String,
+    pub dir: PathBuf,
+    pub seed: Option<u64>,
+    /// Column names of runs.csv after `lens,run`.
+    pub columns: Vec<String>,
+    /// lens -> run index -> values (None: empty cell).
+    pub runs: BTreeMap<String, BTreeMap<u64, Vec<Option<f64>>>>,
+    /// Path of timeseries.csv, when present.
+    pub timeseries: Option<PathBuf>,
+}
+
+impl OutputSet {
+    /// Loads an output folder or a `runs.csv` file.
+    pub fn load(path: &Path) -> Result<OutputSet> {
+        let (dir, runs_csv) = if path.is_dir() {
+            (path.to_path_buf(), path.join("runs.csv"))
+        } else {
+            (
+                path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                path.to_path_buf(),
+            )
+        };
+        if !runs_csv.exists() {
+            return Err(CompareError::Input(format!(
+                "{} has no runs.csv: give an output folder written by `comity run`, or its runs.csv",
+                path.display()
+            )));
+        }
+        let bad = |e: csv::Error| CompareError::Input(format!("cannot read {}: {e}", runs_csv.display()));
+        let mut reader = csv::Reader::from_path(&runs_csv).map_err(bad)?;
+        let header: Vec<String> = reader.headers().map_err(bad)?.iter().map(String::from).collect();
+        if header.len() < 3 || header[0] != "lens" || header[1] != "run" {
+            return Err(CompareError::Input(format!(
+                "{} is not a comity runs.csv (its header must start with lens,run)",
+                runs_csv.display()
+            )));
+        }
+        let columns = header[2..].to_vec();
+        let mut runs: BTreeMap<String, BTreeMap<u64, Vec<Option<f64>>>> = BTreeMap::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(bad)?;
+            let line = i + 2;
+            let run: u64 = record[1].parse().map_err(|_| {
+                CompareError::Input(format!(
+                    "{} line {line}: run \"{}\" is not an integer",
+                    runs_csv.display(),
+                    &record[1]
+                ))
+            })?;
+            let mut values = Vec::with_capacity(columns.len());
+            for (k, cell) in record.iter().skip(2).enumerate() {
+                values.push(if cell.is_empty() {
+                    None
+                } else {
+                    Some(cell.parse::<f64>().map_err(|_| {
+                        CompareError::Input(format!(
+                            "{} line {line}, column {}: \"{cell}\" is not a number",
+                            runs_csv.display(),
+                            columns[k]
+                        ))
+                    })?)
+                });
+            }
+            runs.entry(record[0].to_string()).or_default().insert(run, values);
+        }
+        if runs.is_empty() {
+            return Err(CompareError::Input(format!("{} has no runs", runs_csv.display())));
+        }
+        let seed = std::fs::read_to_string(dir.join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|m| m["seed"].as_u64());
+        let ts = dir.join("timeseries.csv");
+        Ok(OutputSet {
+            label: path.display().to_string(),
+            dir,
+            seed,
+            columns,
+            runs,
+            timeseries: ts.exists().then_some(ts),
+        })
+    }
+
+    pub fn lenses(&self) -> Vec<&str> {
+        self.runs.keys().map(String::as_str).collect()
+    }
+}
+
+/// How a row was tested.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Run-by-run differences (common random numbers).
+    Paired,
+    /// Independent samples, unequal variances.
+    Welch,
+}
+
+/// One compared metric.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    /// `west.cohesion` for runs.csv metrics, `west.cohesion@2020` for `--at` rows.
+    pub metric: String,
+    pub lens_a: String,
+    pub lens_b: String,
+    pub method: Method,
+    pub n_a: usize,
+    pub n_b: usize,
+    pub mean_a: f64,
+    pub mean_b: f64,
+    /// mean B - mean A.
+    pub diff: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// Standardised difference: Cohen's d_z (paired) or d with the average variance (Welch).
+    pub effect: f64,
+    pub p: f64,
+    /// Holm-adjusted p-value.
+    pub p_adjusted: f64,
+    pub significant: bool,
+}
+
+/// A whole comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    pub a: String,
+    pub b: String,
+    pub alpha: f64,
+    pub correction: &'static str,
+    /// What the reader should know about how the rows were computed.
+    pub notes: Vec<String>,
+    pub rows: Vec<Row>,
+    /// Metrics left out because they are undefined in every run of both sets.
+    pub skipped: Vec<String>,
+}
+
+/// Summary statistics of a sample.
+fn mean_sd(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let var = if x.len() > 1 {
+        x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+/// Paired comparison of matched values (B - A per run).
+pub fn paired(a: &[f64], b: &[f64], alpha: f64) -> (f64, f64, f64, f64, f64) {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
+    let (mean, sd) = mean_sd(&d);
+    let n = d.len() as f64;
+    // Differences that are constant up to rounding carry no sampling error.
+    if sd <= 1e-12 * (1.0 + mean.abs()) || d.len() < 2 {
+        let p = if mean == 0.0 { 1.0 } else { 0.0 };
+        let effect = if mean == 0.0 {
+            0.0
+        } else {
+            mean.signum() * f64::INFINITY
+        };
+        return (mean, mean, mean, effect, p);
+    }
+    let se = sd / n.sqrt();
+    let df = n - 1.0;
+    let half = t_quantile(1.0 - alpha / 2.0, df) * se;
+    (mean, mean - half, mean + half, mean / sd, t_two_sided_p(mean / se, df))
+}
+
+/// Welch's comparison of independent samples given their summaries.
+pub fn welch(ma: f64, sa: f64, na: f64, mb: f64, sb: f64, nb: f64, alpha: f64) -> (f64, f64, f64, f64, f64) {
+    let diff = mb - ma;
+    let (va, vb) = (sa * sa / na, sb * sb / nb);
+    let se = (va + vb).sqrt();
+    if se <= 1e-12 * (1.0 + diff.abs()) || na < 2.0 || nb < 2.0 {
+        let p = if diff == 0.0 { 1.0 } else { 0.0 };
+        let effect = if diff == 0.0 {
+            0.0
+        } else {
+            diff.signum() * f64::INFINITY
+        };
+        return (diff, diff, diff, effect, p);
+    }
+    let df = (va + vb).powi(2) / (va * va / (na - 1.0) + vb * vb / (nb - 1.0));
+    let half = t_quantile(1.0 - alpha / 2.0, df) * se;
+    let pooled = ((sa * sa + sb * sb) / 2.0).sqrt();
+    let effect = if pooled > 0.0 { diff / pooled } else { 0.0 };
+    (diff, diff - half, diff + half, effect, t_two_sided_p(diff / se, df))
+}
+
+/// Holm's step-down adjustment of p-values (NaN stays NaN).
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| p[i].is_finite()).collect();
+    order.sort_by(|&x, &y| p[x].total_cmp(&p[y]).then(x.cmp(&y)));
+    let m = order.len();
+    let mut out = vec![f64::NAN; p.len()];
+    let mut running: f64 = 0.0;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        out[i] = running;
+    }
+    out
+}
+
+/// What to compare.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub lens_a: Option<String>,
+    pub lens_b: Option<String>,
+    /// Years of timeseries.csv to compare too.
+    pub at: Vec<i64>,
+    pub alpha: f64,
+}
+
+fn pick_lens(set: &OutputSet, asked: Option<&str>, other: Option<&OutputSet>) -> Result<String> {
+    if let Some(l) = asked {
+        return if set.runs.contains_key(l) {
+            Ok(l.to_string())
+        } else {
+            Err(CompareError::Input(format!(
+                "{} has no lens `{l}`; it has: {}",
+                set.label,
+                set.lenses().join(", ")
+            )))
+        };
+    }
+    if set.runs.len() == 1 {
+        return Ok(set.runs.keys().next().expect("one lens").clone());
+    }
+    if let Some(o) = other {
+        let common: Vec<&str> = set.lenses().into_iter().filter(|l| o.runs.contains_key(*l)).collect();
+        if common.len() == 1 {
+            return Ok(common[0].to_string());
+        }
+    }
+    Err(CompareError::Input(format!(
+        "{} holds several lenses ({}); choose one with --lens",
+        set.label,
+        set.lenses().join(", ")
+    )))
+}
+
+/// Compares B against A (`b` = None compares two lenses of A, `--lens` vs `--vs`).
+pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<Comparison> {
+    let same = b.is_none();
+    let b = b.unwrap_or(a);
+    if !same && a.columns != b.columns {
+        let only_a: Vec<&String> = a.columns.iter().filter(|c| !b.columns.contains(c)).collect();
+        let only_b: Vec<&String> = b.columns.iter().filter(|c| !a.columns.contains(c)).collect();
+        return Err(CompareError::Mismatch {
+            what: "the runs.csv columns (metrics or communities)".into(),
+            detail: format!(
+                "only in {}: {}; only in {}: {}",
+                a.label,
+                if only_a.is_empty() {
+                    "-".to_string()
+                } else {
+                    preview(&only_a)
+                },
+                b.label,
+                if only_b.is_empty() {
+                    "-".to_string()
+                } else {
+                    preview(&only_b)
+                }
+            ),
+        });
+    }
+    let lens_a = pick_lens(a, opts.lens_a.as_deref(), (!same).then_some(b))?;
+    let lens_b = if same {
+        match &opts.lens_b {
+            Some(l) => pick_lens(a, Some(l), None)?,
+            None => {
+                return Err(CompareError::Input(
+                    "comparing lenses inside one output needs --vs LENS".into(),
+                ));
+            }
+        }
+    } else {
+        pick_lens(b, opts.lens_b.as_deref().or(opts.lens_a.as_deref()), Some(a))?
+    };
+    let runs_a = &a.runs[&lens_a];
+    let runs_b = &b.runs[&lens_b];
+    let same_runs = runs_a.keys().eq(runs_b.keys());
+    let paired_ok = same_runs && (same || (a.seed.is_some() && a.seed == b.seed));
+    let mut notes = Vec::new();
+    if paired_ok {
+        notes.push(format!(
+            "paired run-by-run differences: both sets hold runs {}..{} of seed {} (common random numbers)",
+            runs_a.keys().next().copied().unwrap_or(0),
+            runs_a.keys().next_back().copied().unwrap_or(0),
+            a.seed.map_or("?".to_string(), |s| s.to_string())
+        ));
+    } else {
+        let why = if !same_runs {
+            "the run indices differ"
+        } else if a.seed.is_none() || b.seed.is_none() {
+            "a manifest.json with the seed is missing"
+        } else {
+            "the seeds differ"
+        };
+        notes.push(format!("Welch's t test on independent samples ({why})"));
+    }
+    let mut rows = Vec::new();
+    let mut skipped = Vec::new();
+    for (k, metric) in a.columns.iter().enumerate() {
+        let row = if paired_ok {
+            let (mut xa, mut xb) = (Vec::new(), Vec::new());
+            for (run, va) in runs_a {
+                if let (Some(x), Some(y)) = (va[k], runs_b[run][k]) {
+                    xa.push(x);
+                    xb.push(y);
+                }
+            }
+            if xa.is_empty() {
+                skipped.push(metric.clone());
+                continue;
+            }
+            let (diff, lo, hi, effect, p) = paired(&xa, &xb, opts.alpha);
+            let (ma, mb) = (mean_sd(&xa).0, mean_sd(&xb).0);
+            Row {
+                metric: metric.clone(),
+                lens_a: lens_a.clone(),
+                lens_b: lens_b.clone(),
+                method: Method::Paired,
+                n_a: xa.len(),
+                n_b: xb.len(),
+                mean_a: ma,
+                mean_b: mb,
+                diff,
+                ci_low: lo,
+                ci_high: hi,
+                effect,
+                p,
+                p_adjusted: f64::NAN,
+                significant: false,
+            }
+        } else {
+            let xa: Vec<f64> = runs_a.values().filter_map(|v| v[k]).collect();
+            let xb: Vec<f64> = runs_b.values().filter_map(|v| v[k]).collect();
+            if xa.is_empty() || xb.is_empty() {
+                skipped.push(metric.clone());
+                continue;
+            }
+            let ((ma, sa), (mb, sb)) = (mean_sd(&xa), mean_sd(&xb));
+            let (diff, lo, hi, effect, p) = welch(ma, sa, xa.len() as f64, mb, sb, xb.len() as f64, opts.alpha);
+            Row {
+                metric: metric.clone(),
+                lens_a: lens_a.clone(),
+                lens_b: lens_b.clone(),
+                method: Method::Welch,
+                n_a: xa.len(),
+                n_b: xb.len(),
+                mean_a: ma,
+                mean_b: mb,
+                diff,
+                ci_low: lo,
+                ci_high: hi,
+                effect,
+                p,
+                p_adjusted: f64::NAN,
+                significant: false,
+            }
+        };
+        rows.push(row);
+    }
+    if !opts.at.is_empty() {
+        rows.extend(compare_at(a, b, &lens_a, &lens_b, opts)?);
+        notes.push(
+            "rows at a year (metric@year) compare timeseries.csv summaries with Welch's t test: per-run values \
+             at intermediate years are not stored"
+                .into(),
+        );
+    }
+    let adjusted = holm(&rows.iter().map(|r| r.p).collect::<Vec<_>>());
+    for (r, p) in rows.iter_mut().zip(adjusted) {
+        r.p_adjusted = p;
+        r.significant = p.is_finite() && p < opts.alpha;
+    }
+    Ok(Comparison {
+        a: format!("{} [{}]", a.label, lens_a),
+        b: format!("{} [{}]", b.label, lens_b),
+        alpha: opts.alpha,
+        correction: "Holm",
+        notes,
+        rows,
+        skipped,
+    })
+}
+
+/// (community, metric) -> (n, mean, sd) for one lens and year of a timeseries.csv.
+/// (community, metric) -> (n, mean, sd) at one year.
+type YearSummaries = BTreeMap<(String, String), (f64, f64, f64)>;
+
+fn timeseries_at(path: &Path, lens: &str, year: i64) -> Result<YearSummaries> {
+    let bad = |e: csv::Error| CompareError::Input(format!("cannot read {}: {e}", path.display()));
+    let mut reader = csv::Reader::from_path(path).map_err(bad)?;
+    let header: Vec<String> = reader.headers().map_err(bad)?.iter().map(String::from).collect();
+    let col = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            CompareError::Input(format!(
+                "{} is not a comity timeseries.csv (no column `{name}`)",
+                path.display()
+            ))
+        })
+    };
+    let (cl, cy, cc, cm, cn, cmean, csd) = (
+        col("lens")?,
+        col("year")?,
+        col("community")?,
+        col("metric")?,
+        col("n")?,
+        col("mean")?,
+        col("sd")?,
+    );
+    let mut out = BTreeMap::new();
+    let mut years_seen = std::collections::BTreeSet::new();
+    for record in reader.records() {
+        let r = record.map_err(bad)?;
+        let y: i64 = r[cy].parse().unwrap_or(i64::MIN);
+        years_seen.insert(y);
+        if &r[cl] != lens || y != year {
+            continue;
+        }
+        let num = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
+        // With sub-yearly steps a year has several ticks: keep the last one.
+        out.insert(
+            (r[cc].to_string(), r[cm].to_string()),
+            (num(&r[cn]), num(&r[cmean]), num(&r[csd])),
+        );
+    }
+    if out.is_empty() {
+        let (lo, hi) = (
+            years_seen.iter().next().copied().unwrap_or(0),
+            years_seen.iter().next_back().copied().unwrap_or(0),
+        );
+        return Err(CompareError::Mismatch {
+            what: "the years".into(),
+            detail: format!(
+                "{} has no rows for lens `{lens}` in {year} (it covers {lo}..{hi})",
+                path.display()
+            ),
+        });
+    }
+    Ok(out)
+}
+
+fn compare_at(a: &OutputSet, b: &OutputSet, lens_a: &str, lens_b: &str, opts: &Options) -> Result<Vec<Row>> {
+    let path = |s: &OutputSet| {
+        s.timeseries
+            .clone()
+            .ok_or_else(|| CompareError::Input(format!("{} has no timeseries.csv (needed by --at)", s.label)))
+    };
+    let (pa, pb) = (path(a)?, path(b)?);
+    let mut rows = Vec::new();
+    for &year in &opts.at {
+        let ta = timeseries_at(&pa, lens_a, year)?;
+        let tb = timeseries_at(&pb, lens_b, year)?;
+        if ta.keys().ne(tb.keys()) {
+            return Err(CompareError::Mismatch {
+                what: "the timeseries communities or metrics".into(),
+                detail: format!(
+                    "{} and {} list different (community, metric) pairs in {year}",
+                    a.label, b.label
+                ),
+            });
+        }
+        for ((community, metric), &(na, ma, sa)) in &ta {
+            let (nb, mb, sb) = tb[&(community.clone(), metric.clone())];
+            if !(na >= 1.0 && nb >= 1.0 && ma.is_finite() && mb.is_finite()) {
+                continue;
+            }
+            let (sa, sb) = (
+                if sa.is_finite() { sa } else { 0.0 },
+                if sb.is_finite() { sb } else { 0.0 },
+            );
+            let (diff, lo, hi, effect, p) = welch(ma, sa, na, mb, sb, nb, opts.alpha);
+            rows.push(Row {
+                metric: format!("{community}.{metric}@{year}"),
+                lens_a: lens_a.to_string(),
+                lens_b: lens_b.to_string(),
+                method: Method::Welch,
+                n_a: na as usize,
+                n_b: nb as usize,
+                mean_a: ma,
+                mean_b: mb,
+                diff,
+                ci_low: lo,
+                ci_high: hi,
+                effect,
+                p,
+                p_adjusted: f64::NAN,
+                significant: false,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// A number with about four significant digits for tables.
+pub fn short(x: f64) -> String {
+    if !x.is_finite() {
+        return if x.is_nan() {
+            "-".into()
+        } else if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
+    }
+    let a = x.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 1000.0 {
+        format!("{x:.0}")
+    } else if a >= 100.0 {
+        format!("{x:.1}")
+    } else if a >= 1.0 {
+        format!("{x:.3}")
+    } else if a >= 0.001 {
+        format!("{x:.4}")
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+fn preview(items: &[&String]) -> String {
+    let shown: Vec<&str> = items.iter().take(8).map(|s| s.as_str()).collect();
+    if items.len() > 8 {
+        format!("{} ... ({} in all)", shown.join(", "), items.len())
+    } else {
+        shown.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paired_by_hand() {
+        // differences 1, 2, 3: mean 2, sd 1, se 1/sqrt(3), t = 3.464, df 2
+        let (d, lo, hi, effect, p) = paired(&[0.0, 0.0, 0.0], &[1.0, 2.0, 3.0], 0.05);
+        assert!((d - 2.0).abs() < 1e-12);
+        let half = 4.302_652_7 / 3f64.sqrt();
+        assert!((lo - (2.0 - half)).abs() < 1e-4 && (hi - (2.0 + half)).abs() < 1e-4);
+        assert!((effect - 2.0).abs() < 1e-12);
+        assert!((p - 0.0742).abs() < 1e-3, "p {p}");
+        // identical samples: nothing
+        let (d, lo, hi, _, p) = paired(&[1.0, 2.0], &[1.0, 2.0], 0.05);
+        assert_eq!((d, lo, hi, p), (0.0, 0.0, 0.0, 1.0));
+    }
+
+    #[test]
+    fn welch_by_hand() {
+        // means 0 and 1, sd 1 and 2, n 10 and 20: se = sqrt(0.1 + 0.2), df = 0.09 / (0.01/9 + 0.04/19)
+        let (d, lo, hi, effect, p) = welch(0.0, 1.0, 10.0, 1.0, 2.0, 20.0, 0.05);
+        let se = 0.3f64.sqrt();
+        let df = 0.09 / (0.01 / 9.0 + 0.04 / 19.0);
+        let tq = t_quantile(0.975, df);
+        assert!((d - 1.0).abs() < 1e-12 && (lo - (1.0 - tq * se)).abs() < 1e-9 && (hi - (1.0 + tq * se)).abs() < 1e-9);
+        assert!((effect - 1.0 / 2.5f64.sqrt()).abs() < 1e-12);
+        assert!((p - t_two_sided_p(1.0 / se, df)).abs() < 1e-12);
+        assert!((df - 27.96).abs() < 0.05, "df {df}");
+    }
+
+    #[test]
+    fn holm_by_hand() {
+        // p = 0.01, 0.04, 0.03, NaN: sorted 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 -> max(0.06, 0.04) = 0.06
+        let adj = holm(&[0.01, 0.04, 0.03, f64::NAN]);
+        assert!((adj[0] - 0.03).abs() < 1e-12 && (adj[2] - 0.06).abs() < 1e-12 && (adj[1] - 0.06).abs() < 1e-12);
+        assert!(adj[3].is_nan());
+    }
+}

@@ -1,0 +1,245 @@
+//! `comity compare`: paired and Welch comparisons, corrections, mismatches.
+
+mod common;
+use comity::compare::{self, Method, Options, OutputSet};
+use common::*;
+use std::collections::BTreeMap;
+use std::fs;
+
+/// A deterministic normal generator (LCG + Box-Muller), so the tests cannot flake.
+struct Normal(u64);
+impl Normal {
+    fn uniform(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+    fn next(&mut self) -> f64 {
+        let (u1, u2) = (self.uniform(), self.uniform());
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+}
+
+fn set(label: &str, seed: Option<u64>, values: Vec<Vec<f64>>) -> OutputSet {
+    let columns: Vec<String> = (0..values[0].len()).map(|k| format!("system.m{k}")).collect();
+    let runs: BTreeMap<u64, Vec<Option<f64>>> = values
+        .into_iter()
+        .enumerate()
+        .map(|(r, v)| (r as u64, v.into_iter().map(Some).collect()))
+        .collect();
+    OutputSet {
+        label: label.into(),
+        dir: ".".into(),
+        seed,
+        columns,
+        runs: BTreeMap::from([("default".to_string(), runs)]),
+        timeseries: None,
+    }
+}
+
+fn opts() -> Options {
+    Options {
+        lens_a: None,
+        lens_b: None,
+        at: Vec::new(),
+        alpha: 0.05,
+    }
+}
+
+#[test]
+fn a_known_shift_is_found_and_only_there() {
+    let mut g = Normal(11);
+    let a: Vec<Vec<f64>> = (0..100).map(|_| (0..10).map(|_| g.next()).collect()).collect();
+    // B: the same runs (common random numbers) plus run-level noise, and a shift of 0.5 on m3.
+    let b: Vec<Vec<f64>> = a
+        .iter()
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .map(|(k, x)| x + 0.3 * g.next() + if k == 3 { 0.5 } else { 0.0 })
+                .collect()
+        })
+        .collect();
+    let cmp = compare::compare(&set("A", Some(1), a), Some(&set("B", Some(1), b)), &opts()).unwrap();
+    assert!(cmp.rows.iter().all(|r| r.method == Method::Paired));
+    let sig: Vec<&str> = cmp
+        .rows
+        .iter()
+        .filter(|r| r.significant)
+        .map(|r| r.metric.as_str())
+        .collect();
+    assert_eq!(sig, ["system.m3"]);
+    let m3 = &cmp.rows[3];
+    let se = (m3.ci_high - m3.ci_low) / (2.0 * 1.984);
+    assert!(
+        (m3.diff - 0.5).abs() < 4.0 * se,
+        "the estimate is near the true shift: {m3:?}"
+    );
+}
+
+#[test]
+fn without_a_shift_false_alarms_stay_at_the_stated_rate() {
+    // 200 comparisons of independent samples with no true difference, 10 metrics each:
+    // Holm keeps P(any false positive) <= 5%, so about 10 of 200 at most.
+    let mut g = Normal(5);
+    let mut alarms = 0;
+    for k in 0..200 {
+        let a: Vec<Vec<f64>> = (0..50).map(|_| (0..10).map(|_| g.next()).collect()).collect();
+        let b: Vec<Vec<f64>> = (0..50).map(|_| (0..10).map(|_| g.next()).collect()).collect();
+        let cmp = compare::compare(&set("A", Some(k), a), Some(&set("B", Some(k + 1000), b)), &opts()).unwrap();
+        assert!(cmp.rows.iter().all(|r| r.method == Method::Welch));
+        alarms += usize::from(cmp.rows.iter().any(|r| r.significant));
+    }
+    assert!(alarms <= 16, "{alarms} of 200 null comparisons raised an alarm");
+    assert!(alarms >= 1, "a test that never fires is not testing: {alarms}");
+}
+
+#[test]
+fn an_output_compared_with_itself_shows_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("self");
+    assert!(
+        run(&[
+            "run",
+            "tests/fixtures/tiny.toml",
+            "--runs",
+            "30",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let o = run(&[
+        "compare",
+        out.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--json",
+        "--at",
+        "2005",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert!(rows.len() > 40);
+    for r in rows {
+        assert_eq!(r["diff"], 0.0, "{r}");
+        assert_eq!(r["significant"], false);
+    }
+    assert!(json["notes"][0].as_str().unwrap().starts_with("paired"));
+    // and two lenses of one output (here the same lens twice) pair too
+    let o = run(&["compare", out.to_str().unwrap(), "--lens", "default", "--vs", "default"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("0 of"), "{}", text(&o.stdout));
+}
+
+#[test]
+fn common_random_numbers_isolate_a_withdrawal() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = fs::read_to_string(repo("tests/fixtures/tiny.toml")).unwrap();
+    let cut = with.find("[[event]]\nat = \"2004-06\"").expect("the withdrawal event");
+    let without_path = dir.path().join("tiny_without.toml");
+    fs::write(&without_path, &with[..cut]).unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (scenario, out) in [(without_path.to_str().unwrap(), &a), ("tests/fixtures/tiny.toml", &b)] {
+        let o = run(&[
+            "run",
+            scenario,
+            "--runs",
+            "40",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let csv_path = dir.path().join("cmp.csv");
+    let o = run(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--csv",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let table = text(&o.stdout);
+    assert!(table.contains("paired run-by-run differences"), "{table}");
+    let (header, rows) = read_csv(&csv_path);
+    assert_eq!(header[0], "metric");
+    let cohesion = rows.iter().find(|r| r[0] == "core.cohesion").unwrap();
+    let diff: f64 = cohesion[8].parse().unwrap();
+    assert!(
+        diff < 0.0,
+        "leaving the accord lowers the core's cohesion: {cohesion:?}"
+    );
+    assert_eq!(cohesion[14], "1", "and the paired test sees it: {cohesion:?}");
+    // the CSV is not overwritten without --force
+    let o = run(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--csv",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--force"));
+}
+
+#[test]
+fn mismatched_inputs_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("tiny"), dir.path().join("csvw"));
+    assert!(
+        run(&[
+            "run",
+            "tests/fixtures/tiny.toml",
+            "--runs",
+            "5",
+            "--quiet",
+            "--out",
+            a.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let odd = dir.path().join("odd.toml");
+    let text_tiny = fs::read_to_string(repo("tests/fixtures/tiny.toml"))
+        .unwrap()
+        .replace("id = \"core\"", "id = \"inner\"");
+    fs::write(&odd, text_tiny).unwrap();
+    assert!(
+        run(&[
+            "run",
+            odd.to_str().unwrap(),
+            "--runs",
+            "5",
+            "--quiet",
+            "--out",
+            b.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let o = run(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(65));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("do not match") && err.contains("core.cohesion") && err.contains("inner.cohesion"),
+        "{err}"
+    );
+    let o = run(&["compare", a.to_str().unwrap(), a.to_str().unwrap(), "--at", "1999"]);
+    assert_eq!(o.status.code(), Some(65));
+    assert!(text(&o.stderr).contains("covers 2000..2010"), "{}", text(&o.stderr));
+    let o = run(&["compare", a.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&[
+        "compare",
+        dir.path().join("nothing").to_str().unwrap(),
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(65));
+    assert!(text(&o.stderr).contains("has no runs.csv"));
+}
