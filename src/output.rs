@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// The files comity writes into an output folder.
-pub const OUTPUT_FILES: &[&str] = &["timeseries.csv", "runs.csv", "disputes.csv", "manifest.json"];
+pub const OUTPUT_FILES: &[&str] = &["timeseries.csv", "runs.csv", "disputes.csv", "manifest.json", "report.html"];
 
 #[derive(Debug, Error)]
 pub enum OutputError {
