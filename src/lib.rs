@@ -6,6 +6,7 @@
 
 pub mod compare;
 pub mod hash;
+pub mod import;
 pub mod montecarlo;
 pub mod output;
 pub mod params;

@@ -28,6 +28,10 @@ enum Command {
     Compare(cmd::compare::Args),
     /// Draw an output folder's results as an HTML page of charts.
     Report(cmd::report::Args),
+    /// Build a scenario for one year from peace-science tables (COW, ATOP, V-Dem, CShapes).
+    Import(cmd::import::Args),
+    /// List the bundled scenarios, one line each.
+    List(cmd::list::Args),
 }
 
 fn main() {
@@ -43,6 +47,8 @@ fn main() {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Compare(args) => cmd::compare::run(args),
         Command::Report(args) => cmd::report::run(args),
+        Command::Import(args) => cmd::import::run(args),
+        Command::List(args) => cmd::list::run(args),
     };
     if let Err(failure) = result {
         std::process::exit(failure.report());

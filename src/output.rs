@@ -14,7 +14,13 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// The files comity writes into an output folder.
-pub const OUTPUT_FILES: &[&str] = &["timeseries.csv", "runs.csv", "disputes.csv", "manifest.json", "report.html"];
+pub const OUTPUT_FILES: &[&str] = &[
+    "timeseries.csv",
+    "runs.csv",
+    "disputes.csv",
+    "manifest.json",
+    "report.html",
+];
 
 #[derive(Debug, Error)]
 pub enum OutputError {
@@ -27,6 +33,11 @@ pub enum OutputError {
 /// Prepares the output folder: refuses a non-empty one unless `force`, in which
 /// case comity's own files from an earlier run are removed (nothing else is touched).
 pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), OutputError> {
+    prepare_dir_for(dir, force, OUTPUT_FILES)
+}
+
+/// [`prepare_dir`] for a command that writes `files`.
+pub fn prepare_dir_for(dir: &Path, force: bool, files: &[&str]) -> Result<(), OutputError> {
     let io = |source| OutputError::Io {
         path: dir.to_path_buf(),
         source,
@@ -36,7 +47,7 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), OutputError> {
         if non_empty && !force {
             return Err(OutputError::Refused(dir.to_path_buf()));
         }
-        for name in OUTPUT_FILES {
+        for name in files {
             let path = dir.join(name);
             if path.exists() {
                 fs::remove_file(&path).map_err(|source| OutputError::Io { path, source })?;

@@ -1,6 +1,8 @@
 //! Subcommands. Each file holds one command; the work lives in the library.
 
 pub mod compare;
+pub mod import;
+pub mod list;
 pub mod report;
 pub mod run;
 pub mod validate;
@@ -41,6 +43,7 @@ pub enum Failure {
     Output(OutputError),
     Compare(comity::compare::CompareError),
     Report(comity::report::ReportError),
+    Import(comity::import::ImportError),
 }
 
 impl From<ScenarioError> for Failure {
@@ -70,6 +73,11 @@ impl Failure {
             }
             Failure::Compare(e) => {
                 emit_err(&format!("error: {e}\n"));
+                exit::DATA
+            }
+            Failure::Import(e) => {
+                let help = e.hint().map(|h| format!("  help: {h}\n")).unwrap_or_default();
+                emit_err(&format!("error: {e}\n{help}"));
                 exit::DATA
             }
             Failure::Report(e) => {
