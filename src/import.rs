@@ -770,7 +770,7 @@ pub fn import(opts: &Options) -> Result<Imported> {
     );
     line(
         &mut toml,
-        "Run it:  cargo run --release -- run <this folder>/scenario.toml --runs 200   (then: comity report output/scenario)",
+        "Run it:  cargo run --release -- run <this folder>/scenario.toml --runs 200   (then: comity report output/<this folder's name>)",
     );
     line(
         &mut toml,

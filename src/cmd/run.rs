@@ -27,7 +27,7 @@ pub struct Args {
     /// Worker threads; 0 uses every core.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Output folder [default: output/<scenario file stem>].
+    /// Output folder [default: output/<scenario file stem>, or output/<folder> for FOLDER/scenario.toml].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace comity's files in a non-empty output folder.
@@ -78,11 +78,14 @@ fn resolve_lenses(arg: Option<&str>, scenario: &Scenario) -> Result<Vec<(String,
 }
 
 fn default_out(scenario: &Path) -> PathBuf {
-    let stem = scenario
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| "run".into());
-    Path::new("output").join(stem)
+    let stem = scenario.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
+    // A scenario kept as a folder (`world_1990/scenario.toml`) is named after its folder.
+    let folder = scenario.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string());
+    let name = match folder {
+        Some(f) if stem == "scenario" => f,
+        _ => stem,
+    };
+    Path::new("output").join(name)
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
