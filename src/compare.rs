@@ -29,6 +29,8 @@ pub struct OutputSet {
     pub label: String,
     pub dir: PathBuf,
     pub seed: Option<u64>,
+    /// The simulated period from manifest.json: (start, end, step).
+    pub period: Option<(String, String, String)>,
     /// Column names of runs.csv after `lens,run`.
     pub columns: Vec<String>,
     /// lens -> run index -> values (None: empty cell).
@@ -94,15 +96,24 @@ impl OutputSet {
         if runs.is_empty() {
             return Err(CompareError::Input(format!("{} has no runs", runs_csv.display())));
         }
-        let seed = std::fs::read_to_string(dir.join("manifest.json"))
+        let manifest = std::fs::read_to_string(dir.join("manifest.json"))
             .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|m| m["seed"].as_u64());
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        let seed = manifest.as_ref().and_then(|m| m["seed"].as_u64());
+        let period = manifest.as_ref().and_then(|m| {
+            let s = &m["scenario"];
+            Some((
+                s["start"].as_str()?.to_string(),
+                s["end"].as_str()?.to_string(),
+                s["step"].as_str()?.to_string(),
+            ))
+        });
         let ts = dir.join("timeseries.csv");
         Ok(OutputSet {
             label: path.display().to_string(),
             dir,
             seed,
+            period,
             columns,
             runs,
             timeseries: ts.exists().then_some(ts),
@@ -237,6 +248,8 @@ pub struct Options {
     pub lens_b: Option<String>,
     /// Years of timeseries.csv to compare too.
     pub at: Vec<i64>,
+    /// Compare only the `at` years, not the runs.csv end values and totals.
+    pub at_only: bool,
     pub alpha: f64,
 }
 
@@ -294,6 +307,23 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
             ),
         });
     }
+    if !same
+        && !opts.at_only
+        && let (Some(pa), Some(pb)) = (&a.period, &b.period)
+        && pa != pb
+    {
+        return Err(CompareError::Mismatch {
+            what: "the simulated periods".into(),
+            detail: format!(
+                "{} runs {}..{} ({}), {} runs {}..{} ({}): their end values and totals belong to different years; \
+                 compare chosen years with --at YEAR --at-only",
+                a.label, pa.0, pa.1, pa.2, b.label, pb.0, pb.1, pb.2
+            ),
+        });
+    }
+    if opts.at_only && opts.at.is_empty() {
+        return Err(CompareError::Input("--at-only needs --at YEAR[,YEAR...]".into()));
+    }
     let lens_a = pick_lens(a, opts.lens_a.as_deref(), (!same).then_some(b))?;
     let lens_b = if same {
         match &opts.lens_b {
@@ -332,6 +362,9 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
     for (k, metric) in a.columns.iter().enumerate() {
+        if opts.at_only {
+            break;
+        }
         let row = if paired_ok {
             let (mut xa, mut xb) = (Vec::new(), Vec::new());
             for (run, va) in runs_a {

@@ -659,6 +659,7 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>) -> Result<String>
             lens_a: None,
             lens_b: None,
             at: Vec::new(),
+            at_only: false,
             alpha: 0.05,
         };
         let cmp = compare::compare(&set_a, Some(&set_b), &opts)?;

@@ -33,6 +33,7 @@ fn set(label: &str, seed: Option<u64>, values: Vec<Vec<f64>>) -> OutputSet {
         label: label.into(),
         dir: ".".into(),
         seed,
+        period: None,
         columns,
         runs: BTreeMap::from([("default".to_string(), runs)]),
         timeseries: None,
@@ -44,6 +45,7 @@ fn opts() -> Options {
         lens_a: None,
         lens_b: None,
         at: Vec::new(),
+        at_only: false,
         alpha: 0.05,
     }
 }
@@ -242,4 +244,62 @@ fn mismatched_inputs_are_refused_clearly() {
     ]);
     assert_eq!(o.status.code(), Some(65));
     assert!(text(&o.stderr).contains("has no runs.csv"));
+}
+
+#[test]
+fn different_periods_compare_only_at_chosen_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = dir.path().join("short.toml");
+    fs::write(
+        &short,
+        fs::read_to_string(repo("tests/fixtures/tiny.toml"))
+            .unwrap()
+            .replace("end = 2010", "end = 2008"),
+    )
+    .unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    assert!(
+        run(&[
+            "run",
+            "tests/fixtures/tiny.toml",
+            "--runs",
+            "10",
+            "--quiet",
+            "--out",
+            a.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        run(&[
+            "run",
+            short.to_str().unwrap(),
+            "--runs",
+            "10",
+            "--quiet",
+            "--out",
+            b.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let o = run(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(65));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("the simulated periods do not match") && err.contains("--at-only"),
+        "{err}"
+    );
+    let o = run(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--at",
+        "2005",
+        "--at-only",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("core.cohesion@2005"));
+    assert!(!text(&o.stdout).lines().any(|l| l.starts_with("core.cohesion ")));
 }

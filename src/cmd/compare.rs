@@ -22,6 +22,9 @@ pub struct Args {
     /// Also compare these years of timeseries.csv, e.g. --at 2020,2030.
     #[arg(long, value_delimiter = ',')]
     pub at: Vec<i64>,
+    /// Compare only the --at years (needed when A and B simulate different periods).
+    #[arg(long)]
+    pub at_only: bool,
     /// Familywise error rate (Holm correction over every metric compared).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
@@ -67,6 +70,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         lens_a: args.lens.clone(),
         lens_b: args.vs.clone(),
         at: args.at.clone(),
+        at_only: args.at_only,
         alpha: args.alpha,
     };
     let cmp = compare::compare(&a, b.as_ref(), &opts).map_err(Failure::Compare)?;

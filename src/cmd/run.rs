@@ -78,9 +78,15 @@ fn resolve_lenses(arg: Option<&str>, scenario: &Scenario) -> Result<Vec<(String,
 }
 
 fn default_out(scenario: &Path) -> PathBuf {
-    let stem = scenario.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
+    let stem = scenario
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "run".into());
     // A scenario kept as a folder (`world_1990/scenario.toml`) is named after its folder.
-    let folder = scenario.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string());
+    let folder = scenario
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().to_string());
     let name = match folder {
         Some(f) if stem == "scenario" => f,
         _ => stem,
