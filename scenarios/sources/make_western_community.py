@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
-"""Generate scenarios/western_community.toml from the peace-science data in shared/data/ir.
+"""Generate scenarios/western_community.toml (and its variants) from the peace-science data in shared/data/ir.
 
 Usage (from anywhere):
-    python3 scenarios/sources/make_western_community.py [--data DIR] [--out FILE]
+    python3 scenarios/sources/make_western_community.py [--data DIR] [--variant V] [--out FILE]
+
+Variants (--variant), all on the same 2016 world (states, dyads, treaties, communities, seed):
+    western_community                 (default) 2016-2030 with the dated events of 2016-2020
+    western_community_counterfactual  the same without the US events of 2017-2020 (its twin)
+    america_first_2025                2016-2035: those events, the 2021-22 re-engagement, the 2025 turn
+    all                               write all three to their default paths
 
 Defaults: --data is ../../../shared/data/ir relative to this script (i.e. <repo>/../shared/data/ir),
---out is ../western_community.toml relative to this script (i.e. <repo>/scenarios/western_community.toml).
+--out is ../<variant>.toml relative to this script (i.e. <repo>/scenarios/<variant>.toml).
 
 Standard library only. The output is deterministic: running the script twice gives the same bytes.
 Every number written to the TOML is either read from the data files (with the rule stated here and in
@@ -29,7 +35,6 @@ from decimal import Decimal, ROUND_HALF_UP
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "data", "ir"))
-DEFAULT_OUT = os.path.normpath(os.path.join(HERE, "..", "western_community.toml"))
 
 DATA_YEAR = 2016          # state / dyad snapshot year
 TRADE_YEAR = 2014         # last year of COW trade v4 and COW IGO v3
@@ -262,6 +267,408 @@ EVENTS = [
        state="USA", treaty="Paris"),
 ]
 
+# =============================================================================================
+# VARIANTS (--variant). The base file above is unchanged; two more scenarios share its world:
+#  * western_community_counterfactual: the same file without the US events of 2017-2020;
+#  * america_first_2025: 2016-2035, the base events, the 2021-22 re-engagement and the 2025 events.
+# =============================================================================================
+
+
+def us_involved(e):
+    """True for the US events of the base file: a US orientation/withdraw/announce/join, a tariff
+    by the US, and a tariff against the US (the partners' retaliation and its lifting)."""
+    f = e["fields"]
+    return f.get("state") == "USA" or f.get("by") == "USA" or "USA" in f.get("against", [])
+
+
+EVENTS_COUNTERFACTUAL = [e for e in EVENTS if not us_involved(e)]
+
+# ---------------------------------------------------------------------------------------------
+# america_first_2025: orientation judgements
+# ---------------------------------------------------------------------------------------------
+USA_REENGAGEMENT_2021 = "0.65"   # judgement
+USA_AMERICA_FIRST_2025 = "0.25"  # judgement
+EU_2025 = ["FRN", "GMY", "ITA", "NTH", "BEL", "SPN", "POL"]  # EU members among the 16 after Brexit
+
+
+def est_cap(parts, total):
+    """As est(), but an effective rate above 1 is capped at 1.000 (the format's maximum)."""
+    duty = sum(Decimal(r) * Decimal(v) for r, v, _ in parts)
+    raw = q(duty / Decimal(total), 3)
+    rate = min(raw, Decimal("1.000"))
+    text = " + ".join(f"{r} x {v} ({lab})" for r, v, lab in parts)
+    return rate, (f"estimate: ({text}) / {total} total = {raw}"
+                  + (", capped at 1.000 (a tariff rate cannot exceed 1 in the scenario format)"
+                     if raw > rate else ""))
+
+
+# ---------------------------------------------------------------------------------------------
+# 2025 tariff estimates. Same method as for 2018 (rate = sum of statutory rate x covered value /
+# total bilateral goods exports of the exporter to the imposing state), but on 2024 trade, the year
+# before the measures. An event sets the partner's CUMULATIVE effective rate after the measure, so
+# each rate adds up the layers in force then (IEEPA "fentanyl" duties, IEEPA "reciprocal" duties,
+# Section 232 steel/aluminium, Section 232 autos). Overlaps between layers (non-stacking rules) are
+# ignored. "15% all-in" deals (EU, Japan) are counted as 15 points minus an ASSUMED average MFN duty
+# of 2.5 points on the covered goods = 12.5 points; Korea (KORUS, MFN 0) as 15 points. All values
+# in bn USD. Totals: US Census 2024 goods trade as quoted by the sources below; covered values are
+# ESTIMATES (sources named where there is one, otherwise my estimate).
+# ---------------------------------------------------------------------------------------------
+# Totals (US goods imports from the partner, 2024, bn USD)
+M_CAN = "412.7"  # news.az / CNN citing Commerce: Canada shipped $413bn to the US in 2024, bought $349bn
+M_CHN = "438.9"  # dailymanagementreview.com citing the FT: imports from China $438.9bn, deficit $295.4bn
+M_EU = "605.8"   # metroobserver.com: US imports from the EU $605.8bn, exports $370.2bn (2024)
+M_JPN = "148.2"  # US Census 2024 (figure from memory, not verified here)
+M_ROK = "131.5"  # US Census 2024 (figure from memory, not verified here)
+M_UKG = "68.1"   # US Census 2024 (figure from memory, not verified here)
+M_AUL = "16.7"   # US Census 2024 (figure from memory, not verified here)
+M_TUR = "16.0"   # US Census 2024 (approximate, not verified here)
+# Totals (US goods exports to the partner, 2024) for the partners that retaliated
+X_CAN = "349.4"  # see M_CAN
+X_CHN = "143.5"  # 438.9 - 295.4
+
+# Covered values (ESTIMATES unless a source is named)
+CAN_NONUSMCA = ("41.3", "non-USMCA goods: ~10% of 412.7; ~90% entered duty-free under USMCA by April"
+                " 2025 (RBC, in business-standard.com 6 Aug 2025); energy/potash at 10% ignored")
+CAN_STEEL, CAN_ALU = ("7.3", "steel, ~6.6 Mt in 2024"), ("11.5", "aluminium (factually.co: US$11.2-11.5bn in 2024)")
+CAN_AUTOS = ("18.8", "non-US content, assumed ~50%, of ~37.6 vehicles (opportimes.com: 34.5 Jan-Nov 2024)")
+EU_METAL = ("28.0", "steel/aluminium/derivatives, Commission: $28bn (delano.lu)")
+EU_AUTOS = ("60.6", "vehicles and parts, ~10% of 605.8 (metroobserver.com)")
+EU_RECIP = ("370.2", "605.8 - 127.0 pharma - 60.6 autos - 28.0 metals - ~20 other exempt (energy, chips)")
+JPN_METAL = ("2.0", "steel and aluminium")
+JPN_AUTOS = ("50.1", "autos and parts, Y7.2tn of Y21.3tn = 33.8% of 148.2 (nippon.com)")
+JPN_RECIP = ("88.1", "148.2 - 50.1 autos - 2.0 metals - ~8 exempt (pharma, chips, energy)")
+ROK_METAL = ("3.3", "steel (quota ~2.6 Mt) and aluminium")
+ROK_AUTOS = ("42.9", "vehicles ~34.7 + parts 8.2 (KBS, Feb 2025)")
+ROK_RECIP = ("70.3", "131.5 - 42.9 autos - 3.3 metals - ~15 exempt (chips, pharma, energy)")
+UKG_METAL = ("0.9", "steel and aluminium")
+UKG_AUTOS = ("9.0", "cars and parts")
+UKG_RECIP = ("47.2", "68.1 - 9.0 autos - 0.9 metals - ~8 pharma - ~3 other exempt")
+UKG_RECIP_EPD = ("42.2", "as before less ~5 aerospace, exempt under the EPD")
+AUL_METAL = ("0.7", "aluminium and steel")
+AUL_RECIP = ("13.0", "16.7 - 0.7 metals - ~3 exempt (pharma, bullion, energy)")
+TUR_METAL = ("1.3", "steel ~1.0 and aluminium ~0.3")
+TUR_AUTOS = ("1.0", "vehicles and parts")
+TUR_RECIP = ("12.7", "16.0 - 1.3 metals - 1.0 autos - ~1 exempt")
+CHN_STEEL, CHN_ALU = ("0.5", "steel"), ("2.0", "aluminium")
+CHN_METAL = ("2.5", "steel ~0.5 and aluminium ~2.0")
+CHN_RECIP = ("326.4", "438.9 - ~100 electronics exempted 11 April - ~10 other exempt - 2.5 metals")
+# Retaliation: Canadian lists in C$ at 0.72 US$/C$ (2025 average, approximate)
+CAN_L1 = ("21.6", "first list, C$30bn")
+CAN_L2S, CAN_L2A, CAN_L2O = ("9.1", "steel, C$12.6bn"), ("2.2", "aluminium, C$3bn"), ("10.2", "other, C$14.2bn")
+CAN_L3 = ("6.5", "US vehicles: non-CUSMA vehicles and the non-Canadian/Mexican content of CUSMA ones;"
+          " ~C$9bn, maplealert.ca estimate, before remissions")
+CHN_2018 = [("0.25", "2.0", "2018 list: pork, aluminium scrap, kept"), ("0.15", "1.0", "2018 list: fruit, nuts, wine, kept")]
+CHN_R1 = [("0.15", "4.2", "coal and LNG"), ("0.10", "8.2", "crude oil, farm machinery, large cars, pickups")]
+CHN_R2 = [("0.15", "3.0", "chicken, wheat, corn, cotton"), ("0.10", "18.0", "soybeans, sorghum, pork, beef,"
+          " seafood, fruit, vegetables, dairy (~US$21bn in all)")]
+
+
+def P(rate, cv):
+    """(statutory rate, covered value, label) from a (value, label) pair."""
+    return (rate, cv[0], cv[1])
+
+
+# US on Canada
+T25_CAN_1 = est([P("0.25", CAN_NONUSMCA)], M_CAN)
+T25_CAN_2 = est([P("0.25", CAN_NONUSMCA), P("0.25", CAN_STEEL), P("0.25", CAN_ALU)], M_CAN)
+T25_CAN_3 = est([P("0.25", CAN_NONUSMCA), P("0.25", CAN_STEEL), P("0.25", CAN_ALU), P("0.25", CAN_AUTOS)], M_CAN)
+T25_CAN_4 = est([P("0.25", CAN_NONUSMCA), P("0.50", CAN_STEEL), P("0.50", CAN_ALU), P("0.25", CAN_AUTOS)], M_CAN)
+T25_CAN_5 = est([P("0.35", CAN_NONUSMCA), P("0.50", CAN_STEEL), P("0.50", CAN_ALU), P("0.25", CAN_AUTOS)], M_CAN)
+# Canada on the US
+T25_CAN_US_1 = est([P("0.25", CAN_L1)], X_CAN)
+T25_CAN_US_2 = est([P("0.25", CAN_L1), P("0.25", CAN_L2S), P("0.25", CAN_L2A), P("0.25", CAN_L2O)], X_CAN)
+T25_CAN_US_3 = est([P("0.25", CAN_L1), P("0.25", CAN_L2S), P("0.25", CAN_L2A), P("0.25", CAN_L2O),
+                    P("0.25", CAN_L3)], X_CAN)
+T25_CAN_US_4 = est([P("0.25", CAN_L2S), P("0.25", CAN_L2A), P("0.25", CAN_L3)], X_CAN)
+# US on the EU
+T25_EU_1 = est([P("0.25", EU_METAL)], M_EU)
+T25_EU_2 = est([P("0.25", EU_METAL), P("0.25", EU_AUTOS)], M_EU)
+T25_EU_3 = est([P("0.25", EU_METAL), P("0.25", EU_AUTOS), P("0.10", EU_RECIP)], M_EU)
+T25_EU_4 = est([P("0.50", EU_METAL), P("0.25", EU_AUTOS), P("0.10", EU_RECIP)], M_EU)
+T25_EU_5 = est([P("0.50", EU_METAL), P("0.25", EU_AUTOS), P("0.125", EU_RECIP)], M_EU)
+T25_EU_6 = est([P("0.50", EU_METAL), P("0.125", EU_AUTOS), P("0.125", EU_RECIP)], M_EU)
+# US on Japan
+T25_JPN_1 = est([P("0.25", JPN_METAL)], M_JPN)
+T25_JPN_2 = est([P("0.25", JPN_METAL), P("0.25", JPN_AUTOS)], M_JPN)
+T25_JPN_3 = est([P("0.25", JPN_METAL), P("0.25", JPN_AUTOS), P("0.10", JPN_RECIP)], M_JPN)
+T25_JPN_4 = est([P("0.50", JPN_METAL), P("0.25", JPN_AUTOS), P("0.10", JPN_RECIP)], M_JPN)
+T25_JPN_5 = est([P("0.50", JPN_METAL), P("0.25", JPN_AUTOS), P("0.125", JPN_RECIP)], M_JPN)
+T25_JPN_6 = est([P("0.50", JPN_METAL), P("0.125", JPN_AUTOS), P("0.125", JPN_RECIP)], M_JPN)
+# US on South Korea
+T25_ROK_1 = est([P("0.25", ROK_METAL)], M_ROK)
+T25_ROK_2 = est([P("0.25", ROK_METAL), P("0.25", ROK_AUTOS)], M_ROK)
+T25_ROK_3 = est([P("0.25", ROK_METAL), P("0.25", ROK_AUTOS), P("0.10", ROK_RECIP)], M_ROK)
+T25_ROK_4 = est([P("0.50", ROK_METAL), P("0.25", ROK_AUTOS), P("0.10", ROK_RECIP)], M_ROK)
+T25_ROK_5 = est([P("0.50", ROK_METAL), P("0.25", ROK_AUTOS), P("0.15", ROK_RECIP)], M_ROK)
+T25_ROK_6 = est([P("0.50", ROK_METAL), P("0.15", ROK_AUTOS), P("0.15", ROK_RECIP)], M_ROK)
+# US on the UK
+T25_UKG_1 = est([P("0.25", UKG_METAL)], M_UKG)
+T25_UKG_2 = est([P("0.25", UKG_METAL), P("0.25", UKG_AUTOS)], M_UKG)
+T25_UKG_3 = est([P("0.25", UKG_METAL), P("0.25", UKG_AUTOS), P("0.10", UKG_RECIP)], M_UKG)
+T25_UKG_4 = est([P("0.25", UKG_METAL), P("0.075", UKG_AUTOS), P("0.10", UKG_RECIP_EPD)], M_UKG)
+# US on Australia
+T25_AUL_1 = est([P("0.25", AUL_METAL)], M_AUL)
+T25_AUL_2 = est([P("0.25", AUL_METAL), P("0.10", AUL_RECIP)], M_AUL)
+T25_AUL_3 = est([P("0.50", AUL_METAL), P("0.10", AUL_RECIP)], M_AUL)
+# US on Turkey
+T25_TUR_1 = est([P("0.25", TUR_METAL), P("0.25", TUR_AUTOS), P("0.10", TUR_RECIP)], M_TUR)
+T25_TUR_2 = est([P("0.50", TUR_METAL), P("0.25", TUR_AUTOS), P("0.10", TUR_RECIP)], M_TUR)
+T25_TUR_3 = est([P("0.50", TUR_METAL), P("0.25", TUR_AUTOS), P("0.15", TUR_RECIP)], M_TUR)
+# US on China (Section 301 tariffs not modelled, as for 2018)
+CHN_ALL = ("438.9", "all goods")
+T25_CHN_1 = est([P("0.10", CHN_ALL), P("0.25", CHN_STEEL), P("0.10", CHN_ALU)], M_CHN)
+T25_CHN_2 = est([P("0.20", CHN_ALL), P("0.25", CHN_METAL)], M_CHN)
+T25_CHN_3 = est_cap([P("0.20", CHN_ALL), P("0.25", CHN_METAL), P("1.25", CHN_RECIP)], M_CHN)
+T25_CHN_4 = est([P("0.20", CHN_ALL), P("0.25", CHN_METAL), P("0.10", CHN_RECIP)], M_CHN)
+T25_CHN_5 = est([P("0.20", CHN_ALL), P("0.50", CHN_METAL), P("0.10", CHN_RECIP)], M_CHN)
+T25_CHN_6 = est([P("0.10", CHN_ALL), P("0.50", CHN_METAL), P("0.10", CHN_RECIP)], M_CHN)
+# China on the US
+CHN_US_ALL = ("143.5", "all US goods")
+T25_CHN_US_1 = est(CHN_2018 + CHN_R1, X_CHN)
+T25_CHN_US_2 = est(CHN_2018 + CHN_R1 + CHN_R2, X_CHN)
+T25_CHN_US_3 = est_cap(CHN_2018 + CHN_R1 + CHN_R2 + [P("1.25", CHN_US_ALL)], X_CHN)
+T25_CHN_US_4 = est(CHN_2018 + CHN_R1 + CHN_R2 + [P("0.10", CHN_US_ALL)], X_CHN)
+T25_CHN_US_5 = est(CHN_2018 + CHN_R1 + [P("0.10", CHN_US_ALL)], X_CHN)
+
+# Sources used on several events (title, date, where read)
+SRC_232_2025 = ("Proclamations 10895 (aluminium) and 10896 (steel) of 10 February 2025, 90 FR 9807 and 9817: 25%"
+                " on steel, aluminium and derivatives, aluminium up from 10%, all country exemptions, quotas"
+                " and TRQs ended, effective 12 March 2025 (govinfo.gov/content/pkg/FR-2025-02-18/html/"
+                "2025-02832.htm; mmmlaw.com 'Section 232 Tariffs Announced on February 10, 2025').")
+SRC_232_50 = ("Proclamation of 3 June 2025 doubling the Section 232 steel and aluminium duties to 50% from"
+              " 4 June 2025; UK kept at 25% (White & Case, 'Trump Administration Increases Steel and Aluminum"
+              " Section 232 Tariffs to 50%', whitecase.com; alstontrade.com).")
+SRC_AUTOS = ("Proclamation 10908 of 26 March 2025: 25% on cars from 3 April 2025 and on parts from 3 May"
+             " 2025; USMCA vehicles pay on their non-US content only (Thompson Hine, 'President Trump"
+             " Announces Section 232 Tariffs of 25% on Imports of Automobiles', thompsonhinesmartrade.com).")
+SRC_RECIP = ("Executive Order 14257 of 2 April 2025: 10% on nearly all imports from 5 April 2025; the higher"
+             " country rates in force from 9 April were suspended for 90 days from 10 April except for"
+             " China (Cleary Trade Watch; Thompson Coburn, '90-Day Pause On Enhanced Reciprocal Tariffs,"
+             " Except For China', mondaq.com). Goods under Section 232 and Annex II (energy, pharmaceuticals,"
+             " semiconductors, certain minerals) are exempt (awpa.org, 11 April 2025).")
+SRC_RECIP_JUL = ("Executive Order 'Further Modifying the Reciprocal Tariff Rates', 31 July 2025, effective 7"
+                 " August 2025 (whitehouse.gov/presidential-actions/2025/07/further-modifying-the-reciprocal"
+                 "-tariff-rates/; nnrglobal.com).")
+
+
+def tev(at, by, against, est_pair, comment):
+    return ev(at, "tariff", comment + [est_pair[1]], by=by, against=against, rate=est_pair[0])
+
+
+EVENTS_2021_2026 = [
+    # ---- 2021-2022: re-engagement ----
+    ev("2021-01", "orientation",
+       ["New US administration, 20 January 2021; 'America is back ... we will repair our alliances',",
+        "President Biden's foreign-policy speech at the State Department, 4 February 2021 (state.gov,",
+        "'America is Back: President Biden Outlines His Vision for U.S. Foreign Policy'). Value is a",
+        "modelling judgement (0.30 -> 0.65): re-engagement (Paris, WHO, alliances) but not back to the",
+        "2016 value of 0.75, since the Section 301 tariffs on China and 'Buy American' stayed."],
+       state="USA", value=USA_REENGAGEMENT_2021),
+    ev("2021-02", "join",
+       ["US instrument of acceptance of the Paris Agreement signed and deposited 20 January 2021; in force",
+        "for the US 19 February 2021 (US Embassy Beirut, 'Paris Climate Agreement', lb.usembassy.gov; UN",
+        "statement of 20 January 2021, 'U.S. Returns to Paris Agreement on Climate Change')."],
+       state="USA", treaty="Paris"),
+    ev("2022-01", "tariff",
+       ["US-EU steel and aluminium arrangement, Joint Statement of 31 October 2021 (europeansources.info,",
+        "'Steel & Aluminium: EU-US Joint Statement, 31 October 2021'): Section 232 duties replaced from 1",
+        "January 2022 by tariff-rate quotas (3.3 Mt steel, 18 kt unwrought + 366 kt semi-finished",
+        "aluminium) set at 2015-2017 (steel) and 2018-19 (aluminium) volumes; proclamation of 27 December",
+        "2021 (eurometal.net). MODELLED AS LIFTING (rate 0): the quotas admit about the pre-2018 trade",
+        "duty-free; even if a tenth of it entered above quota, 0.1 x 0.004 = 0.0004 rounds to 0.000."],
+       by="USA", against=EU_2025, rate=ZERO[0]),
+] + [
+    ev("2022-01", "tariff",
+       ["EU suspends its 2018 rebalancing duties: Commission Implementing Regulation (EU) 2021/2083 of 26",
+        "November 2021 suspends the Annex I duties of Regulation (EU) 2018/886 from 1 January 2022",
+        "(internationaltradecomplianceupdate.com, 10 December 2021). Lifted (rate 0) for each EU member: FRN."]
+       if i == 0 else [f"Same EU suspension (Reg. (EU) 2021/2083, from 1 January 2022): {m}."],
+       by=m, against=["USA"], rate=ZERO[0])
+    for i, m in enumerate(EU_2025)
+] + [
+    ev("2022-04", "tariff",
+       ["US-Japan arrangement announced 7 February 2022: Section 232 steel duty replaced by a 1.25 Mt",
+        "tariff-rate quota effective 1 April 2022 (Thompson Hine, 'United States and Japan Enter Steel",
+        "Import TRQ Agreement', thompsonhinesmartrade.com; proclamation of 31 March 2022,",
+        "steelmarketupdate.com). MODELLED AS LOWERING to the aluminium-only rate: the 10% aluminium duty stays, 0.10 x 0.2",
+        "(aluminium) / 136 total = 0.0001, which rounds to 0.000."],
+       by="USA", against=["JPN"], rate=ZERO[0]),
+    ev("2022-06", "tariff",
+       ["US-UK arrangement announced 22 March 2022, effective 1 June 2022: Section 232 duties replaced",
+        "by quotas (500,000 t steel; aluminium) (Supply Chain Dive, 'US, UK reach deal to ease tariffs on",
+        "steel and aluminum', supplychaindive.com/news/us-uk-tariff-deal-aluminum-steel/620879;",
+        "buckland.com). MODELLED AS LIFTING (rate 0), as for the EU. Until then the 2018 EU-wide rate applied to",
+        "the UK."],
+       by="USA", against=["UKG"], rate=ZERO[0]),
+    ev("2022-06", "tariff",
+       ["Same US-UK arrangement: the UK lifts its retaliatory duties on about US$500m of US goods",
+        "(whiskey, jeans, motorcycles) from 1 June 2022 (supplychaindive.com; sputniknews.com, 22 March",
+        "2022). Lifted (rate 0)."],
+       by="UKG", against=["USA"], rate=ZERO[0]),
+
+    # ---- 2025: the second turn ----
+    ev("2025-01", "orientation",
+       ["Second inauguration, 20 January 2025, with same-day orders withdrawing from the Paris Agreement",
+        "(EO 14162) and the WHO (EO 14155) and the 'America First Trade Policy' memorandum. Value is a",
+        "modelling judgement (0.65 -> 0.25): lower than the 2017 value (0.30) because within weeks the",
+        "US left two regimes and imposed emergency tariffs on its two neighbours and allies."],
+       state="USA", value=USA_AMERICA_FIRST_2025),
+    ev("2025-01", "announce",
+       ["Executive Order 14162 'Putting America First in International Environmental Agreements', 20",
+        "January 2025, 90 FR 8455 (elr.info/node/329381; ballotpedia.org). Notification received by the",
+        "UN Secretary-General 27 January 2025; under Art. 28(2) the withdrawal takes effect 27 January",
+        "2026 (UN spokesperson, 28 January 2025: ndtv.com 'UN Confirms US' Withdrawal Notification From",
+        "Paris Climate Change Agreement'; shine.cn/news/world/2501297224/). WHO: Executive Order 14155,",
+        "20 January 2025, 90 FR 8361",
+        "(regulations.justia.com/regulations/fedreg/2025/01/29/2025-01957.html) - NOT MODELLED, see the header."],
+       state="USA", treaty="Paris"),
+    tev("2025-02", "USA", ["CHN"], T25_CHN_1,
+        ["IEEPA 'fentanyl' tariff of 10% on all goods from China, Executive Order 14195 of 1 February",
+         "2025, in force 4 February 2025 (arabamericannews.com, 7 March 2025; finanznachrichten.de).",
+         "Section 301 tariffs not modelled (as for 2018); the 2018 Section 232 duties re-based to 2024."]),
+    tev("2025-02", "CHN", ["USA"], T25_CHN_US_1,
+        ["China's retaliation, State Council Tariff Commission, 4 February 2025: 15% on coal and LNG, 10%",
+         "on crude oil, agricultural machinery, large-engine cars and pickups, from 10 February 2025",
+         "(nbcmiami.com / CNBC, 'China levies tariffs of up to 15% on select U.S. imports starting Feb.",
+         "10'; finanznachrichten.de). Covered values: ~US$14bn reported, split is my estimate. The 2018",
+         "retaliation list is kept."]),
+    tev("2025-03", "USA", ["CAN"], T25_CAN_1,
+        ["IEEPA tariff on Canada, Executive Order 14193 of 1 February 2025, in force 4 March 2025: 25%",
+         "(10% on energy and potash); goods qualifying under USMCA exempted from 7 March 2025 by Executive",
+         "Order 14231 of 6 March (Steptoe, 'Updates to Tariffs on Canada and Mexico', steptoe.com;",
+         "Thompson Hine, thompsonhinesmartrade.com). Mexico, hit by the same orders, is not in this world."]),
+    tev("2025-03", "CAN", ["USA"], T25_CAN_US_1,
+        ["Canadian counter-tariffs of 25% on C$30bn of US goods from 4 March 2025 (Department of Finance",
+         "Canada, statement of 12 March 2025; mondaq.com, 'Another Tariff Pause On Goods From Canada And",
+         "Mexico'). Canada kept them after the USMCA exemption."]),
+    tev("2025-03", "USA", ["CHN"], T25_CHN_2,
+        ["IEEPA tariff on China raised to 20% from 4 March 2025 (Executive Order 14228;",
+         "arabamericannews.com, 7 March 2025); Section 232 steel and aluminium at 25% from 12 March 2025. " + SRC_232_2025]),
+    tev("2025-03", "CHN", ["USA"], T25_CHN_US_2,
+        ["China's second retaliation, Customs Tariff Commission, 4 March 2025: 15% on chicken, wheat, corn",
+         "and cotton, 10% on sorghum, soybeans, pork, beef, aquatic products, fruit, vegetables and dairy,",
+         "from 10 March 2025 (tridge.com, 'China to impose extra tariffs of 10-15% on various US imports",
+         "from March 10'; USDA FAS report via krb.world). ~US$21bn covered (reported); split estimated."]),
+    tev("2025-03", "USA", ["CAN"], T25_CAN_2, ["Section 232 on Canada. " + SRC_232_2025]),
+    tev("2025-03", "USA", EU_2025, T25_EU_1,
+        ["Section 232 on the EU (one EU-wide rate; the Commission put the trade affected at $28bn,",
+         "'EU hits back at US with EUR26bn import tariffs', delano.lu). " + SRC_232_2025,
+         "The EU's countermeasures were adopted and suspended (14 April, then 6 months from 7 August",
+         "2025) and never applied (brusselstimes.com; lbcgroup.tv, 4 August 2025): no EU tariff event."]),
+    tev("2025-03", "USA", ["UKG"], T25_UKG_1,
+        ["Section 232 on the UK (quota arrangement of 2022 ended). " + SRC_232_2025 + " The UK did not",
+         "retaliate (newsforall.eu / The Guardian, 12 March 2025)."]),
+    tev("2025-03", "USA", ["JPN"], T25_JPN_1, ["Section 232 on Japan (TRQ of 2022 ended). " + SRC_232_2025]),
+    tev("2025-03", "USA", ["ROK"], T25_ROK_1, ["Section 232 on South Korea (steel quota of 2018 ended). " + SRC_232_2025]),
+    tev("2025-03", "USA", ["AUL"], T25_AUL_1, ["Section 232 on Australia (exemption of 2018 ended). " + SRC_232_2025]),
+    tev("2025-03", "CAN", ["USA"], T25_CAN_US_2,
+        ["'Canada Responds to Unjustified U.S. Tariffs on Canadian Steel and Aluminum Products', Department",
+         "of Finance Canada, 12 March 2025: 25% on C$12.6bn of steel, C$3bn of aluminium and C$14.2bn of",
+         "other US goods from 13 March 2025 (c-air.com newsletter; btpm.org)."]),
+    tev("2025-04", "USA", ["CAN"], T25_CAN_3, ["Section 232 autos on Canada. " + SRC_AUTOS]),
+    tev("2025-04", "USA", EU_2025, T25_EU_2, ["Section 232 autos on the EU. " + SRC_AUTOS]),
+    tev("2025-04", "USA", ["UKG"], T25_UKG_2, ["Section 232 autos on the UK. " + SRC_AUTOS]),
+    tev("2025-04", "USA", ["JPN"], T25_JPN_2, ["Section 232 autos on Japan. " + SRC_AUTOS]),
+    tev("2025-04", "USA", ["ROK"], T25_ROK_2, ["Section 232 autos on South Korea. " + SRC_AUTOS]),
+    tev("2025-04", "USA", EU_2025, T25_EU_3,
+        ["'Reciprocal' 10% on the EU. " + SRC_RECIP + " The EU rate of 20% applied for one day (9",
+         "April) and is not modelled."]),
+    tev("2025-04", "USA", ["UKG"], T25_UKG_3, ["'Reciprocal' 10% on the UK. " + SRC_RECIP]),
+    tev("2025-04", "USA", ["JPN"], T25_JPN_3, ["'Reciprocal' 10% on Japan (24% for one day, not modelled). " + SRC_RECIP]),
+    tev("2025-04", "USA", ["ROK"], T25_ROK_3, ["'Reciprocal' 10% on South Korea (25% for one day, not modelled). " + SRC_RECIP]),
+    tev("2025-04", "USA", ["AUL"], T25_AUL_2, ["'Reciprocal' 10% on Australia. " + SRC_RECIP]),
+    tev("2025-04", "USA", ["TUR"], T25_TUR_1,
+        ["Turkey: Section 232 aluminium 10 -> 25% (12 March; steel was already 25%), autos 25% (3 April)",
+         "and 'reciprocal' 10% (5 April) in one event: re-basing the 2018 rate to 2024 trade alone would",
+         "LOWER the modelled rate and send a spurious cooperation signal. " + SRC_RECIP,
+         "Russia was left off the reciprocal list ('existing sanctions preclude any meaningful trade',",
+         "White House, kyivindependent.com, 3 April 2025); its 2018 rate is kept. Turkey's 2018",
+         "retaliation stays as in 2018 (no 2025 Turkish retaliation found)."]),
+    tev("2025-04", "USA", ["CHN"], T25_CHN_3,
+        ["China: 'reciprocal' 34% from 9 April, raised to 84% (EO 14259, 8 April) and to 125% (EO 14266,",
+         "from 10 April 2025), with the 20% IEEPA tariff 145% in all; smartphones, computers and chips",
+         "exempted from the reciprocal part on 11 April (JD Supra, 'Tariff Update: Increased China",
+         "Tariffs'; mondaq.com, 'Reducing The 20% IEEPA-Fentanyl Tariffs On China To 10%')."]),
+    tev("2025-04", "CHN", ["USA"], T25_CHN_US_3,
+        ["China's counter-tariff on all US goods: 34% (announced 4 April), 84% from 10 April, 125% from",
+         "12 April 2025 (State Council Tariff Commission announcements No. 4-6 of 2025:",
+         "en.portnews.ru/news/375703; steelorbis.com, 11 April 2025)."]),
+    tev("2025-04", "CAN", ["USA"], T25_CAN_US_3,
+        ["Canadian counter-tariffs on US vehicles from 9 April 2025: 25% on non-CUSMA vehicles and on the",
+         "non-Canadian, non-Mexican content of CUSMA vehicles (GHY, 'Canada Responds with Tariff on U.S.",
+         "Automobile Imports, Effective April 9', ghy.com). Covered value NOT VERIFIED (estimate)."]),
+    tev("2025-05", "USA", ["CHN"], T25_CHN_4,
+        ["Geneva: 'Joint Statement on U.S.-China Economic and Trade Meeting in Geneva', 12 May 2025: the",
+         "US suspends 24 points of the 34% for 90 days, keeps 10% and removes the April increases, by 14",
+         "May 2025 (en.portnews.ru/news/376823; caixinglobal.com, 12 May 2025). Extended 11 August and",
+         "again in November (no change in rate)."]),
+    tev("2025-05", "CHN", ["USA"], T25_CHN_US_4,
+        ["Geneva, China's side: 24 points suspended, 10% kept, the April increases removed, from 14 May",
+         "2025 (same joint statement)."]),
+    tev("2025-06", "USA", ["CAN"], T25_CAN_4, ["Section 232 steel/aluminium 50% on Canada. " + SRC_232_50]),
+    tev("2025-06", "USA", EU_2025, T25_EU_4, ["Section 232 steel/aluminium 50% on the EU. " + SRC_232_50]),
+    tev("2025-06", "USA", ["JPN"], T25_JPN_4, ["Section 232 steel/aluminium 50% on Japan. " + SRC_232_50]),
+    tev("2025-06", "USA", ["ROK"], T25_ROK_4, ["Section 232 steel/aluminium 50% on South Korea. " + SRC_232_50]),
+    tev("2025-06", "USA", ["AUL"], T25_AUL_3, ["Section 232 steel/aluminium 50% on Australia. " + SRC_232_50]),
+    tev("2025-06", "USA", ["TUR"], T25_TUR_2, ["Section 232 steel/aluminium 50% on Turkey. " + SRC_232_50]),
+    tev("2025-06", "USA", ["CHN"], T25_CHN_5, ["Section 232 steel/aluminium 50% on China. " + SRC_232_50]),
+    tev("2025-06", "USA", ["UKG"], T25_UKG_4,
+        ["US-UK Economic Prosperity Deal (general terms 8 May 2025), Executive Order 14309 of 16 June",
+         "2025: a 100,000-car quota at 10% all-in (7.5 points over the 2.5% MFN) that covers about all UK",
+         "car exports, aerospace exempt from the reciprocal and metal duties; in force 30 June 2025",
+         "(Hogan Lovells, 'UK and U.S. economic prosperity deal takes effect - Key takeaways'; some",
+         "sources give 23 June). Steel/aluminium stay at 25% for the UK (not 50%)."]),
+    tev("2025-08", "USA", ["CAN"], T25_CAN_5,
+        ["IEEPA tariff on Canada raised from 25% to 35% from 1 August 2025, USMCA goods still exempt",
+         "(Executive Order of 31 July 2025; Thompson Coburn, 'IEEPA Tariffs on Canada Increased to 35%',",
+         "mondaq.com)."]),
+    tev("2025-08", "USA", EU_2025, T25_EU_5,
+        ["EU: 15% all-in (15% minus the MFN duty, 0 above 15%) from 7 August 2025, after the Turnberry",
+         "agreement of 27 July. " + SRC_RECIP_JUL]),
+    tev("2025-08", "USA", ["JPN"], T25_JPN_5,
+        ["Japan: 15% from 7 August 2025 (framework agreement of 22 July), made all-in retroactively by",
+         "Executive Order 14345 of 4 September 2025, 90 FR 43535",
+         "(govinfo.gov/content/pkg/FR-2025-09-09/html/2025-17389.htm). " + SRC_RECIP_JUL]),
+    tev("2025-08", "USA", ["ROK"], T25_ROK_5,
+        ["South Korea: 15% from 7 August 2025 (dailysabah.com, 1 August 2025). " + SRC_RECIP_JUL]),
+    tev("2025-08", "USA", ["TUR"], T25_TUR_3,
+        ["Turkey: 15% from 7 August 2025, up from 10% (Daily Sabah, 'Turkiye says still holds favorable",
+         "status despite higher US tariffs', dailysabah.com; hurriyetdailynews.com). " + SRC_RECIP_JUL,
+         "Australia and the UK stay at 10% (no event)."]),
+    tev("2025-09", "CAN", ["USA"], T25_CAN_US_4,
+        ["Canada removes its counter-tariffs from 1 September 2025 except on steel, aluminium and autos",
+         "(Prime Minister Carney, 22 August 2025: aa.com.tr, 'Canada to lift tariffs on US goods under",
+         "CUSMA trade deal'; order of 29 August 2025, bcbinternational.com)."]),
+    tev("2025-09", "USA", EU_2025, T25_EU_6,
+        ["EU autos and parts cut from 25% (27.5% with MFN) to 15% all-in, retroactive to 1 August 2025,",
+         "by the Federal Register notice of 25 September 2025 implementing the US-EU Joint Statement of",
+         "21 August 2025 (Butzel, 'US Implements EU Trade Deal, Reducing Tariffs on EU Autos & Parts',",
+         "butzel.com; mondaq.com, 'Implementation of U.S.-EU Trade Framework')."]),
+    tev("2025-09", "USA", ["JPN"], T25_JPN_6,
+        ["Japanese autos and parts at 15% all-in from 16 September 2025 under Executive Order 14345",
+         "(CBP guidance; thesun.my and nationalheraldindia.com, 16 September 2025)."]),
+    tev("2025-11", "USA", ["CHN"], T25_CHN_6,
+        ["IEEPA 'fentanyl' tariff on China cut from 20% to 10% from 10 November 2025 and the 10%",
+         "reciprocal rate kept to 10 November 2026, executive orders of 4 November 2025 after the Busan",
+         "meeting of 30 October (Sandler, Travis & Rosenberg, 'Tariff Changes for Imports from China Made",
+         "Official', strtrade.com)."]),
+    tev("2025-11", "CHN", ["USA"], T25_CHN_US_5,
+        ["China suspends the 24 points for a year, keeps 10% and removes the March farm tariffs from 10",
+         "November 2025 (particle.news, 'China Suspends Extra 24% Tariff for a Year as U.S. Halves",
+         "Fentanyl-Linked Duty to 10%'; mondaq.com, 10 November 2025)."]),
+    tev("2025-11", "USA", ["ROK"], T25_ROK_6,
+        ["Korean autos and parts cut from 25% to 15% retroactive to 1 November 2025 (Federal Register",
+         "notice of 4 December 2025, 'Implementing Certain Tariff-Related Elements of the U.S.-Korea",
+         "Strategic Trade and Investment Deal': Korea Herald, koreaherald.com/article/10629298)."]),
+    ev("2026-01", "withdraw",
+       ["US withdrawal from the Paris Agreement takes effect 27 January 2026, one year after the",
+        "notification of 27 January 2025 (Art. 28(2); UN spokesperson, ndtv.com, 28 January 2025). The",
+        "only event after 2025."],
+       state="USA", treaty="Paris"),
+]
+
+EVENTS_AF2025 = EVENTS + EVENTS_2021_2026
+
 EVENT_FIELDS = {
     "withdraw": ("state", "treaty"), "announce": ("state", "treaty"), "join": ("state", "treaty"),
     "tariff": ("by", "against", "rate"), "orientation": ("state", "value"),
@@ -305,7 +712,7 @@ def kv(key, value, comment=None, col=26):
 def comments(lines, width=100):
     """Join comment fragments and re-wrap them as `# ...` lines of at most `width` characters."""
     text = " ".join(x.strip() for x in lines)
-    return ["# " + x for x in textwrap.wrap(text, width - 2, break_on_hyphens=False)]
+    return ["# " + x for x in textwrap.wrap(text, width - 2, break_on_hyphens=False, break_long_words=False)]
 
 
 def tstr(s):
@@ -654,15 +1061,211 @@ HEADER = """\
 """
 
 
-def render(b):
-    L = [HEADER.format(igo_lo=b["igo_range"][0], igo_hi=b["igo_range"][1])]
+# ---------------------------------------------------------------------------------------------
+# Variant headers. The base file keeps HEADER above byte for byte; the variants reuse its SOURCES
+# and RULES part with the sentences that differ replaced (replace_once checks each one exists).
+# ---------------------------------------------------------------------------------------------
+
+def replace_once(text, old, new):
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+BODY = HEADER[HEADER.index("# SOURCES"):]
+BASE_ORIENT = ("Events move UKG to 0.65 (June 2016 referendum) and the USA\n"
+               "#    to 0.30 (January 2017); both values are judgements.")
+BASE_TARIFF_END = "#    arithmetic. 3 decimals.\n"
+BASE_NOT_MODELLED = ("#  * Not modelled: US Section 301 tariffs on China (2018-), US-EU/UK/JPN steel quota deals (2022),\n"
+                     "#    US re-entry to Paris (2021), Turkey's May/June 2019 cut of its retaliation.\n")
+
+# Headline numbers of the paired comparison, measured with the comity binary named there (update by
+# hand when the model changes: run the three commands in the header and copy the rows).
+TWIN_MEASURED = """\
+# MEASURED with comity 0.1.0 (default lens, 300 runs each, seed 42; uncalibrated default parameters),
+# `comity compare output/western_community_counterfactual output/western_community --at 2020`;
+# B - A = effect of the 2017-2020 US events with its 95% CI, all Holm-significant (runs.csv rows
+# paired run by run; the @2020 row is Welch on the yearly summaries):
+{rows}
+# Read: by 2030 the US events cost the West about 0.04 of mean trust and a quarter of its dyads with
+# dependable expectations of peaceful change, and add a sixth of a use-of-force dispute per run.
+"""
+TWIN_ROWS = [
+    "#   metric                                   A (twin)  B (base)   B - A    95% CI",
+    "#   west.cohesion, 2030 (mean trust)           0.573     0.537    -0.036   [-0.036, -0.035]",
+    "#   west.peaceful_change_share, 2030           0.461     0.347    -0.114   [-0.117, -0.111]",
+    "#   west.disputes_force, total 2016-2030       1.03      1.20     +0.17    [+0.13, +0.21]",
+    "#   west.cohesion@2020                         0.591     0.529    -0.063   [-0.064, -0.061]",
+]
+
+HEAD_TWIN = """\
+# =============================================================================================
+# Western security community, 2016-2030: COUNTERFACTUAL TWIN without the 2017-2020 US events
+# GENERATED FILE - do not edit by hand. Regenerate with:
+#     python3 scenarios/sources/make_western_community.py --variant western_community_counterfactual
+# (or --variant all; default data DIR: ../shared/data/ir relative to the repository root).
+#
+# QUESTION: what did the US events of 2017-2020 do to the Western security community? This file is
+# scenarios/western_community.toml - same 16 states, 120 dyads, 7 treaties, 2 communities, seed 42,
+# 1000 runs, 2016-2030 - WITHOUT the US events: the January 2017 orientation turn, the TPP
+# withdrawal (January 2017), the Paris announcement (June 2017) and withdrawal (November 2020), the
+# 2018 Section 232 tariffs (and the Turkish doubling and 2019 cut), the partners' retaliation
+# against the US and the 2019 US-Canada lifting. It KEEPS the non-US events: the UK referendum
+# (orientation, June 2016), the Art. 50 notification (announce, March 2017) and Brexit (withdraw,
+# January 2020). The world is the base file's; only the [[event]] list differs.
+#
+# HOW TO USE: run both with the same seed, then compare them run by run. Run k of each file uses the
+# same random numbers wherever the two runs' logic does not branch (common random numbers), so
+# `comity compare` pairs the runs and B - A estimates the effect of the US events with little noise
+# (docs/compare-and-report.md). All events have probability 1, so removing events changes no draw.
+#     comity run scenarios/western_community_counterfactual.toml --runs 300 --seed 42
+#     comity run scenarios/western_community.toml --runs 300 --seed 42
+#     comity compare output/western_community_counterfactual output/western_community --at 2020
+# (A = this twin, B = the base file; add --csv FILE for every row, or `comity report
+# output/western_community --compare output/western_community_counterfactual output/western_community`
+# for the chart.) Look at west.* and nato.* (cohesion = mean trust, identity, peaceful_change_share,
+# phase, disputes_force) at 2030 (runs.csv) and at 2020 (--at).
+#
+{measured}#
+"""
+
+HEAD_AF = """\
+# =============================================================================================
+# America First, twice: the Western security community, 2016-2035
+# GENERATED FILE - do not edit by hand. Regenerate with:
+#     python3 scenarios/sources/make_western_community.py --variant america_first_2025
+# (or --variant all; default data DIR: ../shared/data/ir relative to the repository root).
+#
+# QUESTION: does the Western security community survive a SECOND, sharper nationalist turn of its
+# leading state, after four years of re-engagement? Same 16 states, 2016 values, dyads, treaties,
+# communities and seed as scenarios/western_community.toml, run to 2035 with (1) the 2016-2020
+# events of that file; (2) the re-engagement of 2021-22: US orientation back up (January 2021),
+# Paris rejoined (19 February 2021), the US-EU steel/aluminium truce (quotas from 1 January 2022)
+# and the EU's suspension of its rebalancing duties, the US-Japan (April 2022) and US-UK (June
+# 2022) arrangements, all modelled as lifting to 0 (Japan: lowering to 0.000); (3) the 2025 events:
+# the US orientation turn (January 2025), the Paris withdrawal (announce January 2025, withdraw at
+# its effective date, 27 January 2026), and the 2025 tariffs - IEEPA tariffs on Canada and China,
+# Section 232 steel/aluminium restored to 25% (12 March) and raised to 50% (4 June), Section 232
+# autos (3 April), the "reciprocal" tariffs (5 April; country rates from 7 August), the US-China
+# escalation and the Geneva and November truces, the UK, EU, Japan and Korea deals - and the
+# retaliation that took effect (Canada's and China's). After the Paris withdrawal no scheduled
+# events: the model runs free from 2026 to 2035, with the end-2025 tariffs held fixed.
+# Every event cites its source (title and where it was read); each date was checked against it.
+#
+# LEFT OUT, AND WHY
+#  * WHO withdrawal (EO 14155, 20 January 2025): the WHO is not a treaty in this world, and adding
+#    it would change the world: a salience-weighted shared institution for all 120 dyads from 2016
+#    on (the 2016-2024 paths would no longer match western_community.toml), and in this model
+#    leaving a `regime` lowers the leaver's CLIMATE norm, which is wrong for a health organisation.
+#    Its signal is partly in the January 2025 orientation event.
+#  * Mexico (IEEPA tariffs of 4 March 2025, USMCA exemption): not one of the 16 states.
+#  * Section 301 tariffs on China (2018-); the later Section 232 tariffs (copper from 1 August
+#    2025; lumber, furniture, trucks; dates not checked); the end of de minimis; the EU's 2025
+#    countermeasures (adopted, suspended, never applied); the one-day country rates of 9 April
+#    2025; the court cases on the IEEPA tariffs (they stayed in force pending appeal in 2025).
+#    Russia was exempted from the reciprocal tariffs: its 2018 rates (both ways) stay.
+#
+# HOW TO RUN
+#     comity validate scenarios/america_first_2025.toml
+#     comity run scenarios/america_first_2025.toml --runs 1000 --out output/america_first_2025
+#     comity report output/america_first_2025
+# WHAT TO LOOK AT: timeseries.csv, community `west` (and `nato`): cohesion (mean trust), identity,
+# peaceful_change_share, phase and orientation by year - the dip after 2017, the partial recovery
+# of 2021-24, the second drop in 2025, and whether the community is still ascendant (phase 2) or
+# only nascent (phase 1) in 2035; disputes_force and no_force_yet among members; runs.csv for the
+# 2035 distributions ("in how many runs is west.phase >= 2 in 2035?"). To set the second turn
+# against the first, compare years both files cover (Welch on the yearly rows):
+#     comity run scenarios/western_community.toml --runs 1000 --out output/western_community
+#     comity compare output/western_community output/america_first_2025 --at 2020,2024,2025,2030
+# (the runs.csv rows compare 2030 with 2035 end values and should be ignored there). Yearly steps:
+# all events of a year act at the start of its tick, so the 2025 tick already trades at the
+# end-2025 tariffs; the intra-year order matters only for the signals (each rate change is one
+# defection or cooperation signal to the target, whatever its size).
+# MEASURED with comity 0.1.0 (default lens, 300 runs, seed 42; uncalibrated default parameters),
+# mean across runs of west.cohesion (mean trust) / west.peaceful_change_share, timeseries.csv:
+#   2016 0.658 / 0.52   2020 0.529 / 0.31   2024 0.546 / 0.31   2025 0.508 / 0.31   2035 0.542 / 0.36
+# (western_community.toml, same seed: 2024 0.525, 2030 0.537 / 0.35; the 2016-2020 runs are
+# identical in both files.) west.phase stays 1 (nascent) from 2017 to 2035 in every year's mean.
+#
+"""
+
+AF_ORIENT = ("Events move UKG to 0.65 (June 2016 referendum) and the USA\n"
+             "#    to 0.30 (January 2017), back up to 0.65 (January 2021) and down to 0.25 (January 2025); all\n"
+             "#    four values are judgements (reasons on the events).")
+AF_TARIFF_EXTRA = """\
+#  * 2025 tariff rates: same rule on 2024 trade (US Census totals as quoted by the sources on the
+#    events; covered values are ESTIMATES, named where a source gives them). Each event sets the
+#    partner's CUMULATIVE rate after the measure, adding the layers then in force (IEEPA "fentanyl",
+#    IEEPA "reciprocal", Section 232 steel/aluminium, Section 232 autos); overlaps are ignored; "15%
+#    all-in" deals count 15 points minus an ASSUMED average MFN duty of 2.5 points (Korea, MFN 0
+#    under KORUS: 15); Canadian lists converted at 0.72 US$/C$; effective rates above 1 (US-China,
+#    April 2025) are capped at 1.000, the format's maximum.
+"""
+AF_NOT_MODELLED = ("#  * Not modelled: see LEFT OUT above; also Turkey's May/June 2019 cut of its retaliation and the\n"
+                   "#    US rejoining of the WHO (January 2021).\n")
+TWIN_ORIENT = ("An event moves UKG to 0.65 (June 2016 referendum; a\n"
+               "#    judgement). In this twin the USA keeps 0.75 throughout.")
+TWIN_TARIFFS = ("#  * tariffs: none in this twin (the 2018 tariff estimates and their arithmetic are in\n"
+                "#    scenarios/western_community.toml).\n")
+TWIN_NOT_MODELLED = "#  * Removed here: every US event of 2017-2020 (list at the top of this file).\n"
+
+
+def body_for(variant):
+    body = BODY
+    if variant == "western_community_counterfactual":
+        body = replace_once(body, BASE_ORIENT, TWIN_ORIENT)
+        start = body.index("#  * tariff rate = ")
+        end = body.index(BASE_TARIFF_END) + len(BASE_TARIFF_END)
+        body = body[:start] + TWIN_TARIFFS + body[end:]
+        body = replace_once(body, BASE_NOT_MODELLED, TWIN_NOT_MODELLED)
+    elif variant == "america_first_2025":
+        body = replace_once(body, BASE_ORIENT, AF_ORIENT)
+        body = replace_once(body, BASE_TARIFF_END, BASE_TARIFF_END + AF_TARIFF_EXTRA)
+        body = replace_once(body, BASE_NOT_MODELLED, AF_NOT_MODELLED)
+    return body
+
+
+VARIANTS = {
+    "western_community": dict(
+        events=EVENTS, start=2016, end=2030,
+        name="Western security community, 2016-2030",
+        description=(
+            "Does the Western security community (14 states, with China and Russia as outsiders) survive "
+            "the 2017-2020 US nationalist turn, TPP and Paris withdrawals, Brexit and the 2018-19 "
+            "steel/aluminium tariff dispute? Initialised from 2016 COW/ATOP/V-Dem/CShapes data; runs to 2030.")),
+    "western_community_counterfactual": dict(
+        events=EVENTS_COUNTERFACTUAL, start=2016, end=2030,
+        name="Western security community, 2016-2030: counterfactual without the 2017-2020 US events",
+        description=(
+            "Counterfactual twin of western_community.toml: the same 2016 world and seed, with Brexit but "
+            "without the US orientation turn, TPP and Paris withdrawals and the 2018-19 tariffs. Run both "
+            "with the same seed and compare them run by run (comity compare) to measure what the US "
+            "events did.")),
+    "america_first_2025": dict(
+        events=EVENTS_AF2025, start=2016, end=2035,
+        name="America First, twice: the Western security community, 2016-2035",
+        description=(
+            "The 2016 Western world of western_community.toml through the 2017-2020 US turn, the 2021-22 "
+            "re-engagement (Paris rejoined, steel/aluminium truces) and the 2025 turn (Paris withdrawal, "
+            "IEEPA, Section 232 and reciprocal tariffs, Canadian and Chinese retaliation); runs free from "
+            "2026 to 2035. Does the community survive a second, sharper turn?")),
+}
+
+
+def header_for(variant, b):
+    if variant == "western_community":
+        return HEADER.format(igo_lo=b["igo_range"][0], igo_hi=b["igo_range"][1])
+    head = HEAD_AF if variant == "america_first_2025" else \
+        HEAD_TWIN.format(measured=TWIN_MEASURED.format(rows="\n".join(TWIN_ROWS)))
+    return head + body_for(variant).format(igo_lo=b["igo_range"][0], igo_hi=b["igo_range"][1])
+
+
+def render(b, variant="western_community"):
+    v = VARIANTS[variant]
+    L = [header_for(variant, b)]
     L.append("[scenario]")
-    L.append('name = "Western security community, 2016-2030"')
-    L.append("description = " + tstr(
-        "Does the Western security community (14 states, with China and Russia as outsiders) survive "
-        "the 2017-2020 US nationalist turn, TPP and Paris withdrawals, Brexit and the 2018-19 "
-        "steel/aluminium tariff dispute? Initialised from 2016 COW/ATOP/V-Dem/CShapes data; runs to 2030."))
-    L += ["start = 2016", "end = 2030", 'step = "year"', "seed = 42", "runs = 1000", ""]
+    L.append("name = " + tstr(v["name"]))
+    L.append("description = " + tstr(v["description"]))
+    L += [f"start = {v['start']}", f"end = {v['end']}", 'step = "year"', "seed = 42", "runs = 1000", ""]
 
     L.append("# ---- States (2016). power: COW NMC v7 cinc; gdp: World Bank WDI NY.GDP.MKTP.CD 2016;")
     L.append("# democracy: V-Dem v10 v2x_polyarchy; orientation: judgement; major: COW majors v2016;")
@@ -730,7 +1333,7 @@ def render(b):
 
     L.append("")
     L.append("# ---- Events (ordered by date; same-date events apply in file order)")
-    for e in EVENTS:
+    for e in v["events"]:
         L.append("")
         L += comments(e["comment"])
         L.append("[[event]]")
@@ -821,6 +1424,7 @@ def validate(text):
     if len(seen) != n * (n - 1) // 2:
         err(f"{len(seen)} dyads, expected {n * (n - 1) // 2}")
     prev = None
+    members = {t["id"]: set(t["members"]) for t in doc["treaty"]}  # walked in event order
     for e in doc["event"]:
         at = e["at"]
         key = (at, 0) if isinstance(at, int) else (int(at[:4]), int(at[5:7]))
@@ -848,9 +1452,16 @@ def validate(text):
             err(f"event {at} treaty {e['treaty']} unknown")
         if "addressed_by" in e and e["addressed_by"] not in tids:
             err(f"event {at} addressed_by unknown")
-        if kind in ("withdraw", "announce") and e["state"] not in \
-                next(t["members"] for t in doc["treaty"] if t["id"] == e["treaty"]):
-            err(f"event {at}: {e['state']} is not a member of {e['treaty']}")
+        if kind in ("withdraw", "announce", "join") and e.get("treaty") in members:
+            m = members[e["treaty"]]
+            if kind == "join":
+                if e["state"] in m:
+                    err(f"event {at}: {e['state']} is already a member of {e['treaty']}")
+                m.add(e["state"])
+            elif e["state"] not in m:
+                err(f"event {at}: {e['state']} is not a member of {e['treaty']}")
+            elif kind == "withdraw":
+                m.discard(e["state"])
         for f in ("rate", "value", "severity"):
             if f in e:
                 unit(e[f], f"event {at} {f}")
@@ -864,20 +1475,28 @@ def validate(text):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=DEFAULT_DATA, help=f"data folder (default {DEFAULT_DATA})")
-    ap.add_argument("--out", default=DEFAULT_OUT, help=f"output TOML (default {DEFAULT_OUT})")
+    ap.add_argument("--variant", default="western_community", choices=list(VARIANTS) + ["all"],
+                    help="which scenario to write (default western_community; 'all' writes the three "
+                         "files to their default paths)")
+    ap.add_argument("--out", default=None,
+                    help="output TOML (default scenarios/<variant>.toml; not allowed with --variant all)")
     a = ap.parse_args()
+    if a.variant == "all" and a.out is not None:
+        die("--out cannot be used with --variant all")
     if not os.path.isdir(a.data):
         die(f"data folder not found: {a.data}\n"
             "  expected the peace-science data (README.md, cow_nmc_v7.csv, ...); pass --data DIR")
     b = build(load(a.data))
-    text = render(b)
-    doc = validate(text)
-    with open(a.out, "w", encoding="ascii", newline="\n") as f:
-        f.write(text)
-    print(f"wrote {a.out}", file=sys.stderr)
-    if doc is not None:
-        print(f"  {len(doc['state'])} states, {len(doc['treaty'])} treaties, {len(doc['community'])} "
-              f"communities, {len(doc['dyad'])} dyads, {len(doc['event'])} events", file=sys.stderr)
+    for variant in (list(VARIANTS) if a.variant == "all" else [a.variant]):
+        out = a.out or os.path.normpath(os.path.join(HERE, "..", variant + ".toml"))
+        text = render(b, variant)
+        doc = validate(text)
+        with open(out, "w", encoding="ascii", newline="\n") as f:
+            f.write(text)
+        print(f"wrote {out}", file=sys.stderr)
+        if doc is not None:
+            print(f"  {len(doc['state'])} states, {len(doc['treaty'])} treaties, {len(doc['community'])} "
+                  f"communities, {len(doc['dyad'])} dyads, {len(doc['event'])} events", file=sys.stderr)
     for pair in b["unknown"]:
         print(f"  NOTE: unexpected ATOP defence pledge {'-'.join(sorted(pair))}: treaty added with a "
               "generic id; please identify it", file=sys.stderr)
