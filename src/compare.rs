@@ -190,8 +190,11 @@ pub fn paired(a: &[f64], b: &[f64], alpha: f64) -> (f64, f64, f64, f64, f64) {
     let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
     let (mean, sd) = mean_sd(&d);
     let n = d.len() as f64;
+    // Differences at the level of floating-point rounding are no differences.
+    let scale = 1.0 + a.iter().chain(b).fold(0.0f64, |m, x| m.max(x.abs()));
+    let mean = if mean.abs() <= 1e-12 * scale { 0.0 } else { mean };
     // Differences that are constant up to rounding carry no sampling error.
-    if sd <= 1e-12 * (1.0 + mean.abs()) || d.len() < 2 {
+    if sd <= 1e-12 * scale || d.len() < 2 {
         let p = if mean == 0.0 { 1.0 } else { 0.0 };
         let effect = if mean == 0.0 {
             0.0
@@ -208,10 +211,11 @@ pub fn paired(a: &[f64], b: &[f64], alpha: f64) -> (f64, f64, f64, f64, f64) {
 
 /// Welch's comparison of independent samples given their summaries.
 pub fn welch(ma: f64, sa: f64, na: f64, mb: f64, sb: f64, nb: f64, alpha: f64) -> (f64, f64, f64, f64, f64) {
-    let diff = mb - ma;
+    let scale = 1.0 + ma.abs().max(mb.abs());
+    let diff = if (mb - ma).abs() <= 1e-12 * scale { 0.0 } else { mb - ma };
     let (va, vb) = (sa * sa / na, sb * sb / nb);
     let se = (va + vb).sqrt();
-    if se <= 1e-12 * (1.0 + diff.abs()) || na < 2.0 || nb < 2.0 {
+    if se <= 1e-12 * scale || na < 2.0 || nb < 2.0 {
         let p = if diff == 0.0 { 1.0 } else { 0.0 };
         let effect = if diff == 0.0 {
             0.0
@@ -610,6 +614,11 @@ mod tests {
         // identical samples: nothing
         let (d, lo, hi, _, p) = paired(&[1.0, 2.0], &[1.0, 2.0], 0.05);
         assert_eq!((d, lo, hi, p), (0.0, 0.0, 0.0, 1.0));
+        // rounding noise is no difference
+        let (d, _, _, _, p) = paired(&[1.0, 1.0, 1.0], &[1.0 + 3e-16, 1.0, 1.0 - 2e-16], 0.05);
+        assert_eq!((d, p), (0.0, 1.0));
+        let (d, _, _, _, p) = welch(1.0, 0.0, 10.0, 1.0 + 4e-16, 0.0, 10.0, 0.05);
+        assert_eq!((d, p), (0.0, 1.0));
     }
 
     #[test]

@@ -32,35 +32,55 @@ pub fn scenario_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The question a scenario answers: its description, else the first comment line with a '?'.
+/// The question a scenario answers: the header comment's `QUESTION:` sentence (joined
+/// across comment lines, up to its first '?'), else the description's first question,
+/// else the description.
 fn question(path: &Path, description: &str) -> String {
-    let first_comment = std::fs::read_to_string(path).ok().and_then(|t| {
-        t.lines()
-            .take_while(|l| l.starts_with('#') || l.trim().is_empty())
-            .map(|l| {
-                l.trim_start_matches('#')
-                    .trim()
-                    .trim_start_matches("Question:")
-                    .trim()
-                    .to_string()
-            })
-            .find(|l| l.contains('?'))
+    let header: Vec<String> = std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .take_while(|l| l.starts_with('#') || l.trim().is_empty())
+        .map(|l| l.trim_start_matches('#').trim().to_string())
+        .collect();
+    let from_header = header
+        .iter()
+        .position(|l| l.to_lowercase().starts_with("question:"))
+        .map(|start| {
+            let mut text = String::new();
+            for l in &header[start..] {
+                if l.is_empty() {
+                    break;
+                }
+                text.push_str(l);
+                text.push(' ');
+                if l.contains('?') {
+                    break;
+                }
+            }
+            let text = text["question:".len()..].trim().to_string();
+            text.split_inclusive('?').next().unwrap_or(&text).trim().to_string()
+        });
+    let q = from_header.unwrap_or_else(|| {
+        if description.contains('?') {
+            description
+                .split_inclusive('?')
+                .next()
+                .unwrap_or(description)
+                .trim()
+                .to_string()
+        } else {
+            description.to_string()
+        }
     });
-    let q = if description.contains('?') {
-        description
-            .split_inclusive('?')
-            .next()
-            .unwrap_or(description)
-            .trim()
-            .to_string()
-    } else {
-        first_comment.unwrap_or_else(|| description.to_string())
-    };
-    if q.chars().count() > 100 {
-        q.chars().take(97).collect::<String>() + "..."
-    } else {
-        q
+    let mut q: String = q
+        .chars()
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + &q[c.len_utf8()..])
+        .unwrap_or_default();
+    if q.chars().count() > 110 {
+        q = q.chars().take(107).collect::<String>() + "...";
     }
+    q
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {

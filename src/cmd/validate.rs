@@ -60,7 +60,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
             t.id,
             t.kind.name(),
             t.salience,
-            members.join(" ")
+            if members.is_empty() {
+                "(no members at the start)".to_string()
+            } else {
+                members.join(" ")
+            }
         )
         .ok();
     }
@@ -73,7 +77,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
         *kinds.entry(e.kind.name()).or_default() += 1;
     }
     let kinds: Vec<String> = kinds.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    writeln!(out, "  events       {} ({})", s.events.len(), kinds.join(", ")).ok();
+    if kinds.is_empty() {
+        writeln!(out, "  events       0").ok();
+    } else {
+        writeln!(out, "  events       {} ({})", s.events.len(), kinds.join(", ")).ok();
+    }
     writeln!(out, "  runs, seed   {}, {}", s.runs, s.seed).ok();
     writeln!(out, "  lenses       {}", s.lenses.join(", ")).ok();
     if !s.overrides.is_empty() {
