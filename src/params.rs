@@ -303,15 +303,58 @@ pub fn spec(name: &str) -> Option<&'static ParamSpec> {
     SPECS.iter().find(|s| s.name == name)
 }
 
-/// Built-in lenses. Until the theory lenses land, one documented default set runs as `default`.
-pub const LENSES: &[&str] = &["default"];
+/// The built-in theory lenses, in the order outputs list them.
+pub const THEORY_LENSES: &[&str] = &["realist", "liberal", "constructivist"];
 
-/// The parameter set of a built-in lens.
+/// Every built-in lens name. `default` is the core engine's full parameter set, which is the
+/// constructivist lens (every mechanism on); it is kept as an alias.
+pub const LENSES: &[&str] = &["realist", "liberal", "constructivist", "default"];
+
+/// The lens a scenario runs when it names none.
+pub const DEFAULT_LENS: &str = "constructivist";
+
+/// The parameter set of a built-in lens (model brief section 4): each theory is a set
+/// of weights over the one shared mechanism set.
+///
+/// - realist: security dilemma and balance of threat; no Bayesian institutional trust, no
+///   identity or norm diffusion; trade, democracy, institutions and identity do not pacify;
+///   withdrawal is material only; no Kantian cap; non-traditional threats ignored.
+/// - liberal: trade, joint democracy and institutions pacify; Bayesian reputation after a
+///   defection; weak security dilemma; identity frozen; alliances by affinity and threat.
+/// - constructivist: every channel on: identity and norm diffusion, identity pulls trust,
+///   Kantian dyads settle by talks, withdrawal is a norm violation; alliances by identity and threat.
 pub fn lens(name: &str) -> Option<Params> {
+    let mut p = Params::default();
     match name {
-        "default" => Some(Params::default()),
-        _ => None,
+        "constructivist" | "default" => {}
+        "liberal" => {
+            p.security_dilemma_weight = 0.3;
+            p.identity_weight = 0.0;
+            p.identity_trust_weight = 0.0;
+            p.norm_diffusion_weight = 0.0;
+            p.onset_identity = 0.0;
+            p.escalate_identity = 0.0;
+            p.kantian_cap = 0.0;
+            p.alliance_balance_weight = 0.5;
+        }
+        "realist" => {
+            p.bayes_weight = 0.0;
+            p.identity_weight = 0.0;
+            p.identity_trust_weight = 0.0;
+            p.norm_diffusion_weight = 0.0;
+            p.onset_trade = 0.0;
+            p.onset_democracy = 0.0;
+            p.onset_institutions = 0.0;
+            p.onset_identity = 0.0;
+            p.escalate_identity = 0.0;
+            p.escalate_mediation = 0.0;
+            p.kantian_cap = 0.0;
+            p.alliance_affinity_weight = 0.0;
+            p.threat_weight = 0.0;
+        }
+        _ => return None,
     }
+    Some(p)
 }
 
 #[cfg(test)]
@@ -327,6 +370,25 @@ mod tests {
                 s.name
             );
             assert!(!s.doc.is_empty(), "{} has no doc", s.name);
+        }
+    }
+
+    #[test]
+    fn lenses_are_values_of_one_struct() {
+        assert_eq!(lens("default"), lens("constructivist"));
+        let (r, l, c) = (lens("realist").unwrap(), lens("liberal").unwrap(), lens("constructivist").unwrap());
+        assert_eq!((r.bayes_weight, l.bayes_weight, c.bayes_weight), (0.0, 1.0, 1.0));
+        assert_eq!((r.identity_weight, l.identity_weight, c.identity_weight), (0.0, 0.0, 1.0));
+        assert_eq!((r.onset_trade, l.onset_trade), (0.0, Params::default().onset_trade));
+        assert_eq!((r.kantian_cap, l.kantian_cap, c.kantian_cap), (0.0, 0.0, 1.0));
+        assert!(l.security_dilemma_weight < r.security_dilemma_weight);
+        assert!(lens("marxist").is_none());
+        for name in LENSES {
+            let p = lens(name).unwrap();
+            for spec in SPECS {
+                let v = p.get(spec.name).unwrap();
+                assert!(spec.min <= v && v <= spec.max, "{name}.{} out of range", spec.name);
+            }
         }
     }
 

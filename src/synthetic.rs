@@ -109,7 +109,7 @@ pub fn world(n: usize, years: i64, seed: u64) -> Scenario {
         },
         seed,
         runs: 100,
-        lenses: vec!["default".into()],
+        lenses: vec![crate::params::DEFAULT_LENS.into()],
         states,
         treaties,
         communities,
@@ -117,6 +117,7 @@ pub fn world(n: usize, years: i64, seed: u64) -> Scenario {
         overrides: Vec::new(),
         events: Vec::new(),
         sources: Vec::new(),
+        custom_lenses: Vec::new(),
     }
 }
 

@@ -127,7 +127,7 @@ fn shipped_scenario_runs_and_writes_documented_columns() {
     assert_eq!(manifest["seed"], 42);
     assert_eq!(manifest["threads"], 2);
     assert_eq!(manifest["scenario"]["sha256"].as_str().unwrap().len(), 64);
-    assert!(manifest["parameters"]["default"]["honour_base"].is_number());
+    assert!(manifest["parameters"]["constructivist"]["honour_base"].is_number());
     // no temporary files left behind
     let leftovers: Vec<_> = fs::read_dir(&out)
         .unwrap()

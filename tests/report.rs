@@ -64,7 +64,7 @@ fn the_page_and_every_chart_parse_and_are_labelled() {
         }
         // every chart but the comparison (whose labels are the metrics) has a legend entry
         assert!(
-            all.contains("default") || title.starts_with("Differences") || all.contains("threat"),
+            all.contains("constructivist") || title.starts_with("Differences") || all.contains("threat"),
             "no legend in {title}: {all}"
         );
         let standalone = roxmltree::Document::parse(&svg.document().input_text()[svg.range()]);

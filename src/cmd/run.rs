@@ -39,25 +39,26 @@ pub struct Args {
     /// Also write disputes.csv, one row per simulated dispute.
     #[arg(long)]
     pub disputes: bool,
-    /// Lens or comma-separated lenses to run, or `all` [default: the scenario's `lens`].
+    /// Lens or comma-separated lenses (realist, liberal, constructivist, or the scenario's own), or `all` [default: the scenario's `lens`, else constructivist].
     #[arg(long)]
     pub lens: Option<String>,
 }
 
 fn resolve_lenses(arg: Option<&str>, scenario: &Scenario) -> Result<Vec<(String, Params)>, Failure> {
+    let known = scenario.known_lenses();
     let names: Vec<String> = match arg {
         None => scenario.lenses.clone(),
-        Some("all") => params::LENSES.iter().map(|s| s.to_string()).collect(),
-        Some(list) => list
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
+        Some("all") => params::THEORY_LENSES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(scenario.custom_lenses.iter().map(|c| c.name.clone()))
             .collect(),
+        Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
     };
     if names.is_empty() {
         return Err(Failure::Usage(
             "--lens needs at least one lens name".into(),
-            Some(format!("available: {}", params::LENSES.join(", "))),
+            Some(format!("available: {} (or `all`)", known.join(", "))),
         ));
     }
     let mut out: Vec<(String, Params)> = Vec::new();
@@ -66,9 +67,9 @@ fn resolve_lenses(arg: Option<&str>, scenario: &Scenario) -> Result<Vec<(String,
             continue;
         }
         let params = scenario.params_for(&name).ok_or_else(|| {
-            let hint = match comity::suggest::closest(&name, params::LENSES.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`? available lenses: {}", params::LENSES.join(", ")),
-                None => format!("available lenses: {} (or `all`)", params::LENSES.join(", ")),
+            let hint = match comity::suggest::closest(&name, known.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`? available lenses: {} (or `all`)", known.join(", ")),
+                None => format!("available lenses: {} (or `all`)", known.join(", ")),
             };
             Failure::Usage(format!("unknown lens `{name}`"), Some(hint))
         })?;

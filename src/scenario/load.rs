@@ -158,7 +158,8 @@ impl Loader {
             Some(s) => *s.get_ref() as u64,
             None => 1000,
         };
-        let lenses = self.lenses(header)?;
+        let custom_lenses = self.custom_lenses(&raw)?;
+        let lenses = self.lenses(header, &custom_lenses)?;
 
         // States: CSV first, then [[state]] tables.
         let mut state_inputs = Vec::new();
@@ -200,6 +201,7 @@ impl Loader {
             dyads,
             overrides,
             events,
+            custom_lenses,
             sources: self
                 .files
                 .iter()
@@ -260,9 +262,80 @@ impl Loader {
         Ok(cal)
     }
 
-    fn lenses(&self, h: &RawHeader) -> Result<Vec<String>> {
+    fn custom_lenses(&self, raw: &RawFile) -> Result<Vec<super::CustomLens>> {
+        let Some(tables) = &raw.lens else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for (name, table) in tables {
+            let n = name.get_ref();
+            if params::lens(n).is_some() {
+                return Err(self.err(
+                    &loc(name),
+                    format!("[lens.{n}] would redefine the built-in lens `{n}`"),
+                    "a built-in lens",
+                    Some(format!("give your lens another name and `base = \"{n}\"`")),
+                ));
+            }
+            if !valid_id(n) {
+                return Err(self.err(&loc(name), format!("invalid lens name \"{n}\""), "one word", None));
+            }
+            let mut base = None;
+            let mut overrides = Vec::new();
+            let mut scratch = Params::default();
+            for (key, value) in table.get_ref() {
+                if key.get_ref() == "base" {
+                    let b = value.get_ref().as_str().ok_or_else(|| {
+                        self.err(&loc(value), "base must be a lens name in quotes", "not a string", None)
+                    })?;
+                    if params::lens(b).is_none() {
+                        let hint = match closest(b, params::LENSES.iter().copied()) {
+                            Some(s) => format!("did you mean \"{s}\"? built-in lenses: {}", params::LENSES.join(", ")),
+                            None => format!("built-in lenses: {}", params::LENSES.join(", ")),
+                        };
+                        return Err(self.err(&loc(value), format!("unknown base lens \"{b}\""), "not a built-in lens", Some(hint)));
+                    }
+                    base = Some(b.to_string());
+                    continue;
+                }
+                let v = match value.get_ref() {
+                    toml::Value::Float(f) => *f,
+                    toml::Value::Integer(i) => *i as f64,
+                    _ => return Err(self.err(&loc(value), format!("`{}` must be a number", key.get_ref()), "not a number", None)),
+                };
+                match scratch.set(key.get_ref(), v) {
+                    Ok(()) => overrides.push((key.get_ref().clone(), v)),
+                    Err(ParamError::Unknown { name, suggestion }) => {
+                        let hint = match suggestion {
+                            Some(s) => format!("did you mean `{s}`? `comity explain` lists the parameters of each mechanism"),
+                            None => "a lens table takes `base` and parameter names (docs/model.md)".to_string(),
+                        };
+                        return Err(self.err(&loc(key), format!("unknown parameter `{name}` in [lens.{n}]"), "not a model parameter", Some(hint)));
+                    }
+                    Err(ParamError::OutOfRange { name, value, min, max }) => {
+                        return Err(self.err(
+                            &loc(value_of(table, &name)),
+                            format!("parameter `{name}` = {value} is out of range [{min}, {max}]"),
+                            "out of range",
+                            None,
+                        ));
+                    }
+                }
+            }
+            let base = base.ok_or_else(|| {
+                self.err(
+                    &loc(table),
+                    format!("[lens.{n}] needs a base lens"),
+                    "no `base`",
+                    Some(format!("add base = \"liberal\" (or {})", params::THEORY_LENSES.join(", "))),
+                )
+            })?;
+            out.push(super::CustomLens { name: n.clone(), base, overrides });
+        }
+        Ok(out)
+    }
+
+    fn lenses(&self, h: &RawHeader, custom: &[super::CustomLens]) -> Result<Vec<String>> {
         let Some(value) = &h.lens else {
-            return Ok(vec![params::LENSES[0].to_string()]);
+            return Ok(vec![params::DEFAULT_LENS.to_string()]);
         };
         let names: Vec<String> = match value.get_ref() {
             toml::Value::String(s) => vec![s.clone()],
@@ -281,11 +354,13 @@ impl Loader {
                 Some(format!("available lenses: {}", params::LENSES.join(", "))),
             ));
         }
+        let known: Vec<String> =
+            params::LENSES.iter().map(|s| s.to_string()).chain(custom.iter().map(|c| c.name.clone())).collect();
         for name in &names {
-            if params::lens(name).is_none() {
-                let hint = match closest(name, params::LENSES.iter().copied()) {
-                    Some(s) => format!("did you mean \"{s}\"? available lenses: {}", params::LENSES.join(", ")),
-                    None => format!("available lenses: {}", params::LENSES.join(", ")),
+            if !known.contains(name) {
+                let hint = match closest(name, known.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean \"{s}\"? available lenses: {}", known.join(", ")),
+                    None => format!("available lenses: {}", known.join(", ")),
                 };
                 return Err(self.err(
                     &loc(value),
@@ -1220,6 +1295,10 @@ fn dyad_from_toml(d: &RawDyad) -> DyadIn {
         distance: d.distance.as_ref().map(val),
         peace_years: d.peace_years.as_ref().map(val),
     }
+}
+
+fn value_of<'a>(table: &'a S<BTreeMap<S<String>, S<toml::Value>>>, name: &str) -> &'a S<toml::Value> {
+    table.get_ref().iter().find(|(k, _)| k.get_ref() == name).map(|(_, v)| v).expect("name comes from this table")
 }
 
 fn value_span<'a>(_: f64, table: &'a S<BTreeMap<S<String>, S<f64>>>, name: &str) -> &'a S<f64> {

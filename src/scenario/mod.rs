@@ -203,6 +203,17 @@ pub struct Scenario {
     pub events: Vec<EventSpec>,
     /// Every file read to build the scenario (the TOML file first), with its SHA-256.
     pub sources: Vec<SourceDigest>,
+    /// Lenses defined by the scenario (`[lens.NAME]`).
+    pub custom_lenses: Vec<CustomLens>,
+}
+
+/// A user-defined lens: a built-in base and parameter overrides.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CustomLens {
+    pub name: String,
+    pub base: String,
+    /// Applied after the base and the scenario's `[parameters]`, already range-checked.
+    pub overrides: Vec<(String, f64)>,
 }
 
 /// A file a scenario was read from.
@@ -216,13 +227,24 @@ impl Scenario {
     pub fn n_states(&self) -> usize {
         self.states.len()
     }
-    /// The parameter set of a lens with this scenario's overrides applied.
+    /// The parameter set of a lens: the built-in lens (or a custom lens's base), then the
+    /// scenario's `[parameters]`, then the custom lens's own overrides.
     pub fn params_for(&self, lens: &str) -> Option<crate::params::Params> {
-        let mut p = crate::params::lens(lens)?;
-        for (name, value) in &self.overrides {
-            p.set(name, *value)
-                .expect("overrides were checked when the scenario was loaded");
+        let custom = self.custom_lenses.iter().find(|c| c.name == lens);
+        let mut p = crate::params::lens(custom.map_or(lens, |c| c.base.as_str()))?;
+        let extra = custom.map(|c| c.overrides.as_slice()).unwrap_or(&[]);
+        for (name, value) in self.overrides.iter().chain(extra) {
+            p.set(name, *value).expect("overrides were checked when the scenario was loaded");
         }
         Some(p)
+    }
+
+    /// Every lens this scenario can run: the built-in ones, then its own.
+    pub fn known_lenses(&self) -> Vec<String> {
+        crate::params::LENSES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(self.custom_lenses.iter().map(|c| c.name.clone()))
+            .collect()
     }
 }

@@ -22,6 +22,8 @@ pub struct RawFile {
     pub parameters: Option<S<BTreeMap<S<String>, S<f64>>>>,
     #[serde(default)]
     pub event: Vec<S<RawEvent>>,
+    /// `[lens.NAME]` tables: `base = "liberal"` and parameter overrides.
+    pub lens: Option<BTreeMap<S<String>, S<BTreeMap<S<String>, S<toml::Value>>>>>,
 }
 
 #[derive(Deserialize)]
