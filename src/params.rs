@@ -339,6 +339,7 @@ pub fn lens(name: &str) -> Option<Params> {
         }
         "realist" => {
             p.bayes_weight = 0.0;
+            p.institution_signal_boost = 0.0;
             p.identity_weight = 0.0;
             p.identity_trust_weight = 0.0;
             p.norm_diffusion_weight = 0.0;
@@ -376,9 +377,16 @@ mod tests {
     #[test]
     fn lenses_are_values_of_one_struct() {
         assert_eq!(lens("default"), lens("constructivist"));
-        let (r, l, c) = (lens("realist").unwrap(), lens("liberal").unwrap(), lens("constructivist").unwrap());
+        let (r, l, c) = (
+            lens("realist").unwrap(),
+            lens("liberal").unwrap(),
+            lens("constructivist").unwrap(),
+        );
         assert_eq!((r.bayes_weight, l.bayes_weight, c.bayes_weight), (0.0, 1.0, 1.0));
-        assert_eq!((r.identity_weight, l.identity_weight, c.identity_weight), (0.0, 0.0, 1.0));
+        assert_eq!(
+            (r.identity_weight, l.identity_weight, c.identity_weight),
+            (0.0, 0.0, 1.0)
+        );
         assert_eq!((r.onset_trade, l.onset_trade), (0.0, Params::default().onset_trade));
         assert_eq!((r.kantian_cap, l.kantian_cap, c.kantian_cap), (0.0, 0.0, 1.0));
         assert!(l.security_dilemma_weight < r.security_dilemma_weight);

@@ -373,3 +373,51 @@ fn manifest_records_every_input_file() {
     let expected = comity::hash::sha256_hex(&fs::read(repo("tests/fixtures/csv_world/states.csv")).unwrap());
     assert_eq!(inputs[1]["sha256"], expected.as_str());
 }
+
+#[test]
+fn a_scenario_lens_runs_beside_the_built_in_ones_with_common_random_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lensy.toml");
+    let body = fs::read_to_string(repo("tests/fixtures/tiny.toml")).unwrap()
+        + "\n[lens.liberal_no_trade]\nbase = \"liberal\"\nonset_trade = 0.0\n";
+    fs::write(&file, body).unwrap();
+    let out = dir.path().join("o");
+    let o = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--lens",
+        "all",
+        "--runs",
+        "6",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (_, rows) = read_csv(&out.join("runs.csv"));
+    let lenses: Vec<&str> = rows
+        .iter()
+        .map(|r| r[0].as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(lenses, ["constructivist", "liberal", "liberal_no_trade", "realist"]);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["parameters"]["liberal_no_trade"]["onset_trade"], 0.0);
+    assert_eq!(
+        manifest["parameters"]["liberal_no_trade"]["bayes_weight"],
+        manifest["parameters"]["liberal"]["bayes_weight"]
+    );
+    // the two lenses differ only in one parameter and share their random numbers: compare pairs them
+    let o = run(&[
+        "compare",
+        out.to_str().unwrap(),
+        "--lens",
+        "liberal",
+        "--vs",
+        "liberal_no_trade",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("paired run-by-run"));
+}

@@ -133,7 +133,14 @@ fn an_output_compared_with_itself_shows_nothing() {
     }
     assert!(json["notes"][0].as_str().unwrap().starts_with("paired"));
     // and two lenses of one output (here the same lens twice) pair too
-    let o = run(&["compare", out.to_str().unwrap(), "--lens", "constructivist", "--vs", "constructivist"]);
+    let o = run(&[
+        "compare",
+        out.to_str().unwrap(),
+        "--lens",
+        "constructivist",
+        "--vs",
+        "constructivist",
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("0 of"), "{}", text(&o.stdout));
 }

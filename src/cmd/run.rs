@@ -53,7 +53,11 @@ fn resolve_lenses(arg: Option<&str>, scenario: &Scenario) -> Result<Vec<(String,
             .map(|s| s.to_string())
             .chain(scenario.custom_lenses.iter().map(|c| c.name.clone()))
             .collect(),
-        Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        Some(list) => list
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
     };
     if names.is_empty() {
         return Err(Failure::Usage(

@@ -291,7 +291,12 @@ impl Loader {
                             Some(s) => format!("did you mean \"{s}\"? built-in lenses: {}", params::LENSES.join(", ")),
                             None => format!("built-in lenses: {}", params::LENSES.join(", ")),
                         };
-                        return Err(self.err(&loc(value), format!("unknown base lens \"{b}\""), "not a built-in lens", Some(hint)));
+                        return Err(self.err(
+                            &loc(value),
+                            format!("unknown base lens \"{b}\""),
+                            "not a built-in lens",
+                            Some(hint),
+                        ));
                     }
                     base = Some(b.to_string());
                     continue;
@@ -299,16 +304,30 @@ impl Loader {
                 let v = match value.get_ref() {
                     toml::Value::Float(f) => *f,
                     toml::Value::Integer(i) => *i as f64,
-                    _ => return Err(self.err(&loc(value), format!("`{}` must be a number", key.get_ref()), "not a number", None)),
+                    _ => {
+                        return Err(self.err(
+                            &loc(value),
+                            format!("`{}` must be a number", key.get_ref()),
+                            "not a number",
+                            None,
+                        ));
+                    }
                 };
                 match scratch.set(key.get_ref(), v) {
                     Ok(()) => overrides.push((key.get_ref().clone(), v)),
                     Err(ParamError::Unknown { name, suggestion }) => {
                         let hint = match suggestion {
-                            Some(s) => format!("did you mean `{s}`? `comity explain` lists the parameters of each mechanism"),
+                            Some(s) => {
+                                format!("did you mean `{s}`? `comity explain` lists the parameters of each mechanism")
+                            }
                             None => "a lens table takes `base` and parameter names (docs/model.md)".to_string(),
                         };
-                        return Err(self.err(&loc(key), format!("unknown parameter `{name}` in [lens.{n}]"), "not a model parameter", Some(hint)));
+                        return Err(self.err(
+                            &loc(key),
+                            format!("unknown parameter `{name}` in [lens.{n}]"),
+                            "not a model parameter",
+                            Some(hint),
+                        ));
                     }
                     Err(ParamError::OutOfRange { name, value, min, max }) => {
                         return Err(self.err(
@@ -325,10 +344,17 @@ impl Loader {
                     &loc(table),
                     format!("[lens.{n}] needs a base lens"),
                     "no `base`",
-                    Some(format!("add base = \"liberal\" (or {})", params::THEORY_LENSES.join(", "))),
+                    Some(format!(
+                        "add base = \"liberal\" (or {})",
+                        params::THEORY_LENSES.join(", ")
+                    )),
                 )
             })?;
-            out.push(super::CustomLens { name: n.clone(), base, overrides });
+            out.push(super::CustomLens {
+                name: n.clone(),
+                base,
+                overrides,
+            });
         }
         Ok(out)
     }
@@ -354,8 +380,11 @@ impl Loader {
                 Some(format!("available lenses: {}", params::LENSES.join(", "))),
             ));
         }
-        let known: Vec<String> =
-            params::LENSES.iter().map(|s| s.to_string()).chain(custom.iter().map(|c| c.name.clone())).collect();
+        let known: Vec<String> = params::LENSES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(custom.iter().map(|c| c.name.clone()))
+            .collect();
         for name in &names {
             if !known.contains(name) {
                 let hint = match closest(name, known.iter().map(String::as_str)) {
@@ -1298,7 +1327,12 @@ fn dyad_from_toml(d: &RawDyad) -> DyadIn {
 }
 
 fn value_of<'a>(table: &'a S<BTreeMap<S<String>, S<toml::Value>>>, name: &str) -> &'a S<toml::Value> {
-    table.get_ref().iter().find(|(k, _)| k.get_ref() == name).map(|(_, v)| v).expect("name comes from this table")
+    table
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref() == name)
+        .map(|(_, v)| v)
+        .expect("name comes from this table")
 }
 
 fn value_span<'a>(_: f64, table: &'a S<BTreeMap<S<String>, S<f64>>>, name: &str) -> &'a S<f64> {

@@ -234,7 +234,8 @@ impl Scenario {
         let mut p = crate::params::lens(custom.map_or(lens, |c| c.base.as_str()))?;
         let extra = custom.map(|c| c.overrides.as_slice()).unwrap_or(&[]);
         for (name, value) in self.overrides.iter().chain(extra) {
-            p.set(name, *value).expect("overrides were checked when the scenario was loaded");
+            p.set(name, *value)
+                .expect("overrides were checked when the scenario was loaded");
         }
         Some(p)
     }
