@@ -5,6 +5,7 @@
 //! files ([`output`]). See `docs/ARCHITECTURE.md`.
 
 pub mod compare;
+pub mod explain;
 pub mod hash;
 pub mod import;
 pub mod montecarlo;

@@ -32,6 +32,8 @@ enum Command {
     Import(cmd::import::Args),
     /// List the bundled scenarios, one line each.
     List(cmd::list::Args),
+    /// Explain each mechanism: rule, equation, parameters under each lens, source.
+    Explain(cmd::explain::Args),
 }
 
 fn main() {
@@ -49,6 +51,7 @@ fn main() {
         Command::Report(args) => cmd::report::run(args),
         Command::Import(args) => cmd::import::run(args),
         Command::List(args) => cmd::list::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
     };
     if let Err(failure) = result {
         std::process::exit(failure.report());

@@ -421,3 +421,19 @@ fn a_scenario_lens_runs_beside_the_built_in_ones_with_common_random_numbers() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("paired run-by-run"));
 }
+
+#[test]
+fn explain_lists_every_mechanism_under_every_lens() {
+    let o = run(&["explain", "--format", "markdown"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let md = text(&o.stdout);
+    for m in comity::explain::MECHANISMS {
+        assert!(md.contains(m.title), "{} missing", m.title);
+    }
+    assert!(md.contains("| parameter | realist | liberal | constructivist | unit | meaning |"));
+    let o = run(&["explain", "--lens", "realist"]);
+    assert!(o.status.success());
+    assert!(text(&o.stdout).contains("lenses: realist)"));
+    let o = run(&["explain", "--lens", "marxist"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -1,6 +1,7 @@
 //! Subcommands. Each file holds one command; the work lives in the library.
 
 pub mod compare;
+pub mod explain;
 pub mod import;
 pub mod list;
 pub mod report;
