@@ -159,6 +159,36 @@ pub struct Row {
     pub significant: bool,
 }
 
+impl Row {
+    /// A row before the correction for multiple comparisons.
+    fn new(
+        metric: String,
+        (lens_a, lens_b): (&str, &str),
+        method: Method,
+        (n_a, n_b): (usize, usize),
+        (mean_a, mean_b): (f64, f64),
+        (diff, ci_low, ci_high, effect, p): (f64, f64, f64, f64, f64),
+    ) -> Row {
+        Row {
+            metric,
+            lens_a: lens_a.to_string(),
+            lens_b: lens_b.to_string(),
+            method,
+            n_a,
+            n_b,
+            mean_a,
+            mean_b,
+            diff,
+            ci_low,
+            ci_high,
+            effect,
+            p,
+            p_adjusted: f64::NAN,
+            significant: false,
+        }
+    }
+}
+
 /// A whole comparison.
 #[derive(Clone, Debug, Serialize)]
 pub struct Comparison {
@@ -381,25 +411,16 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
                 skipped.push(metric.clone());
                 continue;
             }
-            let (diff, lo, hi, effect, p) = paired(&xa, &xb, opts.alpha);
-            let (ma, mb) = (mean_sd(&xa).0, mean_sd(&xb).0);
-            Row {
-                metric: metric.clone(),
-                lens_a: lens_a.clone(),
-                lens_b: lens_b.clone(),
-                method: Method::Paired,
-                n_a: xa.len(),
-                n_b: xb.len(),
-                mean_a: ma,
-                mean_b: mb,
-                diff,
-                ci_low: lo,
-                ci_high: hi,
-                effect,
-                p,
-                p_adjusted: f64::NAN,
-                significant: false,
-            }
+            let test = paired(&xa, &xb, opts.alpha);
+            let means = (mean_sd(&xa).0, mean_sd(&xb).0);
+            Row::new(
+                metric.clone(),
+                (&lens_a, &lens_b),
+                Method::Paired,
+                (xa.len(), xb.len()),
+                means,
+                test,
+            )
         } else {
             let xa: Vec<f64> = runs_a.values().filter_map(|v| v[k]).collect();
             let xb: Vec<f64> = runs_b.values().filter_map(|v| v[k]).collect();
@@ -408,24 +429,15 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
                 continue;
             }
             let ((ma, sa), (mb, sb)) = (mean_sd(&xa), mean_sd(&xb));
-            let (diff, lo, hi, effect, p) = welch(ma, sa, xa.len() as f64, mb, sb, xb.len() as f64, opts.alpha);
-            Row {
-                metric: metric.clone(),
-                lens_a: lens_a.clone(),
-                lens_b: lens_b.clone(),
-                method: Method::Welch,
-                n_a: xa.len(),
-                n_b: xb.len(),
-                mean_a: ma,
-                mean_b: mb,
-                diff,
-                ci_low: lo,
-                ci_high: hi,
-                effect,
-                p,
-                p_adjusted: f64::NAN,
-                significant: false,
-            }
+            let test = welch(ma, sa, xa.len() as f64, mb, sb, xb.len() as f64, opts.alpha);
+            Row::new(
+                metric.clone(),
+                (&lens_a, &lens_b),
+                Method::Welch,
+                (xa.len(), xb.len()),
+                (ma, mb),
+                test,
+            )
         };
         rows.push(row);
     }
@@ -539,24 +551,15 @@ fn compare_at(a: &OutputSet, b: &OutputSet, lens_a: &str, lens_b: &str, opts: &O
                 if sa.is_finite() { sa } else { 0.0 },
                 if sb.is_finite() { sb } else { 0.0 },
             );
-            let (diff, lo, hi, effect, p) = welch(ma, sa, na, mb, sb, nb, opts.alpha);
-            rows.push(Row {
-                metric: format!("{community}.{metric}@{year}"),
-                lens_a: lens_a.to_string(),
-                lens_b: lens_b.to_string(),
-                method: Method::Welch,
-                n_a: na as usize,
-                n_b: nb as usize,
-                mean_a: ma,
-                mean_b: mb,
-                diff,
-                ci_low: lo,
-                ci_high: hi,
-                effect,
-                p,
-                p_adjusted: f64::NAN,
-                significant: false,
-            });
+            let test = welch(ma, sa, na, mb, sb, nb, opts.alpha);
+            rows.push(Row::new(
+                format!("{community}.{metric}@{year}"),
+                (lens_a, lens_b),
+                Method::Welch,
+                (na as usize, nb as usize),
+                (ma, mb),
+                test,
+            ));
         }
     }
     Ok(rows)

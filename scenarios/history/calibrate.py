@@ -143,6 +143,13 @@ def load_data(data):
             if a in members[y] and b in members[y]:
                 k = (min(a, b), max(a, b), y)
                 onsets[k] = max(onsets.get(k, 0), int(r["hostlev"]))
+    orig = set()  # onsets of dyads whose two states were both originators of the dispute
+    for r in _rows(data, "cow_mid5_directed_dispute_years.csv"):
+        y = int(r["year"])
+        if (FIRST <= y <= LAST and r["disponset"] == "1" and r["orig1"] == "1" and r["orig2"] == "1"):
+            a, b = int(r["ccode1"]), int(r["ccode2"])
+            if a in members[y] and b in members[y]:
+                orig.add((min(a, b), max(a, b), y))
     disputes = collections.Counter()
     for r in _rows(data, "cow_mid5_disputes.csv"):
         if FIRST <= int(r["styear"]) <= LAST:
@@ -150,7 +157,7 @@ def load_data(data):
     nato = collections.defaultdict(set)
     for r in _rows(data, os.path.join("derived", "nato_members_from_atop5.1.csv")):
         nato[int(r["year"])].add(int(r["ccode"]))
-    return dict(members=members, majors=majors, cont=cont, onsets=onsets, disputes=disputes, nato=nato)
+    return dict(members=members, majors=majors, cont=cont, onsets=onsets, orig=orig, disputes=disputes, nato=nato)
 
 
 def contiguous(d, a, b, y):
@@ -168,11 +175,13 @@ def compute_targets(data):
             c = contiguous(d, a, b, y)
             m = a in mj or b in mj
             on = (a, b, y) in d["onsets"]
+            og = (a, b, y) in d["orig"]
             for cat, flag in (("all", True), ("prd", c or m), ("nonprd", not (c or m)),
                               ("contiguous", c), ("major", m)):
                 if flag:
                     n[cat] += 1
                     o[cat] += on
+                    o["orig_" + cat] += og
             cells[(c, m, "n")] += 1
             cells[(c, m, "o")] += on
     # NATO: all members (1949-1989) and the 12 founders only (1950-1989, as in the 1950 world)
@@ -190,6 +199,9 @@ def compute_targets(data):
         t["rate_" + cat] = o[cat] / n[cat]
         t["n_" + cat] = n[cat]
         t["onsets_" + cat] = o[cat]
+        if cat in ("all", "prd", "nonprd", "contiguous", "major"):
+            t["orig_rate_" + cat] = o["orig_" + cat] / n[cat]
+            t["orig_onsets_" + cat] = o["orig_" + cat]
     tot = sum(d["disputes"].values())
     for lv in (2, 3, 4, 5):
         t["host_%d" % lv] = d["disputes"][lv] / tot
@@ -244,6 +256,9 @@ def print_targets(t, out=sys.stdout):
         print("%-42s %12s %12s %d / %d disputes (per dyad onset: %s)" % (
             LABEL[k], fmt_pct(t[k], 1), fmt_pct(BRIEF[k], 1), t["disputes_%d" % lv], t["disputes"],
             fmt_pct(t["dyad_host_%d" % lv], 1)), file=out)
+    print("originator dyads only (both states originators of the dispute): " + "; ".join(
+        "%s %s (%d)" % (c, fmt_pct(t["orig_rate_" + c]), t["orig_onsets_" + c])
+        for c in ("all", "prd", "nonprd", "contiguous", "major")), file=out)
     print("cells (onset rate, dyad-years): " + "; ".join(
         "%s %s (%d)" % (k[5:], fmt_pct(t[k]), t["n_" + k]) for k in sorted(t) if k.startswith("cell_")), file=out)
 
@@ -278,12 +293,14 @@ def load_world(path):
         c = cont.get(frozenset((a, b)), dflt)
         m = states[a]["major"] or states[b]["major"]
         cats[frozenset((a, b))] = [k for k, f in (("all", True), ("prd", c or m), ("nonprd", not (c or m)),
-                                                  ("contiguous", c), ("major", m)) if f]
+                                                  ("contiguous", c), ("major", m)) if f] + [
+            "cell_%s_%s" % ("cont" if c else "noncont", "major" if m else "minor")]
     comms = {c["id"]: set(c["members"]) for c in sc.get("community", [])}
     return dict(states=states, cats=cats, communities=comms, scenario=sc)
 
 
-def measure(outdir, scenario=None, joiners=True):
+def measure(outdir, scenario=None):
+    """Per lens: onset rates (dispute dyads and with joiner dyads), hostility shares, diagnostics."""
     with open(os.path.join(outdir, "manifest.json")) as f:
         man = json.load(f)
     if scenario is None:
@@ -302,7 +319,8 @@ def measure(outdir, scenario=None, joiners=True):
             n[c] += years_runs
     nato = w["communities"].get("nato", set())
     n["nato"] = len(nato) * (len(nato) - 1) // 2 * years_runs
-    onsets = {ln: set() for ln in lenses}
+    onsets = {ln: set() for ln in lenses}   # (run, year, dyad) of initiator-target pairs
+    jonsets = {ln: set() for ln in lenses}  # the same plus (initiator, joiner) pairs
     host = {ln: collections.Counter() for ln in lenses}
     extra = {ln: collections.Counter() for ln in lenses}
     with open(os.path.join(outdir, "disputes.csv"), newline="") as f:
@@ -311,42 +329,50 @@ def measure(outdir, scenario=None, joiners=True):
             a, b = r["state_a"], r["state_b"]
             key = (int(r["run"]), int(r["year"]))
             onsets[ln].add(key + (frozenset((a, b)),))
+            jonsets[ln].add(key + (frozenset((a, b)),))
             js = [j for j in r["joiners"].split(";") if j]
-            if joiners:
-                for j in js:
-                    onsets[ln].add(key + (frozenset((a, j)),))
+            for j in js:
+                jonsets[ln].add(key + (frozenset((a, j)),))
             host[ln][int(r["hostlev"])] += 1
             e = extra[ln]
-            e["disputes"] += 1
             e["entry_%s" % r["entry_level"]] += 1
             e["reciprocated"] += int(r["reciprocated"])
             e["joined"] += len(js)
             e["with_joiners"] += bool(js)
             e["scripted"] += int(r["scripted"])
-    res = {}
-    for ln in lenses:
+            e["outcome_" + r["outcome"]] += 1
+
+    def rates(ons, prefix, r):
         o = collections.Counter()
-        for run, year, pair in onsets[ln]:
+        for run, year, pair in ons:
             for c in w["cats"][pair]:
                 o[c] += 1
             if pair <= nato:
                 o["nato"] += 1
-        r = {}
-        for cat in ("all", "prd", "nonprd", "contiguous", "major", "nato"):
-            r["rate_" + cat] = o[cat] / n[cat] if n[cat] else float("nan")
-            r["onsets_" + cat] = o[cat]
+        for cat in n:
+            r[prefix + cat] = o[cat] / n[cat] if n[cat] else float("nan")
+            r["onsets_" + prefix + cat] = o[cat]
             r["n_" + cat] = n[cat]
+
+    res = {}
+    for ln in lenses:
+        r = {}
+        rates(onsets[ln], "rate_", r)
+        rates(jonsets[ln], "jrate_", r)
         tot = sum(host[ln].values())
+        nan = float("nan")
         for lv in (2, 3, 4, 5):
-            r["host_%d" % lv] = host[ln][lv] / tot if tot else float("nan")
+            r["host_%d" % lv] = host[ln][lv] / tot if tot else nan
         e = extra[ln]
         r["disputes"] = tot
         r["runs"] = runs
         for lv in (2, 3, 4):
-            r["entry_%d" % lv] = e["entry_%d" % lv] / tot if tot else float("nan")
-        r["reciprocated"] = e["reciprocated"] / tot if tot else float("nan")
-        r["joiners_per_dispute"] = e["joined"] / tot if tot else float("nan")
-        r["share_with_joiners"] = e["with_joiners"] / tot if tot else float("nan")
+            r["entry_%d" % lv] = e["entry_%d" % lv] / tot if tot else nan
+        r["reciprocated"] = e["reciprocated"] / tot if tot else nan
+        r["joiners_per_dispute"] = e["joined"] / tot if tot else nan
+        r["share_with_joiners"] = e["with_joiners"] / tot if tot else nan
+        below = tot - host[ln][5]
+        r["stalemate_below_war"] = e["outcome_stalemate"] / below if below else nan
         r["scripted"] = e["scripted"]
         r["prd_share"] = n["prd"] / n["all"]
         res[ln] = r
@@ -364,37 +390,44 @@ def score(r, t):
 
 
 def print_table(res, info, t, out=sys.stdout):
+    """Primary table (brief targets vs simulated dispute dyads), then the like-for-like variants."""
     print("Simulated vs target: %s, %d runs x %d years x %d dyads per lens" % (
         info["scenario"], info["runs"], info["ticks"], info["dyads"]), file=out)
-    t = dict(t)
-    keys = RATES + HOST + ["rate_nato", "rate_nato_founders"]
-    head = "%-36s %10s" % ("quantity", "target")
-    for ln in res:
-        head += " | %10s %7s" % (ln[:10], "rel.err")
-    print(head, file=out)
-    for k in keys:
-        tgt_key = k
-        line = "%-36s %10s" % (LABEL[k], fmt_pct(t[k], 1 if k in HOST else 3))
-        for ln, r in res.items():
-            sim = r["rate_nato"] if k == "rate_nato_founders" else r[k]
-            mark = "" if k not in CALIBRATED or abs(rel(sim, t[tgt_key])) <= TOLERANCE else "*"
-            line += " | %10s %+6.0f%%%s" % (fmt_pct(sim, 1 if k in HOST else 3), 100 * rel(sim, t[tgt_key]), mark or " ")
-        print(line, file=out)
     any_r = next(iter(res.values()))
     adj = any_r["prd_share"] * t["rate_prd"] + (1 - any_r["prd_share"]) * t["rate_nonprd"]
-    line = "%-36s %10s" % (LABEL["rate_all_adjusted"], fmt_pct(adj))
-    for ln, r in res.items():
-        line += " | %10s %+6.0f%% " % (fmt_pct(r["rate_all"]), 100 * rel(r["rate_all"], adj))
-    print(line, file=out)
-    print("(* outside +/-%d%%; NATO rows: the world's `nato` community (12 founders) against all NATO "
-          "dyads 1949-89 and against the founders only 1950-89; the world's PRD share is %.1f%%, the "
+    rows = [(LABEL[k], t[k], k, True, 1 if k in HOST else 3) for k in RATES + HOST]
+    rows += [(LABEL["rate_nato"] + " (brief)", t["rate_nato"], "rate_nato", False, 3),
+             (LABEL["rate_nato_founders"], t["rate_nato_founders"], "rate_nato", False, 3),
+             (LABEL["rate_all_adjusted"], adj, "rate_all", False, 3)]
+    rows += [(None,) * 5]
+    rows += [("originator dyads: " + c, t["orig_rate_" + c], "rate_" + c, False, 3)
+             for c in ("all", "prd", "nonprd", "contiguous", "major")]
+    rows += [("naive dyads vs sim. with joiners: " + c, t["rate_" + c], "jrate_" + c, False, 3)
+             for c in ("all", "prd", "nonprd", "contiguous", "major")]
+    head = "%-44s %8s" % ("quantity", "target")
+    for ln in res:
+        head += " | %-14s %6s" % (ln[:14], "error")
+    print(head, file=out)
+    print("-" * len(head), file=out)
+    for label, tgt, key, calibrated, dig in rows:
+        if label is None:
+            print("like-for-like variants (not calibrated on):", file=out)
+            continue
+        line = "%-44s %8s" % (label, fmt_pct(tgt, dig))
+        for ln, r in res.items():
+            e = rel(r[key], tgt)
+            mark = "*" if calibrated and abs(e) > TOLERANCE else " "
+            line += " | %-14s %+5.0f%%%s" % (fmt_pct(r[key], dig), 100 * e, mark)
+        print(line, file=out)
+    print("(* outside +/-%d%%. Onsets are (run, year, dyad) triples of the sim's initiator-target pairs; "
+          "NATO is the world's `nato` community (the 12 founders); the world's PRD share is %.1f%%, the "
           "data's %.1f%%)" % (100 * TOLERANCE, 100 * any_r["prd_share"], 100 * t["n_prd"] / t["n_all"]), file=out)
     for ln, r in res.items():
-        print("%-16s max |rel.err| over the calibrated quantities %.0f%%; %d disputes; entry 2/3/4 %s/%s/%s; "
-              "reciprocated %s; joiners per dispute %.2f (%s with joiners); onsets all %d" % (
+        print("%-18s max |error| (calibrated rows) %3.0f%%; %d disputes; entry 2/3/4 %s/%s/%s; reciprocated %s; "
+              "joiners per dispute %.2f (%s of disputes); stalemate %s of non-war" % (
                   ln, 100 * score(r, t), r["disputes"], fmt_pct(r["entry_2"], 1), fmt_pct(r["entry_3"], 1),
                   fmt_pct(r["entry_4"], 1), fmt_pct(r["reciprocated"], 1), r["joiners_per_dispute"],
-                  fmt_pct(r["share_with_joiners"], 1), r["onsets_all"]), file=out)
+                  fmt_pct(r["share_with_joiners"], 1), fmt_pct(r["stalemate_below_war"], 1)), file=out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,7 +476,6 @@ def main(argv=None):
         p.add_argument("--data", default=DEFAULT_DATA)
         p.add_argument("--scenario")
         p.add_argument("--json")
-        p.add_argument("--no-joiners", action="store_true")
         if name == "measure":
             p.add_argument("outdir")
         else:
@@ -474,13 +506,13 @@ def main(argv=None):
         try:
             scen = scratch_scenario(a.world, a.lenses_file, tmp)
             elapsed = run_comity(a.comity, scen, a.lens, a.runs, a.out, a.seed)
-            res, info = measure(a.out, scen, joiners=not a.no_joiners)
+            res, info = measure(a.out, scen)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         info["scenario"] = os.path.relpath(a.world) + (" + " + os.path.relpath(a.lenses_file) if a.lenses_file else "")
         info["elapsed_seconds"] = elapsed
     else:
-        res, info = measure(a.outdir, a.scenario, joiners=not a.no_joiners)
+        res, info = measure(a.outdir, a.scenario)
     print_table(res, info, t)
     if elapsed is not None:
         print("comity run took %.1f s (manifest wall_seconds %s)" % (elapsed, info.get("wall_seconds")))
