@@ -161,7 +161,7 @@ fn realist_trust_follows_relative_power_exactly_in_log_odds() {
     let logistic = |x: f64| 1.0 / (1.0 + (-x).exp());
     // S sees R double: log-odds fall by ln 2; R sees S halve relative to itself: rise by ln 2.
     assert!(
-        (r.trust[1 * 2] - logistic(logit(0.6) - 2f64.ln())).abs() < 1e-12,
+        (r.trust[2] - logistic(logit(0.6) - 2f64.ln())).abs() < 1e-12,
         "S -> R {}",
         r.trust[2]
     );

@@ -1326,7 +1326,7 @@ fn dyad_from_toml(d: &RawDyad) -> DyadIn {
     }
 }
 
-fn value_of<'a>(table: &'a S<BTreeMap<S<String>, S<toml::Value>>>, name: &str) -> &'a S<toml::Value> {
+fn value_of<'a>(table: &'a S<super::raw::LensTable>, name: &str) -> &'a S<toml::Value> {
     table
         .get_ref()
         .iter()

@@ -6,6 +6,9 @@ use toml::Spanned;
 
 pub type S<T> = Spanned<T>;
 
+/// One `[lens.NAME]` table: keys (`base`, parameter names) to values.
+pub type LensTable = BTreeMap<S<String>, S<toml::Value>>;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFile {
@@ -23,7 +26,7 @@ pub struct RawFile {
     #[serde(default)]
     pub event: Vec<S<RawEvent>>,
     /// `[lens.NAME]` tables: `base = "liberal"` and parameter overrides.
-    pub lens: Option<BTreeMap<S<String>, S<BTreeMap<S<String>, S<toml::Value>>>>>,
+    pub lens: Option<BTreeMap<S<String>, S<LensTable>>>,
 }
 
 #[derive(Deserialize)]
