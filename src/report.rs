@@ -465,7 +465,10 @@ fn markers(manifest: &serde_json::Value) -> (Vec<Marker>, Option<String>) {
     let Some(path) = manifest["scenario"]["path"].as_str() else {
         return (Vec::new(), Some("no scenario path in manifest.json".into()));
     };
-    match crate::scenario::load(Path::new(path)) {
+    // The path as given to `comity run`, else the absolute path it resolved to.
+    let absolute = manifest["scenario"]["absolute_path"].as_str().unwrap_or("");
+    let found = [path, absolute].into_iter().find(|p| !p.is_empty() && Path::new(p).exists()).unwrap_or(path);
+    match crate::scenario::load(Path::new(found)) {
         Ok(s) => {
             let ids = |i: usize| s.states[i].id.clone();
             let list = s
@@ -515,7 +518,7 @@ fn markers(manifest: &serde_json::Value) -> (Vec<Marker>, Option<String>) {
 }
 
 /// Builds the HTML page for an output folder, with an optional comparison of two folders.
-pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>) -> Result<String> {
+pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Option<&str>) -> Result<String> {
     let ts = dir.join("timeseries.csv");
     if !ts.exists() {
         return Err(ReportError::Input(format!(
@@ -656,7 +659,7 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>) -> Result<String>
         let set_a = OutputSet::load(a)?;
         let set_b = OutputSet::load(b)?;
         let opts = compare::Options {
-            lens_a: None,
+            lens_a: compare_lens.map(String::from),
             lens_b: None,
             at: Vec::new(),
             at_only: false,

@@ -93,6 +93,13 @@ LABEL = {
     "rate_nato_founders": "onset rate, NATO founders only (1950-89)",
     "rate_all_adjusted": "onset rate, all, at the world's PRD share",
 }
+# pacified zones of brief section 6 (0 MIDs in the data): COW codes and years
+GROUPS = {
+    "EC-6": ({210, 211, 212, 220, 260, 325}, 1958, LAST),
+    "Nordic": ({375, 380, 385, 390, 395}, FIRST, LAST),
+}
+DECADES = [(1950, 1959), (1960, 1969), (1970, 1979), (1980, 1989)]
+
 # the quantities calibrated to +/-25% (relative); NATO "as close as possible"
 CALIBRATED = RATES + HOST
 TOLERANCE = 0.25
@@ -194,7 +201,15 @@ def compute_targets(data):
             for a, b in _pairs(mem):
                 n[key] += 1
                 o[key] += (a, b, y) in d["onsets"]
+    for g, (codes, first, last) in GROUPS.items():
+        for y in range(first, last + 1):
+            for a, b in _pairs(d["members"][y] & codes):
+                n["group_" + g] += 1
+                o["group_" + g] += (a, b, y) in d["onsets"]
     t = {}
+    for g in GROUPS:
+        t["group_onsets_" + g] = o["group_" + g]
+        t["group_n_" + g] = n["group_" + g]
     for cat in ("all", "prd", "nonprd", "contiguous", "major", "nato", "nato_founders"):
         t["rate_" + cat] = o[cat] / n[cat]
         t["n_" + cat] = n[cat]
@@ -230,9 +245,13 @@ def same_world_reference(data, world):
         for a, b in _pairs(mem):
             cats = w["cats"][frozenset((by_ccode[a]["id"], by_ccode[b]["id"]))]
             on = (a, b, y) in d["onsets"]
+            dec = "_%ds" % (y // 10 * 10)
             for cat in cats:
                 n[cat] += 1
                 o[cat] += on
+                if cat in ("all", "prd"):
+                    n[cat + dec] += 1
+                    o[cat + dec] += on
     return {"rate_" + c: o[c] / n[c] for c in n if n[c]}
 
 
@@ -256,6 +275,8 @@ def print_targets(t, out=sys.stdout):
         print("%-42s %12s %12s %d / %d disputes (per dyad onset: %s)" % (
             LABEL[k], fmt_pct(t[k], 1), fmt_pct(BRIEF[k], 1), t["disputes_%d" % lv], t["disputes"],
             fmt_pct(t["dyad_host_%d" % lv], 1)), file=out)
+    print("pacified zones: " + "; ".join("%s %d onsets in %d dyad-years" % (
+        g, t["group_onsets_" + g], t["group_n_" + g]) for g in GROUPS), file=out)
     print("originator dyads only (both states originators of the dispute): " + "; ".join(
         "%s %s (%d)" % (c, fmt_pct(t["orig_rate_" + c]), t["orig_onsets_" + c])
         for c in ("all", "prd", "nonprd", "contiguous", "major")), file=out)
@@ -319,6 +340,18 @@ def measure(outdir, scenario=None):
             n[c] += years_runs
     nato = w["communities"].get("nato", set())
     n["nato"] = len(nato) * (len(nato) - 1) // 2 * years_runs
+    start = int(man["scenario"]["start"])
+    years = range(start, start + ticks)
+    groups = {}
+    for g, (codes, first, last) in GROUPS.items():
+        ids = {s["id"] for s in w["states"].values() if s["ccode"] in codes}
+        groups[g] = (ids, max(first, start), last)
+        k = len(ids) * (len(ids) - 1) // 2
+        n["group_" + g] = k * runs * sum(1 for y in years if first <= y <= last)
+    for lo, hi in DECADES:
+        ny = sum(1 for y in years if lo <= y <= hi)
+        for cat in ("all", "prd"):
+            n["%s_%ds" % (cat, lo)] = ny * runs * sum(cat in c for c in w["cats"].values())
     onsets = {ln: set() for ln in lenses}   # (run, year, dyad) of initiator-target pairs
     jonsets = {ln: set() for ln in lenses}  # the same plus (initiator, joiner) pairs
     host = {ln: collections.Counter() for ln in lenses}
@@ -345,10 +378,16 @@ def measure(outdir, scenario=None):
     def rates(ons, prefix, r):
         o = collections.Counter()
         for run, year, pair in ons:
+            dec = "_%ds" % (year // 10 * 10)
             for c in w["cats"][pair]:
                 o[c] += 1
+                if c in ("all", "prd"):
+                    o[c + dec] += 1
             if pair <= nato:
                 o["nato"] += 1
+            for g, (ids, first, last) in groups.items():
+                if pair <= ids and first <= year <= last:
+                    o["group_" + g] += 1
         for cat in n:
             r[prefix + cat] = o[cat] / n[cat] if n[cat] else float("nan")
             r["onsets_" + prefix + cat] = o[cat]
@@ -422,6 +461,21 @@ def print_table(res, info, t, out=sys.stdout):
     print("(* outside +/-%d%%. Onsets are (run, year, dyad) triples of the sim's initiator-target pairs; "
           "NATO is the world's `nato` community (the 12 founders); the world's PRD share is %.1f%%, the "
           "data's %.1f%%)" % (100 * TOLERANCE, 100 * any_r["prd_share"], 100 * t["n_prd"] / t["n_all"]), file=out)
+    ref = info.get("same_world")
+    print("by decade (onset rate, all / PRD dyads)%s:" % (
+        "; data: the real rates among the world's states" if ref else ""), file=out)
+    for lo, hi in DECADES:
+        line = "  %d-%d" % (lo, hi)
+        if ref:
+            line += "  data %s / %s" % (fmt_pct(ref.get("rate_all_%ds" % lo)), fmt_pct(ref.get("rate_prd_%ds" % lo)))
+        for ln, r in res.items():
+            line += " | %s %s / %s" % (ln[:14], fmt_pct(r.get("rate_all_%ds" % lo)), fmt_pct(r.get("rate_prd_%ds" % lo)))
+        print(line, file=out)
+    for g in GROUPS:
+        line = "%s dyads (data %d MIDs):" % (g, t["group_onsets_" + g])
+        for ln, r in res.items():
+            line += " | %s %d onsets, %s" % (ln[:14], r["onsets_rate_group_" + g], fmt_pct(r["rate_group_" + g]))
+        print(line, file=out)
     for ln, r in res.items():
         print("%-18s max |error| (calibrated rows) %3.0f%%; %d disputes; entry 2/3/4 %s/%s/%s; reciprocated %s; "
               "joiners per dispute %.2f (%s of disputes); stalemate %s of non-war" % (
@@ -492,8 +546,10 @@ def main(argv=None):
         print_targets(t)
         if a.world:
             ref = same_world_reference(a.data, a.world)
-            print("Reference: real onset rates 1950-1989 among the %s states, with its fixed categories: %s" % (
-                os.path.relpath(a.world), "; ".join("%s %s" % (k[5:], fmt_pct(v)) for k, v in sorted(ref.items()))))
+            print("Reference: real onset rates 1950-1989 among the states of %s (its fixed categories):" % (
+                os.path.relpath(a.world)))
+            print("  " + "; ".join("%s %s" % (k[5:], fmt_pct(v)) for k, v in sorted(ref.items()) if "0s" not in k))
+            print("  by decade: " + "; ".join("%s %s" % (k[5:], fmt_pct(v)) for k, v in sorted(ref.items()) if "0s" in k))
             t["same_world"] = ref
         if a.json:
             with open(a.json, "w") as f:
@@ -511,8 +567,10 @@ def main(argv=None):
             shutil.rmtree(tmp, ignore_errors=True)
         info["scenario"] = os.path.relpath(a.world) + (" + " + os.path.relpath(a.lenses_file) if a.lenses_file else "")
         info["elapsed_seconds"] = elapsed
+        info["same_world"] = same_world_reference(a.data, a.world)
     else:
         res, info = measure(a.outdir, a.scenario)
+        info["same_world"] = same_world_reference(a.data, info["scenario"])
     print_table(res, info, t)
     if elapsed is not None:
         print("comity run took %.1f s (manifest wall_seconds %s)" % (elapsed, info.get("wall_seconds")))

@@ -13,6 +13,9 @@ pub struct Args {
     /// Also draw the differences between two output folders A and B.
     #[arg(long, num_args = 2, value_names = ["A", "B"])]
     pub compare: Option<Vec<PathBuf>>,
+    /// The lens to compare when A and B hold several.
+    #[arg(long, requires = "compare")]
+    pub lens: Option<String>,
     /// Where to write the page [default: DIR/report.html].
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -30,7 +33,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ));
     }
     let pair = args.compare.as_ref().map(|v| (v[0].as_path(), v[1].as_path()));
-    let html = report::build(&args.dir, pair).map_err(Failure::Report)?;
+    let html = report::build(&args.dir, pair, args.lens.as_deref()).map_err(Failure::Report)?;
     let mut file = AtomicFile::create(&path)?;
     file.writer()
         .write_all(html.as_bytes())

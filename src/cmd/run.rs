@@ -167,6 +167,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "comity_version": env!("CARGO_PKG_VERSION"),
         "scenario": {
             "path": args.scenario.display().to_string(),
+            "absolute_path": std::fs::canonicalize(&args.scenario).map(|p| p.display().to_string()).unwrap_or_default(),
             "sha256": scenario.sources.first().map(|d| d.sha256.clone()).unwrap_or_default(),
             "inputs": scenario.sources,
             "name": scenario.name,
