@@ -467,7 +467,10 @@ fn markers(manifest: &serde_json::Value) -> (Vec<Marker>, Option<String>) {
     };
     // The path as given to `comity run`, else the absolute path it resolved to.
     let absolute = manifest["scenario"]["absolute_path"].as_str().unwrap_or("");
-    let found = [path, absolute].into_iter().find(|p| !p.is_empty() && Path::new(p).exists()).unwrap_or(path);
+    let found = [path, absolute]
+        .into_iter()
+        .find(|p| !p.is_empty() && Path::new(p).exists())
+        .unwrap_or(path);
     match crate::scenario::load(Path::new(found)) {
         Ok(s) => {
             let ids = |i: usize| s.states[i].id.clone();
