@@ -11,6 +11,12 @@ pub struct Args {
     pub dir: PathBuf,
 }
 
+/// Whether a TOML file is a scenario (it has a `[scenario]` table), not a fragment such
+/// as a file of `[lens.NAME]` tables meant to be appended to a scenario.
+pub fn is_scenario(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| t.lines().any(|l| l.trim() == "[scenario]"))
+}
+
 /// Every scenario file under `dir` (not under `sources/`), sorted.
 pub fn scenario_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -23,7 +29,7 @@ pub fn scenario_files(dir: &Path) -> Vec<PathBuf> {
                 if p.file_name().is_some_and(|n| n != "sources") {
                     stack.push(p);
                 }
-            } else if p.extension().is_some_and(|x| x == "toml") {
+            } else if p.extension().is_some_and(|x| x == "toml") && is_scenario(&p) {
                 out.push(p);
             }
         }
