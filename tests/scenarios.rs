@@ -12,7 +12,10 @@ fn bundled() -> Vec<std::path::PathBuf> {
             if p.is_dir() && p.file_name().is_some_and(|n| n != "sources") {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "toml")
-                && std::fs::read_to_string(&p).unwrap().lines().any(|l| l.trim() == "[scenario]")
+                && std::fs::read_to_string(&p)
+                    .unwrap()
+                    .lines()
+                    .any(|l| l.trim() == "[scenario]")
             {
                 out.push(p);
             }
