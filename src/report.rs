@@ -164,7 +164,8 @@ fn draw_markers<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A mean line with a p05-p95 band per lens.
+/// A mean line per lens, with its p05-p95 band when `band`.
+#[allow(clippy::too_many_arguments)]
 fn band_chart(
     series: &Series,
     lenses: &[String],
@@ -172,6 +173,7 @@ fn band_chart(
     metric: &str,
     title: &str,
     y_desc: &str,
+    band: bool,
     markers: &[Marker],
 ) -> Result<String> {
     let (x0, x1) = x_range(series);
@@ -185,7 +187,7 @@ fn band_chart(
                 .fold(y1, f64::max);
         }
     }
-    let y1 = if metric == "cohesion" || metric == "identity" {
+    let y1 = if ["cohesion", "identity", "escalation_rate"].contains(&metric) {
         1.0
     } else {
         (y1 * 1.1).max(1e-6)
@@ -218,18 +220,24 @@ fn band_chart(
                 .iter()
                 .filter(|p| p.mean.is_finite() && p.p05.is_finite() && p.p95.is_finite())
                 .collect();
-            let mut band: Vec<(f64, f64)> = defined.iter().map(|p| (p.x, p.p95)).collect();
-            band.extend(defined.iter().rev().map(|p| (p.x, p.p05)));
-            chart
-                .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.18))))
-                .map_err(draw_err)?;
+            if band {
+                let mut area: Vec<(f64, f64)> = defined.iter().map(|p| (p.x, p.p95)).collect();
+                area.extend(defined.iter().rev().map(|p| (p.x, p.p05)));
+                chart
+                    .draw_series(std::iter::once(Polygon::new(area, colour.mix(0.18))))
+                    .map_err(draw_err)?;
+            }
             chart
                 .draw_series(LineSeries::new(
                     defined.iter().map(|p| (p.x, p.mean)),
                     colour.stroke_width(2),
                 ))
                 .map_err(draw_err)?
-                .label(format!("{lens}: mean (band p05-p95)"))
+                .label(if band {
+                    format!("{lens}: mean (band p05-p95)")
+                } else {
+                    format!("{lens}: mean")
+                })
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
         }
         chart
@@ -593,6 +601,7 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
             "cohesion",
             &format!("Cohesion, {community}"),
             "mean trust among members (0-1)",
+            true,
             &marks,
         )?;
         figure(&mut body, &svg, "Cohesion: mean directed trust among the members.");
@@ -603,6 +612,7 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
             "identity",
             &format!("Identity (we-feeling), {community}"),
             "mean identity among members (0-1)",
+            true,
             &marks,
         )?;
         figure(
@@ -633,14 +643,16 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
                 "New disputes between members per step, by the highest level reached on the Correlates of War ladder.",
             );
         }
-        let svg = {
-            let per_lens: Vec<(String, RGBColor)> = lenses
-                .iter()
-                .enumerate()
-                .map(|(k, l)| (l.clone(), PALETTE[k % PALETTE.len()]))
-                .collect();
-            escalation_chart(&series, &per_lens, community, &marks)?
-        };
+        let svg = band_chart(
+            &series,
+            &lenses,
+            community,
+            "escalation_rate",
+            &format!("Escalation rate, {community}"),
+            "share reaching use of force (0-1)",
+            false,
+            &marks,
+        )?;
         figure(
             &mut body,
             &svg,
@@ -714,58 +726,6 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
          <body>\n<nav><ul>\n{toc}</ul></nav>\n<main>\n{body}</main>\n</body>\n</html>\n",
         title = escape(&name),
     ))
-}
-
-fn escalation_chart(
-    series: &Series,
-    per_lens: &[(String, RGBColor)],
-    community: &str,
-    markers: &[Marker],
-) -> Result<String> {
-    let (x0, x1) = x_range(series);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(format!("Escalation rate, {community}"), ("sans-serif", 17))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(x0..x1, 0.0..1.0)
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .x_desc("year")
-            .y_desc("share reaching use of force (0-1)")
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .draw()
-            .map_err(draw_err)?;
-        draw_markers(&mut chart, markers, (x0, x1), (0.0, 1.0))?;
-        for (lens, colour) in per_lens {
-            let colour = *colour;
-            let Some(points) = series.get(&(lens.clone(), community.to_string(), "escalation_rate".to_string())) else {
-                continue;
-            };
-            chart
-                .draw_series(LineSeries::new(
-                    points.iter().filter(|p| p.mean.is_finite()).map(|p| (p.x, p.mean)),
-                    colour.stroke_width(2),
-                ))
-                .map_err(draw_err)?
-                .label(lens.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerLeft)
-            .draw()
-            .map_err(draw_err)?;
-        root.present().map_err(draw_err)?;
-    }
-    Ok(svg)
 }
 
 fn strip_xml_decl(svg: &str) -> &str {
