@@ -37,6 +37,9 @@ pub struct OutputSet {
     pub runs: BTreeMap<String, BTreeMap<u64, Vec<Option<f64>>>>,
     /// Path of timeseries.csv, when present.
     pub timeseries: Option<PathBuf>,
+    /// runs_at.csv, when present: its columns after `lens,run,year`, and
+    /// (lens, year) -> run -> values.
+    pub at: Option<(Vec<String>, BTreeMap<(String, i64), BTreeMap<u64, Vec<Option<f64>>>>)>,
 }
 
 impl OutputSet {
@@ -109,6 +112,7 @@ impl OutputSet {
             ))
         });
         let ts = dir.join("timeseries.csv");
+        let at = load_runs_at(&dir.join("runs_at.csv"))?;
         Ok(OutputSet {
             label: path.display().to_string(),
             dir,
@@ -117,12 +121,57 @@ impl OutputSet {
             columns,
             runs,
             timeseries: ts.exists().then_some(ts),
+            at,
         })
     }
 
     pub fn lenses(&self) -> Vec<&str> {
         self.runs.keys().map(String::as_str).collect()
     }
+}
+
+type AtRuns = BTreeMap<(String, i64), BTreeMap<u64, Vec<Option<f64>>>>;
+
+/// Reads `runs_at.csv` (written by `comity run --at-years`), if it exists.
+fn load_runs_at(path: &Path) -> Result<Option<(Vec<String>, AtRuns)>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bad = |e: csv::Error| CompareError::Input(format!("cannot read {}: {e}", path.display()));
+    let mut reader = csv::Reader::from_path(path).map_err(bad)?;
+    let header: Vec<String> = reader.headers().map_err(bad)?.iter().map(String::from).collect();
+    if header.len() < 4 || header[..3] != ["lens", "run", "year"] {
+        return Err(CompareError::Input(format!(
+            "{} is not a comity runs_at.csv",
+            path.display()
+        )));
+    }
+    let mut out: AtRuns = BTreeMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(bad)?;
+        let line = i + 2;
+        let parse_int = |s: &str| {
+            s.parse::<i64>()
+                .map_err(|_| CompareError::Input(format!("{} line {line}: \"{s}\" is not an integer", path.display())))
+        };
+        let (run, year) = (parse_int(&record[1])? as u64, parse_int(&record[2])?);
+        let values = record
+            .iter()
+            .skip(3)
+            .map(|c| {
+                if c.is_empty() {
+                    Ok(None)
+                } else {
+                    c.parse::<f64>().map(Some)
+                }
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|_| CompareError::Input(format!("{} line {line}: a value is not a number", path.display())))?;
+        out.entry((record[0].to_string(), year))
+            .or_default()
+            .insert(run, values);
+    }
+    Ok(Some((header[3..].to_vec(), out)))
 }
 
 /// How a row was tested.
@@ -442,12 +491,22 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
         rows.push(row);
     }
     if !opts.at.is_empty() {
-        rows.extend(compare_at(a, b, &lens_a, &lens_b, opts)?);
-        notes.push(
-            "rows at a year (metric@year) compare timeseries.csv summaries with Welch's t test: per-run values \
-             at intermediate years are not stored"
-                .into(),
-        );
+        let (at_rows, paired_years) = compare_at(a, b, &lens_a, &lens_b, opts, paired_ok)?;
+        rows.extend(at_rows);
+        if paired_years.len() < opts.at.len() {
+            notes.push(
+                "rows at a year (metric@year) without runs_at.csv values compare timeseries.csv summaries with \
+                 Welch's t test (write per-run values with `comity run --at-years`)"
+                    .into(),
+            );
+        }
+        if !paired_years.is_empty() {
+            let years: Vec<String> = paired_years.iter().map(|y| y.to_string()).collect();
+            notes.push(format!(
+                "rows at {} pair runs_at.csv values run by run",
+                years.join(", ")
+            ));
+        }
     }
     let adjusted = holm(&rows.iter().map(|r| r.p).collect::<Vec<_>>());
     for (r, p) in rows.iter_mut().zip(adjusted) {
@@ -522,17 +581,63 @@ fn timeseries_at(path: &Path, lens: &str, year: i64) -> Result<YearSummaries> {
     Ok(out)
 }
 
-fn compare_at(a: &OutputSet, b: &OutputSet, lens_a: &str, lens_b: &str, opts: &Options) -> Result<Vec<Row>> {
+/// Rows at the `--at` years: paired from runs_at.csv when both sets hold it for the year and
+/// their runs pair, else Welch from timeseries.csv. Also returns the years that were paired.
+fn compare_at(
+    a: &OutputSet,
+    b: &OutputSet,
+    lens_a: &str,
+    lens_b: &str,
+    opts: &Options,
+    paired_ok: bool,
+) -> Result<(Vec<Row>, Vec<i64>)> {
     let path = |s: &OutputSet| {
         s.timeseries
             .clone()
             .ok_or_else(|| CompareError::Input(format!("{} has no timeseries.csv (needed by --at)", s.label)))
     };
-    let (pa, pb) = (path(a)?, path(b)?);
     let mut rows = Vec::new();
+    let mut paired_years = Vec::new();
     for &year in &opts.at {
-        let ta = timeseries_at(&pa, lens_a, year)?;
-        let tb = timeseries_at(&pb, lens_b, year)?;
+        // Per-run values at the year, when both sets hold them for the same runs.
+        let per_run = match (&a.at, &b.at) {
+            (Some((ca, ra)), Some((cb, rb))) if paired_ok && ca == cb => {
+                match (ra.get(&(lens_a.to_string(), year)), rb.get(&(lens_b.to_string(), year))) {
+                    (Some(va), Some(vb)) if va.keys().eq(vb.keys()) => Some((ca, va, vb)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some((columns, va, vb)) = per_run {
+            for (k, column) in columns.iter().enumerate() {
+                let (mut xa, mut xb) = (Vec::new(), Vec::new());
+                for (run, values) in va {
+                    if let (Some(x), Some(y)) = (values[k], vb[run][k]) {
+                        xa.push(x);
+                        xb.push(y);
+                    }
+                }
+                if xa.is_empty() {
+                    continue;
+                }
+                let test = paired(&xa, &xb, opts.alpha);
+                let means = (mean_sd(&xa).0, mean_sd(&xb).0);
+                let n = (xa.len(), xb.len());
+                rows.push(Row::new(
+                    format!("{column}@{year}"),
+                    (lens_a, lens_b),
+                    Method::Paired,
+                    n,
+                    means,
+                    test,
+                ));
+            }
+            paired_years.push(year);
+            continue;
+        }
+        let ta = timeseries_at(&path(a)?, lens_a, year)?;
+        let tb = timeseries_at(&path(b)?, lens_b, year)?;
         if ta.keys().ne(tb.keys()) {
             return Err(CompareError::Mismatch {
                 what: "the timeseries communities or metrics".into(),
@@ -562,7 +667,7 @@ fn compare_at(a: &OutputSet, b: &OutputSet, lens_a: &str, lens_b: &str, opts: &O
             ));
         }
     }
-    Ok(rows)
+    Ok((rows, paired_years))
 }
 
 /// A number with about four significant digits for tables.

@@ -124,8 +124,11 @@ fn csv_io(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
 pub struct RunWriters {
     runs: csv::Writer<AtomicFile>,
     disputes: Option<csv::Writer<AtomicFile>>,
+    /// `runs_at.csv` and the (year, last tick of that year) pairs it holds.
+    runs_at: Option<(csv::Writer<AtomicFile>, Vec<(i64, usize)>)>,
     runs_path: PathBuf,
     disputes_path: PathBuf,
+    runs_at_path: PathBuf,
 }
 
 impl Write for AtomicFile {
@@ -138,7 +141,33 @@ impl Write for AtomicFile {
 }
 
 impl RunWriters {
-    pub fn create(dir: &Path, prepared: &Prepared, record_disputes: bool) -> Result<RunWriters, OutputError> {
+    /// `years`: the calendar years whose per-run values go to `runs_at.csv` (none: no file).
+    pub fn create(
+        dir: &Path,
+        prepared: &Prepared,
+        record_disputes: bool,
+        years: &[i64],
+    ) -> Result<RunWriters, OutputError> {
+        let runs_at_path = dir.join("runs_at.csv");
+        let runs_at = if years.is_empty() {
+            None
+        } else {
+            let cal = &prepared.scenario.calendar;
+            let ticks: Vec<(i64, usize)> = years
+                .iter()
+                .filter_map(|&y| {
+                    (0..cal.n_ticks())
+                        .rev()
+                        .find(|&t| cal.month_of(t).year() == y)
+                        .map(|t| (y, t as usize))
+                })
+                .collect();
+            let mut w = csv::Writer::from_writer(AtomicFile::create(&runs_at_path)?);
+            let mut header = vec!["lens".to_string(), "run".to_string(), "year".to_string()];
+            header.extend(at_columns(prepared));
+            w.write_record(&header).map_err(csv_io(&runs_at_path))?;
+            Some((w, ticks))
+        };
         let runs_path = dir.join("runs.csv");
         let disputes_path = dir.join("disputes.csv");
         let mut runs = csv::Writer::from_writer(AtomicFile::create(&runs_path)?);
@@ -172,8 +201,10 @@ impl RunWriters {
         Ok(RunWriters {
             runs,
             disputes,
+            runs_at,
             runs_path,
             disputes_path,
+            runs_at_path,
         })
     }
 
@@ -189,6 +220,9 @@ impl RunWriters {
         if let Some(d) = self.disputes {
             finish(d, &self.disputes_path)?;
         }
+        if let Some((w, _)) = self.runs_at {
+            finish(w, &self.runs_at_path)?;
+        }
         Ok(())
     }
 }
@@ -200,6 +234,18 @@ impl Sink for RunWriters {
             let mut row = vec![lens.to_string(), r.run.to_string()];
             row.extend(summarise_run(prepared, r).into_iter().map(num));
             self.runs.write_record(&row).map_err(std::io::Error::other)?;
+            if let Some((w, ticks)) = &mut self.runs_at {
+                let width = prepared.slots() * METRICS.len();
+                for &(year, tick) in ticks.iter() {
+                    let mut row = vec![lens.to_string(), r.run.to_string(), year.to_string()];
+                    row.extend(
+                        r.metrics[tick * width..(tick + 1) * width]
+                            .iter()
+                            .map(|&x| num(Some(x))),
+                    );
+                    w.write_record(&row).map_err(std::io::Error::other)?;
+                }
+            }
             if let Some(w) = &mut self.disputes {
                 for d in &r.disputes {
                     let ccode = |i: usize| s.states[i].ccode.map(|c| c.to_string()).unwrap_or_default();
@@ -227,6 +273,16 @@ impl Sink for RunWriters {
         }
         Ok(())
     }
+}
+
+/// Column names of `runs_at.csv` after `lens,run,year`: `<community>.<metric>` for every metric.
+pub fn at_columns(prepared: &Prepared) -> Vec<String> {
+    let mut slots = vec!["system".to_string()];
+    slots.extend(prepared.scenario.communities.iter().map(|c| c.id.clone()));
+    slots
+        .iter()
+        .flat_map(|c| METRICS.iter().map(move |m| format!("{c}.{m}")))
+        .collect()
 }
 
 /// Writes `timeseries.csv`: one row per (lens, tick, community, metric).

@@ -37,6 +37,7 @@ fn set(label: &str, seed: Option<u64>, values: Vec<Vec<f64>>) -> OutputSet {
         columns,
         runs: BTreeMap::from([("default".to_string(), runs)]),
         timeseries: None,
+        at: None,
     }
 }
 
@@ -309,4 +310,83 @@ fn different_periods_compare_only_at_chosen_years() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("core.cohesion@2005"));
     assert!(!text(&o.stdout).lines().any(|l| l.starts_with("core.cohesion ")));
+}
+
+#[test]
+fn per_run_values_at_chosen_years_pair_the_at_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = fs::read_to_string(repo("tests/fixtures/tiny.toml")).unwrap();
+    let cut = with.find("[[event]]\nat = \"2004-06\"").expect("the withdrawal event");
+    let without_path = dir.path().join("tiny_without.toml");
+    fs::write(&without_path, &with[..cut]).unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (scenario, out) in [(without_path.to_str().unwrap(), &a), ("tests/fixtures/tiny.toml", &b)] {
+        let o = run(&[
+            "run",
+            scenario,
+            "--runs",
+            "30",
+            "--quiet",
+            "--at-years",
+            "2005,2010",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let (header, rows) = read_csv(&b.join("runs_at.csv"));
+    assert_eq!(&header[..4], ["lens", "run", "year", "system.cohesion"]);
+    assert_eq!(rows.len(), 30 * 2);
+    let o = run(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--at",
+        "2010",
+        "--at-only",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    let row = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric"] == "core.cohesion@2010")
+        .unwrap()
+        .clone();
+    assert_eq!(row["method"], "paired");
+    assert!(
+        row["diff"].as_f64().unwrap() < 0.0 && row["significant"] == true,
+        "{row}"
+    );
+    assert!(
+        json["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("pair runs_at.csv"))
+    );
+    // without runs_at.csv for a year, that year falls back to Welch on the summaries
+    let o = run(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--at",
+        "2008",
+        "--at-only",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    assert!(json["rows"].as_array().unwrap().iter().all(|r| r["method"] == "welch"));
+    // a year outside the scenario is a usage error
+    let o = run(&[
+        "run",
+        "tests/fixtures/tiny.toml",
+        "--at-years",
+        "1990",
+        "--out",
+        dir.path().join("c").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -39,6 +39,10 @@ pub struct Args {
     /// Also write disputes.csv, one row per simulated dispute.
     #[arg(long)]
     pub disputes: bool,
+    /// Also write runs_at.csv: every run's metrics at these years (e.g. 2020,2030), so that
+    /// `comity compare --at` can pair runs there.
+    #[arg(long, value_delimiter = ',')]
+    pub at_years: Vec<i64>,
     /// Lens or comma-separated lenses (realist, liberal, constructivist, or the scenario's own), or `all` [default: the scenario's `lens`, else constructivist].
     #[arg(long)]
     pub lens: Option<String>,
@@ -107,6 +111,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let runs = args.runs.unwrap_or(scenario.runs);
     let seed = args.seed.unwrap_or(scenario.seed);
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.scenario));
+    let (first, last) = (scenario.calendar.start.year(), scenario.calendar.end.year());
+    if let Some(y) = args.at_years.iter().find(|y| !(first..=last).contains(*y)) {
+        return Err(Failure::Usage(
+            format!("--at-years {y} is outside the scenario's {first}-{last}"),
+            Some(format!("give years between {first} and {last}")),
+        ));
+    }
     output::prepare_dir(&out, args.force)?;
 
     let scenario = Arc::new(scenario);
@@ -130,7 +141,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         );
         bar
     };
-    let mut writers = RunWriters::create(&out, &prepared, args.disputes)?;
+    let mut writers = RunWriters::create(&out, &prepared, args.disputes, &args.at_years)?;
     let aggregates = montecarlo::run(&prepared, &lenses, &config, &mut writers, &|done| {
         bar.set_position(done)
     })
@@ -150,6 +161,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut files = vec!["timeseries.csv", "runs.csv"];
     if args.disputes {
         files.push("disputes.csv");
+    }
+    if !args.at_years.is_empty() {
+        files.push("runs_at.csv");
     }
     files.push("manifest.json");
     let parameters: serde_json::Map<String, serde_json::Value> = lenses
