@@ -39,7 +39,7 @@ pub struct OutputSet {
     pub timeseries: Option<PathBuf>,
     /// runs_at.csv, when present: its columns after `lens,run,year`, and
     /// (lens, year) -> run -> values.
-    pub at: Option<(Vec<String>, BTreeMap<(String, i64), BTreeMap<u64, Vec<Option<f64>>>>)>,
+    pub at: Option<(Vec<String>, AtRuns)>,
 }
 
 impl OutputSet {
@@ -130,7 +130,8 @@ impl OutputSet {
     }
 }
 
-type AtRuns = BTreeMap<(String, i64), BTreeMap<u64, Vec<Option<f64>>>>;
+/// (lens, year) -> run -> values of runs_at.csv.
+pub type AtRuns = BTreeMap<(String, i64), BTreeMap<u64, Vec<Option<f64>>>>;
 
 /// Reads `runs_at.csv` (written by `comity run --at-years`), if it exists.
 fn load_runs_at(path: &Path) -> Result<Option<(Vec<String>, AtRuns)>> {

@@ -120,12 +120,15 @@ fn csv_io(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
     }
 }
 
+/// The `runs_at.csv` writer and the (year, last tick of that year) pairs it writes.
+type YearWriter = (csv::Writer<AtomicFile>, Vec<(i64, usize)>);
+
 /// Streams `runs.csv` (and `disputes.csv` when asked) as chunks of runs finish.
 pub struct RunWriters {
     runs: csv::Writer<AtomicFile>,
     disputes: Option<csv::Writer<AtomicFile>>,
     /// `runs_at.csv` and the (year, last tick of that year) pairs it holds.
-    runs_at: Option<(csv::Writer<AtomicFile>, Vec<(i64, usize)>)>,
+    runs_at: Option<YearWriter>,
     runs_path: PathBuf,
     disputes_path: PathBuf,
     runs_at_path: PathBuf,
