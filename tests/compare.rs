@@ -51,6 +51,32 @@ fn opts() -> Options {
     }
 }
 
+/// Runs the tiny fixture without (A) and with (B) its 2004 withdrawal, same seed, with
+/// `extra` flags; returns the temp dir and the two output folders.
+fn withdrawal_twins(runs: &str, extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let with = fs::read_to_string(repo("tests/fixtures/tiny.toml")).unwrap();
+    let cut = with.find("[[event]]\nat = \"2004-06\"").expect("the withdrawal event");
+    let without_path = dir.path().join("tiny_without.toml");
+    fs::write(&without_path, &with[..cut]).unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (scenario, out) in [(without_path.to_str().unwrap(), &a), ("tests/fixtures/tiny.toml", &b)] {
+        let mut args = vec![
+            "run",
+            scenario,
+            "--runs",
+            runs,
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    (dir, a, b)
+}
+
 #[test]
 fn a_known_shift_is_found_and_only_there() {
     let mut g = Normal(11);
@@ -148,24 +174,7 @@ fn an_output_compared_with_itself_shows_nothing() {
 
 #[test]
 fn common_random_numbers_isolate_a_withdrawal() {
-    let dir = tempfile::tempdir().unwrap();
-    let with = fs::read_to_string(repo("tests/fixtures/tiny.toml")).unwrap();
-    let cut = with.find("[[event]]\nat = \"2004-06\"").expect("the withdrawal event");
-    let without_path = dir.path().join("tiny_without.toml");
-    fs::write(&without_path, &with[..cut]).unwrap();
-    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    for (scenario, out) in [(without_path.to_str().unwrap(), &a), ("tests/fixtures/tiny.toml", &b)] {
-        let o = run(&[
-            "run",
-            scenario,
-            "--runs",
-            "40",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", text(&o.stderr));
-    }
+    let (dir, a, b) = withdrawal_twins("40", &[]);
     let csv_path = dir.path().join("cmp.csv");
     let o = run(&[
         "compare",
@@ -314,26 +323,7 @@ fn different_periods_compare_only_at_chosen_years() {
 
 #[test]
 fn per_run_values_at_chosen_years_pair_the_at_rows() {
-    let dir = tempfile::tempdir().unwrap();
-    let with = fs::read_to_string(repo("tests/fixtures/tiny.toml")).unwrap();
-    let cut = with.find("[[event]]\nat = \"2004-06\"").expect("the withdrawal event");
-    let without_path = dir.path().join("tiny_without.toml");
-    fs::write(&without_path, &with[..cut]).unwrap();
-    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    for (scenario, out) in [(without_path.to_str().unwrap(), &a), ("tests/fixtures/tiny.toml", &b)] {
-        let o = run(&[
-            "run",
-            scenario,
-            "--runs",
-            "30",
-            "--quiet",
-            "--at-years",
-            "2005,2010",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", text(&o.stderr));
-    }
+    let (dir, a, b) = withdrawal_twins("30", &["--at-years", "2005,2010"]);
     let (header, rows) = read_csv(&b.join("runs_at.csv"));
     assert_eq!(&header[..4], ["lens", "run", "year", "system.cohesion"]);
     assert_eq!(rows.len(), 30 * 2);
