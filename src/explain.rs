@@ -66,6 +66,7 @@ pub const MECHANISMS: &[Mechanism] = &[
             "turn_signal",
             "dispute_signal",
             "honour_signal",
+            "pact_signal",
         ],
         source: "Kydd 2005; Keohane 1984.",
     },
@@ -164,9 +165,10 @@ pub const MECHANISMS: &[Mechanism] = &[
     Mechanism {
         title: "Alliance commitments",
         theory: "shared",
-        rule: "When a member is attacked at use of force, each defence ally (not also allied to the attacker) honours the call with a probability near three quarters, lower for major powers, autocracies, allies that changed since signing and nationalist allies; the target reads the answer as a signal.",
-        equation: "P(honour) = base + major + autocracy (1 - dem) + change min(1, |dln p| + |d dem|) + orientation (o - 0.5)",
+        rule: "When a dispute reaches war, the target calls its defence allies (not those also allied to the attacker); at use of force it calls them only sometimes. Each ally honours the call with a probability near three quarters, lower for major powers, autocracies, allies that changed since signing and nationalist allies; the target reads the answer as a signal.",
+        equation: "call: level 5, or level 4 with P = call_at_force;  P(honour) = base + major + autocracy (1 - dem) + change min(1, |dln p| + |d dem|) + orientation (o - 0.5)",
         params: &[
+            "call_at_force",
             "honour_base",
             "honour_major",
             "honour_autocracy",

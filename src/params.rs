@@ -229,6 +229,10 @@ params! {
     honour_orientation: 0.4, [-2.0, 2.0], "probability";
     /// Weight of the cooperation/defection signal from an honoured/broken commitment.
     honour_signal: 1.0, [0.0, 5.0], "weight";
+    /// Probability that the target of a use-of-force dispute calls its defence allies (at war it always does).
+    call_at_force: 0.1, [0.0, 1.0], "probability";
+    /// Weight of the cooperation signal the two founders of a new defence pact observe from each other.
+    pact_signal: 1.0, [0.0, 5.0], "weight";
     /// Yearly hazard that a member leaves a defence pact of salience 0.5 (ATOP post-1945: about 0.5%).
     pact_exit_hazard: 0.005, [0.0, 1.0], "per year";
     /// Log-multiplier of the exit hazard per unit of the member's orientation below 0.5.
@@ -352,6 +356,10 @@ pub fn lens(name: &str) -> Option<Params> {
             p.kantian_cap = 0.0;
             p.alliance_affinity_weight = 0.0;
             p.threat_weight = 0.0;
+            // Intentions are unknowable (Mearsheimer 2001): disputes and new pacts
+            // are not read as signals of a partner's type.
+            p.dispute_signal = 0.0;
+            p.pact_signal = 0.0;
         }
         _ => return None,
     }

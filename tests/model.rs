@@ -207,7 +207,7 @@ fn allies_honour_about_three_quarters_of_calls() {
     for year in 2000..2010 {
         text += &format!("[[event]]\nat = {year}\nkind = \"crisis\"\naggressor = \"X\"\ntarget = \"T\"\nlevel = 4\n");
     }
-    text += "[parameters]\npact_exit_hazard = 0.0\nalliance_search = 0.0\npower_volatility = 0.0\nonset_base = -20.0\n";
+    text += "[parameters]\npact_exit_hazard = 0.0\nalliance_search = 0.0\npower_volatility = 0.0\nonset_base = -20.0\ncall_at_force = 1.0\n";
     let s = scenario::load_str(&text, "calls.toml", Path::new(".")).unwrap();
     let p = Prepared::new(Arc::new(s));
     let params = p.scenario.params_for("default").unwrap();

@@ -185,8 +185,8 @@ pub fn form_alliances(
         ties.allies[b].push(a);
         ties.allies[b].sort_unstable();
         ties.dirty = true;
-        observe(&mut rel, &ties, p, a, b, true, 1.0);
-        observe(&mut rel, &ties, p, b, a, true, 1.0);
+        observe(&mut rel, &ties, p, a, b, true, p.pact_signal);
+        observe(&mut rel, &ties, p, b, a, true, p.pact_signal);
         log.pacts_formed += 1;
     }
 }

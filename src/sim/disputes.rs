@@ -57,9 +57,10 @@ pub fn onset_disputes(
 }
 
 /// Escalates every dispute of this tick (scripted crises first, then onsets in
-/// dyad order), calls the target's defence allies at use of force, settles it,
-/// and feeds the consequences back into trust, identity and peace years.
-/// Each dispute draws seven uniforms from the sub-stream of its dyad; each
+/// dyad order), calls the target's defence allies at war (and at use of force
+/// with probability `call_at_force`), settles it, and feeds the consequences
+/// back into trust, identity and peace years.
+/// Each dispute draws eight uniforms from the sub-stream of its dyad; each
 /// call, one from the sub-stream of its (dyad, ally).
 #[allow(clippy::too_many_arguments)]
 pub fn escalate_disputes(
@@ -80,7 +81,7 @@ pub fn escalate_disputes(
     for (a, b, scripted_level) in queue {
         let dyad = (a.min(b) * n + a.max(b)) as u32;
         let mut draws = info.key.at(Stream::Escalation, clock.tick, dyad);
-        let u: [f64; 7] = std::array::from_fn(|_| draws.uniform());
+        let u: [f64; 8] = std::array::from_fn(|_| draws.uniform());
         let (ab, ba) = (a * n + b, b * n + a);
         let kantian = p.kantian_cap >= 0.5 && rel.kantian[ab];
         let reciprocated = u[1] < p.reciprocation;
@@ -95,39 +96,16 @@ pub fn escalate_disputes(
             Some(level) => level,
             None => entry_level(p, u[0]).min(cap),
         };
+        // The target calls its defence allies once: at war always, at use of
+        // force with probability `call_at_force` (one draw per dispute).
+        let calls_at_force = u[7] < p.call_at_force;
         let mut level = entry;
+        let mut called = false;
         let mut joiners = Vec::new();
-        if level >= 4 {
-            call_allies(
-                p,
-                &info,
-                clock.tick,
-                dyad,
-                a,
-                b,
-                &table,
-                &ties,
-                &mut rel,
-                &mut joiners,
-                &mut log.calls,
-            );
-        }
-        for step_u in &u[2..5] {
-            if level >= cap {
-                break;
-            }
-            let x = EscalationInputs {
-                parity: parity(table.power[a], table.power[b]),
-                mean_trust: 0.5 * (rel.trust[ab] + rel.trust[ba]),
-                joiners: joiners.len(),
-                institutions: ties.institutions[ab],
-                mean_identity: 0.5 * (rel.identity[ab] + rel.identity[ba]),
-            };
-            if *step_u >= escalation_probability(p, level, &x) {
-                break;
-            }
-            level += 1;
-            if level == 4 {
+        let mut steps = u[2..5].iter();
+        loop {
+            if !called && (level == 5 || (level == 4 && calls_at_force)) {
+                called = true;
                 call_allies(
                     p,
                     &info,
@@ -142,6 +120,21 @@ pub fn escalate_disputes(
                     &mut log.calls,
                 );
             }
+            if level >= cap {
+                break;
+            }
+            let Some(step_u) = steps.next() else { break };
+            let x = EscalationInputs {
+                parity: parity(table.power[a], table.power[b]),
+                mean_trust: 0.5 * (rel.trust[ab] + rel.trust[ba]),
+                joiners: joiners.len(),
+                institutions: ties.institutions[ab],
+                mean_identity: 0.5 * (rel.identity[ab] + rel.identity[ba]),
+            };
+            if *step_u >= escalation_probability(p, level, &x) {
+                break;
+            }
+            level += 1;
         }
         let side_b_power: f64 = table.power[b] + joiners.iter().map(|&k| table.power[k]).sum::<f64>();
         let share_a = if table.power[a] + side_b_power > 0.0 {

@@ -145,9 +145,10 @@ pub fn update_trust_and_identity(
     let totals: Vec<f64> = (0..n).map(|i| rel.trade[i * n..(i + 1) * n].iter().sum()).collect();
     let total: f64 = totals.iter().sum();
     // Realist alignment term: how far j is allied with states i distrusts, as the
-    // mean of i's distrust over j's partners in each of j's pacts (per pact membership).
+    // mean of i's distrust over j's partners in each of j's pacts that i is not in
+    // (partners in a pact i shares with j are i's own allies, no threat to i).
     // With R[i][t] = sum over members k of pact t of (1 - T_ik), this is
-    // sum_{t contains j} (R[i][t] - (1 - T_ij)) / sum_{t contains j} (|t| - 1 - [i in t]).
+    // sum_{t contains j, not i} (R[i][t] - (1 - T_ij)) / sum_{t contains j, not i} (|t| - 1).
     let rival_on = p.security_dilemma_weight > 0.0 && p.security_rival_sensitivity > 0.0 && !ties.pacts.is_empty();
     let mut rival = vec![0.0; if rival_on { n * n } else { 0 }];
     if rival_on {
@@ -165,9 +166,9 @@ pub fn update_trust_and_identity(
             }
             for j in (0..n).filter(|&j| j != i) {
                 let (mut sum, mut count) = (0.0, 0usize);
-                for &t in &ties.pacts_of[j] {
+                for &t in ties.pacts_of[j].iter().filter(|&&t| !in_pact[t]) {
                     sum += distrust_of_pact[t] - (1.0 - row[j]);
-                    count += pacts[t].len() - 1 - usize::from(in_pact[t]);
+                    count += pacts[t].len() - 1;
                 }
                 if count > 0 {
                     rival[i * n + j] = sum / count as f64;
