@@ -148,15 +148,15 @@ params! {
 
     // ---- dispute onset (logit per dyad-year) -------------------------------
     /// b0: constant of the onset logit.
-    onset_base: -7.2, [-20.0, 5.0], "logit";
+    onset_base: -6.939, [-20.0, 5.0], "logit";
     /// b_c: contiguity (land or <= 150 miles of water).
-    onset_contiguous: 3.7, [-10.0, 10.0], "logit";
+    onset_contiguous: 3.929, [-10.0, 10.0], "logit";
     /// b_d: per unit of ln(1 + distance / 1000 km).
     onset_distance: -0.3, [-10.0, 10.0], "logit";
     /// b_m: at least one major power in the dyad.
-    onset_major: 3.2, [-10.0, 10.0], "logit";
+    onset_major: 3.236, [-10.0, 10.0], "logit";
     /// Interaction: contiguous and a major power (the two terms overlap; without it such pairs are too dispute-prone).
-    onset_contiguous_major: -2.0, [-10.0, 10.0], "logit";
+    onset_contiguous_major: -2.6, [-10.0, 10.0], "logit";
     /// b_r: per unit of |ln power ratio| (parity is more dangerous when negative).
     onset_power_ratio: -0.15, [-10.0, 10.0], "logit";
     /// b_D: per unit of the lower democracy score of the pair (liberal).
@@ -166,7 +166,7 @@ params! {
     /// b_I: per salience-weighted shared institution, at most 3 counted (liberal).
     onset_institutions: -0.3, [-10.0, 10.0], "logit";
     /// b_A: the pair shares a defence pact.
-    onset_alliance: -0.4, [-10.0, 10.0], "logit";
+    onset_alliance: 0.0, [-10.0, 10.0], "logit";
     /// g(peace years): added times exp(-peace years / onset_recent_decay).
     onset_recent: 1.0, [-10.0, 10.0], "logit";
     /// Decay time of the recent-dispute term.
@@ -174,19 +174,19 @@ params! {
     /// L_lens: per unit of mutual distrust, 1 - mean trust of the pair.
     onset_distrust: 1.0, [-10.0, 10.0], "logit";
     /// L_lens: per unit of mean identity of the pair.
-    onset_identity: -2.0, [-10.0, 10.0], "logit";
+    onset_identity: -0.24, [-10.0, 10.0], "logit";
 
     // ---- escalation along the COW hostility ladder ----------------------------
     /// Share of disputes that enter at threat (level 2).
-    entry_threat: 0.10, [0.0, 1.0], "share";
+    entry_threat: 0.0291, [0.0, 1.0], "share";
     /// Share of disputes that enter at display of force (level 3); the rest enter at use of force (4).
     entry_display: 0.25, [0.0, 1.0], "share";
     /// a_2: logit of stepping up from threat to display.
     escalate_from_threat: -1.5, [-20.0, 20.0], "logit";
     /// a_3: logit of stepping up from display to use of force.
-    escalate_from_display: -0.2, [-20.0, 20.0], "logit";
+    escalate_from_display: -1.495, [-20.0, 20.0], "logit";
     /// a_4: logit of stepping up from use of force to war.
-    escalate_from_force: -5.0, [-20.0, 20.0], "logit";
+    escalate_from_force: -3.513, [-20.0, 20.0], "logit";
     /// b: per unit of parity (1 - |p_a - p_b| / (p_a + p_b)).
     escalate_parity: 0.5, [-10.0, 10.0], "logit";
     /// c: per unit of mutual distrust.
@@ -330,6 +330,8 @@ pub const DEFAULT_LENS: &str = "constructivist";
 pub fn lens(name: &str) -> Option<Params> {
     let mut p = Params::default();
     match name {
+        // The defaults are the constructivist lens, calibrated on
+        // scenarios/history/world_1960 (docs/calibration.md).
         "constructivist" | "default" => {}
         "liberal" => {
             p.security_dilemma_weight = 0.3;
@@ -340,6 +342,15 @@ pub fn lens(name: &str) -> Option<Params> {
             p.escalate_identity = 0.0;
             p.kantian_cap = 0.0;
             p.alliance_balance_weight = 0.5;
+            // Calibrated on scenarios/history/world_1960 (docs/calibration.md).
+            p.onset_base = -7.033;
+            p.onset_contiguous = 3.855;
+            p.onset_major = 3.176;
+            p.onset_contiguous_major = -2.501;
+            p.onset_alliance = -0.117;
+            p.entry_threat = 0.0351;
+            p.escalate_from_display = -2.251;
+            p.escalate_from_force = -4.117;
         }
         "realist" => {
             p.bayes_weight = 0.0;
@@ -360,6 +371,15 @@ pub fn lens(name: &str) -> Option<Params> {
             // are not read as signals of a partner's type.
             p.dispute_signal = 0.0;
             p.pact_signal = 0.0;
+            // Calibrated on scenarios/history/world_1960 (docs/calibration.md).
+            p.onset_base = -7.219;
+            p.onset_contiguous = 3.999;
+            p.onset_major = 3.194;
+            p.onset_contiguous_major = -2.552;
+            p.onset_alliance = -0.966;
+            p.entry_threat = 0.0353;
+            p.escalate_from_display = -2.249;
+            p.escalate_from_force = -4.123;
         }
         _ => return None,
     }

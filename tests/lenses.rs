@@ -252,7 +252,7 @@ fn liberal_trade_and_joint_democracy_pacify() {
 #[test]
 fn constructivist_a_high_identity_community_settles_below_force() {
     let s = load(&format!(
-        "{FOUR_DEMOCRACIES}\n[parameters]\nonset_base = -3.5\nidentity_decay = 0.0\n"
+        "{FOUR_DEMOCRACIES}\n[parameters]\nonset_base = -5.0\nidentity_decay = 0.0\n"
     ));
     let p = Prepared::new(Arc::new(s.clone()));
     let levels = |lens_name: &str| {

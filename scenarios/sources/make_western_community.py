@@ -1081,20 +1081,20 @@ BASE_NOT_MODELLED = ("#  * Not modelled: US Section 301 tariffs on China (2018-)
 # Headline numbers of the paired comparison, measured with the comity binary named there (update by
 # hand when the model changes: run the three commands in the header and copy the rows).
 TWIN_MEASURED = """\
-# MEASURED with comity 0.1.0 (default lens, 300 runs each, seed 42; uncalibrated default parameters),
-# `comity compare output/western_community_counterfactual output/western_community --at 2020`;
+# MEASURED with comity 0.1.0 (default lens, calibrated as in docs/calibration.md; 300 runs each,
+# seed 42), `comity compare output/western_community_counterfactual output/western_community --at 2020`;
 # B - A = effect of the 2017-2020 US events with its 95% CI, all Holm-significant (runs.csv rows
 # paired run by run; the @2020 row is Welch on the yearly summaries):
 {rows}
-# Read: by 2030 the US events cost the West about 0.04 of mean trust and a quarter of its dyads with
-# dependable expectations of peaceful change, and add a sixth of a use-of-force dispute per run.
+# Read: by 2030 the US events cost the West about 0.03 of mean trust and a tenth of its dyads with
+# dependable expectations of peaceful change, and add two thirds of a use-of-force dispute per run.
 """
 TWIN_ROWS = [
     "#   metric                                   A (twin)  B (base)   B - A    95% CI",
-    "#   west.cohesion, 2030 (mean trust)           0.573     0.537    -0.036   [-0.036, -0.035]",
-    "#   west.peaceful_change_share, 2030           0.461     0.347    -0.114   [-0.117, -0.111]",
-    "#   west.disputes_force, total 2016-2030       1.03      1.20     +0.17    [+0.13, +0.21]",
-    "#   west.cohesion@2020                         0.591     0.529    -0.063   [-0.064, -0.061]",
+    "#   west.cohesion, 2030 (mean trust)           0.599     0.570    -0.029   [-0.029, -0.028]",
+    "#   west.peaceful_change_share, 2030           0.470     0.425    -0.045   [-0.048, -0.043]",
+    "#   west.disputes_force, total 2016-2030       3.48      4.17     +0.69    [+0.60, +0.78]",
+    "#   west.cohesion@2020                         0.604     0.547    -0.057   [-0.058, -0.055]",
 ]
 
 HEAD_TWIN = """\
@@ -1180,10 +1180,10 @@ HEAD_AF = """\
 # all events of a year act at the start of its tick, so the 2025 tick already trades at the
 # end-2025 tariffs; the intra-year order matters only for the signals (each rate change is one
 # defection or cooperation signal to the target, whatever its size).
-# MEASURED with comity 0.1.0 (default lens, 300 runs, seed 42; uncalibrated default parameters),
+# MEASURED with comity 0.1.0 (default lens, calibrated as in docs/calibration.md; 300 runs, seed 42),
 # mean across runs of west.cohesion (mean trust) / west.peaceful_change_share, timeseries.csv:
-#   2016 0.658 / 0.52   2020 0.529 / 0.31   2024 0.546 / 0.31   2025 0.508 / 0.31   2035 0.542 / 0.36
-# (western_community.toml, same seed: 2024 0.525, 2030 0.537 / 0.35; the 2016-2020 runs are
+#   2016 0.660 / 0.52   2020 0.547 / 0.33   2024 0.571 / 0.36   2025 0.538 / 0.36   2035 0.580 / 0.43
+# (western_community.toml, same seed: 2024 0.552, 2030 0.570 / 0.43; the 2016-2020 runs are
 # identical in both files.) west.phase stays 1 (nascent) from 2017 to 2035 in every year's mean.
 #
 """
