@@ -18,15 +18,26 @@ fn model_doc_lists_every_parameter_with_its_doc() {
             .filter(|l| l.starts_with(&format!("| `{}` |", spec.name)))
             .collect();
         assert!(!rows.is_empty(), "docs/model.md has no row for `{}`", spec.name);
-        let row = rows.iter().find(|row| row.contains(spec.doc.trim())).unwrap_or_else(|| {
-            panic!(
-                "docs/model.md row for `{}` is out of date:\n{}",
-                spec.name,
-                rows.join("\n")
-            )
-        });
-        let default: f64 = row.split('|').nth(2).and_then(|c| c.trim().parse().ok()).unwrap_or(f64::NAN);
-        assert_eq!(default, spec.default, "docs/model.md gives `{}` the wrong default", spec.name);
+        let row = rows
+            .iter()
+            .find(|row| row.contains(spec.doc.trim()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "docs/model.md row for `{}` is out of date:\n{}",
+                    spec.name,
+                    rows.join("\n")
+                )
+            });
+        let default: f64 = row
+            .split('|')
+            .nth(2)
+            .and_then(|c| c.trim().parse().ok())
+            .unwrap_or(f64::NAN);
+        assert_eq!(
+            default, spec.default,
+            "docs/model.md gives `{}` the wrong default",
+            spec.name
+        );
     }
 }
 
