@@ -50,6 +50,8 @@ struct Point {
 
 /// (lens, community, metric) -> points in tick order.
 type Series = BTreeMap<(String, String, String), Vec<Point>>;
+/// The coordinates of every chart: f64 on both axes.
+type XY = Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>;
 
 /// A scripted event (or several on the same month) to mark on the time axis.
 #[derive(Clone, Debug)]
@@ -133,11 +135,7 @@ fn x_range(series: &Series) -> (f64, f64) {
 }
 
 fn draw_markers<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+    chart: &mut ChartContext<'_, DB, XY>,
     markers: &[Marker],
     (x0, x1): (f64, f64),
     (y0, y1): (f64, f64),
@@ -192,64 +190,46 @@ fn band_chart(
     } else {
         (y1 * 1.1).max(1e-6)
     };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 17))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(x0..x1, 0.0..y1)
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .x_desc("year")
-            .y_desc(y_desc)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .draw()
-            .map_err(draw_err)?;
-        draw_markers(&mut chart, markers, (x0, x1), (0.0, y1))?;
-        for (k, lens) in lenses.iter().enumerate() {
-            let Some(points) = series.get(&(lens.clone(), community.to_string(), metric.to_string())) else {
-                continue;
-            };
-            let colour = PALETTE[k % PALETTE.len()];
-            let defined: Vec<&Point> = points
-                .iter()
-                .filter(|p| p.mean.is_finite() && p.p05.is_finite() && p.p95.is_finite())
-                .collect();
-            if band {
-                let mut area: Vec<(f64, f64)> = defined.iter().map(|p| (p.x, p.p95)).collect();
-                area.extend(defined.iter().rev().map(|p| (p.x, p.p05)));
+    year_chart(
+        title,
+        y_desc,
+        x0..x1,
+        0.0..y1,
+        SeriesLabelPosition::LowerLeft,
+        |chart| {
+            draw_markers(chart, markers, (x0, x1), (0.0, y1))?;
+            for (k, lens) in lenses.iter().enumerate() {
+                let Some(points) = series.get(&(lens.clone(), community.to_string(), metric.to_string())) else {
+                    continue;
+                };
+                let colour = PALETTE[k % PALETTE.len()];
+                let defined: Vec<&Point> = points
+                    .iter()
+                    .filter(|p| p.mean.is_finite() && p.p05.is_finite() && p.p95.is_finite())
+                    .collect();
+                if band {
+                    let mut area: Vec<(f64, f64)> = defined.iter().map(|p| (p.x, p.p95)).collect();
+                    area.extend(defined.iter().rev().map(|p| (p.x, p.p05)));
+                    chart
+                        .draw_series(std::iter::once(Polygon::new(area, colour.mix(0.18))))
+                        .map_err(draw_err)?;
+                }
                 chart
-                    .draw_series(std::iter::once(Polygon::new(area, colour.mix(0.18))))
-                    .map_err(draw_err)?;
+                    .draw_series(LineSeries::new(
+                        defined.iter().map(|p| (p.x, p.mean)),
+                        colour.stroke_width(2),
+                    ))
+                    .map_err(draw_err)?
+                    .label(if band {
+                        format!("{lens}: mean (band p05-p95)")
+                    } else {
+                        format!("{lens}: mean")
+                    })
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
             }
-            chart
-                .draw_series(LineSeries::new(
-                    defined.iter().map(|p| (p.x, p.mean)),
-                    colour.stroke_width(2),
-                ))
-                .map_err(draw_err)?
-                .label(if band {
-                    format!("{lens}: mean (band p05-p95)")
-                } else {
-                    format!("{lens}: mean")
-                })
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerLeft)
-            .draw()
-            .map_err(draw_err)?;
-        root.present().map_err(draw_err)?;
-    }
-    Ok(svg)
+            Ok(())
+        },
+    )
 }
 
 /// Mean lines of several metrics (one colour each) for one lens.
@@ -276,6 +256,42 @@ fn lines_chart(
         }
     }
     let y1 = y_max.unwrap_or((top * 1.45).max(0.05));
+    year_chart(
+        title,
+        y_desc,
+        x0..x1,
+        0.0..y1,
+        SeriesLabelPosition::UpperRight,
+        |chart| {
+            draw_markers(chart, markers, (x0, x1), (0.0, y1))?;
+            for &(metric, label, colour) in metrics {
+                let Some(points) = series.get(&(lens.to_string(), community.to_string(), metric.to_string())) else {
+                    continue;
+                };
+                chart
+                    .draw_series(LineSeries::new(
+                        points.iter().filter(|p| p.mean.is_finite()).map(|p| (p.x, p.mean)),
+                        colour.stroke_width(2),
+                    ))
+                    .map_err(draw_err)?
+                    .label(label.to_string())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+            }
+            Ok(())
+        },
+    )
+}
+
+/// The frame shared by the charts over years: caption, a year x axis, the series that
+/// `draw` adds, and the legend at `legend`.
+fn year_chart(
+    title: &str,
+    y_desc: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    legend: SeriesLabelPosition,
+    draw: impl FnOnce(&mut ChartContext<'_, SVGBackend<'_>, XY>) -> Result<()>,
+) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -285,7 +301,7 @@ fn lines_chart(
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
-            .build_cartesian_2d(x0..x1, 0.0..y1)
+            .build_cartesian_2d(x, y)
             .map_err(draw_err)?;
         chart
             .configure_mesh()
@@ -294,25 +310,12 @@ fn lines_chart(
             .x_label_formatter(&|x| format!("{x:.0}"))
             .draw()
             .map_err(draw_err)?;
-        draw_markers(&mut chart, markers, (x0, x1), (0.0, y1))?;
-        for &(metric, label, colour) in metrics {
-            let Some(points) = series.get(&(lens.to_string(), community.to_string(), metric.to_string())) else {
-                continue;
-            };
-            chart
-                .draw_series(LineSeries::new(
-                    points.iter().filter(|p| p.mean.is_finite()).map(|p| (p.x, p.mean)),
-                    colour.stroke_width(2),
-                ))
-                .map_err(draw_err)?
-                .label(label.to_string())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-        }
+        draw(&mut chart)?;
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
+            .position(legend)
             .draw()
             .map_err(draw_err)?;
         root.present().map_err(draw_err)?;
@@ -345,45 +348,28 @@ fn first_war_chart(runs: &OutputSet, lenses: &[String]) -> Result<(String, Strin
     let (lo, hi) = if lo > hi { (0, 1) } else { (lo, hi) };
     let top = counts.values().copied().max().unwrap_or(1) as f64;
     let width = 0.8 / lenses.len().max(1) as f64;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("Year of the first war (whole system)", ("sans-serif", 17))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d((lo as f64 - 0.6)..(hi as f64 + 0.6), 0.0..top * 1.15)
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .x_desc("year")
-            .y_desc("runs (count)")
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .draw()
-            .map_err(draw_err)?;
-        for (k, lens) in lenses.iter().enumerate() {
-            let colour = PALETTE[k % PALETTE.len()];
-            let left = -0.4 + k as f64 * width;
-            chart
-                .draw_series(counts.iter().filter(|((l, _), _)| *l == k).map(|((_, y), c)| {
-                    let x = *y as f64 + left;
-                    Rectangle::new([(x, 0.0), (x + width, *c as f64)], colour.mix(0.8).filled())
-                }))
-                .map_err(draw_err)?
-                .label(lens.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(draw_err)?;
-        root.present().map_err(draw_err)?;
-    }
+    let svg = year_chart(
+        "Year of the first war (whole system)",
+        "runs (count)",
+        (lo as f64 - 0.6)..(hi as f64 + 0.6),
+        0.0..top * 1.15,
+        SeriesLabelPosition::UpperRight,
+        |chart| {
+            for (k, lens) in lenses.iter().enumerate() {
+                let colour = PALETTE[k % PALETTE.len()];
+                let left = -0.4 + k as f64 * width;
+                chart
+                    .draw_series(counts.iter().filter(|((l, _), _)| *l == k).map(|((_, y), c)| {
+                        let x = *y as f64 + left;
+                        Rectangle::new([(x, 0.0), (x + width, *c as f64)], colour.mix(0.8).filled())
+                    }))
+                    .map_err(draw_err)?
+                    .label(lens.clone())
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
+            }
+            Ok(())
+        },
+    )?;
     Ok((svg, caption.join("; ")))
 }
 
