@@ -60,21 +60,25 @@ fn withdrawal_twins(runs: &str, extra: &[&str]) -> (tempfile::TempDir, std::path
     let without_path = dir.path().join("tiny_without.toml");
     fs::write(&without_path, &with[..cut]).unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    for (scenario, out) in [(without_path.to_str().unwrap(), &a), ("tests/fixtures/tiny.toml", &b)] {
-        let mut args = vec![
-            "run",
-            scenario,
-            "--runs",
-            runs,
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        let o = run(&args);
-        assert!(o.status.success(), "{}", text(&o.stderr));
-    }
+    simulate(without_path.to_str().unwrap(), runs, &a, extra);
+    simulate("tests/fixtures/tiny.toml", runs, &b, extra);
     (dir, a, b)
+}
+
+/// `comity run SCENARIO --runs RUNS --quiet --out OUT EXTRA...`, which must succeed.
+fn simulate(scenario: &str, runs: &str, out: &std::path::Path, extra: &[&str]) {
+    let mut args = vec![
+        "run",
+        scenario,
+        "--runs",
+        runs,
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", text(&o.stderr));
 }
 
 #[test]
@@ -129,19 +133,7 @@ fn without_a_shift_false_alarms_stay_at_the_stated_rate() {
 fn an_output_compared_with_itself_shows_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("self");
-    assert!(
-        run(&[
-            "run",
-            "tests/fixtures/tiny.toml",
-            "--runs",
-            "30",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    simulate("tests/fixtures/tiny.toml", "30", &out, &[]);
     let o = run(&[
         "compare",
         out.to_str().unwrap(),
@@ -211,37 +203,13 @@ fn common_random_numbers_isolate_a_withdrawal() {
 fn mismatched_inputs_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("tiny"), dir.path().join("csvw"));
-    assert!(
-        run(&[
-            "run",
-            "tests/fixtures/tiny.toml",
-            "--runs",
-            "5",
-            "--quiet",
-            "--out",
-            a.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    simulate("tests/fixtures/tiny.toml", "5", &a, &[]);
     let odd = dir.path().join("odd.toml");
     let text_tiny = fs::read_to_string(repo("tests/fixtures/tiny.toml"))
         .unwrap()
         .replace("id = \"core\"", "id = \"inner\"");
     fs::write(&odd, text_tiny).unwrap();
-    assert!(
-        run(&[
-            "run",
-            odd.to_str().unwrap(),
-            "--runs",
-            "5",
-            "--quiet",
-            "--out",
-            b.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    simulate(odd.to_str().unwrap(), "5", &b, &[]);
     let o = run(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(65));
     let err = text(&o.stderr);
@@ -275,32 +243,8 @@ fn different_periods_compare_only_at_chosen_years() {
     )
     .unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    assert!(
-        run(&[
-            "run",
-            "tests/fixtures/tiny.toml",
-            "--runs",
-            "10",
-            "--quiet",
-            "--out",
-            a.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
-    assert!(
-        run(&[
-            "run",
-            short.to_str().unwrap(),
-            "--runs",
-            "10",
-            "--quiet",
-            "--out",
-            b.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    simulate("tests/fixtures/tiny.toml", "10", &a, &[]);
+    simulate(short.to_str().unwrap(), "10", &b, &[]);
     let o = run(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(65));
     let err = text(&o.stderr);
