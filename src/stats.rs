@@ -112,17 +112,15 @@ impl QuantileSketch {
             if b.min == b.max {
                 return b.min;
             }
-            let t = if b.count > 1 {
-                (r - 1) as f64 / (b.count - 1) as f64
-            } else {
-                0.5
-            };
+            // min != max, so the bucket holds at least two values.
+            let t = (r - 1) as f64 / (b.count - 1) as f64;
             let a = SKETCH_ACCURACY;
             let (lo, hi) = if positive {
                 (b.max * (1.0 - a), b.min * (1.0 + a))
             } else {
                 (b.max * (1.0 + a), b.min * (1.0 - a))
             };
+            // (min/max guard only against rounding making lo exceed hi.)
             (b.min + (b.max - b.min) * t).clamp(lo.min(hi), hi.max(lo))
         };
         // Negative values: the largest magnitude (highest key) is the smallest value.
