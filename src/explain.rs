@@ -41,16 +41,20 @@ pub const MECHANISMS: &[Mechanism] = &[
         source: "Tinbergen 1962; Anderson & van Wincoop 2003; Head & Mayer 2014 (trade elasticity); Oneal & Russett 1997.",
     },
     Mechanism {
-        title: "Security dilemma",
-        theory: "realist",
-        rule: "A partner's gain in capability relative to one's own lowers the log-odds of trust in it (a relative decline restores them); a partner allied with states one distrusts loses trust every year.",
-        equation: "logit T <- logit T - w s_p (dln p_j - dln p_i);  T <- T - T min(1, w s_r R dt)",
+        title: "Structural trust anchor and the security dilemma",
+        theory: "shared (each lens weighs the structure it believes in)",
+        rule: "Trust has a level set by structure: the pair's trust at the start, moved by the partner's capability gain relative to one's own and its alignment with states one distrusts (realist), and by changes in shared alliance, shared institutions and rivalry. Signals and shocks move trust off that level; the deviation halves every trust_half_life years. Without events and with an unchanged structure, trust does not drift.",
+        equation: "A = clamp(logistic(logit T0 - w s_p G) (1 - w s_r dRival) + a_A dAllied + a_I d min(I, 3) + a_R d rho(R), 0, 1);  G = dln p_j - dln p_i since the start;  T <- A' + (T - A) 0.5^(dt / half_life)",
         params: &[
             "security_dilemma_weight",
             "security_power_sensitivity",
             "security_rival_sensitivity",
+            "trust_half_life",
+            "anchor_alliance",
+            "anchor_institutions",
+            "anchor_rivalry",
         ],
-        source: "Jervis 1978; Grieco 1988; Waltz 1979; Mearsheimer 2001.",
+        source: "Jervis 1978; Grieco 1988; Waltz 1979; Walt 1987 (alignment); Kydd 2005 (reputation as a deviation that fades).",
     },
     Mechanism {
         title: "Bayesian reputation",
@@ -81,8 +85,8 @@ pub const MECHANISMS: &[Mechanism] = &[
     Mechanism {
         title: "Identity (we-feeling)",
         theory: "constructivist",
-        rule: "Identity grows with transactions beyond what size alone predicts (Savage-Deutsch relative acceptance), shared institutions and similar norms, scaled by the observer's openness; it decays slowly; a public treaty violation cuts the members' identity with the violator.",
-        equation: "RA = (A - E)/E, E = A_i A_j / A;  W <- W + eta logistic(b + k RA + c I + m (sim - 0.5)) 2 o_i (1 - W) - mu W;  exit: W_mj -= rho salience",
+        rule: "Identity grows with transactions beyond what size alone predicts (Savage-Deutsch relative acceptance), shared institutions and similar norms, less between rivals (enemy images reproduce themselves), scaled by the observer's openness; it decays slowly; a public treaty violation cuts the members' identity with the violator.",
+        equation: "RA = (A - E)/E, E = A_i A_j / A;  W <- W + eta logistic(b + k RA + c I + m (sim - 0.5) - r rho(R)) 2 o_i (1 - W) - mu W;  exit: W_mj -= rho salience",
         params: &[
             "identity_weight",
             "identity_growth",
@@ -91,6 +95,7 @@ pub const MECHANISMS: &[Mechanism] = &[
             "identity_institution_drive",
             "identity_norm_drive",
             "identity_bias",
+            "identity_rivalry_drive",
             "norm_violation",
         ],
         source: "Deutsch et al. 1957; Savage & Deutsch 1960; Adler & Barnett 1998.",
@@ -111,8 +116,8 @@ pub const MECHANISMS: &[Mechanism] = &[
     Mechanism {
         title: "Dispute onset",
         theory: "shared (each lens switches terms)",
-        rule: "Each pair of states may begin a militarized dispute each year, likelier between neighbours, with a major power, at parity and after a recent dispute; joint democracy, trade dependence, shared institutions, alliance and we-feeling make it less likely, distrust more.",
-        equation: "logit P = b0 + b_c contig + b_d ln(1 + dist/1000) + b_m major + b_cm contig major + b_r |ln ratio| + b_D minDem + b_X minDep + b_I min(I, 3) + b_A allied + g exp(-peace/tau) + L_T (1 - T) + L_W W",
+        rule: "Each pair of states may begin a militarized dispute each year, likelier between neighbours, with a major power, at parity, after a recent dispute and between rivals (each past dispute adds to a conflict memory that fades slowly); joint democracy, trade dependence, shared institutions and IGOs, alliance and we-feeling make it less likely, distrust more.",
+        equation: "logit P = b0 + b_c contig + b_d ln(1 + dist/1000) + b_m major + b_cm contig major + b_r |ln ratio| + b_D minDem + b_X minDep + b_I min(I, 3) + b_A allied + g exp(-peace/tau) + L_T (1 - T) + L_W W + b_R rho(R) + b_G min(IGOs / scale, 1);  rho(R) = R / (R + k);  R <- R 0.5^(dt / H) + disputes",
         params: &[
             "onset_base",
             "onset_contiguous",
@@ -128,14 +133,39 @@ pub const MECHANISMS: &[Mechanism] = &[
             "onset_recent_decay",
             "onset_distrust",
             "onset_identity",
+            "onset_rivalry",
+            "rivalry_half_life",
+            "rivalry_saturation",
+            "onset_igo_density",
+            "igo_density_scale",
         ],
-        source: "Bremer 1992; Russett & Oneal 2001; Jones, Bremer & Singer 1996; Palmer et al. 2022 (MID 5).",
+        source: "Bremer 1992; Russett & Oneal 2001; Jones, Bremer & Singer 1996; Crescenzi & Enterline 2001 (event dependence); Thompson & Dreyer 2012 (strategic rivalries); Palmer et al. 2022 (MID 5).",
+    },
+    Mechanism {
+        title: "Zones of peace: dependable expectations of peaceful change",
+        theory: "liberal and constructivist (realists know no such zone)",
+        rule: "A pair that has become a security community almost never chooses force: a gate multiplies the dispute hazard, so no amount of contiguity or rivalry outweighs it, and the disputes that still happen settle by talks below the use of force. Constructivist: the Kantian culture (we-feeling and trust; a ramp below the threshold). Liberal: democracy, interdependence and IGO density jointly high (the product of three scores). Realist: none; only alliance and deterrence keep the peace.",
+        equation: "z = max(w_K z_K, w_L D X I);  z_K = 1 if Kantian else ramp(min(W, T), low, enter);  D = ramp(minDem), X = ramp(minDep), I = ramp(IGO density);  P <- P (1 - zone_peace z);  z >= 0.5: capped at display of force, settled by talks",
+        params: &[
+            "zone_peace",
+            "zone_kantian_weight",
+            "zone_kantian_low",
+            "zone_liberal_weight",
+            "zone_democracy_low",
+            "zone_democracy_high",
+            "zone_trade_low",
+            "zone_trade_high",
+            "zone_igo_low",
+            "zone_igo_high",
+            "zone_cap",
+        ],
+        source: "Deutsch et al. 1957; Adler & Barnett 1998; Wendt 1999; Russett & Oneal 2001 (the Kantian triangle, \"all three in the top decile\").",
     },
     Mechanism {
         title: "Escalation on the hostility ladder",
         theory: "shared",
         rule: "A dispute enters at threat, display of force or use of force and may step up, likelier at parity, with distrust and with joiners, less likely with mediation by shared institutions and with we-feeling; unreciprocated disputes stop short of war. Most end in stalemate.",
-        equation: "P(up | L) = logistic(a_L + b parity + c (1 - T) + d ln(1 + joiners) - e min(I, 3) - f W)",
+        equation: "P(up | L) = logistic(a_L + b parity + c (1 - T) + d ln(1 + joiners) - e min(I, 3) - f W + r rho(R))",
         params: &[
             "entry_threat",
             "entry_display",
@@ -147,6 +177,7 @@ pub const MECHANISMS: &[Mechanism] = &[
             "escalate_joiner",
             "escalate_mediation",
             "escalate_identity",
+            "escalate_rivalry",
             "reciprocation",
             "outcome_stalemate",
             "outcome_compromise",
@@ -180,8 +211,8 @@ pub const MECHANISMS: &[Mechanism] = &[
     Mechanism {
         title: "Alliance formation and exit",
         theory: "realist balance of threat; liberal and constructivist affinity",
-        rule: "A threatened state (Walt: power x proximity x hostility) looks for an ally; candidates are scored by balancing (power against the threat's bloc) and affinity (joint democracy, identity, trade). With a balancing weight the coalition must beat the threat on noisy estimates, else the state may bandwagon. Members leave pacts at a low hazard, higher when nationalist or distrustful.",
-        equation: "threat = bloc power x proximity x (1 - T);  score = w_b p_j / bloc + w_a (dem_i dem_j + W + min(1, 20 dep)) / 3;  exit hazard = h 2 (1 - s) exp(k (0.5 - o)+) exp(2 (0.5 - T)+)",
+        rule: "A threatened state (Walt: power x proximity x hostility) looks for an ally; candidates are scored by balancing (power against the threat's bloc) and affinity (joint democracy, identity, trade). With a balancing weight the coalition must beat the threat on noisy estimates, else the state may bandwagon. Members leave pacts at a low hazard, higher when nationalist or distrustful, lower when they trust their allies.",
+        equation: "threat = bloc power x proximity x (1 - T);  score = w_b p_j / bloc + w_a (dem_i dem_j + W + min(1, 20 dep)) / 3;  exit hazard = h 2 (1 - s) exp(k (0.5 - o)+) exp(k_T (0.5 - T))",
         params: &[
             "alliance_search",
             "alliance_threat_threshold",
@@ -192,6 +223,7 @@ pub const MECHANISMS: &[Mechanism] = &[
             "alliance_accept_trust",
             "pact_exit_hazard",
             "pact_exit_orientation",
+            "pact_exit_trust",
         ],
         source: "Walt 1987; Cusack & Stoll 1990 (REALPOLITIK); Leeds et al. 2002 (ATOP).",
     },
@@ -329,6 +361,6 @@ mod tests {
             .collect();
         let md = explain(&lenses, Format::Markdown);
         assert!(md.contains("| `bayes_weight` | 0 | 1 |"), "{md}");
-        assert!(md.contains("## 3. Security dilemma (realist)"));
+        assert!(md.contains("## 3. Structural trust anchor and the security dilemma (shared"));
     }
 }

@@ -89,10 +89,10 @@ params! {
     // ---- trust ----------------------------------------------------------
     /// Lens weight of the security-dilemma trust channel (realist).
     security_dilemma_weight: 1.0, [0.0, 5.0], "weight";
-    /// Log-odds of trust lost per unit of the partner's log capability gain relative to one's own (regained when it falls back).
+    /// Log-odds of the trust anchor lost per unit of the partner's log capability gain since the start relative to one's own (regained when it falls back).
     security_power_sensitivity: 1.0, [0.0, 100.0], "per log-unit";
-    /// Share of trust lost per year when the partner's pact partners are distrusted (times their mean distrust).
-    security_rival_sensitivity: 0.05, [0.0, 1.0], "per year";
+    /// Share of the trust anchor lost per unit rise, since the start, of the partner's alignment with states one distrusts (the mean distrust of its pact partners).
+    security_rival_sensitivity: 0.3, [0.0, 1.0], "share per unit";
     /// Lens weight of Bayesian institutional trust updates on observed cooperation/defection (liberal).
     bayes_weight: 1.0, [0.0, 5.0], "weight";
     /// P(cooperative signal | trustworthy partner) in the Bayesian update (Kydd 2005).
@@ -105,6 +105,16 @@ params! {
     identity_trust_weight: 1.0, [0.0, 5.0], "weight";
     /// nu: yearly share of the gap between trust and identity closed by the identity channel.
     identity_trust_rate: 0.1, [0.0, 1.0], "per year";
+
+    /// Half-life of trust's deviation from its structural anchor (the level set by the lens's
+    /// structural variables); shocks and signals move trust off the anchor, and it returns with this half-life.
+    trust_half_life: 8.0, [0.5, 1000.0], "years";
+    /// Trust anchor change when the pair comes to share a defence pact (lost when it stops sharing one).
+    anchor_alliance: 0.15, [-1.0, 1.0], "level";
+    /// Trust anchor change per unit change of salience-weighted shared institutions (at most 3 counted).
+    anchor_institutions: 0.05, [-1.0, 1.0], "level per institution";
+    /// Trust anchor change per unit change of rivalry pressure (a rising rivalry lowers the anchor).
+    anchor_rivalry: -0.2, [-1.0, 1.0], "level";
 
     // ---- identity (we-feeling) -------------------------------------------
     /// Lens weight of identity formation and norm violations (constructivist).
@@ -119,6 +129,8 @@ params! {
     identity_institution_drive: 0.5, [0.0, 10.0], "per institution";
     /// Transaction drive per unit of norm similarity above 0.5.
     identity_norm_drive: 2.0, [0.0, 20.0], "";
+    /// Transaction drive lost per unit of rivalry pressure: rivals do not come to identify (Wendt 1999).
+    identity_rivalry_drive: 2.0, [0.0, 20.0], "";
     /// Constant term of the transaction drive (negative: strangers do not identify).
     identity_bias: -1.0, [-20.0, 20.0], "";
     /// rho: identity lost toward a state that publicly breaks a treaty, times the treaty's salience.
@@ -148,15 +160,15 @@ params! {
 
     // ---- dispute onset (logit per dyad-year) -------------------------------
     /// b0: constant of the onset logit.
-    onset_base: -6.939, [-20.0, 5.0], "logit";
+    onset_base: -7.029, [-20.0, 5.0], "logit";
     /// b_c: contiguity (land or <= 150 miles of water).
-    onset_contiguous: 3.929, [-10.0, 10.0], "logit";
+    onset_contiguous: 2.83, [-10.0, 10.0], "logit";
     /// b_d: per unit of ln(1 + distance / 1000 km).
     onset_distance: -0.3, [-10.0, 10.0], "logit";
     /// b_m: at least one major power in the dyad.
-    onset_major: 3.236, [-10.0, 10.0], "logit";
+    onset_major: 2.446, [-10.0, 10.0], "logit";
     /// Interaction: contiguous and a major power (the two terms overlap; without it such pairs are too dispute-prone).
-    onset_contiguous_major: -2.6, [-10.0, 10.0], "logit";
+    onset_contiguous_major: -2.422, [-10.0, 10.0], "logit";
     /// b_r: per unit of |ln power ratio| (parity is more dangerous when negative).
     onset_power_ratio: -0.15, [-10.0, 10.0], "logit";
     /// b_D: per unit of the lower democracy score of the pair (liberal).
@@ -174,19 +186,54 @@ params! {
     /// L_lens: per unit of mutual distrust, 1 - mean trust of the pair.
     onset_distrust: 1.0, [-10.0, 10.0], "logit";
     /// L_lens: per unit of mean identity of the pair.
-    onset_identity: -0.24, [-10.0, 10.0], "logit";
+    onset_identity: 0.0, [-10.0, 10.0], "logit";
+
+    /// Logit per unit of rivalry pressure R / (R + rivalry_saturation), R the pair's rivalry stock: event dependence (Crescenzi & Enterline 2001).
+    onset_rivalry: 3.5, [-10.0, 10.0], "logit";
+    /// Logit per unit of the pair's IGO density, min(shared IGOs / igo_density_scale, 1) (Russett & Oneal 2001).
+    onset_igo_density: 0.0, [-10.0, 10.0], "logit";
+    /// Shared full IGO memberships at which IGO density reaches 1 (COW IGO v3 counts).
+    igo_density_scale: 50.0, [1.0, 500.0], "IGOs";
+
+    // ---- zones of peace and rivalries ------------------------------------------
+    /// Half-life of the rivalry stock: each dispute adds 1 to the pair's stock, which halves every this many years.
+    rivalry_half_life: 25.0, [0.5, 200.0], "years";
+    /// Rivalry stock at which the rivalry pressure R / (R + k) is one half.
+    rivalry_saturation: 3.0, [0.01, 100.0], "disputes";
+    /// Gate: share of the dispute hazard removed in a full zone of peace, P = logistic(logit) (1 - zone_peace z).
+    zone_peace: 0.97, [0.0, 1.0], "share";
+    /// Lens weight of the constructivist zone: z from the Kantian culture (we-feeling makes force unthinkable).
+    zone_kantian_weight: 1.0, [0.0, 1.0], "weight";
+    /// Lower of mean identity and trust at which the constructivist zone score starts to rise toward 1 at kantian_enter.
+    zone_kantian_low: 0.6, [0.0, 1.0], "level";
+    /// Lens weight of the liberal zone: z = D X I, the joint democracy, interdependence and IGO scores (Russett & Oneal 2001).
+    zone_liberal_weight: 0.0, [0.0, 1.0], "weight";
+    /// Lower democracy of the pair at which the liberal score D starts to rise from 0.
+    zone_democracy_low: 0.5, [0.0, 1.0], "level";
+    /// Lower democracy of the pair at which D reaches 1 (the top decile of the 1960 world).
+    zone_democracy_high: 0.7, [0.0, 1.0], "level";
+    /// Trade dependence (trade / larger GDP) at which the liberal score X starts to rise from 0.
+    zone_trade_low: 0.0005, [0.0, 1.0], "share";
+    /// Trade dependence at which X reaches 1 (the top decile of the 1960 world).
+    zone_trade_high: 0.003, [0.0, 1.0], "share";
+    /// IGO density at which the liberal score I starts to rise from 0.
+    zone_igo_low: 0.3, [0.0, 1.0], "density";
+    /// IGO density at which I reaches 1 (the top decile of the 1960 world).
+    zone_igo_high: 0.6, [0.0, 1.0], "density";
+    /// 1: disputes in a dyad with zone score >= 0.5 settle by talks, capped at display of force.
+    zone_cap: 1.0, [0.0, 1.0], "switch";
 
     // ---- escalation along the COW hostility ladder ----------------------------
     /// Share of disputes that enter at threat (level 2).
-    entry_threat: 0.0291, [0.0, 1.0], "share";
+    entry_threat: 0.03307, [0.0, 1.0], "share";
     /// Share of disputes that enter at display of force (level 3); the rest enter at use of force (4).
     entry_display: 0.25, [0.0, 1.0], "share";
     /// a_2: logit of stepping up from threat to display.
     escalate_from_threat: -1.5, [-20.0, 20.0], "logit";
     /// a_3: logit of stepping up from display to use of force.
-    escalate_from_display: -1.495, [-20.0, 20.0], "logit";
+    escalate_from_display: -2.001, [-20.0, 20.0], "logit";
     /// a_4: logit of stepping up from use of force to war.
-    escalate_from_force: -3.513, [-20.0, 20.0], "logit";
+    escalate_from_force: -4.011, [-20.0, 20.0], "logit";
     /// b: per unit of parity (1 - |p_a - p_b| / (p_a + p_b)).
     escalate_parity: 0.5, [-10.0, 10.0], "logit";
     /// c: per unit of mutual distrust.
@@ -197,6 +244,8 @@ params! {
     escalate_mediation: 0.3, [-10.0, 10.0], "logit";
     /// f: per unit of mean identity.
     escalate_identity: 2.0, [-10.0, 10.0], "logit";
+    /// Logit per unit of rivalry pressure: rivals escalate more (Thompson & Dreyer 2012).
+    escalate_rivalry: 0.5, [-10.0, 10.0], "logit";
     /// Probability that the target reciprocates; unreciprocated disputes stop below war.
     reciprocation: 0.6, [0.0, 1.0], "probability";
     /// 1: disputes in a Kantian dyad settle by talks, capped at display of force (constructivist).
@@ -237,6 +286,8 @@ params! {
     pact_exit_hazard: 0.005, [0.0, 1.0], "per year";
     /// Log-multiplier of the exit hazard per unit of the member's orientation below 0.5.
     pact_exit_orientation: 4.0, [0.0, 20.0], "per unit";
+    /// k_T: log-multiplier of the exit hazard per unit of the member's mean trust in its allies below 0.5 (above 0.5 it lowers the hazard).
+    pact_exit_trust: 6.0, [0.0, 50.0], "per unit";
     /// Yearly probability that a threatened state looks for a new ally.
     alliance_search: 0.1, [0.0, 1.0], "per year";
     /// Threat (power x proximity x hostility, Walt 1987) above which a state looks for allies.
@@ -342,15 +393,25 @@ pub fn lens(name: &str) -> Option<Params> {
             p.escalate_identity = 0.0;
             p.kantian_cap = 0.0;
             p.alliance_balance_weight = 0.5;
+            // Zones of peace: the joint democracy, interdependence and IGO triad (Russett & Oneal 2001).
+            p.zone_kantian_weight = 0.0;
+            p.zone_liberal_weight = 1.0;
+            // Reputations are sticky (Kydd 2005): slow return to the structural anchor,
+            // set by institutions more than alliances.
+            p.trust_half_life = 10.0;
+            p.anchor_alliance = 0.1;
+            p.anchor_institutions = 0.1;
             // Calibrated on scenarios/history/world_1960 (docs/calibration.md).
-            p.onset_base = -7.033;
-            p.onset_contiguous = 3.855;
-            p.onset_major = 3.176;
-            p.onset_contiguous_major = -2.501;
-            p.onset_alliance = -0.117;
-            p.entry_threat = 0.0351;
-            p.escalate_from_display = -2.251;
-            p.escalate_from_force = -4.117;
+            p.onset_base = -7.076;
+            p.onset_contiguous = 2.7;
+            p.onset_major = 2.433;
+            p.onset_contiguous_major = -2.294;
+            p.onset_alliance = 0.0;
+            p.entry_threat = 0.03827;
+            p.escalate_from_display = -2.361;
+            p.escalate_from_force = -4.361;
+            // Held at 0: institutions pacify jointly, through the zone gate.
+            p.onset_institutions = 0.0;
         }
         "realist" => {
             p.bayes_weight = 0.0;
@@ -371,15 +432,24 @@ pub fn lens(name: &str) -> Option<Params> {
             // are not read as signals of a partner's type.
             p.dispute_signal = 0.0;
             p.pact_signal = 0.0;
+            // No zone of peace: the only peace is alliance against a common threat, and
+            // deterrence (Waltz 1979). Trust is set by power and alignment.
+            p.zone_kantian_weight = 0.0;
+            p.zone_liberal_weight = 0.0;
+            p.zone_cap = 0.0;
+            p.trust_half_life = 5.0;
+            p.anchor_alliance = 0.3;
+            p.anchor_institutions = 0.0;
+            p.anchor_rivalry = -0.3;
             // Calibrated on scenarios/history/world_1960 (docs/calibration.md).
-            p.onset_base = -7.219;
-            p.onset_contiguous = 3.999;
-            p.onset_major = 3.194;
-            p.onset_contiguous_major = -2.552;
-            p.onset_alliance = -0.966;
-            p.entry_threat = 0.0353;
-            p.escalate_from_display = -2.249;
-            p.escalate_from_force = -4.123;
+            p.onset_base = -7.235;
+            p.onset_contiguous = 2.757;
+            p.onset_major = 2.423;
+            p.onset_contiguous_major = -2.338;
+            p.onset_alliance = -0.1897;
+            p.entry_threat = 0.0381;
+            p.escalate_from_display = -2.414;
+            p.escalate_from_force = -4.37;
         }
         _ => return None,
     }

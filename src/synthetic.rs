@@ -52,6 +52,8 @@ pub fn world(n: usize, years: i64, seed: u64) -> Scenario {
         contiguous: vec![false; n * n],
         distance: vec![0.0; n * n],
         peace_years: vec![20.0; n * n],
+        rivalry: vec![0.0; n * n],
+        shared_igos: vec![0.0; n * n],
     };
     let bloc = |i: usize| (usize::from(xy[i].0 > 10_000.0)) * 2 + usize::from(xy[i].1 > 10_000.0);
     for i in 0..n {

@@ -252,7 +252,7 @@ fn liberal_trade_and_joint_democracy_pacify() {
 #[test]
 fn constructivist_a_high_identity_community_settles_below_force() {
     let s = load(&format!(
-        "{FOUR_DEMOCRACIES}\n[parameters]\nonset_base = -5.0\nidentity_decay = 0.0\n"
+        "{FOUR_DEMOCRACIES}\n[parameters]\nonset_base = -5.0\nidentity_decay = 0.0\nzone_peace = 0.0\n"
     ));
     let p = Prepared::new(Arc::new(s.clone()));
     let levels = |lens_name: &str| {
@@ -275,6 +275,29 @@ fn constructivist_a_high_identity_community_settles_below_force() {
         r[4] + r[5] > r[2] + r[3],
         "without the identity channel the same world fights: {r:?}"
     );
+}
+
+#[test]
+fn the_zone_gate_keeps_a_security_community_from_quarrelling() {
+    // The same high-identity democracies with the gate on (the built-in lenses) and off:
+    // the constructivist (Kantian) and liberal (democracy, trade, IGOs) gates cut the
+    // dispute hazard; the realist lens has no gate, so switching it off changes nothing.
+    let base = format!("{FOUR_DEMOCRACIES}\n[parameters]\nonset_base = -5.0\nidentity_decay = 0.0\n");
+    let s_on = load(&base);
+    let s_off = load(&format!("{base}zone_peace = 0.0\n"));
+    let count = |s: &Scenario, lens_name: &str| -> usize {
+        let p = Prepared::new(Arc::new(s.clone()));
+        let params = lens(s, lens_name);
+        (0..40).map(|run| p.run(&params, 5, run, true).disputes.len()).sum()
+    };
+    let (on, off) = (count(&s_on, "constructivist"), count(&s_off, "constructivist"));
+    assert!(off > 50, "without the gate the community quarrels: {off}");
+    assert!(
+        on * 5 < off,
+        "constructivist: the Kantian gate removes most disputes ({on} vs {off})"
+    );
+    let (on_r, off_r) = (count(&s_on, "realist"), count(&s_off, "realist"));
+    assert_eq!(on_r, off_r, "realist: no zone of peace");
 }
 
 #[test]
@@ -353,4 +376,60 @@ fn constructivist_a_core_withdrawal_lowers_cohesion_and_the_phase() {
         phase_with < phase_base,
         "and can drop the Adler-Barnett phase: {phase_with} vs {phase_base}"
     );
+}
+
+#[test]
+fn a_dispute_leaves_a_rivalry_that_fades_with_its_half_life() {
+    // One scripted crisis in 2001 (tick 1) and no random onsets: the pair's rivalry stock
+    // is 1 after that tick's clock advance halves it by 0.5^(1/H), then decays by 0.5^(1/H) a year.
+    let text = format!(
+        "{FOUR_DEMOCRACIES}\n[parameters]\nonset_base = -20.0\n[[event]]\nat = 2001\nkind = \"crisis\"\naggressor = \"A\"\ntarget = \"B\"\nlevel = 2\n"
+    );
+    let s = load(&text);
+    for name in ["realist", "liberal", "constructivist"] {
+        let params = lens(&s, name);
+        let keep = 0.5f64.powf(1.0 / params.rivalry_half_life);
+        let n = s.n_states();
+        let after = |ticks| relations_after(&s, &params, 0, ticks).rivalry[1];
+        assert_eq!(after(1), 0.0, "{name}: no rivalry before the crisis");
+        let one = after(2);
+        assert!((one - keep).abs() < 1e-12, "{name}: {one} after the crisis year");
+        let six = after(7);
+        assert!((six - keep.powi(6)).abs() < 1e-12, "{name}: {six} five years on");
+        assert_eq!(relations_after(&s, &params, 0, 7).rivalry[n], six, "{name}: symmetric");
+    }
+}
+
+#[test]
+fn trust_returns_to_its_anchor_after_a_summit() {
+    // A summit raises trust among all four; with no other events and an unchanged structure,
+    // trust returns toward where it was, halving the gap every trust_half_life years.
+    let quiet = load(&format!(
+        "{FOUR_DEMOCRACIES}\n[parameters]\nonset_base = -20.0\npower_volatility = 0.0\n"
+    ));
+    let summit = load(&format!(
+        "{FOUR_DEMOCRACIES}\n[parameters]\nonset_base = -20.0\npower_volatility = 0.0\n[[event]]\nat = 2001\nkind = \"summit\"\nstates = [\"A\", \"B\", \"C\", \"D\"]\ntrust = 0.2\n"
+    ));
+    for name in ["realist", "liberal"] {
+        let params = lens(&quiet, name);
+        let gap = |ticks| {
+            let (a, b) = (
+                relations_after(&quiet, &params, 0, ticks),
+                relations_after(&summit, &params, 0, ticks),
+            );
+            b.trust[1] - a.trust[1]
+        };
+        let (start, later) = (gap(2), gap(2 + params.trust_half_life as usize));
+        assert!(start > 0.05, "{name}: the summit raised trust by {start}");
+        assert!(
+            (later / start - 0.5).abs() < 0.05,
+            "{name}: after one half-life the gap is {later} of {start}"
+        );
+        // and without any event, trust does not drift
+        let (t0, t10) = (
+            relations_after(&quiet, &params, 0, 1).trust[1],
+            relations_after(&quiet, &params, 0, 11).trust[1],
+        );
+        assert!((t10 - t0).abs() < 1e-9, "{name}: quiet trust moved from {t0} to {t10}");
+    }
 }

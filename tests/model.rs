@@ -141,6 +141,8 @@ fn kantian_dyads_settle_below_use_of_force() {
         identity_decay = 0.0
         dispute_signal = 0.0
         dispute_identity_loss = 0.0
+        zone_peace = 0.0
+        zone_cap = 0.0
     "#;
     let s = scenario::load_str(text, "kantian.toml", Path::new(".")).unwrap();
     let p = Prepared::new(Arc::new(s));

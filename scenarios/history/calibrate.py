@@ -445,6 +445,11 @@ def measure(outdir, scenario=None):
     jonsets = {ln: set() for ln in lenses}  # the same plus (initiator, joiner) pairs
     host = {ln: collections.Counter() for ln in lenses}
     extra = {ln: collections.Counter() for ln in lenses}
+    # zones of peace (issue 9): runs with a war / a use of force inside each group, NATO pair counts
+    group_war_runs = {ln: {g: set() for g in groups} for ln in lenses}
+    group_force_runs = {ln: {g: set() for g in groups} for ln in lenses}
+    nato_pairs = {ln: collections.Counter() for ln in lenses}
+    code_of = {sid: s["ccode"] for sid, s in w["states"].items()}
     with open(os.path.join(outdir, "disputes.csv"), newline="") as f:
         for r in csv.DictReader(f):
             ln = r["lens"]
@@ -456,6 +461,14 @@ def measure(outdir, scenario=None):
             for j in js:
                 jonsets[ln].add(key + (frozenset((a, j)),))
             host[ln][int(r["hostlev"])] += 1
+            for g, (ids, first, last) in groups.items():
+                if a in ids and b in ids and first <= key[1] <= last:
+                    if int(r["hostlev"]) >= 5:
+                        group_war_runs[ln][g].add(key[0])
+                    if int(r["hostlev"]) >= 4:
+                        group_force_runs[ln][g].add(key[0])
+            if a in nato and b in nato:
+                nato_pairs[ln][frozenset((a, b))] += 1
             e = extra[ln]
             e["entry_%s" % r["entry_level"]] += 1
             e["reciprocated"] += int(r["reciprocated"])
@@ -503,7 +516,25 @@ def measure(outdir, scenario=None):
         r["stalemate_below_war"] = e["outcome_stalemate"] / below if below else nan
         r["scripted"] = e["scripted"]
         r["prd_share"] = n["prd"] / n["all"]
+        for g in groups:
+            r["group_nowar_runs_" + g] = 1 - len(group_war_runs[ln][g]) / runs
+            r["group_noforce_runs_" + g] = 1 - len(group_force_runs[ln][g]) / runs
+        npairs = nato_pairs[ln]
+        total_nato = sum(npairs.values())
+        gt = frozenset(sid for sid, c in code_of.items() if c in (350, 640))
+        r["nato_grc_tur_share"] = npairs[gt] / total_nato if total_nato and len(gt) == 2 else nan
+        r["nato_top_pairs"] = ["%s-%s %d" % (*sorted(pr), k) for pr, k in npairs.most_common(5)]
         res[ln] = r
+    # NATO cohesion (mean trust among members) in the first and the last year, from timeseries.csv
+    ts = os.path.join(outdir, "timeseries.csv")
+    if os.path.exists(ts) and nato:
+        first_year, last_year = str(start), str(start + ticks - 1)
+        with open(ts, newline="") as f:
+            for row in csv.DictReader(f):
+                if row["community"] == "nato" and row["metric"] in ("cohesion", "identity") \
+                        and row["year"] in (first_year, last_year) and row["lens"] in res:
+                    which = "first" if row["year"] == first_year else "last"
+                    res[row["lens"]]["nato_%s_%s" % (row["metric"], which)] = float(row["mean"])
     return res, dict(scenario=scenario, runs=runs, ticks=ticks, lenses=lenses,
                      wall_seconds=man.get("wall_seconds"), dyads=len(w["cats"]), states=len(w["states"]))
 
@@ -565,8 +596,22 @@ def print_table(res, info, t, out=sys.stdout):
     for g in GROUPS:
         line = "%s dyads (data %d MIDs):" % (g, t["group_onsets_" + g])
         for ln, r in res.items():
-            line += " | %s %d onsets, %s" % (ln[:14], r["onsets_rate_group_" + g], fmt_pct(r["rate_group_" + g]))
+            line += " | %s %d onsets, %s, no war in %.1f%% of runs" % (
+                ln[:14], r["onsets_rate_group_" + g], fmt_pct(r["rate_group_" + g]),
+                100 * r["group_nowar_runs_" + g])
         print(line, file=out)
+    line = "NATO: Greece-Turkey share of NATO-pair onsets (data 11 of 23):"
+    for ln, r in res.items():
+        line += " | %s %.0f%%" % (ln[:14], 100 * r["nato_grc_tur_share"])
+    print(line, file=out)
+    line = "NATO: cohesion (mean trust) first -> last year:"
+    for ln, r in res.items():
+        if "nato_cohesion_first" in r:
+            line += " | %s %.3f -> %.3f (%+.3f)" % (ln[:14], r["nato_cohesion_first"], r["nato_cohesion_last"],
+                                                    r["nato_cohesion_last"] - r["nato_cohesion_first"])
+    print(line, file=out)
+    for ln, r in res.items():
+        print("NATO pairs with most onsets, %s: %s" % (ln, ", ".join(r["nato_top_pairs"])), file=out)
     for ln, r in res.items():
         print("%-18s max |error| %3.0f%% (calibrated rows), %3.0f%% (without the raw all-dyads rate); %d disputes; entry 2/3/4 %s/%s/%s; reciprocated %s; "
               "joiners per dispute %.2f (%s of disputes); stalemate %s of non-war" % (
@@ -786,7 +831,13 @@ def fit_score(r, t, nato_param, keys):
     return s
 
 
-def fit_update(cur, r, t, damping, levers, nato_param, specs):
+# onset terms a lens reads as pacifying: a NATO lever among them is kept at or below 0, so that the
+# fit never buys the NATO rate with alliances, identity or institutions that raise the risk
+PACIFYING = {"onset_alliance", "onset_identity", "onset_institutions", "onset_democracy", "onset_trade",
+             "onset_igo_density"}
+
+
+def fit_update(cur, r, t, damping, levers, nato_param, specs, nato_scale=1.0):
     """The update rules of docs/calibration.md section 4; cur: the lens's current values of its
     levers (changed in place, clamped into the ranges of src/params.rs). Returns {lever: (old, new)}."""
     new = {}
@@ -810,13 +861,15 @@ def fit_update(cur, r, t, damping, levers, nato_param, specs):
         # `+ onset_identity * mean_identity` (mean_identity >= 0): += moves the NATO rate toward its target
         p = _share(r["onsets_rate_nato"], r["n_nato"])
         if p:
-            new[nato_param] = cur[nato_param] + damping * (logit(t[NATO_TARGET]) - logit(p))
+            new[nato_param] = cur[nato_param] + nato_scale * damping * (logit(t[NATO_TARGET]) - logit(p))
     changes = {}
     for k, v in new.items():
         if k not in levers:
             continue
         if k in specs:
             v = min(max(v, specs[k][1]), specs[k][2])
+        if k in PACIFYING:
+            v = min(v, 0.0)  # a pacifying term keeps its sign: at most 0
         changes[k] = (cur[k], v)
         cur[k] = v
     return changes
@@ -834,12 +887,17 @@ def cmd_fit(a, t):
     if missing:
         raise SystemExit("%s has no [lens.%s] table: fit updates the lenses of the file (add e.g. "
                          "`[lens.%s]` with `base = \"realist\"`)" % (a.lenses_file, missing[0], missing[0]))
-    nato = {}
+    nato, nato_scale = {}, {}
     for item in filter(None, (a.nato or "").split(",")):
         ln, _, param = item.partition("=")
+        param, _, scale = param.partition(":")
         if ln not in names or not param:
-            raise SystemExit("--nato takes LENS=PARAM with LENS among --lens, got %r" % item)
+            raise SystemExit("--nato takes LENS=PARAM[:SCALE] with LENS among --lens, got %r" % item)
         nato[ln] = param
+        try:
+            nato_scale[ln] = float(scale) if scale else 1.0
+        except ValueError:
+            raise SystemExit("--nato: SCALE of %r is not a number" % item)
     fixed = set(filter(None, (a.fix or "").split(",")))
     for p in list(fixed) + list(nato.values()):
         if specs and p not in specs:
@@ -897,7 +955,7 @@ def cmd_fit(a, t):
                                 errors={n: fit_errors(res[n], t, nato.get(n)) for n in names}))
             if not done:
                 for n in names:
-                    ch = fit_update(cur[n], res[n], t, a.damping, levers[n], nato.get(n), specs)
+                    ch = fit_update(cur[n], res[n], t, a.damping, levers[n], nato.get(n), specs, nato_scale.get(n, 1.0))
                     for p, (old, v) in ch.items():
                         tables[n][p] = float(fmt_value(p, v))
                     print("   %-18s %s" % (n, " ".join("%s %s" % (p, fmt_value(p, v)) for p, (old, v) in ch.items())))

@@ -39,6 +39,35 @@ DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "
 DATA_YEAR = 2016          # state / dyad snapshot year
 TRADE_YEAR = 2014         # last year of COW trade v4 and COW IGO v3
 
+# Institutions as they were: the committed, sourced membership table that `comity import` also reads.
+INSTITUTIONS_CSV = os.path.normpath(os.path.join(HERE, "..", "data", "institutions.csv"))
+# Treaty ids and names in these scenarios (EU keeps the id its events use).
+INSTITUTION_NAMES = {
+    "ec": ("EU", "European Union"), "efta": ("EFTA", "European Free Trade Association"),
+    "nordic_council": ("Nordic", "Nordic Council"), "coe": ("CoE", "Council of Europe"),
+    "csce": ("OSCE", "Organization for Security and Co-operation in Europe"),
+    "oas": ("OAS", "Organization of American States"), "oau": ("AU", "African Union"),
+    "arab_league": ("ArabLeague", "League of Arab States"), "asean": ("ASEAN", "ASEAN"),
+    "mercosur": ("Mercosur", "Mercosur"),
+}
+# Half-life of the rivalry stock in years: the default `rivalry_half_life`, read from src/params.rs so
+# that these files and `comity import` use the same value.
+PARAMS_RS = os.path.normpath(os.path.join(HERE, "..", "..", "src", "params.rs"))
+
+
+def _rivalry_half_life():
+    import re
+    with open(PARAMS_RS) as f:
+        m = re.search(r"^\s*rivalry_half_life:\s*([0-9.]+)\s*,", f.read(), re.M)
+    if not m:
+        sys.exit(f"make_western_community.py: error: no rivalry_half_life default in {PARAMS_RS}")
+    h = Decimal(m.group(1)).normalize()
+    # normalize() writes 10.0 as 1E+1: keep whole numbers in plain notation
+    return h.quantize(Decimal(1)) if h == h.to_integral_value() else h
+
+
+RIVALRY_HALF_LIFE = _rivalry_half_life()
+
 # ---------------------------------------------------------------------------------------------
 # States. Order = order in the TOML. (COW stateabb, display name). ccode is looked up in the data.
 # ---------------------------------------------------------------------------------------------
@@ -834,6 +863,37 @@ def load(data):
             dist[frozenset((mine(r, "ccode1"), mine(r, "ccode2")))] = r["mindist"]
     d["dist"] = dist
 
+    digo = {}
+    for r in open_csv(data, "cow_igo_v3_ndy_1946_2014.csv.gz"):
+        if int(r["year"]) == TRADE_YEAR and mine(r, "ccode1") and mine(r, "ccode2") \
+                and not na(r["dyadigos"]):
+            digo[frozenset((mine(r, "ccode1"), mine(r, "ccode2")))] = int(r["dyadigos"])
+    d["digo"] = digo
+
+    onsets = {}
+    for r in open_csv(data, "cow_mid5_directed_dyad_years_nodup.csv"):
+        a, b = mine(r, "ccode1"), mine(r, "ccode2")
+        if a and b and int(r["year"]) < DATA_YEAR and r["cowmidonset"] == "1":
+            onsets.setdefault(frozenset((a, b)), set()).add(int(r["year"]))
+    d["onsets"] = onsets
+
+    # institutions.csv: every row checked against the state system (same rules as comity import)
+    abbs_of = {}
+    for r in open_csv(data, "cow_states_v2016.csv"):
+        abbs_of.setdefault(int(r["ccode"]), set()).add(r["stateabb"])
+    if not os.path.isfile(INSTITUTIONS_CSV):
+        die(f"institutions table missing: {INSTITUTIONS_CSV}")
+    inst = []
+    with open(INSTITUTIONS_CSV, newline="") as f:
+        for line, r in enumerate(csv.DictReader(f), start=2):
+            c = int(r["ccode"])
+            if c in abbs_of and r["state"] not in abbs_of[c]:
+                die(f"{INSTITUTIONS_CSV} line {line}: ccode {c} is not {r['state']}")
+            inst.append(dict(institution=r["institution"], kind=r["kind"], salience=r["salience"],
+                             state=abb.get(c), joined=int(r["joined"]),
+                             left=int(r["left"]) if r["left"].strip() else None, source=r["source"]))
+    d["institutions"] = inst
+
     for name, table in (("cow_nmc_v7 cinc", cinc), ("v2x_polyarchy", poly),
                         ("COW IGO sum_igo_full", igo), ("COW national trade", ntrade)):
         for s in ids:
@@ -880,13 +940,35 @@ def build(d):
         if "defense" in flags:
             defence.setdefault(frozenset((a, b)), set()).add((a, b))
     nato = [s for s in ids if s in d["nato"]]
+
+    # Institutions: members among the 16 on 31 December DATA_YEAR (joined <= year < left).
+    def member_in(m, year):
+        return m["joined"] <= year and (m["left"] is None or year < m["left"])
+    inst_order, inst_members, inst_kind, inst_salience = [], {}, {}, {}
+    for m in d["institutions"]:
+        i = m["institution"]
+        if i not in inst_order:
+            inst_order.append(i)
+            inst_members[i], inst_kind[i], inst_salience[i] = [], m["kind"], Decimal(m["salience"])
+        if m["state"] in ids and member_in(m, DATA_YEAR):
+            inst_members[i].append(m["state"])
+    for i in inst_order:
+        inst_members[i].sort(key=ids.index)
+    eu_members = inst_members["ec"]
+    if eu_members != [s for s in ids if s in EU_2016]:
+        die(f"institutions.csv gives the EU members {eu_members}, EU_2016 says {EU_2016}")
+    assert inst_kind["ec"] == "community"
+    # Membership changes among the 16 after DATA_YEAR (all variants end by 2035) that are events:
+    scripted = {(e["fields"].get("state"), e["fields"].get("treaty"), int(e["at"][:4]), e["kind"])
+                for e in EVENTS_AF2025 if e["kind"] in ("join", "withdraw")}
+
     treaties = [
         dict(id="NATO", kind="defense", members=nato, salience=Decimal("0.9"),
              comment=["North Atlantic Treaty, 4 April 1949. Members among the 16 in 2016 from",
                       "derived/nato_members_from_atop5.1.csv (ATOP v5.1, see data README)."]),
-        dict(id="EU", kind="community", members=[s for s in ids if s in EU_2016],
-             salience=Decimal("0.9"),
-             comment=["European Union (Treaty on European Union / Lisbon); members among the 16 in 2016."]),
+        dict(id="EU", kind="community", members=eu_members, salience=inst_salience["ec"],
+             comment=["European Union (Treaty on European Union / Lisbon); members among the 16 in 2016",
+                      "(scenarios/data/institutions.csv)."]),
         dict(id="TPP", kind="trade", members=[s for s in ids if s in TPP_SIGNATORIES],
              salience=Decimal("0.6"),
              comment=["Trans-Pacific Partnership, signed Auckland 4 February 2016; signatories among the",
@@ -915,6 +997,29 @@ def build(d):
             extra = " (Art. V covers only territories under Japanese administration)"
         treaties.append(dict(id=tid, kind="defense", members=[a, b], salience=Decimal("0.7"),
                              comment=[f"{title}. ATOP v5.1 atop_defense 2016: {dirtext}{extra}."]))
+
+    for i in inst_order:
+        if i == "ec" or len(inst_members[i]) < 2:
+            continue  # the EU is above; an institution with fewer than two of the 16 ties no pair
+        tid, name = INSTITUTION_NAMES.get(i, (i, i))
+        later = []
+        for m in d["institutions"]:
+            if m["institution"] != i or m["state"] not in ids:
+                continue
+            for year, kind in ((m["joined"], "join"), (m["left"], "withdraw")):
+                if year is not None and DATA_YEAR < year <= 2035 and (m["state"], tid, year, kind) not in scripted:
+                    later.append(f"{m['state']} {'joins' if kind == 'join' else 'leaves'} {year} ({m['source']})")
+        treaties.append(dict(
+            id=tid, kind=inst_kind[i], members=inst_members[i], salience=inst_salience[i],
+            salience_note="scenarios/data/institutions.csv; reasons in docs/import.md",
+            comment=[f"{name}: members among the 16 on 31 December {DATA_YEAR}, from scenarios/data/institutions.csv",
+                     "(a source per row there)."]
+            + (["Not an event in these files (their event lists are unchanged): " + "; ".join(later) + "."]
+               if later else [])))
+
+    added = [t["id"] for t in treaties if t.get("salience_note")]
+    if added != ["CoE", "OSCE", "OAS"]:
+        die(f"institutions among the 16 are now {added}: update the SOURCES line of HEADER")
 
     communities = [
         dict(id="west", members=list(WEST),
@@ -955,7 +1060,21 @@ def build(d):
             tcomment += " (smoothflow used where flow missing)"
         if k not in d["dist"]:
             die(f"CShapes mindist {DATA_YEAR} missing for {a}-{b}")
+        # rivalry: each distinct MID onset year y < DATA_YEAR adds 0.5^((DATA_YEAR - y) / half-life)
+        years = sorted(d["onsets"].get(k, ()))
+        if years:
+            stock = sum(0.5 ** ((DATA_YEAR - y) / float(RIVALRY_HALF_LIFE)) for y in years)
+            rivalry = q(Decimal(repr(stock)), 4)
+            rcomment = (f"{len(years)} MID onset year(s) " + (f"{years[0]}-{years[-1]}" if len(years) > 1
+                        else str(years[0])) + f", halving every {RIVALRY_HALF_LIFE} years")
+        else:
+            rivalry, rcomment = 0, "no MID onset in COW MID v5 (to 1989)"
+        if k in d["digo"]:
+            igos, icomment = d["digo"][k], f"COW IGO v3 dyadigos {TRADE_YEAR}"
+        else:
+            igos, icomment = 0, f"no COW IGO v3 record for {TRADE_YEAR}; written as 0"
         dyads.append(dict(
+            rivalry=rivalry, rcomment=rcomment, shared_igos=igos, icomment=icomment,
             states=[a, b], trust=trust, identity=identity, trade=q(total / 1000, 1),
             contiguous=k in d["cont"], conttype=d["cont"].get(k), distance=q(d["dist"][k], 1),
             proxy=f"allied={allied} dem={dmin} eu={eu}", tcomment=tcomment,
@@ -1025,8 +1144,14 @@ HEADER = """\
 #  * alliances: ATOP v5.1 directed dyad-years, atop_defense 2016. Leeds, Ritter, Mitchell & Long
 #    2002, "Alliance Treaty Obligations and Provisions, 1815-1944", International Interactions 28:
 #    237-60. NATO membership from derived/nato_members_from_atop5.1.csv (rule in the data README).
-#  * IGOs: COW IGO v3.0 state-year sum_igo_full 2014. Pevehouse, Nordstrom, McManus & Jamison 2020,
-#    Journal of Peace Research 57(3): 492-503.
+#  * IGOs: COW IGO v3.0 state-year sum_igo_full 2014; shared_igos (dyads) = non-directed dyadigos 2014
+#    (0 without a record). Pevehouse, Nordstrom, McManus & Jamison 2020, Journal of Peace Research
+#    57(3): 492-503.
+#  * rivalry (dyads): COW MID v5.0 directed dyad-years (cowmidonset = 1, either direction), 1816-1989
+#    in the data folder. Palmer et al. 2022, Conflict Management and Peace Science 39(4): 470-82.
+#  * institutions: scenarios/data/institutions.csv (a source per row: founding and accession treaties,
+#    official member lists): the EU, the Council of Europe (CoE), the OSCE and the OAS, with their
+#    members among the 16 on 31 December 2016; kind and salience from that table (docs/import.md).
 #  * national trade: COW National Trade v4.0, imports+exports 2014 (same citation as dyadic trade).
 #  * events: official documents cited on each event; tariff rates are ESTIMATES (see below).
 #
@@ -1049,6 +1174,9 @@ HEADER = """\
 #      dem    = min of the two states' democracy values (as written below)
 #      identity = clamp(0.10 + 0.35*allied + 0.25*dem + 0.20*eu, 0, 0.95)
 #      trust    = clamp(0.20 + 0.35*allied + 0.30*dem + 0.10*eu, 0, 0.95)
+#  * rivalry = sum over the pair's distinct MID onset years y < 2016 of 0.5^((2016 - y) / H), with
+#    H = {half_life} years (the default rivalry_half_life of src/params.rs), 4 decimals, 0 without a
+#    dispute. The MID data stop in 1989, so disputes of 1990-2015 are missing: a lower bound.
 #  * tariff rate = effective ad-valorem rate on ALL bilateral trade = sum over covered goods of
 #    (statutory rate x value of covered 2017 exports) / total 2017 goods exports of the exporter to
 #    the imposing state. The covered values and totals are ESTIMATES from published 2017 figures
@@ -1105,7 +1233,7 @@ HEAD_TWIN = """\
 # (or --variant all; default data DIR: ../shared/data/ir relative to the repository root).
 #
 # QUESTION: what did the US events of 2017-2020 do to the Western security community? This file is
-# scenarios/western_community.toml - same 16 states, 120 dyads, 7 treaties, 2 communities, seed 42,
+# scenarios/western_community.toml - same 16 states, 120 dyads, 10 treaties, 2 communities, seed 42,
 # 1000 runs, 2016-2030 - WITHOUT the US events: the January 2017 orientation turn, the TPP
 # withdrawal (January 2017), the Paris announcement (June 2017) and withdrawal (November 2020), the
 # 2018 Section 232 tariffs (and the Turkish doubling and 2019 cut), the partners' retaliation
@@ -1253,10 +1381,12 @@ VARIANTS = {
 
 def header_for(variant, b):
     if variant == "western_community":
-        return HEADER.format(igo_lo=b["igo_range"][0], igo_hi=b["igo_range"][1])
+        return HEADER.format(igo_lo=b["igo_range"][0], igo_hi=b["igo_range"][1],
+                             half_life=RIVALRY_HALF_LIFE)
     head = HEAD_AF if variant == "america_first_2025" else \
         HEAD_TWIN.format(measured=TWIN_MEASURED.format(rows="\n".join(TWIN_ROWS)))
-    return head + body_for(variant).format(igo_lo=b["igo_range"][0], igo_hi=b["igo_range"][1])
+    return head + body_for(variant).format(igo_lo=b["igo_range"][0], igo_hi=b["igo_range"][1],
+                                           half_life=RIVALRY_HALF_LIFE)
 
 
 def render(b, variant="western_community"):
@@ -1295,7 +1425,7 @@ def render(b, variant="western_community"):
         L.append(f"id = {tstr(t['id'])}")
         L.append(f"kind = {tstr(t['kind'])}")
         L.append(f"members = {tval(t['members'])}")
-        L.append(kv("salience", tval(t["salience"]), "modelling judgement"))
+        L.append(kv("salience", tval(t["salience"]), t.get("salience_note", "modelling judgement")))
     if b["other_atop"]:
         L.append("")
         L += comments(["Other ATOP v5.1 2016 pledges among the 16 with neutrality/offence (not modelled as",
@@ -1319,7 +1449,8 @@ def render(b, variant="western_community"):
     L.append("")
     L.append("# ---- Dyads (all 120 pairs). trust/identity: proxies (formula in header);")
     L.append("# trade: COW dyadic trade v4 2014, bn USD; contiguous: COW contdir v3.2 2016 type 1-4;")
-    L.append("# distance: CShapes 2.0 mindist 2016, km.")
+    L.append("# distance: CShapes 2.0 mindist 2016, km; shared_igos: COW IGO v3 dyadigos 2014;")
+    L.append("# rivalry: MID onsets before 2016 (the MID data stop in 1989), rule in header.")
     for dy in b["dyads"]:
         L.append("")
         L.append("[[dyad]]")
@@ -1330,6 +1461,8 @@ def render(b, variant="western_community"):
         ct = f"conttype {dy['conttype']}" if dy["contiguous"] else "no record with conttype 1-4"
         L.append(kv("contiguous", tval(dy["contiguous"]), f"COW contdir v3.2, 2016: {ct}"))
         L.append(kv("distance", tval(dy["distance"]), "km, CShapes 2.0 mindist 2016"))
+        L.append(kv("shared_igos", tval(dy["shared_igos"]), dy["icomment"]))
+        L.append(kv("rivalry", tval(dy["rivalry"]), dy["rcomment"]))
 
     L.append("")
     L.append("# ---- Events (ordered by date; same-date events apply in file order)")

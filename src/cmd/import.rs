@@ -26,6 +26,10 @@ pub struct Args {
     /// When the year is outside a table's coverage, use that table's nearest year (and say so).
     #[arg(long)]
     pub allow_nearest: bool,
+    /// Table of institution memberships (institution,kind,salience,ccode,state,joined,left,source)
+    /// [default: the committed scenarios/data/institutions.csv, built into the binary].
+    #[arg(long, value_name = "FILE")]
+    pub institutions: Option<PathBuf>,
     /// Replace the three files in a non-empty --out folder.
     #[arg(long)]
     pub force: bool,
@@ -50,6 +54,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         data: args.data.clone(),
         trade_to_gdp: args.trade_to_gdp,
         allow_nearest: args.allow_nearest,
+        institutions: args.institutions.clone(),
     };
     let imported = import::import(&opts).map_err(Failure::Import)?;
     comity::output::prepare_dir_for(&args.out, args.force, &FILES)?;

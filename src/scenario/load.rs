@@ -48,6 +48,8 @@ struct DyadIn {
     contiguous: Option<bool>,
     distance: Option<Val<f64>>,
     peace_years: Option<Val<f64>>,
+    rivalry: Option<Val<f64>>,
+    shared_igos: Option<Val<f64>>,
 }
 
 const STATE_COLUMNS: &[&str] = &[
@@ -72,6 +74,8 @@ const DYAD_COLUMNS: &[&str] = &[
     "contiguous",
     "distance",
     "peace_years",
+    "rivalry",
+    "shared_igos",
 ];
 
 /// Loads and validates a scenario file (and the CSV files it names).
@@ -660,6 +664,14 @@ impl Loader {
             Some(v) => self.range(&v, "peace_years", 0.0, f64::INFINITY)?,
             None => 20.0,
         };
+        let rivalry0 = match d.and_then(|d| get(d.rivalry.as_ref())) {
+            Some(v) => self.range(&v, "rivalry", 0.0, f64::INFINITY)?,
+            None => 0.0,
+        };
+        let igos0 = match d.and_then(|d| get(d.shared_igos.as_ref())) {
+            Some(v) => self.range(&v, "shared_igos", 0.0, f64::INFINITY)?,
+            None => 0.0,
+        };
         let contiguous0 = d.and_then(|d| d.contiguous).unwrap_or(false);
         let mut init = DyadInit {
             n,
@@ -669,6 +681,8 @@ impl Loader {
             contiguous: vec![contiguous0; n * n],
             distance: vec![distance0; n * n],
             peace_years: vec![peace0; n * n],
+            rivalry: vec![rivalry0; n * n],
+            shared_igos: vec![igos0; n * n],
         };
         for i in 0..n {
             init.trust[i * n + i] = 1.0;
@@ -733,6 +747,16 @@ impl Loader {
                 let x = self.range(x, "peace_years", 0.0, f64::INFINITY)?;
                 init.peace_years[ab] = x;
                 init.peace_years[ba] = x;
+            }
+            if let Some(x) = &dy.rivalry {
+                let x = self.range(x, "rivalry", 0.0, f64::INFINITY)?;
+                init.rivalry[ab] = x;
+                init.rivalry[ba] = x;
+            }
+            if let Some(x) = &dy.shared_igos {
+                let x = self.range(x, "shared_igos", 0.0, f64::INFINITY)?;
+                init.shared_igos[ab] = x;
+                init.shared_igos[ba] = x;
             }
         }
         Ok(init)
@@ -1276,6 +1300,8 @@ impl Loader {
                 contiguous: self.csv_bool(&row, "contiguous")?,
                 distance: self.csv_number(&row, "distance")?,
                 peace_years: self.csv_number(&row, "peace_years")?,
+                rivalry: self.csv_number(&row, "rivalry")?,
+                shared_igos: self.csv_number(&row, "shared_igos")?,
             });
         }
         Ok(out)
@@ -1323,6 +1349,8 @@ fn dyad_from_toml(d: &RawDyad) -> DyadIn {
         contiguous: d.contiguous,
         distance: d.distance.as_ref().map(val),
         peace_years: d.peace_years.as_ref().map(val),
+        rivalry: d.rivalry.as_ref().map(val),
+        shared_igos: d.shared_igos.as_ref().map(val),
     }
 }
 

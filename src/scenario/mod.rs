@@ -109,6 +109,10 @@ pub struct DyadInit {
     pub distance: Vec<f64>,
     /// Years since the pair's last dispute.
     pub peace_years: Vec<f64>,
+    /// Symmetric conflict memory: each past dispute adds 1, halving every `rivalry_half_life` years.
+    pub rivalry: Vec<f64>,
+    /// Symmetric count of IGOs both states are full members of (COW IGO v3).
+    pub shared_igos: Vec<f64>,
 }
 
 /// What an event does. Indices refer to `Scenario::states` and `Scenario::treaties`.

@@ -85,6 +85,10 @@ pub struct RawDefaults {
     pub contiguous: Option<bool>,
     pub distance: Option<S<f64>>,
     pub peace_years: Option<S<f64>>,
+    /// Conflict memory: the decaying stock of past disputes (see `rivalry_half_life`).
+    pub rivalry: Option<S<f64>>,
+    /// Number of IGOs both states are full members of (COW IGO v3).
+    pub shared_igos: Option<S<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -100,6 +104,10 @@ pub struct RawDyad {
     pub contiguous: Option<bool>,
     pub distance: Option<S<f64>>,
     pub peace_years: Option<S<f64>>,
+    /// Conflict memory: the decaying stock of past disputes (see `rivalry_half_life`).
+    pub rivalry: Option<S<f64>>,
+    /// Number of IGOs both states are full members of (COW IGO v3).
+    pub shared_igos: Option<S<f64>>,
 }
 
 #[derive(Deserialize)]

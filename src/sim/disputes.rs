@@ -9,7 +9,7 @@ use crate::time::per_step_probability;
 use bevy_ecs::prelude::*;
 
 /// Dispute onset: one logit hazard per undirected dyad per tick (Bremer 1992;
-/// brief section 3). Every dyad draws exactly two uniforms in dyad order, whether
+/// brief section 3), multiplied by the zone-of-peace gate of the lens ([`zone_score`]). Every dyad draws exactly two uniforms in dyad order, whether
 /// or not it is already in a scripted crisis, so the draws are common across
 /// lenses and scenarios. The less trusting side is the likelier initiator.
 pub fn onset_disputes(
@@ -34,6 +34,7 @@ pub fn onset_disputes(
                 continue;
             }
             let (ij, ji) = (i * n + j, j * n + i);
+            let zone = zone_of(p, &table, &ties, &rel, i, j);
             let x = OnsetInputs {
                 contiguous: rel.contiguous[ij],
                 log_distance: rel.log_distance[ij],
@@ -46,8 +47,11 @@ pub fn onset_disputes(
                 peace_years: rel.peace_years[ij],
                 mean_trust: 0.5 * (rel.trust[ij] + rel.trust[ji]),
                 mean_identity: 0.5 * (rel.identity[ij] + rel.identity[ji]),
+                rivalry: rivalry_pressure(rel.rivalry[ij], p.rivalry_saturation),
+                igo_density: pair_igo_density(p, &ties, &rel, ij),
             };
-            let p_step = per_step_probability(logistic(onset_logit(p, &x)), clock.dt);
+            let p_year = gated_probability(logistic(onset_logit(p, &x)), p.zone_peace, zone);
+            let p_step = per_step_probability(p_year, clock.dt);
             if u_onset < p_step {
                 let p_i_first = (0.5 + 0.5 * (rel.trust[ji] - rel.trust[ij])).clamp(0.05, 0.95);
                 log.onsets.push(if u_side < p_i_first { (i, j) } else { (j, i) });
@@ -83,7 +87,8 @@ pub fn escalate_disputes(
         let mut draws = info.key.at(Stream::Escalation, clock.tick, dyad);
         let u: [f64; 8] = std::array::from_fn(|_| draws.uniform());
         let (ab, ba) = (a * n + b, b * n + a);
-        let kantian = p.kantian_cap >= 0.5 && rel.kantian[ab];
+        let kantian =
+            (p.kantian_cap >= 0.5 && rel.kantian[ab]) || settles_by_talks(p, zone_of(p, &table, &ties, &rel, a, b));
         let reciprocated = u[1] < p.reciprocation;
         let mut cap = 5u8;
         if kantian {
@@ -130,6 +135,7 @@ pub fn escalate_disputes(
                 joiners: joiners.len(),
                 institutions: ties.institutions[ab],
                 mean_identity: 0.5 * (rel.identity[ab] + rel.identity[ba]),
+                rivalry: rivalry_pressure(rel.rivalry[ab], p.rivalry_saturation),
             };
             if *step_u >= escalation_probability(p, level, &x) {
                 break;
@@ -223,8 +229,8 @@ fn call_allies(
     }
 }
 
-/// A dispute is a defection both sides observe (weight `level / 5`); at use of
-/// force or war it also costs identity. Joiners enter the dispute with the initiator.
+/// A dispute is a defection both sides observe (weight `level / 5`) and adds 1 to the
+/// pair's rivalry stock; at use of force or war it also costs identity. Joiners enter the dispute with the initiator.
 fn apply_consequences(p: &Params, ties: &Ties, rel: &mut Relations, a: usize, b: usize, level: u8, joiners: &[usize]) {
     let n = rel.n;
     let weight = p.dispute_signal * f64::from(level) / 5.0;
@@ -236,6 +242,8 @@ fn apply_consequences(p: &Params, ties: &Ties, rel: &mut Relations, a: usize, b:
         observe(rel, ties, p, y, x, false, weight);
         rel.peace_years[x * n + y] = 0.0;
         rel.peace_years[y * n + x] = 0.0;
+        rel.rivalry[x * n + y] += 1.0;
+        rel.rivalry[y * n + x] += 1.0;
         if level >= 4 {
             rel.force_years[x * n + y] = 0.0;
             rel.force_years[y * n + x] = 0.0;
@@ -244,4 +252,31 @@ fn apply_consequences(p: &Params, ties: &Ties, rel: &mut Relations, a: usize, b:
             }
         }
     }
+}
+
+/// The pair's IGO density: the shared IGOs at the start plus the change in shared
+/// non-defence treaties since then (joining the EC adds one IGO), over `igo_density_scale`.
+fn pair_igo_density(p: &Params, ties: &Ties, rel: &Relations, k: usize) -> f64 {
+    let count = rel.shared_igos[k] + f64::from(ties.shared[k]) - f64::from(ties.shared0[k]);
+    igo_density(count, p.igo_density_scale)
+}
+
+/// The zone-of-peace score of the pair (i, j) under the lens ([`zone_score`]).
+fn zone_of(p: &Params, table: &StateTable, ties: &Ties, rel: &Relations, i: usize, j: usize) -> f64 {
+    if p.zone_kantian_weight <= 0.0 && p.zone_liberal_weight <= 0.0 {
+        return 0.0;
+    }
+    let n = rel.n;
+    let (ij, ji) = (i * n + j, j * n + i);
+    zone_score(
+        p,
+        &ZoneInputs {
+            kantian: rel.kantian[ij],
+            mean_identity: 0.5 * (rel.identity[ij] + rel.identity[ji]),
+            mean_trust: 0.5 * (rel.trust[ij] + rel.trust[ji]),
+            min_democracy: table.democracy[i].min(table.democracy[j]),
+            dependence: trade_dependence(rel.trade[ij], table.gdp[i], table.gdp[j]),
+            igo_density: pair_igo_density(p, ties, rel, ij),
+        },
+    )
 }

@@ -51,24 +51,6 @@ pub fn weighted_signal(trust: f64, q_coop: f64, q_uncoop: f64, cooperated: bool,
     t.clamp(0.0, 1.0)
 }
 
-/// Security-dilemma trust change over one step (realist; Jervis 1978, Grieco 1988):
-/// the log-odds of trust fall by `s_p g`, where `g` is the partner's log capability
-/// change minus one's own this step (a relative decline, `g < 0`, gives trust back).
-/// Working in log-odds makes the effect telescope: the trust lost over a period
-/// depends only on the total relative shift, not on the step length or on noise
-/// that cancels out. Alignment with states one distrusts (`rival`, the mean
-/// distrust of the partner's pact partners) then costs `T * s_r * rival * dt`.
-/// Returns the new trust.
-pub fn security_dilemma(trust: f64, relative_gain: f64, rival: f64, power_sens: f64, rival_sens: f64, dt: f64) -> f64 {
-    let t = if power_sens * relative_gain != 0.0 {
-        let t = trust.clamp(1e-12, 1.0 - 1e-12);
-        logistic((t / (1.0 - t)).ln() - power_sens * relative_gain)
-    } else {
-        trust
-    };
-    (t - t * (rival_sens * rival * dt).min(1.0)).clamp(0.0, 1.0)
-}
-
 /// Identity pulls trust along (constructivist): `T + nu (W - T)`.
 pub fn identity_pull(trust: f64, identity: f64, nu_step: f64) -> f64 {
     trust + nu_step * (identity - trust)
@@ -82,6 +64,25 @@ pub fn relative_acceptance(actual: f64, total_i: f64, total_j: f64, total: f64) 
     }
     let expected = total_i * total_j / total;
     (expected > 0.0).then(|| (actual - expected) / expected)
+}
+
+/// The transaction drive of we-feeling for a pair (Deutsch 1957; Savage-Deutsch):
+/// `bias + s_RA min(RA, 10) + d_I institutions + d_N (similarity - 0.5) - d_R rivalry`, with `rivalry`
+/// the pair's rivalry pressure ([`rivalry_pressure`]).
+/// The rivalry term is the constructivist reading of conflict memory: enemy images reproduce
+/// themselves, so rivals do not come to identify with each other (Wendt 1999, ch. 6).
+pub fn transaction_drive(
+    p: &crate::params::Params,
+    relative_acceptance: f64,
+    institutions: f64,
+    norm_similarity: f64,
+    rivalry: f64,
+) -> f64 {
+    p.identity_bias
+        + p.identity_ra_slope * relative_acceptance.min(10.0)
+        + p.identity_institution_drive * institutions
+        + p.identity_norm_drive * (norm_similarity - 0.5)
+        - p.identity_rivalry_drive * rivalry
 }
 
 /// One step of we-feeling (Deutsch 1957):
@@ -187,11 +188,18 @@ pub struct OnsetInputs {
     pub peace_years: f64,
     pub mean_trust: f64,
     pub mean_identity: f64,
+    /// Rivalry pressure in [0, 1) ([`rivalry_pressure`]).
+    pub rivalry: f64,
+    /// IGO density in [0, 1] ([`igo_density`]).
+    pub igo_density: f64,
 }
 
 /// Dispute onset per dyad-year (Bremer 1992; Russett & Oneal 2001; brief section 3):
 /// `logit P = b0 + b_c contig + b_d ln(1 + dist/1000) + b_m major + b_cm contig*major + b_r |ln ratio| + b_D minDem
-/// + b_X minDep + b_I min(inst, 3) + b_A allied + g exp(-py/tau) + L_distrust (1 - T) + L_identity W`.
+/// + b_X minDep + b_I min(inst, 3) + b_A allied + g exp(-py/tau) + L_distrust (1 - T) + L_identity W
+/// + b_R rivalry + b_IGO density`, `rivalry` the pressure of the pair's rivalry stock ([`rivalry_pressure`]). The rivalry term is event dependence (Crescenzi & Enterline
+/// 2001): each past dispute raises the hazard of the next, fading with the stock's half-life.
+/// The zone-of-peace gate multiplies the probability afterwards ([`gated_probability`]).
 pub fn onset_logit(p: &crate::params::Params, x: &OnsetInputs) -> f64 {
     p.onset_base
         + if x.contiguous { p.onset_contiguous } else { 0.0 }
@@ -210,6 +218,140 @@ pub fn onset_logit(p: &crate::params::Params, x: &OnsetInputs) -> f64 {
         + p.onset_recent * (-x.peace_years / p.onset_recent_decay).exp()
         + p.onset_distrust * (1.0 - x.mean_trust)
         + p.onset_identity * x.mean_identity
+        + p.onset_rivalry * x.rivalry
+        + p.onset_igo_density * x.igo_density
+}
+
+/// Linear ramp: 0 at or below `low`, 1 at or above `high` (a step at `low` when `high <= low`).
+pub fn ramp(x: f64, low: f64, high: f64) -> f64 {
+    if high <= low {
+        return if x >= low { 1.0 } else { 0.0 };
+    }
+    ((x - low) / (high - low)).clamp(0.0, 1.0)
+}
+
+/// IGO density of a pair: `min(shared IGOs / scale, 1)` (Russett & Oneal 2001 count shared
+/// IGO memberships, COW IGO data).
+pub fn igo_density(shared_igos: f64, scale: f64) -> f64 {
+    if scale <= 0.0 {
+        return 0.0;
+    }
+    (shared_igos.max(0.0) / scale).min(1.0)
+}
+
+/// What a lens reads to judge whether a pair is a zone of peace.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ZoneInputs {
+    /// The pair is in Wendt's Kantian culture (with hysteresis).
+    pub kantian: bool,
+    /// Mean identity and mean trust of the pair.
+    pub mean_identity: f64,
+    pub mean_trust: f64,
+    pub min_democracy: f64,
+    /// The weaker side's trade dependence ([`trade_dependence`]).
+    pub dependence: f64,
+    pub igo_density: f64,
+}
+
+/// Zone-of-peace score of a pair in [0, 1]: Deutsch's "dependable expectations of peaceful
+/// change" as each lens explains them, `z = max(w_K z_K, w_L z_L)`:
+/// - constructivist (Wendt 1999; Adler & Barnett 1998): `z_K = 1` in a Kantian dyad, else
+///   `ramp(min(W, T), zone_kantian_low, kantian_enter)`: we-feeling and trust make force unthinkable;
+/// - liberal (Russett & Oneal 2001, "all three in the top decile"): `z_L = D X I`, the product of
+///   the democracy, interdependence and IGO scores, each a ramp between a low and a top-decile
+///   level, so the three pacify jointly, not additively;
+/// - realist: both weights 0, no zone of peace.
+pub fn zone_score(p: &crate::params::Params, x: &ZoneInputs) -> f64 {
+    let kantian = if p.zone_kantian_weight > 0.0 {
+        if x.kantian {
+            1.0
+        } else {
+            ramp(x.mean_identity.min(x.mean_trust), p.zone_kantian_low, p.kantian_enter)
+        }
+    } else {
+        0.0
+    };
+    let liberal = if p.zone_liberal_weight > 0.0 {
+        ramp(x.min_democracy, p.zone_democracy_low, p.zone_democracy_high)
+            * ramp(x.dependence, p.zone_trade_low, p.zone_trade_high)
+            * ramp(x.igo_density, p.zone_igo_low, p.zone_igo_high)
+    } else {
+        0.0
+    };
+    (p.zone_kantian_weight * kantian).max(p.zone_liberal_weight * liberal)
+}
+
+/// The gate on the dispute hazard: `P (1 - zone_peace z)`. A multiplicative factor, not one more
+/// logit term, so that no amount of contiguity or rivalry outweighs a security community.
+pub fn gated_probability(probability: f64, zone_peace: f64, zone: f64) -> f64 {
+    probability * (1.0 - zone_peace * zone).clamp(0.0, 1.0)
+}
+
+/// Disputes in a pair with zone score at least 0.5 settle by talks below the use of force.
+pub fn settles_by_talks(p: &crate::params::Params, zone: f64) -> bool {
+    p.zone_cap >= 0.5 && zone >= 0.5
+}
+
+/// The rivalry stock after `dt` years without a dispute: `R 0.5^(dt / half_life)`
+/// (conflict memory; Crescenzi & Enterline 2001, Thompson & Dreyer 2012). Each dispute adds 1.
+/// Rivalry pressure of a stock: `R / (R + k)`, 0 without disputes, one half at `k`, below 1.
+/// Saturating, so that event dependence raises a rivalry's hazard a bounded amount and
+/// a hot rivalry does not run away into a dispute every year.
+pub fn rivalry_pressure(stock: f64, saturation: f64) -> f64 {
+    if stock <= 0.0 {
+        return 0.0;
+    }
+    stock / (stock + saturation)
+}
+
+pub fn rivalry_decay(stock: f64, dt: f64, half_life: f64) -> f64 {
+    stock * half_life_keep(dt, half_life)
+}
+
+/// Structural trust anchor of a directed pair: the level the lens's structural variables set,
+/// relative to the pair's trust at the start `t0` (the imported structural proxy):
+/// `A = clamp(logistic(logit t0 - s_p G) (1 - s_r dRival) + shift, 0, 1)`, with `G` the partner's
+/// log capability change since the start minus one's own (realist power; Jervis 1978, Grieco 1988),
+/// `dRival` the change in the partner's alignment with states one distrusts (Walt 1987), and
+/// `shift` the lens-weighted changes of alliance, institutions and rivalry ([`anchor_shift`]).
+pub fn trust_anchor(
+    t0: f64,
+    relative_gain: f64,
+    power_sens: f64,
+    rival_change: f64,
+    rival_sens: f64,
+    shift: f64,
+) -> f64 {
+    let t = if power_sens * relative_gain != 0.0 {
+        let t = t0.clamp(1e-12, 1.0 - 1e-12);
+        logistic((t / (1.0 - t)).ln() - power_sens * relative_gain)
+    } else {
+        t0
+    };
+    (t * (1.0 - rival_sens * rival_change) + shift).clamp(0.0, 1.0)
+}
+
+/// The lens-weighted structural shift of the trust anchor since the start:
+/// `a_A dAllied + a_I d min(inst, 3) + a_R d rivalry` (rivalry pressure, [`rivalry_pressure`]).
+pub fn anchor_shift(
+    p: &crate::params::Params,
+    allied_change: f64,
+    institutions_change: f64,
+    rivalry_change: f64,
+) -> f64 {
+    p.anchor_alliance * allied_change + p.anchor_institutions * institutions_change + p.anchor_rivalry * rivalry_change
+}
+
+/// Share of a deviation kept after `dt` years with the given half-life: `0.5^(dt / half_life)`.
+pub fn half_life_keep(dt: f64, half_life: f64) -> f64 {
+    0.5f64.powf(dt / half_life)
+}
+
+/// Trust returns toward its anchor: the deviation from the old anchor shrinks by the step's
+/// `keep = 0.5^(dt / half_life)` ([`half_life_keep`]) and is carried onto the new anchor,
+/// `T' = A' + (T - A) keep`. Without shocks and with an unchanged structure, trust stays where it is.
+pub fn revert_to_anchor(trust: f64, anchor_before: f64, anchor_now: f64, keep: f64) -> f64 {
+    (anchor_now + (trust - anchor_before) * keep).clamp(0.0, 1.0)
 }
 
 /// Inputs of one escalation step.
@@ -220,10 +362,13 @@ pub struct EscalationInputs {
     pub joiners: usize,
     pub institutions: f64,
     pub mean_identity: f64,
+    /// Rivalry pressure in [0, 1) ([`rivalry_pressure`]).
+    pub rivalry: f64,
 }
 
 /// Probability of stepping up from `level` (2, 3 or 4) to the next:
-/// `logistic(a_L + b parity + c (1 - T) + d ln(1 + joiners) - e mediation - f W)`; the log keeps
+/// `logistic(a_L + b parity + c (1 - T) + d ln(1 + joiners) - e mediation - f W + r rivalry)`
+/// (rivals escalate more: Thompson & Dreyer 2012); the log keeps
 /// a multilateral alliance's dozen joiners from making war near certain.
 pub fn escalation_probability(p: &crate::params::Params, level: u8, x: &EscalationInputs) -> f64 {
     let a = match level {
@@ -237,7 +382,8 @@ pub fn escalation_probability(p: &crate::params::Params, level: u8, x: &Escalati
             + p.escalate_distrust * (1.0 - x.mean_trust)
             + p.escalate_joiner * (1.0 + x.joiners as f64).ln()
             - p.escalate_mediation * x.institutions.min(3.0)
-            - p.escalate_identity * x.mean_identity,
+            - p.escalate_identity * x.mean_identity
+            + p.escalate_rivalry * x.rivalry,
     )
 }
 
@@ -268,6 +414,13 @@ pub fn honour_probability(
         + p.honour_change * change.min(1.0)
         + p.honour_orientation * (orientation - 0.5))
         .clamp(0.0, 1.0)
+}
+
+/// Trust factor of the pact-exit hazard, `exp(k (0.5 - trust))`: below 1 for a member that trusts
+/// its allies, above 1 for one that distrusts them (alliances last while the conditions that
+/// made them hold; Leeds & Savun 2007; democratic, trusting alliances last longer, Gaubatz 1996).
+pub fn pact_exit_trust_factor(k: f64, mean_trust: f64) -> f64 {
+    (k * (0.5 - mean_trust)).exp()
 }
 
 /// Walt's (1987) threat: aggregate power x proximity x hostility, with proximity
@@ -350,30 +503,146 @@ mod tests {
     }
 
     #[test]
-    fn security_dilemma_by_hand() {
-        // partner gained 0.1 (log) relative, sensitivity 2: logit 0.8 = ln 4, minus 0.2
+    fn trust_anchor_by_hand() {
+        // partner gained 0.1 (log) relative since the start, sensitivity 2: logit 0.8 = ln 4, minus 0.2
         let down = 1.0 / (1.0 + (-(4f64.ln() - 0.2)).exp());
-        assert!(close(security_dilemma(0.8, 0.1, 0.0, 2.0, 0.05, 1.0), down));
-        // partner fell back by 0.1: ln 4 + 0.2
+        assert!(close(trust_anchor(0.8, 0.1, 2.0, 0.0, 0.3, 0.0), down));
+        // partner fell back by 0.1: ln 4 + 0.2; a level, so a gain followed by the same loss returns
         let up = 1.0 / (1.0 + (-(4f64.ln() + 0.2)).exp());
-        assert!(close(security_dilemma(0.8, -0.1, 0.0, 2.0, 0.05, 1.0), up));
-        // allied with states we distrust by 0.5: 0.8 - 0.8 * 0.05 * 0.5 = 0.78
-        assert!(close(security_dilemma(0.8, 0.0, 0.5, 2.0, 0.05, 1.0), 0.78));
-        // the effect telescopes: two steps of 0.05 and -0.02 equal one of 0.03,
-        // and a gain followed by the same loss returns to the start
-        let two = security_dilemma(
-            security_dilemma(0.8, 0.05, 0.0, 2.0, 0.0, 0.5),
-            -0.02,
-            0.0,
-            2.0,
-            0.0,
-            0.5,
-        );
-        assert!(close(two, security_dilemma(0.8, 0.03, 0.0, 2.0, 0.0, 1.0)));
+        assert!(close(trust_anchor(0.8, -0.1, 2.0, 0.0, 0.3, 0.0), up));
+        assert!(close(trust_anchor(0.8, 0.0, 2.0, 0.0, 0.3, 0.0), 0.8));
+        // partner's alignment with distrusted states rose by 0.5: 0.8 (1 - 0.3 * 0.5) = 0.68
+        assert!(close(trust_anchor(0.8, 0.0, 2.0, 0.5, 0.3, 0.0), 0.68));
+        // structural shift added, then clamped
+        assert!(close(trust_anchor(0.8, 0.0, 2.0, 0.0, 0.3, 0.15), 0.95));
+        assert!(close(trust_anchor(0.8, 0.0, 2.0, 0.0, 0.3, 0.5), 1.0));
+        let p = Params::default();
+        // lost the shared pact (-1), one institution less (-0.7), rivalry pressure 0.4 up
+        let shift = anchor_shift(&p, -1.0, -0.7, 0.4);
         assert!(close(
-            security_dilemma(security_dilemma(0.6, 0.2, 0.0, 1.0, 0.0, 1.0), -0.2, 0.0, 1.0, 0.0, 1.0),
-            0.6
+            shift,
+            -p.anchor_alliance - 0.7 * p.anchor_institutions + p.anchor_rivalry * 0.4
         ));
+    }
+
+    #[test]
+    fn reversion_to_anchor_by_hand() {
+        // deviation 0.2 halves in one half-life and is carried onto the moved anchor
+        let keep = half_life_keep(8.0, 8.0);
+        assert!(close(keep, 0.5));
+        assert!(close(revert_to_anchor(0.5, 0.7, 0.7, keep), 0.6));
+        assert!(close(revert_to_anchor(0.5, 0.7, 0.6, keep), 0.5));
+        // two half-steps equal one full step
+        let k4 = half_life_keep(4.0, 8.0);
+        let half = revert_to_anchor(revert_to_anchor(0.3, 0.7, 0.7, k4), 0.7, 0.7, k4);
+        assert!(close(half, 0.5));
+        // at the anchor and with an unchanged structure, trust does not move
+        assert!(close(
+            revert_to_anchor(0.42, 0.42, 0.42, half_life_keep(1.0, 8.0)),
+            0.42
+        ));
+    }
+
+    #[test]
+    fn rivalry_by_hand() {
+        assert!(close(rivalry_decay(2.0, 10.0, 10.0), 1.0));
+        assert!(close(rivalry_decay(rivalry_decay(2.0, 5.0, 10.0), 5.0, 10.0), 1.0));
+        let p = Params::default();
+        let base = OnsetInputs {
+            log_distance: 0.0,
+            peace_years: 1e9,
+            mean_trust: 1.0,
+            ..Default::default()
+        };
+        assert_eq!(rivalry_pressure(0.0, 3.0), 0.0);
+        assert!(close(rivalry_pressure(3.0, 3.0), 0.5));
+        assert!(close(rivalry_pressure(1.0, 3.0), 0.25));
+        let rival = OnsetInputs { rivalry: 0.25, ..base };
+        assert!(close(
+            onset_logit(&p, &rival) - onset_logit(&p, &base),
+            p.onset_rivalry * 0.25
+        ));
+        let x = EscalationInputs {
+            parity: 0.0,
+            mean_trust: 1.0,
+            rivalry: 1.0,
+            ..Default::default()
+        };
+        assert!(close(
+            escalation_probability(&p, 4, &x),
+            logistic(p.escalate_from_force + p.escalate_rivalry)
+        ));
+    }
+
+    #[test]
+    fn transaction_drive_by_hand() {
+        let p = Params::default();
+        // RA 2, one institution, similarity 0.8, rivalry pressure 1
+        let d = transaction_drive(&p, 2.0, 1.0, 0.8, 1.0);
+        let want =
+            p.identity_bias + 2.0 * p.identity_ra_slope + p.identity_institution_drive + 0.3 * p.identity_norm_drive
+                - p.identity_rivalry_drive;
+        assert!(close(d, want));
+        // RA is capped at 10
+        assert!(close(
+            transaction_drive(&p, 50.0, 0.0, 0.5, 0.0),
+            p.identity_bias + 10.0 * p.identity_ra_slope
+        ));
+    }
+
+    #[test]
+    fn pact_exit_trust_by_hand() {
+        assert!(close(pact_exit_trust_factor(6.0, 0.5), 1.0));
+        assert!(close(pact_exit_trust_factor(6.0, 0.7), (-1.2f64).exp()));
+        assert!(close(pact_exit_trust_factor(6.0, 0.3), 1.2f64.exp()));
+    }
+
+    #[test]
+    fn zones_of_peace_by_hand() {
+        assert!(close(ramp(0.65, 0.6, 0.7), 0.5));
+        assert_eq!(ramp(0.5, 0.6, 0.7), 0.0);
+        assert_eq!(ramp(0.9, 0.6, 0.7), 1.0);
+        assert_eq!(ramp(0.6, 0.6, 0.6), 1.0);
+        assert!(close(igo_density(30.0, 60.0), 0.5));
+        assert_eq!(igo_density(90.0, 60.0), 1.0);
+        let mut p = Params::default();
+        // constructivist: Kantian dyad 1; otherwise the ramp on min(W, T)
+        let x = ZoneInputs {
+            kantian: true,
+            ..Default::default()
+        };
+        assert_eq!(zone_score(&p, &x), 1.0);
+        let x = ZoneInputs {
+            mean_identity: 0.5 * (p.zone_kantian_low + p.kantian_enter),
+            mean_trust: 0.9,
+            ..Default::default()
+        };
+        assert!(close(zone_score(&p, &x), 0.5));
+        // liberal: the product of three ramps (all three high, or no zone)
+        p.zone_kantian_weight = 0.0;
+        p.zone_liberal_weight = 1.0;
+        let (d, t, i) = (
+            0.5 * (p.zone_democracy_low + p.zone_democracy_high),
+            p.zone_trade_high,
+            p.zone_igo_high,
+        );
+        let x = ZoneInputs {
+            kantian: true,
+            min_democracy: d,
+            dependence: t,
+            igo_density: i,
+            ..Default::default()
+        };
+        assert!(close(zone_score(&p, &x), 0.5));
+        assert_eq!(zone_score(&p, &ZoneInputs { dependence: 0.0, ..x }), 0.0);
+        // realist: no zone whatever the pair
+        p.zone_liberal_weight = 0.0;
+        assert_eq!(zone_score(&p, &x), 0.0);
+        // the gate multiplies the hazard
+        assert!(close(gated_probability(0.1, 0.97, 1.0), 0.1 * 0.03));
+        assert!(close(gated_probability(0.1, 0.97, 0.0), 0.1));
+        let p = Params::default();
+        assert!(settles_by_talks(&p, 0.5) && !settles_by_talks(&p, 0.49));
     }
 
     #[test]
@@ -467,6 +736,7 @@ mod tests {
             joiners: 0,
             institutions: 0.0,
             mean_identity: 0.0,
+            rivalry: 0.0,
         };
         assert!(close(
             escalation_probability(&p, 4, &x),

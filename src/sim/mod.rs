@@ -136,6 +136,7 @@ impl Prepared {
             ids: s.states.iter().map(|x| Arc::from(x.id.as_str())).collect(),
             power: s.states.iter().map(|x| x.power).collect(),
             power_prev: s.states.iter().map(|x| x.power).collect(),
+            power0: s.states.iter().map(|x| x.power).collect(),
             gdp: s.states.iter().map(|x| x.gdp).collect(),
             gdp0: s.states.iter().map(|x| x.gdp).collect(),
             democracy: s.states.iter().map(|x| x.democracy).collect(),
@@ -156,6 +157,12 @@ impl Prepared {
             force_years: d.peace_years.clone(),
             kantian: vec![false; n * n],
             tariff: vec![0.0; n * n],
+            trust0: d.trust.clone(),
+            anchor: d.trust.clone(),
+            rival0: Vec::new(),
+            rivalry: d.rivalry.clone(),
+            rivalry0: d.rivalry.clone(),
+            shared_igos: d.shared_igos.clone(),
         };
         let mut ties = Ties {
             n,
@@ -163,8 +170,11 @@ impl Prepared {
             defense: vec![0; n * n],
             pta: vec![0; n * n],
             institutions: vec![0.0; n * n],
+            shared: vec![0; n * n],
             pta0: Vec::new(),
             institutions0: Vec::new(),
+            defense0: Vec::new(),
+            shared0: Vec::new(),
             allies: vec![Vec::new(); n],
             pacts: Vec::new(),
             pacts_of: vec![Vec::new(); n],
@@ -175,6 +185,10 @@ impl Prepared {
         ties.rebuild(initial.iter());
         ties.pta0 = ties.pta.clone();
         ties.institutions0 = ties.institutions.clone();
+        ties.defense0 = ties.defense.clone();
+        ties.shared0 = ties.shared.clone();
+        let mut relations = relations;
+        relations.rival0 = systems::rival_alignment(n, &relations.trust, &ties);
         Prepared {
             scenario,
             table,

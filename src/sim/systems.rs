@@ -116,11 +116,51 @@ pub fn update_trade(
     }
 }
 
-/// Trust and identity, directed, for every ordered pair:
-/// security dilemma (realist), identity pull (constructivist), then we-feeling
-/// growth from relative acceptance of transactions (Deutsch; Savage-Deutsch).
-/// Bayesian updates (liberal) happen where signals are observed: events,
-/// disputes, alliance calls.
+/// The realist alignment term of every directed pair: how far j is allied with states i
+/// distrusts, as the mean of i's distrust over j's partners in each of j's pacts that i is not in
+/// (partners in a pact i shares with j are i's own allies, no threat to i). With
+/// `R[i][t] = sum over members k of pact t of (1 - T_ik)`, this is
+/// `sum_{t contains j, not i} (R[i][t] - (1 - T_ij)) / sum_{t contains j, not i} (|t| - 1)`.
+pub fn rival_alignment(n: usize, trust: &[f64], ties: &Ties) -> Vec<f64> {
+    let mut rival = vec![0.0; n * n];
+    let pacts = &ties.pacts;
+    if pacts.is_empty() {
+        return rival;
+    }
+    let mut distrust_of_pact = vec![0.0; pacts.len()];
+    let mut in_pact = vec![false; pacts.len()];
+    for i in 0..n {
+        let row = &trust[i * n..(i + 1) * n];
+        for (t, members) in pacts.iter().enumerate() {
+            distrust_of_pact[t] = members.iter().map(|&k| 1.0 - row[k]).sum();
+            in_pact[t] = false;
+        }
+        for &t in &ties.pacts_of[i] {
+            in_pact[t] = true;
+        }
+        for j in (0..n).filter(|&j| j != i) {
+            let (mut sum, mut count) = (0.0, 0usize);
+            for &t in ties.pacts_of[j].iter().filter(|&&t| !in_pact[t]) {
+                sum += distrust_of_pact[t] - (1.0 - row[j]);
+                count += pacts[t].len() - 1;
+            }
+            if count > 0 {
+                rival[i * n + j] = sum / count as f64;
+            }
+        }
+    }
+    rival
+}
+
+/// Trust and identity, directed, for every ordered pair.
+///
+/// Trust has a structural anchor (issue 9): the level the lens's structural variables set,
+/// relative to the pair's trust at the start ([`trust_anchor`]): the security dilemma's relative
+/// power and rival alignment (realist weight), and the changes of shared alliance, institutions and
+/// rivalry ([`anchor_shift`]). Signals (events, disputes, alliance calls; Bayesian for the liberal
+/// lens) move trust off the anchor, and the deviation returns with `trust_half_life`
+/// ([`revert_to_anchor`]). Identity then pulls trust along (constructivist), and we-feeling grows
+/// from relative acceptance of transactions (Deutsch; Savage-Deutsch).
 pub fn update_trust_and_identity(
     clock: Res<Clock>,
     model: Res<Model>,
@@ -132,11 +172,12 @@ pub fn update_trust_and_identity(
     let n = rel.n;
     let dt = clock.dt;
     let rel = &mut *rel;
-    let growth: Vec<f64> = (0..n)
+    // Each state's log capability change since the start.
+    let grown: Vec<f64> = (0..n)
         .map(|i| {
-            let (now, before) = (table.power[i], table.power_prev[i]);
-            if now > 0.0 && before > 0.0 {
-                (now / before).ln()
+            let (now, start) = (table.power[i], table.power0[i]);
+            if now > 0.0 && start > 0.0 {
+                (now / start).ln()
             } else {
                 0.0
             }
@@ -144,65 +185,54 @@ pub fn update_trust_and_identity(
         .collect();
     let totals: Vec<f64> = (0..n).map(|i| rel.trade[i * n..(i + 1) * n].iter().sum()).collect();
     let total: f64 = totals.iter().sum();
-    // Realist alignment term: how far j is allied with states i distrusts, as the
-    // mean of i's distrust over j's partners in each of j's pacts that i is not in
-    // (partners in a pact i shares with j are i's own allies, no threat to i).
-    // With R[i][t] = sum over members k of pact t of (1 - T_ik), this is
-    // sum_{t contains j, not i} (R[i][t] - (1 - T_ij)) / sum_{t contains j, not i} (|t| - 1).
-    let rival_on = p.security_dilemma_weight > 0.0 && p.security_rival_sensitivity > 0.0 && !ties.pacts.is_empty();
-    let mut rival = vec![0.0; if rival_on { n * n } else { 0 }];
-    if rival_on {
-        let pacts = &ties.pacts;
-        let mut distrust_of_pact = vec![0.0; pacts.len()];
-        let mut in_pact = vec![false; pacts.len()];
-        for i in 0..n {
-            let row = &rel.trust[i * n..(i + 1) * n];
-            for (t, members) in pacts.iter().enumerate() {
-                distrust_of_pact[t] = members.iter().map(|&k| 1.0 - row[k]).sum();
-                in_pact[t] = false;
-            }
-            for &t in &ties.pacts_of[i] {
-                in_pact[t] = true;
-            }
-            for j in (0..n).filter(|&j| j != i) {
-                let (mut sum, mut count) = (0.0, 0usize);
-                for &t in ties.pacts_of[j].iter().filter(|&&t| !in_pact[t]) {
-                    sum += distrust_of_pact[t] - (1.0 - row[j]);
-                    count += pacts[t].len() - 1;
-                }
-                if count > 0 {
-                    rival[i * n + j] = sum / count as f64;
-                }
-            }
-        }
-    }
+    let sd_power = p.security_dilemma_weight * p.security_power_sensitivity;
+    let sd_rival = p.security_dilemma_weight * p.security_rival_sensitivity;
+    let rival_on = sd_rival > 0.0 && !ties.pacts.is_empty();
+    let rival = if rival_on {
+        rival_alignment(n, &rel.trust, &ties)
+    } else {
+        Vec::new()
+    };
+    let keep = half_life_keep(dt, p.trust_half_life);
     let nu = (p.identity_trust_weight * per_step_rate(p.identity_trust_rate, dt)).min(1.0);
     let eta = p.identity_weight * per_step_rate(p.identity_growth, dt);
     let mu = (p.identity_weight * per_step_rate(p.identity_decay, dt)).min(1.0);
-    let sd_power = p.security_dilemma_weight * p.security_power_sensitivity;
-    let sd_rival = p.security_dilemma_weight * p.security_rival_sensitivity;
-    // The transaction drive is symmetric (RA, shared institutions and norm
-    // similarity are), so its logistic is computed once per undirected pair.
+    // The transaction drive and the structural shift are symmetric (RA, shared institutions,
+    // norm similarity, alliance and rivalry are), so they are computed once per undirected pair.
     for i in 0..n {
         for j in i + 1..n {
             let (ij, ji) = (i * n + j, j * n + i);
+            let rivalry = rel.rivalry[ij];
+            let pressure = rivalry_pressure(rivalry, p.rivalry_saturation);
             let drive = if eta > 0.0 || mu > 0.0 {
                 let ra = relative_acceptance(rel.trade[ij], totals[i], totals[j], total).unwrap_or(-1.0);
-                logistic(
-                    p.identity_bias
-                        + p.identity_ra_slope * ra.min(10.0)
-                        + p.identity_institution_drive * ties.institutions[ij]
-                        + p.identity_norm_drive * (norm_similarity(&table.norms[i], &table.norms[j]) - 0.5),
-                )
+                logistic(transaction_drive(
+                    p,
+                    ra,
+                    ties.institutions[ij],
+                    norm_similarity(&table.norms[i], &table.norms[j]),
+                    pressure,
+                ))
             } else {
                 0.0
             };
+            let allied_change = f64::from(u8::from(ties.defense[ij] > 0)) - f64::from(u8::from(ties.defense0[ij] > 0));
+            let institutions_change = ties.institutions[ij].min(3.0) - ties.institutions0[ij].min(3.0);
+            let rivalry_change = pressure - rivalry_pressure(rel.rivalry0[ij], p.rivalry_saturation);
+            let shift = anchor_shift(p, allied_change, institutions_change, rivalry_change);
             for (k, from, to) in [(ij, i, j), (ji, j, i)] {
-                let mut t = rel.trust[k];
-                let r = if rival_on { rival[k] } else { 0.0 };
-                t = security_dilemma(t, growth[to] - growth[from], r, sd_power, sd_rival, dt);
-                t = identity_pull(t, rel.identity[k], nu);
-                rel.trust[k] = t.clamp(0.0, 1.0);
+                let rival_change = if rival_on { rival[k] - rel.rival0[k] } else { 0.0 };
+                let anchor = trust_anchor(
+                    rel.trust0[k],
+                    grown[to] - grown[from],
+                    sd_power,
+                    rival_change,
+                    sd_rival,
+                    shift,
+                );
+                let t = revert_to_anchor(rel.trust[k], rel.anchor[k], anchor, keep);
+                rel.anchor[k] = anchor;
+                rel.trust[k] = identity_pull(t, rel.identity[k], nu).clamp(0.0, 1.0);
                 if eta > 0.0 || mu > 0.0 {
                     rel.identity[k] =
                         identity_growth_step(rel.identity[k], drive, eta, mu, openness(table.orientation[from]));
@@ -285,9 +315,18 @@ pub fn diffuse_norms(
     }
 }
 
-/// Ages every dyad by one step and clears the tick log.
-pub fn advance_clock(mut clock: ResMut<Clock>, mut rel: ResMut<Relations>, mut log: ResMut<TickLog>) {
+/// Ages every dyad by one step (peace years, the rivalry stock's decay) and clears the tick log.
+pub fn advance_clock(
+    mut clock: ResMut<Clock>,
+    model: Res<Model>,
+    mut rel: ResMut<Relations>,
+    mut log: ResMut<TickLog>,
+) {
     let dt = clock.dt;
+    let half_life = model.0.rivalry_half_life;
+    for x in rel.rivalry.iter_mut().filter(|x| **x > 0.0) {
+        *x = rivalry_decay(*x, dt, half_life);
+    }
     for x in rel.peace_years.iter_mut() {
         *x += dt;
     }

@@ -158,6 +158,8 @@ pub struct StateTable {
     pub ids: Vec<Arc<str>>,
     pub power: Vec<f64>,
     pub power_prev: Vec<f64>,
+    /// Power shares at the start (the structural trust anchor reads changes since then).
+    pub power0: Vec<f64>,
     pub gdp: Vec<f64>,
     pub gdp0: Vec<f64>,
     pub democracy: Vec<f64>,
@@ -190,6 +192,18 @@ pub struct Relations {
     pub kantian: Vec<bool>,
     /// Directed: tariff imposed by i on imports from j.
     pub tariff: Vec<f64>,
+    /// Directed: trust at the start, the base of the structural anchor.
+    pub trust0: Vec<f64>,
+    /// Directed: the structural trust anchor of the last tick (empty before the first tick).
+    pub anchor: Vec<f64>,
+    /// Directed: the realist rival-alignment term at the first tick (empty before it).
+    pub rival0: Vec<f64>,
+    /// Symmetric conflict memory: each dispute adds 1; halves every `rivalry_half_life` years.
+    pub rivalry: Vec<f64>,
+    /// Symmetric: the rivalry stock at the start.
+    pub rivalry0: Vec<f64>,
+    /// Symmetric: shared full IGO memberships at the start (COW IGO v3).
+    pub shared_igos: Vec<f64>,
 }
 
 /// Treaty-derived dyadic ties, recomputed when memberships change.
@@ -203,8 +217,12 @@ pub struct Ties {
     pub pta: Vec<u16>,
     /// Symmetric salience-weighted count of shared treaties of any kind.
     pub institutions: Vec<f64>,
+    /// Symmetric count of shared treaties of a non-defence kind (institutions that are IGOs).
+    pub shared: Vec<u16>,
     pub pta0: Vec<u16>,
     pub institutions0: Vec<f64>,
+    pub defense0: Vec<u16>,
+    pub shared0: Vec<u16>,
     /// Defence allies of each state, ascending.
     pub allies: Vec<Vec<usize>>,
     /// Members of each active defence pact (a clique of allies), in treaty order.
@@ -221,6 +239,7 @@ impl Ties {
         let n = self.n;
         self.defense.fill(0);
         self.pta.fill(0);
+        self.shared.fill(0);
         self.institutions.fill(0.0);
         self.joined.fill((0.0, 0.0));
         self.pacts.clear();
@@ -243,8 +262,11 @@ impl Ties {
                             }
                             self.defense[k] += 1;
                         }
-                        TreatyKind::Trade => self.pta[k] += 1,
-                        _ => {}
+                        TreatyKind::Trade => {
+                            self.pta[k] += 1;
+                            self.shared[k] += 1;
+                        }
+                        _ => self.shared[k] += 1,
                     }
                 }
             }
