@@ -1214,15 +1214,16 @@ TWIN_MEASURED = """\
 # B - A = effect of the 2017-2020 US events with its 95% CI, all Holm-significant (runs.csv rows
 # paired run by run; the @2020 row is Welch on the yearly summaries):
 {rows}
-# Read: by 2030 the US events cost the West about 0.03 of mean trust and a tenth of its dyads with
-# dependable expectations of peaceful change, and add two thirds of a use-of-force dispute per run.
+# Read: by 2030 the US events cost the West about 0.02 of mean trust and a seventh of its dyads with
+# dependable expectations of peaceful change, and add about 0.4 of a use-of-force dispute per run;
+# in 2020 they cost 0.06 of mean trust.
 """
 TWIN_ROWS = [
     "#   metric                                   A (twin)  B (base)   B - A    95% CI",
-    "#   west.cohesion, 2030 (mean trust)           0.599     0.570    -0.029   [-0.029, -0.028]",
-    "#   west.peaceful_change_share, 2030           0.470     0.425    -0.045   [-0.048, -0.043]",
-    "#   west.disputes_force, total 2016-2030       3.48      4.17     +0.69    [+0.60, +0.78]",
-    "#   west.cohesion@2020                         0.604     0.547    -0.057   [-0.058, -0.055]",
+    "#   west.cohesion, 2030 (mean trust)           0.667     0.650    -0.017   [-0.018, -0.017]",
+    "#   west.peaceful_change_share, 2030           0.619     0.530    -0.089   [-0.092, -0.087]",
+    "#   west.disputes_force, total 2016-2030       1.30      1.68     +0.38    [+0.31, +0.46]",
+    "#   west.cohesion@2020                         0.634     0.578    -0.057   [-0.058, -0.056]",
 ]
 
 HEAD_TWIN = """\
@@ -1310,9 +1311,11 @@ HEAD_AF = """\
 # defection or cooperation signal to the target, whatever its size).
 # MEASURED with comity 0.1.0 (default lens, calibrated as in docs/calibration.md; 300 runs, seed 42),
 # mean across runs of west.cohesion (mean trust) / west.peaceful_change_share, timeseries.csv:
-#   2016 0.660 / 0.52   2020 0.547 / 0.33   2024 0.571 / 0.36   2025 0.538 / 0.36   2035 0.580 / 0.43
-# (western_community.toml, same seed: 2024 0.552, 2030 0.570 / 0.43; the 2016-2020 runs are
-# identical in both files.) west.phase stays 1 (nascent) from 2017 to 2035 in every year's mean.
+#   2016 0.666 / 0.53   2020 0.578 / 0.36   2024 0.639 / 0.59   2025 0.582 / 0.47   2035 0.661 / 0.52
+# (western_community.toml, same seed: 2024 0.616, 2030 0.650 / 0.53; the 2016-2020 runs are
+# identical in both files.) Mean west.phase: 1 (nascent) from 2017 to 2021, back to ascendant in
+# 2023-24 (1.98, 1.99), 1.00 again from 2025 to 2027, 1.87 by 2035 (western_community.toml: 1.00
+# to 2024, 1.92 by 2027 and in 2030).
 #
 """
 

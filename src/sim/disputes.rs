@@ -27,6 +27,7 @@ pub fn onset_disputes(
     let log = &mut *log;
     let scripted: Vec<(usize, usize)> = log.crises.iter().map(|&(a, b, _)| (a.min(b), a.max(b))).collect();
     let log_power: Vec<f64> = table.power.iter().map(|&x| log_power(x)).collect();
+    let zones_on = p.zone_kantian_weight > 0.0 || p.zone_liberal_weight > 0.0;
     for i in 0..n {
         for j in i + 1..n {
             let (u_onset, u_side) = (draws.uniform(), draws.uniform());
@@ -34,7 +35,6 @@ pub fn onset_disputes(
                 continue;
             }
             let (ij, ji) = (i * n + j, j * n + i);
-            let zone = zone_of(p, &table, &ties, &rel, i, j);
             let x = OnsetInputs {
                 contiguous: rel.contiguous[ij],
                 log_distance: rel.log_distance[ij],
@@ -49,6 +49,21 @@ pub fn onset_disputes(
                 mean_identity: 0.5 * (rel.identity[ij] + rel.identity[ji]),
                 rivalry: rivalry_pressure(rel.rivalry[ij], p.rivalry_saturation),
                 igo_density: pair_igo_density(p, &ties, &rel, ij),
+            };
+            let zone = if zones_on {
+                zone_score(
+                    p,
+                    &ZoneInputs {
+                        kantian: rel.kantian[ij],
+                        mean_identity: x.mean_identity,
+                        mean_trust: x.mean_trust,
+                        min_democracy: x.min_democracy,
+                        dependence: x.dependence,
+                        igo_density: x.igo_density,
+                    },
+                )
+            } else {
+                0.0
             };
             let p_year = gated_probability(logistic(onset_logit(p, &x)), p.zone_peace, zone);
             let p_step = per_step_probability(p_year, clock.dt);

@@ -323,9 +323,10 @@ pub fn advance_clock(
     mut log: ResMut<TickLog>,
 ) {
     let dt = clock.dt;
-    let half_life = model.0.rivalry_half_life;
+    // rivalry_decay(x, dt, half_life) = x * keep, with keep computed once per tick
+    let keep = rivalry_decay(1.0, dt, model.0.rivalry_half_life);
     for x in rel.rivalry.iter_mut().filter(|x| **x > 0.0) {
-        *x = rivalry_decay(*x, dt, half_life);
+        *x *= keep;
     }
     for x in rel.peace_years.iter_mut() {
         *x += dt;
