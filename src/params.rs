@@ -160,15 +160,15 @@ params! {
 
     // ---- dispute onset (logit per dyad-year) -------------------------------
     /// b0: constant of the onset logit.
-    onset_base: -7.029, [-20.0, 5.0], "logit";
+    onset_base: -7.215, [-20.0, 5.0], "logit";
     /// b_c: contiguity (land or <= 150 miles of water).
-    onset_contiguous: 2.83, [-10.0, 10.0], "logit";
+    onset_contiguous: 1.521, [-10.0, 10.0], "logit";
     /// b_d: per unit of ln(1 + distance / 1000 km).
     onset_distance: -0.3, [-10.0, 10.0], "logit";
     /// b_m: at least one major power in the dyad.
-    onset_major: 2.446, [-10.0, 10.0], "logit";
+    onset_major: 1.315, [-10.0, 10.0], "logit";
     /// Interaction: contiguous and a major power (the two terms overlap; without it such pairs are too dispute-prone).
-    onset_contiguous_major: -2.422, [-10.0, 10.0], "logit";
+    onset_contiguous_major: -1.49, [-10.0, 10.0], "logit";
     /// b_r: per unit of |ln power ratio| (parity is more dangerous when negative).
     onset_power_ratio: -0.15, [-10.0, 10.0], "logit";
     /// b_D: per unit of the lower democracy score of the pair (liberal).
@@ -176,7 +176,7 @@ params! {
     /// b_X: per unit of the lower trade dependence (trade / GDP) of the pair (liberal).
     onset_trade: -15.0, [-100.0, 100.0], "logit";
     /// b_I: per salience-weighted shared institution, at most 3 counted (liberal).
-    onset_institutions: -0.3, [-10.0, 10.0], "logit";
+    onset_institutions: 0.0, [-10.0, 10.0], "logit";
     /// b_A: the pair shares a defence pact.
     onset_alliance: 0.0, [-10.0, 10.0], "logit";
     /// g(peace years): added times exp(-peace years / onset_recent_decay).
@@ -189,7 +189,7 @@ params! {
     onset_identity: 0.0, [-10.0, 10.0], "logit";
 
     /// Logit per unit of rivalry pressure R / (R + rivalry_saturation), R the pair's rivalry stock: event dependence (Crescenzi & Enterline 2001).
-    onset_rivalry: 3.5, [-10.0, 10.0], "logit";
+    onset_rivalry: 5.5, [-10.0, 10.0], "logit";
     /// Logit per unit of the pair's IGO density, min(shared IGOs / igo_density_scale, 1) (Russett & Oneal 2001).
     onset_igo_density: 0.0, [-10.0, 10.0], "logit";
     /// Shared full IGO memberships at which IGO density reaches 1 (COW IGO v3 counts).
@@ -199,7 +199,7 @@ params! {
     /// Half-life of the rivalry stock: each dispute adds 1 to the pair's stock, which halves every this many years.
     rivalry_half_life: 25.0, [0.5, 200.0], "years";
     /// Rivalry stock at which the rivalry pressure R / (R + k) is one half.
-    rivalry_saturation: 3.0, [0.01, 100.0], "disputes";
+    rivalry_saturation: 2.0, [0.01, 100.0], "disputes";
     /// Gate: share of the dispute hazard removed in a full zone of peace, P = logistic(logit) (1 - zone_peace z).
     zone_peace: 0.97, [0.0, 1.0], "share";
     /// Lens weight of the constructivist zone: z from the Kantian culture (we-feeling makes force unthinkable).
@@ -225,15 +225,15 @@ params! {
 
     // ---- escalation along the COW hostility ladder ----------------------------
     /// Share of disputes that enter at threat (level 2).
-    entry_threat: 0.03307, [0.0, 1.0], "share";
+    entry_threat: 0.03314, [0.0, 1.0], "share";
     /// Share of disputes that enter at display of force (level 3); the rest enter at use of force (4).
     entry_display: 0.25, [0.0, 1.0], "share";
     /// a_2: logit of stepping up from threat to display.
     escalate_from_threat: -1.5, [-20.0, 20.0], "logit";
     /// a_3: logit of stepping up from display to use of force.
-    escalate_from_display: -2.001, [-20.0, 20.0], "logit";
+    escalate_from_display: -2.12, [-20.0, 20.0], "logit";
     /// a_4: logit of stepping up from use of force to war.
-    escalate_from_force: -4.011, [-20.0, 20.0], "logit";
+    escalate_from_force: -4.171, [-20.0, 20.0], "logit";
     /// b: per unit of parity (1 - |p_a - p_b| / (p_a + p_b)).
     escalate_parity: 0.5, [-10.0, 10.0], "logit";
     /// c: per unit of mutual distrust.
@@ -402,14 +402,14 @@ pub fn lens(name: &str) -> Option<Params> {
             p.anchor_alliance = 0.1;
             p.anchor_institutions = 0.1;
             // Calibrated on scenarios/history/world_1960 (docs/calibration.md).
-            p.onset_base = -7.076;
-            p.onset_contiguous = 2.7;
-            p.onset_major = 2.433;
-            p.onset_contiguous_major = -2.294;
+            p.onset_base = -7.244;
+            p.onset_contiguous = 1.489;
+            p.onset_major = 1.343;
+            p.onset_contiguous_major = -1.474;
             p.onset_alliance = 0.0;
-            p.entry_threat = 0.03827;
-            p.escalate_from_display = -2.361;
-            p.escalate_from_force = -4.361;
+            p.entry_threat = 0.03917;
+            p.escalate_from_display = -2.45;
+            p.escalate_from_force = -4.502;
             // Held at 0: institutions pacify jointly, through the zone gate.
             p.onset_institutions = 0.0;
         }
@@ -442,14 +442,14 @@ pub fn lens(name: &str) -> Option<Params> {
             p.anchor_institutions = 0.0;
             p.anchor_rivalry = -0.3;
             // Calibrated on scenarios/history/world_1960 (docs/calibration.md).
-            p.onset_base = -7.235;
-            p.onset_contiguous = 2.757;
-            p.onset_major = 2.423;
-            p.onset_contiguous_major = -2.338;
-            p.onset_alliance = -0.1897;
-            p.entry_threat = 0.0381;
-            p.escalate_from_display = -2.414;
-            p.escalate_from_force = -4.37;
+            p.onset_base = -7.403;
+            p.onset_contiguous = 1.538;
+            p.onset_major = 1.343;
+            p.onset_contiguous_major = -1.523;
+            p.onset_alliance = -0.03967;
+            p.entry_threat = 0.03965;
+            p.escalate_from_display = -2.47;
+            p.escalate_from_force = -4.514;
         }
         _ => return None,
     }

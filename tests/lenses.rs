@@ -251,8 +251,10 @@ fn liberal_trade_and_joint_democracy_pacify() {
 
 #[test]
 fn constructivist_a_high_identity_community_settles_below_force() {
+    // The identity channel alone: the zone gate (which would prevent most of these disputes)
+    // and the rivalry feedback (which makes repeated disputes escalate) are switched off.
     let s = load(&format!(
-        "{FOUR_DEMOCRACIES}\n[parameters]\nonset_base = -5.0\nidentity_decay = 0.0\nzone_peace = 0.0\n"
+        "{FOUR_DEMOCRACIES}\n[parameters]\nonset_base = -4.0\nidentity_decay = 0.0\nzone_peace = 0.0\nonset_rivalry = 0.0\nescalate_rivalry = 0.0\n"
     ));
     let p = Prepared::new(Arc::new(s.clone()));
     let levels = |lens_name: &str| {
