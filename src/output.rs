@@ -17,6 +17,7 @@ use thiserror::Error;
 pub const OUTPUT_FILES: &[&str] = &[
     "timeseries.csv",
     "runs.csv",
+    "runs_at.csv",
     "disputes.csv",
     "manifest.json",
     "report.html",
@@ -47,10 +48,13 @@ pub fn prepare_dir_for(dir: &Path, force: bool, files: &[&str]) -> Result<(), Ou
         if non_empty && !force {
             return Err(OutputError::Refused(dir.to_path_buf()));
         }
+        // Each of comity's files, and the hidden `.NAME.partial` an interrupted run leaves behind
+        // ([`AtomicFile`]), so that a forced rerun never keeps a stale file of an earlier run.
         for name in files {
-            let path = dir.join(name);
-            if path.exists() {
-                fs::remove_file(&path).map_err(|source| OutputError::Io { path, source })?;
+            for path in [dir.join(name), dir.join(format!(".{name}.partial"))] {
+                if path.exists() {
+                    fs::remove_file(&path).map_err(|source| OutputError::Io { path, source })?;
+                }
             }
         }
     } else {

@@ -239,6 +239,37 @@ fn existing_output_is_refused_without_force_and_replaced_with_it() {
 }
 
 #[test]
+fn a_forced_rerun_leaves_no_stale_file_of_the_earlier_run() {
+    // An --at-years run writes runs_at.csv; a forced rerun without it must not leave the old
+    // file beside the new outputs (compare --at would pair new runs with old values), nor the
+    // hidden partial file of an interrupted run.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let run = |extra: &[&str]| {
+        let mut v = vec![
+            "run",
+            "tests/fixtures/tiny.toml",
+            "--runs",
+            "3",
+            "--quiet",
+            "--force",
+            "--out",
+        ];
+        v.push(out.to_str().unwrap());
+        v.extend_from_slice(extra);
+        bin().args(&v).output().unwrap()
+    };
+    assert!(run(&["--at-years", "2001"]).status.success());
+    assert!(out.join("runs_at.csv").exists());
+    fs::write(out.join(".disputes.csv.partial"), "left by an interrupted run").unwrap();
+    let again = run(&[]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(!out.join("runs_at.csv").exists(), "stale runs_at.csv kept");
+    assert!(!out.join(".disputes.csv.partial").exists(), "stale partial file kept");
+    assert!(out.join("runs.csv").exists());
+}
+
+#[test]
 fn bad_scenarios_get_located_messages() {
     let folder = repo("tests/bad_scenarios");
     let mut checked = 0;
