@@ -177,27 +177,21 @@ fn each_builtin_lens_lands_near_the_1946_1989_targets() {
                 k + 2
             );
         }
+        // NATO within 35%: fitted for the realist lens (onset_alliance); for the liberal and
+        // constructivist lenses the outcome of their zone gates and the shared event dependence
+        // (docs/calibration.md, section 4).
         let nato_err = r.nato / NATO - 1.0;
-        if *lens == "realist" {
-            // The realist lens keeps no zone of peace: the NATO rate is fitted (onset_alliance);
-            // its EC-6, Nordic and Greece-Turkey figures are stated in docs/calibration.md.
-            assert!(
-                nato_err.abs() < 0.35,
-                "realist: NATO onset rate {:.5} ({:+.0}%)",
-                r.nato,
-                nato_err * 100.0
-            );
-            continue;
-        }
-        // The zone gate keeps most NATO pairs at peace, so the liberal and constructivist NATO
-        // rates fall below the data (docs/calibration.md, section 6: 10 of the 23 real onsets are
-        // fishing and maritime disputes among democracies). Checked as a band, not a target.
         assert!(
-            (-0.85..0.35).contains(&nato_err),
-            "{lens}: NATO onset rate {:.5} ({:+.0}%) left its documented band",
+            nato_err.abs() < 0.35,
+            "{lens}: NATO onset rate {:.5} ({:+.0}%)",
             r.nato,
             nato_err * 100.0
         );
+        if *lens == "realist" {
+            // The realist lens keeps no zone of peace: its EC-6, Nordic and Greece-Turkey
+            // figures are stated in docs/calibration.md, not bounded here.
+            continue;
+        }
         // Greece-Turkey: about half of the NATO-pair onsets in the data (11 of 23).
         assert!(
             r.greece_turkey >= 0.25,
