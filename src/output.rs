@@ -106,12 +106,21 @@ impl AtomicFile {
     }
 }
 
-/// Formats a number for CSV: shortest round-trip form; empty for undefined.
+/// Formats a number for CSV: shortest round-trip form (scientific below 1e-5 and from 1e16 in
+/// magnitude); empty for undefined.
 pub fn num(x: Option<f64>) -> String {
     match x {
         Some(v) if v.is_finite() => {
-            let v = if v == 0.0 { 0.0 } else { v };
-            format!("{v}")
+            if v == 0.0 {
+                "0".to_string()
+            } else if v.abs() < 1e-5 || v.abs() >= 1e16 {
+                // Scientific notation for very small and very large values: plain decimals of a
+                // p-value such as 1.45e-155 run to 155 digits, and some readers (R's readr) keep
+                // only about 18 of them and read 0.
+                format!("{v:e}")
+            } else {
+                format!("{v}")
+            }
         }
         _ => String::new(),
     }
@@ -392,6 +401,19 @@ pub fn utc_timestamp(t: std::time::SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_round_trip_and_tiny_ones_use_an_exponent() {
+        assert_eq!(num(Some(0.25)), "0.25");
+        assert_eq!(num(Some(-0.0)), "0");
+        assert_eq!(num(Some(1.45e-155)), "1.45e-155");
+        assert_eq!(num(Some(2.5e-6)), "2.5e-6");
+        assert_eq!(num(Some(0.0001)), "0.0001");
+        assert_eq!(num(Some(f64::NAN)), "");
+        for x in [1.45e-155, 0.123456789012345, 7.0e20, -3.25e-9, 12.5] {
+            assert_eq!(num(Some(x)).parse::<f64>().unwrap(), x, "{x} round-trips");
+        }
+    }
 
     #[test]
     fn timestamps() {
