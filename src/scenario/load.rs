@@ -52,6 +52,11 @@ struct DyadIn {
     shared_igos: Option<Val<f64>>,
 }
 
+/// Range of a `shock` event's factors: a thousandfold loss or gain at most. Factors such as
+/// 1e300 overflowed trade and cohesion into undefined values for the rest of the run.
+const SHOCK_MIN: f64 = 0.001;
+const SHOCK_MAX: f64 = 1000.0;
+
 const STATE_COLUMNS: &[&str] = &[
     "id",
     "name",
@@ -991,12 +996,16 @@ impl Loader {
                 let factor = |f: &Option<S<f64>>, name: &str| -> Result<f64> {
                     match f {
                         None => Ok(1.0),
-                        Some(v) if *v.get_ref() > 0.0 && v.get_ref().is_finite() => Ok(*v.get_ref()),
+                        Some(v) if (SHOCK_MIN..=SHOCK_MAX).contains(v.get_ref()) => Ok(*v.get_ref()),
                         Some(v) => Err(self.err(
                             &loc(v),
-                            format!("{name} must be > 0"),
-                            "not a positive factor",
-                            Some("0.9 is a 10% loss, 1.1 a 10% gain".into()),
+                            format!("{name} must be between {SHOCK_MIN} and {SHOCK_MAX}"),
+                            "not a factor in range",
+                            Some(
+                                "0.9 is a 10% loss, 1.1 a 10% gain; a thousandfold change either way is the most \
+                                 a shock can be (larger ones overflowed trade and trust)"
+                                    .into(),
+                            ),
                         )),
                     }
                 };
