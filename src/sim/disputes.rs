@@ -51,17 +51,7 @@ pub fn onset_disputes(
                 igo_density: pair_igo_density(p, &ties, &rel, ij),
             };
             let zone = if zones_on {
-                zone_score(
-                    p,
-                    &ZoneInputs {
-                        kantian: rel.kantian[ij],
-                        mean_identity: x.mean_identity,
-                        mean_trust: x.mean_trust,
-                        min_democracy: x.min_democracy,
-                        dependence: x.dependence,
-                        igo_density: x.igo_density,
-                    },
-                )
+                zone_score(p, &ZoneInputs::of(rel.kantian[ij], &x))
             } else {
                 0.0
             };

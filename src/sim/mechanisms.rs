@@ -253,6 +253,20 @@ pub struct ZoneInputs {
     pub igo_density: f64,
 }
 
+impl ZoneInputs {
+    /// The zone inputs of a pair whose onset inputs are already gathered.
+    pub fn of(kantian: bool, x: &OnsetInputs) -> ZoneInputs {
+        ZoneInputs {
+            kantian,
+            mean_identity: x.mean_identity,
+            mean_trust: x.mean_trust,
+            min_democracy: x.min_democracy,
+            dependence: x.dependence,
+            igo_density: x.igo_density,
+        }
+    }
+}
+
 /// Zone-of-peace score of a pair in [0, 1]: Deutsch's "dependable expectations of peaceful
 /// change" as each lens explains them, `z = max(w_K z_K, w_L z_L)`:
 /// - constructivist (Wendt 1999; Adler & Barnett 1998): `z_K = 1` in a Kantian dyad, else
@@ -543,17 +557,22 @@ mod tests {
         ));
     }
 
+    /// A pair at full trust, long at peace, with every other onset input 0: the logit is `onset_base`.
+    fn quiet_pair() -> OnsetInputs {
+        OnsetInputs {
+            log_distance: 0.0,
+            peace_years: 1e9,
+            mean_trust: 1.0,
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn rivalry_by_hand() {
         assert!(close(rivalry_decay(2.0, 10.0, 10.0), 1.0));
         assert!(close(rivalry_decay(rivalry_decay(2.0, 5.0, 10.0), 5.0, 10.0), 1.0));
         let p = Params::default();
-        let base = OnsetInputs {
-            log_distance: 0.0,
-            peace_years: 1e9,
-            mean_trust: 1.0,
-            ..Default::default()
-        };
+        let base = quiet_pair();
         assert_eq!(rivalry_pressure(0.0, 3.0), 0.0);
         assert!(close(rivalry_pressure(3.0, 3.0), 0.5));
         assert!(close(rivalry_pressure(1.0, 3.0), 0.25));
@@ -680,12 +699,7 @@ mod tests {
     #[test]
     fn onset_logit_by_hand() {
         let p = Params::default();
-        let base = OnsetInputs {
-            log_distance: 0.0,
-            peace_years: 1e9,
-            mean_trust: 1.0,
-            ..Default::default()
-        };
+        let base = quiet_pair();
         assert!(close(onset_logit(&p, &base), p.onset_base));
         let contig = OnsetInputs {
             contiguous: true,
