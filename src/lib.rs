@@ -16,5 +16,6 @@ pub mod scenario;
 pub mod sim;
 pub mod stats;
 pub mod suggest;
+pub mod sweep;
 pub mod synthetic;
 pub mod time;

@@ -138,6 +138,8 @@ type YearWriter = (csv::Writer<AtomicFile>, Vec<(i64, usize)>);
 
 /// Streams `runs.csv` (and `disputes.csv` when asked) as chunks of runs finish.
 pub struct RunWriters {
+    /// A sweep's files start with a `point` column.
+    sweep: bool,
     runs: csv::Writer<AtomicFile>,
     disputes: Option<csv::Writer<AtomicFile>>,
     /// `runs_at.csv` and the (year, last tick of that year) pairs it holds.
@@ -164,6 +166,22 @@ impl RunWriters {
         record_disputes: bool,
         years: &[i64],
     ) -> Result<RunWriters, OutputError> {
+        Self::create_for(dir, prepared, record_disputes, years, false)
+    }
+
+    /// [`RunWriters::create`]; `sweep`: every file starts with a `point` column.
+    pub fn create_for(
+        dir: &Path,
+        prepared: &Prepared,
+        record_disputes: bool,
+        years: &[i64],
+        sweep: bool,
+    ) -> Result<RunWriters, OutputError> {
+        let lead = |rest: &[&str]| -> Vec<String> {
+            let mut v: Vec<String> = if sweep { vec!["point".into()] } else { vec![] };
+            v.extend(rest.iter().map(|s| s.to_string()));
+            v
+        };
         let runs_at_path = dir.join("runs_at.csv");
         let runs_at = if years.is_empty() {
             None
@@ -179,7 +197,7 @@ impl RunWriters {
                 })
                 .collect();
             let mut w = csv::Writer::from_writer(AtomicFile::create(&runs_at_path)?);
-            let mut header = vec!["lens".to_string(), "run".to_string(), "year".to_string()];
+            let mut header = lead(&["lens", "run", "year"]);
             header.extend(at_columns(prepared));
             w.write_record(&header).map_err(csv_io(&runs_at_path))?;
             Some((w, ticks))
@@ -187,12 +205,12 @@ impl RunWriters {
         let runs_path = dir.join("runs.csv");
         let disputes_path = dir.join("disputes.csv");
         let mut runs = csv::Writer::from_writer(AtomicFile::create(&runs_path)?);
-        let mut header = vec!["lens".to_string(), "run".to_string()];
+        let mut header = lead(&["lens", "run"]);
         header.extend(run_columns(prepared));
         runs.write_record(&header).map_err(csv_io(&runs_path))?;
         let disputes = if record_disputes {
             let mut w = csv::Writer::from_writer(AtomicFile::create(&disputes_path)?);
-            w.write_record([
+            w.write_record(lead(&[
                 "lens",
                 "run",
                 "tick",
@@ -208,13 +226,14 @@ impl RunWriters {
                 "joiners",
                 "outcome",
                 "scripted",
-            ])
+            ]))
             .map_err(csv_io(&disputes_path))?;
             Some(w)
         } else {
             None
         };
         Ok(RunWriters {
+            sweep,
             runs,
             disputes,
             runs_at,
@@ -245,15 +264,32 @@ impl RunWriters {
 
 impl Sink for RunWriters {
     fn chunk(&mut self, lens: &str, prepared: &Prepared, results: &[RunResult]) -> std::io::Result<()> {
+        self.write_runs(None, lens, prepared, results)
+    }
+}
+
+impl RunWriters {
+    /// Writes the rows of finished runs; `point`: the sweep point they belong to.
+    pub fn write_runs(
+        &mut self,
+        point: Option<usize>,
+        lens: &str,
+        prepared: &Prepared,
+        results: &[RunResult],
+    ) -> std::io::Result<()> {
+        debug_assert_eq!(point.is_some(), self.sweep);
         let s = &prepared.scenario;
+        let lead: Vec<String> = point.map(|p| p.to_string()).into_iter().collect();
         for r in results {
-            let mut row = vec![lens.to_string(), r.run.to_string()];
+            let mut row = lead.clone();
+            row.extend([lens.to_string(), r.run.to_string()]);
             row.extend(summarise_run(prepared, r).into_iter().map(num));
             self.runs.write_record(&row).map_err(std::io::Error::other)?;
             if let Some((w, ticks)) = &mut self.runs_at {
                 let width = prepared.slots() * METRICS.len();
                 for &(year, tick) in ticks.iter() {
-                    let mut row = vec![lens.to_string(), r.run.to_string(), year.to_string()];
+                    let mut row = lead.clone();
+                    row.extend([lens.to_string(), r.run.to_string(), year.to_string()]);
                     row.extend(
                         r.metrics[tick * width..(tick + 1) * width]
                             .iter()
@@ -266,7 +302,7 @@ impl Sink for RunWriters {
                 for d in &r.disputes {
                     let ccode = |i: usize| s.states[i].ccode.map(|c| c.to_string()).unwrap_or_default();
                     let joiners: Vec<&str> = d.joiners.iter().map(|&k| s.states[k].id.as_str()).collect();
-                    w.write_record([
+                    w.write_record(lead.iter().map(String::as_str).chain([
                         lens,
                         &r.run.to_string(),
                         &d.tick.to_string(),
@@ -282,7 +318,7 @@ impl Sink for RunWriters {
                         &joiners.join(";"),
                         d.outcome.name(),
                         &u8::from(d.scripted).to_string(),
-                    ])
+                    ]))
                     .map_err(std::io::Error::other)?;
                 }
             }
@@ -303,35 +339,57 @@ pub fn at_columns(prepared: &Prepared) -> Vec<String> {
 
 /// Writes `timeseries.csv`: one row per (lens, tick, community, metric).
 pub fn write_timeseries(dir: &Path, scenario: &Scenario, aggregates: &[LensAggregate]) -> Result<(), OutputError> {
-    let path = dir.join("timeseries.csv");
-    let mut w = csv::Writer::from_writer(AtomicFile::create(&path)?);
-    let err = csv_io(&path);
-    w.write_record([
-        "lens",
-        "tick",
-        "date",
-        "year",
-        "community",
-        "metric",
-        "n",
-        "mean",
-        "sd",
-        "p05",
-        "p50",
-        "p95",
-    ])
-    .map_err(&err)?;
-    let mut slots = vec!["system"];
-    slots.extend(scenario.communities.iter().map(|c| c.id.as_str()));
-    let m = METRICS.len();
+    let mut w = TimeseriesWriter::create(dir, false)?;
     for agg in aggregates {
+        w.write(scenario, None, agg)?;
+    }
+    w.finish()
+}
+
+/// Streams `timeseries.csv`, one aggregate at a time (a sweep writes each point's as it completes).
+pub struct TimeseriesWriter {
+    w: csv::Writer<AtomicFile>,
+    path: PathBuf,
+}
+
+impl TimeseriesWriter {
+    /// `sweep`: rows start with a `point` column.
+    pub fn create(dir: &Path, sweep: bool) -> Result<TimeseriesWriter, OutputError> {
+        let path = dir.join("timeseries.csv");
+        let mut w = csv::Writer::from_writer(AtomicFile::create(&path)?);
+        let columns = [
+            "lens",
+            "tick",
+            "date",
+            "year",
+            "community",
+            "metric",
+            "n",
+            "mean",
+            "sd",
+            "p05",
+            "p50",
+            "p95",
+        ];
+        let header = sweep.then_some("point").into_iter().chain(columns);
+        w.write_record(header).map_err(csv_io(&path))?;
+        Ok(TimeseriesWriter { w, path })
+    }
+
+    /// Writes one lens's (or one sweep point's) aggregate.
+    pub fn write(&mut self, scenario: &Scenario, point: Option<usize>, agg: &LensAggregate) -> Result<(), OutputError> {
+        let err = csv_io(&self.path);
+        let mut slots = vec!["system"];
+        slots.extend(scenario.communities.iter().map(|c| c.id.as_str()));
+        let m = METRICS.len();
+        let point = point.map(|p| p.to_string());
         for tick in 0..scenario.calendar.n_ticks() {
             let date = scenario.calendar.label(tick);
             let year = scenario.calendar.month_of(tick).year().to_string();
             for (slot, community) in slots.iter().enumerate() {
                 for (k, metric) in METRICS.iter().enumerate() {
                     let cell = &agg.cells[(tick as usize * slots.len() + slot) * m + k];
-                    w.write_record([
+                    let values = [
                         agg.lens.as_str(),
                         &tick.to_string(),
                         &date,
@@ -344,17 +402,23 @@ pub fn write_timeseries(dir: &Path, scenario: &Scenario, aggregates: &[LensAggre
                         &num(cell.quantile(0.05)),
                         &num(cell.quantile(0.5)),
                         &num(cell.quantile(0.95)),
-                    ])
-                    .map_err(&err)?;
+                    ];
+                    self.w
+                        .write_record(point.as_deref().into_iter().chain(values))
+                        .map_err(&err)?;
                 }
             }
         }
+        Ok(())
     }
-    let file = w.into_inner().map_err(|e| OutputError::Io {
-        path: path.clone(),
-        source: e.into_error(),
-    })?;
-    file.commit()
+
+    pub fn finish(self) -> Result<(), OutputError> {
+        let file = self.w.into_inner().map_err(|e| OutputError::Io {
+            path: self.path.clone(),
+            source: e.into_error(),
+        })?;
+        file.commit()
+    }
 }
 
 /// Writes `manifest.json` (last, so that its presence marks a complete output).

@@ -353,6 +353,128 @@ impl Params {
     }
 }
 
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamError::Unknown { name, suggestion } => {
+                write!(f, "unknown parameter `{name}`")?;
+                match suggestion {
+                    Some(s) => write!(f, " (did you mean `{s}`? `comity validate --parameters` lists them)"),
+                    None => write!(f, " (`comity validate --parameters` lists them)"),
+                }
+            }
+            ParamError::OutOfRange { name, value, min, max } => {
+                write!(f, "{name} = {value} is outside its range {min}..{max}")
+            }
+        }
+    }
+}
+
+/// A parameter override from the command line (`--set NAME=VALUE` or `--set LENS.NAME=VALUE`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Override {
+    /// The lens it applies to; `None`: every lens of the run.
+    pub lens: Option<String>,
+    pub name: String,
+    pub value: f64,
+}
+
+impl Override {
+    /// Parses `NAME=VALUE` or `LENS.NAME=VALUE`, checking the name and the range (the lens name
+    /// is checked by the caller, who knows the scenario's lenses).
+    pub fn parse(text: &str) -> Result<Override, String> {
+        let (key, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}` is not NAME=VALUE (e.g. --set onset_trade=-10)"))?;
+        let (lens, name) = match key.trim().split_once('.') {
+            Some((l, n)) => (Some(l.trim().to_string()), n.trim().to_string()),
+            None => (None, key.trim().to_string()),
+        };
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{}` in `{text}` is not a number", value.trim()))?;
+        Params::default().set(&name, value).map_err(|e| e.to_string())?;
+        Ok(Override { lens, name, value })
+    }
+
+    /// Whether it applies to the lens named `lens`.
+    pub fn applies_to(&self, lens: &str) -> bool {
+        self.lens.as_deref().is_none_or(|l| l == lens)
+    }
+}
+
+/// The sample designs of `comity sweep`.
+pub const DESIGNS: &[&str] = &["grid", "lhs", "sobol", "morris"];
+
+/// A parameter varied by a sweep: `NAME=LO..HI` or `NAME=LO..HI:N` (N levels in a grid).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Vary {
+    pub name: String,
+    pub lo: f64,
+    pub hi: f64,
+    /// Grid levels (the `:N`), when given.
+    pub levels: Option<u32>,
+}
+
+impl Vary {
+    /// Parses and checks `NAME=LO..HI[:N]`: a known parameter, LO < HI inside its range, N >= 2.
+    pub fn parse(text: &str) -> Result<Vary, String> {
+        let example = "e.g. --vary identity_decay=0.01..0.05:5";
+        let (name, range) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}` is not NAME=LO..HI[:N] ({example})"))?;
+        let name = name.trim().to_string();
+        let s = spec(&name).ok_or_else(|| {
+            ParamError::Unknown {
+                name: name.clone(),
+                suggestion: crate::suggest::closest(&name, SPECS.iter().map(|s| s.name)),
+            }
+            .to_string()
+        })?;
+        let (range, levels) = match range.rsplit_once(':') {
+            Some((r, n)) => {
+                let n: u32 = n.trim().parse().map_err(|_| {
+                    format!(
+                        "`{}` in `{text}` is not a number of levels (a whole number, at least 2)",
+                        n.trim()
+                    )
+                })?;
+                if n < 2 {
+                    return Err(format!(
+                        "`{text}` asks for {n} level(s); a varied parameter needs at least 2 (drop `:{n}`, or fix the value with --set {name}=VALUE)"
+                    ));
+                }
+                (r, Some(n))
+            }
+            None => (range, None),
+        };
+        let (lo, hi) = range
+            .split_once("..")
+            .ok_or_else(|| format!("`{text}` has no range LO..HI ({example})"))?;
+        let number = |t: &str| -> Result<f64, String> {
+            t.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("`{}` in `{text}` is not a number", t.trim()))
+        };
+        let (lo, hi) = (number(lo)?, number(hi)?);
+        if lo >= hi {
+            return Err(format!(
+                "`{text}`: the range {lo}..{hi} is empty; give LO below HI (to fix a value use --set {name}={lo})"
+            ));
+        }
+        if lo < s.min || hi > s.max {
+            return Err(format!(
+                "`{text}`: {name} must stay within its range {}..{}",
+                s.min, s.max
+            ));
+        }
+        Ok(Vary { name, lo, hi, levels })
+    }
+}
+
 /// The spec of a parameter by name.
 pub fn spec(name: &str) -> Option<&'static ParamSpec> {
     SPECS.iter().find(|s| s.name == name)
@@ -496,6 +618,51 @@ mod tests {
                 assert!(spec.min <= v && v <= spec.max, "{name}.{} out of range", spec.name);
             }
         }
+    }
+
+    #[test]
+    fn overrides_parse_and_check() {
+        let o = Override::parse("liberal.onset_trade=-10").unwrap();
+        assert_eq!(
+            (o.lens.as_deref(), o.name.as_str(), o.value),
+            (Some("liberal"), "onset_trade", -10.0)
+        );
+        assert!(o.applies_to("liberal") && !o.applies_to("realist"));
+        let o = Override::parse(" identity_decay = 0.05 ").unwrap();
+        assert!(o.lens.is_none() && o.applies_to("realist"));
+        let e = Override::parse("identity_decy=0.05").unwrap_err();
+        assert!(e.contains("did you mean `identity_decay`"), "{e}");
+        let e = Override::parse("identity_decay=7").unwrap_err();
+        assert!(e.contains("outside its range 0..1"), "{e}");
+        assert!(Override::parse("identity_decay").unwrap_err().contains("NAME=VALUE"));
+        assert!(
+            Override::parse("identity_decay=abc")
+                .unwrap_err()
+                .contains("not a number")
+        );
+        assert!(Override::parse("identity_decay=NaN").is_err());
+    }
+
+    #[test]
+    fn vary_specifications_parse_and_check() {
+        let v = Vary::parse("onset_base=-9..-6:4").unwrap();
+        assert_eq!(
+            (v.name.as_str(), v.lo, v.hi, v.levels),
+            ("onset_base", -9.0, -6.0, Some(4))
+        );
+        let v = Vary::parse("identity_decay=.01..0.05").unwrap();
+        assert_eq!((v.lo, v.hi, v.levels), (0.01, 0.05, None));
+        let err = |t: &str| Vary::parse(t).unwrap_err();
+        assert!(err("identity_decy=0..0.1").contains("did you mean `identity_decay`"));
+        assert!(err("identity_decay=0.05..0.01").contains("is empty"));
+        assert!(err("identity_decay=0.05..0.05").contains("is empty"));
+        assert!(err("identity_decay=0..0.1:0").contains("at least 2"));
+        assert!(err("identity_decay=0..0.1:1").contains("at least 2"));
+        assert!(err("identity_decay=0..0.1:x").contains("not a number of levels"));
+        assert!(err("identity_decay=0..2").contains("within its range 0..1"));
+        assert!(err("identity_decay=0.1").contains("no range"));
+        assert!(err("identity_decay").contains("NAME=LO..HI"));
+        assert!(err("identity_decay=a..1").contains("not a number"));
     }
 
     #[test]

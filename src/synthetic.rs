@@ -120,6 +120,7 @@ pub fn world(n: usize, years: i64, seed: u64) -> Scenario {
         events: Vec::new(),
         sources: Vec::new(),
         custom_lenses: Vec::new(),
+        sweep: None,
     }
 }
 

@@ -46,9 +46,18 @@ pub struct Args {
     /// Lens or comma-separated lenses (realist, liberal, constructivist, or the scenario's own), or `all` [default: the scenario's `lens`, else constructivist].
     #[arg(long)]
     pub lens: Option<String>,
+    /// Set a parameter for every lens run (NAME=VALUE), or for one (LENS.NAME=VALUE); repeatable.
+    /// Applied after the lens and the scenario's [parameters]; recorded in the manifest.
+    #[arg(long = "set", value_name = "[LENS.]NAME=VALUE", value_parser = params::Override::parse)]
+    pub set: Vec<params::Override>,
 }
 
-fn resolve_lenses(arg: Option<&str>, scenario: &Scenario) -> Result<Vec<(String, Params)>, Failure> {
+/// The lenses to run with their parameters: the scenario's lens (or `--lens`), then `--set`.
+pub fn resolve_lenses(
+    arg: Option<&str>,
+    scenario: &Scenario,
+    set: &[params::Override],
+) -> Result<Vec<(String, Params)>, Failure> {
     let known = scenario.known_lenses();
     let names: Vec<String> = match arg {
         None => scenario.lenses.clone(),
@@ -83,6 +92,28 @@ fn resolve_lenses(arg: Option<&str>, scenario: &Scenario) -> Result<Vec<(String,
         })?;
         out.push((name, params));
     }
+    for o in set {
+        if let Some(lens) = &o.lens
+            && !out.iter().any(|(n, _)| n == lens)
+        {
+            let running: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(Failure::Usage(
+                format!(
+                    "--set {lens}.{}={}: lens `{lens}` is not part of this run",
+                    o.name, o.value
+                ),
+                Some(format!(
+                    "this run's lenses: {}; add it with --lens, or drop the `{lens}.` prefix to set it for every lens",
+                    running.join(", ")
+                )),
+            ));
+        }
+        for (name, p) in out.iter_mut() {
+            if o.applies_to(name) {
+                p.set(&o.name, o.value).expect("--set values were checked when parsed");
+            }
+        }
+    }
     Ok(out)
 }
 
@@ -107,7 +138,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let scenario = scenario::load(&args.scenario)?;
-    let lenses = resolve_lenses(args.lens.as_deref(), &scenario)?;
+    let lenses = resolve_lenses(args.lens.as_deref(), &scenario, &args.set)?;
     let runs = args.runs.unwrap_or(scenario.runs);
     let seed = args.seed.unwrap_or(scenario.seed);
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.scenario));
@@ -129,18 +160,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         record_disputes: args.disputes,
     };
     let total = runs * lenses.len() as u64;
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs  {per_sec}  ETA {eta}",
-            )
-            .expect("static template"),
-        );
-        bar
-    };
+    let bar = progress_bar(total, args.quiet);
     let mut writers = RunWriters::create(&out, &prepared, args.disputes, &args.at_years)?;
     let aggregates = montecarlo::run(&prepared, &lenses, &config, &mut writers, &|done| {
         bar.set_position(done)
@@ -166,36 +186,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         files.push("runs_at.csv");
     }
     files.push("manifest.json");
-    let parameters: serde_json::Map<String, serde_json::Value> = lenses
-        .iter()
-        .map(|(name, p)| {
-            let values: serde_json::Map<String, serde_json::Value> = p
-                .entries()
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.into()))
-                .collect();
-            (name.clone(), values.into())
-        })
-        .collect();
     let manifest = serde_json::json!({
         "comity_version": env!("CARGO_PKG_VERSION"),
-        "scenario": {
-            "path": args.scenario.display().to_string(),
-            "absolute_path": std::fs::canonicalize(&args.scenario).map(|p| p.display().to_string()).unwrap_or_default(),
-            "sha256": scenario.sources.first().map(|d| d.sha256.clone()).unwrap_or_default(),
-            "inputs": scenario.sources,
-            "name": scenario.name,
-            "start": scenario.calendar.label(0),
-            "end": scenario.calendar.label(scenario.calendar.n_ticks() - 1),
-            "step": scenario.calendar.step.to_string(),
-            "ticks": scenario.calendar.n_ticks(),
-            "states": scenario.n_states(),
-            "communities": scenario.communities.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-        },
+        "scenario": scenario_manifest(&args.scenario, &scenario),
         "seed": seed,
         "runs": runs,
         "lenses": lenses.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-        "parameters": parameters,
+        "overrides": args.set,
+        "parameters": parameters_manifest(&lenses),
         "threads": threads,
         "quantile_sketch_relative_accuracy": comity::stats::SKETCH_ACCURACY,
         "files": files,
@@ -209,6 +207,52 @@ pub fn run(args: Args) -> Result<(), Failure> {
         print_summary(&scenario, &aggregates, &out, runs, clock.elapsed().as_secs_f64());
     }
     Ok(())
+}
+
+/// The manifest's `scenario` object: where the scenario came from and what it holds.
+pub fn scenario_manifest(path: &Path, scenario: &Scenario) -> serde_json::Value {
+    serde_json::json!({
+        "path": path.display().to_string(),
+        "absolute_path": std::fs::canonicalize(path).map(|p| p.display().to_string()).unwrap_or_default(),
+        "sha256": scenario.sources.first().map(|d| d.sha256.clone()).unwrap_or_default(),
+        "inputs": scenario.sources,
+        "name": scenario.name,
+        "start": scenario.calendar.label(0),
+        "end": scenario.calendar.label(scenario.calendar.n_ticks() - 1),
+        "step": scenario.calendar.step.to_string(),
+        "ticks": scenario.calendar.n_ticks(),
+        "states": scenario.n_states(),
+        "communities": scenario.communities.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+    })
+}
+
+/// The manifest's `parameters` object: every parameter of every lens.
+pub fn parameters_manifest(lenses: &[(String, Params)]) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> = lenses
+        .iter()
+        .map(|(name, p)| {
+            let values: serde_json::Map<String, serde_json::Value> = p
+                .entries()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.into()))
+                .collect();
+            (name.clone(), values.into())
+        })
+        .collect();
+    map.into()
+}
+
+/// A progress bar on stderr, hidden when quiet or not a terminal.
+pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs  {per_sec}  ETA {eta}")
+            .expect("static template"),
+    );
+    bar
 }
 
 fn print_summary(s: &Scenario, aggregates: &[montecarlo::LensAggregate], out: &Path, runs: u64, secs: f64) {

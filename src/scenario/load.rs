@@ -196,6 +196,7 @@ impl Loader {
         let dyads = self.dyads(&raw, dyad_inputs, &index)?;
         let overrides = self.overrides(&raw)?;
         let events = self.events(&raw, &calendar, &index, &treaties)?;
+        let sweep = self.sweep(&raw, &custom_lenses)?;
 
         Ok(Scenario {
             name: header.name.get_ref().clone(),
@@ -211,6 +212,7 @@ impl Loader {
             overrides,
             events,
             custom_lenses,
+            sweep,
             sources: self
                 .files
                 .iter()
@@ -765,6 +767,104 @@ impl Loader {
             }
         }
         Ok(init)
+    }
+
+    fn sweep(&self, raw: &RawFile, custom: &[super::CustomLens]) -> Result<Option<super::SweepSpec>> {
+        let Some(table) = &raw.sweep else {
+            return Ok(None);
+        };
+        let t = table.get_ref();
+        let mut spec = super::SweepSpec::default();
+        if let Some(d) = &t.design {
+            if !crate::params::DESIGNS.contains(&d.get_ref().as_str()) {
+                return Err(self.err(
+                    &loc(d),
+                    format!("unknown sweep design `{}`", d.get_ref()),
+                    "not a design",
+                    Some(format!("use one of: {}", crate::params::DESIGNS.join(", "))),
+                ));
+            }
+            spec.design = Some(d.get_ref().clone());
+        }
+        if let Some(list) = &t.vary {
+            for item in list.get_ref() {
+                let v = crate::params::Vary::parse(item.get_ref()).map_err(|e| {
+                    self.err(
+                        &loc(item),
+                        format!("bad [sweep] vary entry: {e}"),
+                        "not NAME=LO..HI[:N]",
+                        Some("write each entry as \"NAME=LO..HI\" or \"NAME=LO..HI:N\" (N grid levels)".into()),
+                    )
+                })?;
+                if spec.vary.iter().any(|w| w.name == v.name) {
+                    return Err(self.err(
+                        &loc(item),
+                        format!("[sweep] varies `{}` twice", v.name),
+                        "repeated",
+                        Some("keep one entry per parameter".into()),
+                    ));
+                }
+                spec.vary.push(v);
+            }
+        }
+        let positive = |v: &Option<S<i64>>, what: &str| -> Result<Option<u64>> {
+            match v {
+                Some(n) if *n.get_ref() < 1 => Err(self.err(
+                    &loc(n),
+                    format!("[sweep] {what} must be at least 1"),
+                    "not a positive whole number",
+                    None,
+                )),
+                Some(n) => Ok(Some(*n.get_ref() as u64)),
+                None => Ok(None),
+            }
+        };
+        spec.samples = positive(&t.samples, "samples")?;
+        spec.runs = positive(&t.runs, "runs")?;
+        if let Some(l) = &t.levels {
+            if !(2..=1000).contains(l.get_ref()) {
+                return Err(self.err(
+                    &loc(l),
+                    "[sweep] levels must lie between 2 and 1000",
+                    "out of range",
+                    Some("grid levels per parameter, or the Morris grid's levels (4 is usual)".into()),
+                ));
+            }
+            spec.levels = Some(*l.get_ref() as u32);
+        }
+        if let Some(l) = &t.lens {
+            let names: Vec<String> = match l.get_ref() {
+                toml::Value::String(s) => s.split(',').map(|x| x.trim().to_string()).collect(),
+                toml::Value::Array(a) => a
+                    .iter()
+                    .map(|x| x.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            let known: Vec<String> = crate::params::LENSES
+                .iter()
+                .map(|s| s.to_string())
+                .chain(custom.iter().map(|c| c.name.clone()))
+                .collect();
+            let bad = names.iter().find(|n| *n != "all" && !known.contains(n));
+            if names.is_empty() || bad.is_some() {
+                return Err(self.err(
+                    &loc(l),
+                    match bad {
+                        Some(b) => format!("[sweep] lens `{b}` is not a lens of this scenario"),
+                        None => "[sweep] lens must be a lens name or a list of them".to_string(),
+                    },
+                    "unknown lens",
+                    Some(format!("available: {} (or \"all\")", known.join(", "))),
+                ));
+            }
+            spec.lens = Some(names.join(","));
+        }
+        if let Some(f) = &t.design_file {
+            spec.design_file = Some(self.base_dir.join(f.get_ref()));
+        }
+        Ok(Some(spec))
     }
 
     fn overrides(&self, raw: &RawFile) -> Result<Vec<(String, f64)>> {

@@ -209,6 +209,23 @@ pub struct Scenario {
     pub sources: Vec<SourceDigest>,
     /// Lenses defined by the scenario (`[lens.NAME]`).
     pub custom_lenses: Vec<CustomLens>,
+    /// The `[sweep]` table: defaults for `comity sweep`.
+    pub sweep: Option<SweepSpec>,
+}
+
+/// The `[sweep]` table of a scenario, checked; `comity sweep` flags override each field.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SweepSpec {
+    /// `grid`, `lhs`, `sobol` or `morris`.
+    pub design: Option<String>,
+    pub vary: Vec<crate::params::Vary>,
+    pub samples: Option<u64>,
+    pub runs: Option<u64>,
+    pub levels: Option<u32>,
+    /// Lens names, comma-separated (or `all`).
+    pub lens: Option<String>,
+    /// A sample matrix (CSV), resolved against the scenario's folder.
+    pub design_file: Option<std::path::PathBuf>,
 }
 
 /// A user-defined lens: a built-in base and parameter overrides.

@@ -27,6 +27,20 @@ pub struct RawFile {
     pub event: Vec<S<RawEvent>>,
     /// `[lens.NAME]` tables: `base = "liberal"` and parameter overrides.
     pub lens: Option<BTreeMap<S<String>, S<LensTable>>>,
+    /// `[sweep]`: the default experiment of `comity sweep`.
+    pub sweep: Option<S<RawSweep>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    pub design: Option<S<String>>,
+    pub vary: Option<S<Vec<S<String>>>>,
+    pub samples: Option<S<i64>>,
+    pub runs: Option<S<i64>>,
+    pub levels: Option<S<i64>>,
+    pub lens: Option<S<toml::Value>>,
+    pub design_file: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
