@@ -5,6 +5,7 @@
 //! files ([`output`]). See `docs/ARCHITECTURE.md`.
 
 pub mod compare;
+pub mod design;
 pub mod explain;
 pub mod hash;
 pub mod import;
@@ -13,6 +14,7 @@ pub mod output;
 pub mod params;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
 pub mod sim;
 pub mod stats;
 pub mod suggest;

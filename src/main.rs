@@ -22,6 +22,10 @@ struct Cli {
 enum Command {
     /// Run a scenario many times and write outcome CSVs.
     Run(cmd::run::Args),
+    /// Run a scenario over a sample of parameter values (grid, Latin hypercube, Sobol, Morris).
+    Sweep(cmd::sweep::Args),
+    /// Which varied parameters drive an outcome of a sweep; where an outcome is likely (PRIM).
+    Sensitivity(cmd::sensitivity::Args),
     /// Check a scenario file and summarise it.
     Validate(cmd::validate::Args),
     /// Compare two outcome sets (or two lenses of one): differences, intervals, significance.
@@ -46,6 +50,8 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
+        Command::Sweep(args) => cmd::sweep::run(args),
+        Command::Sensitivity(args) => cmd::sensitivity::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Compare(args) => cmd::compare::run(args),
         Command::Report(args) => cmd::report::run(args),

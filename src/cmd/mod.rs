@@ -6,6 +6,8 @@ pub mod import;
 pub mod list;
 pub mod report;
 pub mod run;
+pub mod sensitivity;
+pub mod sweep;
 pub mod validate;
 
 use comity::output::OutputError;
@@ -40,6 +42,8 @@ pub fn emit_err(text: &str) {
 /// Why a command failed.
 pub enum Failure {
     Usage(String, Option<String>),
+    /// Input data (an output folder, a design file) that cannot be used.
+    Data(String, Option<String>),
     Scenario(Box<ScenarioError>),
     Output(OutputError),
     Compare(comity::compare::CompareError),
@@ -67,6 +71,11 @@ impl Failure {
                 let help = hint.map(|h| format!("  help: {h}\n")).unwrap_or_default();
                 emit_err(&format!("error: {msg}\n{help}"));
                 exit::USAGE
+            }
+            Failure::Data(msg, hint) => {
+                let help = hint.map(|h| format!("  help: {h}\n")).unwrap_or_default();
+                emit_err(&format!("error: {msg}\n{help}"));
+                exit::DATA
             }
             Failure::Scenario(e) => {
                 emit_err(&format!("{:?}\n", miette::Report::new(*e)));
