@@ -688,7 +688,8 @@ pub struct PrimResult {
 /// Change* 77) and the EMA Workbench: starting from the box of all points, each
 /// step considers, for every factor, removing the `alpha` share of the box's
 /// points with the lowest values or the highest values (at least one point;
-/// points tied with the new bound stay), and takes the peel that leaves the
+/// points tied with the new bound stay; when the share falls inside the extreme group of tied
+/// values, as on a grid or among the runs of one point, that whole group is peeled), and takes the peel that leaves the
 /// highest density (ties: the larger remaining box, then the earlier factor,
 /// lower side first). Peeling stops when every peel would leave a mass below
 /// `min_mass` or none removes a point. No pasting.
@@ -797,7 +798,21 @@ pub fn prim(
             column.extend(inside.iter().map(|&i| (points[i][c], hit[i])));
             column.sort_by(|a, b| a.0.total_cmp(&b.0));
             for lower in [true, false] {
-                let bound = if lower { column[peel].0 } else { column[m - 1 - peel].0 };
+                let mut bound = if lower { column[peel].0 } else { column[m - 1 - peel].0 };
+                // Ties (grid levels, the runs of one point): when the share falls inside the
+                // extreme group of equal values, peel that whole group instead of nothing.
+                let edge = if lower { column[0].0 } else { column[m - 1].0 };
+                if bound == edge {
+                    let next = if lower {
+                        column.iter().map(|x| x.0).find(|&v| v > edge)
+                    } else {
+                        column.iter().rev().map(|x| x.0).find(|&v| v < edge)
+                    };
+                    match next {
+                        Some(v) => bound = v,
+                        None => continue,
+                    }
+                }
                 let (removed, removed_hits) = column
                     .iter()
                     .filter(|(v, _)| if lower { *v < bound } else { *v > bound })
@@ -836,6 +851,352 @@ pub fn prim(
         base_density: total_hits as f64 / n as f64,
         trajectory,
         chosen,
+    })
+}
+
+/// Significance level above which [`prim_prune`] drops a restriction.
+pub const PRIM_PRUNE_P: f64 = 0.05;
+/// Least relative rise of the box's density a restriction must bring for [`prim_prune`] to keep it.
+pub const PRIM_MIN_GAIN: f64 = 0.05;
+
+/// One restriction of a pruned PRIM box, with its quasi-p-value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Restriction {
+    pub factor: String,
+    pub lo: f64,
+    pub hi: f64,
+    /// One-sided p-value that the parameter points this restriction keeps have no higher hit
+    /// share than the points it excludes, the other parameters held fixed (see [`prim_prune`]).
+    /// Small: the restriction matters.
+    pub quasi_p: f64,
+}
+
+/// Points and hits inside the box given by `bounds` (factor index, lo, hi).
+fn in_box(p: &[f64], bounds: &[(usize, f64, f64)]) -> bool {
+    bounds.iter().all(|&(j, lo, hi)| lo <= p[j] && p[j] <= hi)
+}
+
+/// Inverse of a small symmetric matrix by Gauss-Jordan elimination with partial pivoting;
+/// `None` when it is (numerically) singular.
+fn invert(mut a: Vec<Vec<f64>>) -> Option<Vec<Vec<f64>>> {
+    let n = a.len();
+    let scale = a
+        .iter()
+        .map(|r| r.iter().fold(0.0f64, |m, v| m.max(v.abs())))
+        .fold(0.0f64, f64::max);
+    let mut inv: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
+        .collect();
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))?;
+        if a[pivot][col].abs() <= 1e-10 * scale.max(1e-300) {
+            return None;
+        }
+        a.swap(col, pivot);
+        inv.swap(col, pivot);
+        let d = a[col][col];
+        for j in 0..n {
+            a[col][j] /= d;
+            inv[col][j] /= d;
+        }
+        for row in 0..n {
+            if row != col {
+                let f = a[row][col];
+                if f != 0.0 {
+                    for j in 0..n {
+                        a[row][j] -= f * a[col][j];
+                        inv[row][j] -= f * inv[col][j];
+                    }
+                }
+            }
+        }
+    }
+    Some(inv)
+}
+
+/// One-sided p-value that `y` is higher where `flag` is set, holding the columns of `x`
+/// fixed: the t-test of the flag's coefficient in the least-squares fit of `y` on
+/// (1, flag, x). Falls back to dropping `x` when the fit with it is singular.
+fn adjusted_greater(y: &[f64], flag: &[bool], x: &[Vec<f64>]) -> f64 {
+    let n = y.len();
+    let fit = |with_x: bool| -> Option<f64> {
+        let row = |i: usize| -> Vec<f64> {
+            let mut r = vec![1.0, f64::from(u8::from(flag[i]))];
+            if with_x {
+                r.extend(&x[i]);
+            }
+            r
+        };
+        let p = row(0).len();
+        if n <= p {
+            return None;
+        }
+        let mut xtx = vec![vec![0.0; p]; p];
+        let mut xty = vec![0.0; p];
+        for i in 0..n {
+            let r = row(i);
+            for a in 0..p {
+                xty[a] += r[a] * y[i];
+                for b in 0..p {
+                    xtx[a][b] += r[a] * r[b];
+                }
+            }
+        }
+        let inv = invert(xtx)?;
+        let beta: Vec<f64> = (0..p).map(|a| (0..p).map(|b| inv[a][b] * xty[b]).sum()).collect();
+        let rss: f64 = (0..n)
+            .map(|i| {
+                let r = row(i);
+                let fitted: f64 = r.iter().zip(&beta).map(|(u, v)| u * v).sum();
+                (y[i] - fitted).powi(2)
+            })
+            .sum();
+        let df = (n - p) as f64;
+        let se = (rss / df * inv[1][1]).max(0.0).sqrt();
+        if se <= 1e-12 {
+            return Some(if beta[1] > 1e-12 { 0.0 } else { 1.0 });
+        }
+        let t = beta[1] / se;
+        let two = crate::stats::t_two_sided_p(t, df);
+        Some(if t > 0.0 { two / 2.0 } else { 1.0 - two / 2.0 })
+    };
+    fit(true).or_else(|| fit(false)).unwrap_or(1.0)
+}
+
+/// Drops the restrictions of a PRIM box that do not matter, one at a time, the least
+/// significant first, until every restriction left has a quasi-p-value at most
+/// [`PRIM_PRUNE_P`] and raises the box's density by at least [`PRIM_MIN_GAIN`] (5%, relative)
+/// over the box without it (a restriction below that gain counts as p = 1). Peeling picks the peel that happens to raise the density most, so it
+/// also trims the edges of parameters that do not matter (Bryant & Lempert 2010 call such
+/// restrictions spurious; the EMA Workbench reports a "quasi-p" per restriction).
+///
+/// The test counts parameter points, not cases: `point_of[c]` is the point of case `c` (several
+/// runs per point share it; under common random numbers run k of every point shares its draws, so
+/// runs are not independent evidence about parameters). For each restriction, over the points
+/// inside the box without it, the points' hit shares are regressed on an indicator of the
+/// restriction and the other parameters' values (least squares); the quasi-p-value is the
+/// one-sided t-test of the indicator. Holding the other parameters fixed matters: peeling the
+/// edges of an irrelevant parameter can drop points that happen to have low values of a relevant
+/// one (in a Saltelli design whole groups of rows share them), and an unadjusted comparison then
+/// calls the irrelevant restriction "significant" (at 4e-10 in the western sweep of
+/// docs/experiments.md; 6e-11 when runs were counted as independent). The linear adjustment does
+/// not remove every such artefact when the relevant parameters act through thresholds (0.006
+/// there), hence the minimum gain: that restriction raised the density by 3.5%.
+///
+/// Returns the restrictions kept and the pruned box (coverage, density and mass over cases).
+pub fn prim_prune(
+    points: &[Vec<f64>],
+    names: &[String],
+    hit: &[bool],
+    chosen: &PrimBox,
+    point_of: &[usize],
+) -> (Vec<Restriction>, PrimBox) {
+    let index = |f: &str| names.iter().position(|n| n == f);
+    let mut bounds: Vec<(usize, f64, f64)> = chosen
+        .bounds
+        .iter()
+        .filter_map(|(f, lo, hi)| index(f).map(|j| (j, *lo, *hi)))
+        .collect();
+    let total_hits = hit.iter().filter(|&&h| h).count().max(1);
+    // One row per parameter point: its values and hit share (cases of a point share its values).
+    let mut share: std::collections::BTreeMap<usize, (usize, f64, f64)> = std::collections::BTreeMap::new();
+    for (c, &is_hit) in hit.iter().enumerate() {
+        let e = share.entry(point_of[c]).or_insert((c, 0.0, 0.0));
+        e.1 += f64::from(u8::from(is_hit));
+        e.2 += 1.0;
+    }
+    let units: Vec<(usize, f64)> = share.values().map(|&(c, h, n)| (c, h / n)).collect();
+    let quasi_p = |bounds: &[(usize, f64, f64)]| -> Vec<f64> {
+        (0..bounds.len())
+            .map(|d| {
+                let others: Vec<(usize, f64, f64)> = bounds
+                    .iter()
+                    .enumerate()
+                    .filter(|&(e, _)| e != d)
+                    .map(|(_, b)| *b)
+                    .collect();
+                let rows: Vec<&(usize, f64)> = units.iter().filter(|(c, _)| in_box(&points[*c], &others)).collect();
+                let y: Vec<f64> = rows.iter().map(|r| r.1).collect();
+                let flag: Vec<bool> = rows.iter().map(|r| in_box(&points[r.0], bounds)).collect();
+                let j = bounds[d].0;
+                let x: Vec<Vec<f64>> = rows
+                    .iter()
+                    .map(|r| (0..names.len()).filter(|&f| f != j).map(|f| points[r.0][f]).collect())
+                    .collect();
+                let p = adjusted_greater(&y, &flag, &x);
+                // Density of the box and of the box without this restriction, over cases.
+                let density = |b: &[(usize, f64, f64)]| {
+                    let (mut n, mut h) = (0.0, 0.0);
+                    for (pt, &is_hit) in points.iter().zip(hit) {
+                        if in_box(pt, b) {
+                            n += 1.0;
+                            h += f64::from(u8::from(is_hit));
+                        }
+                    }
+                    if n > 0.0 { h / n } else { 0.0 }
+                };
+                let (with, without) = (density(bounds), density(&others));
+                // A restriction that barely raises the density is not worth reporting: mark it
+                // as not significant (p = 1) so that it is dropped first.
+                if with < without * (1.0 + PRIM_MIN_GAIN) { 1.0 } else { p }
+            })
+            .collect()
+    };
+    loop {
+        let qp = quasi_p(&bounds);
+        let worst = qp
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(d, &p)| (d, p));
+        match worst {
+            Some((d, p)) if p > PRIM_PRUNE_P => {
+                bounds.remove(d);
+            }
+            _ => {
+                let (mut n, mut h) = (0usize, 0usize);
+                for (p, &is_hit) in points.iter().zip(hit) {
+                    if in_box(p, &bounds) {
+                        n += 1;
+                        h += usize::from(is_hit);
+                    }
+                }
+                let restrictions = bounds
+                    .iter()
+                    .zip(qp)
+                    .map(|(&(j, lo, hi), quasi_p)| Restriction {
+                        factor: names[j].clone(),
+                        lo,
+                        hi,
+                        quasi_p,
+                    })
+                    .collect();
+                let pruned = PrimBox {
+                    bounds: bounds.iter().map(|&(j, lo, hi)| (names[j].clone(), lo, hi)).collect(),
+                    coverage: h as f64 / total_hits as f64,
+                    density: if n > 0 { h as f64 / n as f64 } else { 0.0 },
+                    mass: n as f64 / points.len().max(1) as f64,
+                    n,
+                };
+                return (restrictions, pruned);
+            }
+        }
+    }
+}
+
+/// Scenario discovery with a held-out half: the box found on one half, its restrictions
+/// tested on the other.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Discovery {
+    /// The peeling trajectory on the training half (or on all cases, see `held_out`).
+    pub peeling: PrimResult,
+    /// The restrictions kept by [`prim_prune`] on the test half.
+    pub restrictions: Vec<Restriction>,
+    /// The pruned box, its coverage, density and mass over all cases.
+    pub found: PrimBox,
+    /// Whether the cases were split; `false` when a half would hold fewer than
+    /// [`DISCOVERY_MIN_UNITS`] design units or no hit, and everything ran on all cases.
+    pub held_out: bool,
+}
+
+/// Fewest design units in each half for [`discover`] to hold one half out. With fewer (a grid
+/// of 11 levels), the test on one half has too few points to find anything, and peeling has few
+/// positions to choose from, so its selection bias is small.
+pub const DISCOVERY_MIN_UNITS: usize = 10;
+
+/// PRIM ([`prim`]) on half of the design units and [`prim_prune`] on the other half.
+///
+/// Peeling chooses, at every step, the best of 2k candidate peels, so on the data that chose
+/// them the restrictions look better than they are, and a test on that same data calls some
+/// restrictions on parameters that do nothing "significant" (tariff_signal under the realist
+/// lens, which ignores tariff signals, at p = 0.003 in the western sweep of
+/// docs/experiments.md). Friedman & Fisher (1999) choose boxes on a test sample; here the
+/// restrictions are tested on the half of the design that peeling did not see. `unit_of[c]` is
+/// the design unit of case `c` (a Saltelli base sample, a Morris trajectory, or a point): units
+/// with even numbers train, odd ones test, so the rows that share a base sample stay together.
+pub fn discover(
+    points: &[Vec<f64>],
+    names: &[String],
+    hit: &[bool],
+    point_of: &[usize],
+    unit_of: &[usize],
+    alpha: f64,
+    min_mass: f64,
+) -> Result<Discovery, SensitivityError> {
+    let pick = |keep: &dyn Fn(usize) -> bool| -> (Vec<Vec<f64>>, Vec<bool>, Vec<usize>) {
+        let idx: Vec<usize> = (0..points.len()).filter(|&c| keep(c)).collect();
+        (
+            idx.iter().map(|&c| points[c].clone()).collect(),
+            idx.iter().map(|&c| hit[c]).collect(),
+            idx.iter().map(|&c| point_of[c]).collect(),
+        )
+    };
+    let units = |parity: usize| {
+        let mut u: Vec<usize> = unit_of.iter().copied().filter(|u| u % 2 == parity).collect();
+        u.sort_unstable();
+        u.dedup();
+        u.len()
+    };
+    let (train, test) = (pick(&|c| unit_of[c] % 2 == 0), pick(&|c| unit_of[c] % 2 == 1));
+    let split = units(0) >= DISCOVERY_MIN_UNITS
+        && units(1) >= DISCOVERY_MIN_UNITS
+        && train.1.iter().any(|&h| h)
+        && train.1.iter().any(|&h| !h);
+    let (peeling, restrictions) = if split {
+        let peeling = prim(&train.0, names, &train.1, alpha, min_mass)?;
+        let (restrictions, _) = prim_prune(&test.0, names, &test.1, &peeling.trajectory[peeling.chosen], &test.2);
+        (peeling, restrictions)
+    } else {
+        let peeling = prim(points, names, hit, alpha, min_mass)?;
+        let (restrictions, _) = prim_prune(points, names, hit, &peeling.trajectory[peeling.chosen], point_of);
+        (peeling, restrictions)
+    };
+    // A side at the training half's extreme value is no restriction: widen it to all cases'.
+    let extreme = |rows: &[Vec<f64>], j: usize| {
+        rows.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p[j]), hi.max(p[j]))
+        })
+    };
+    let seen: &[Vec<f64>] = if split { &train.0 } else { points };
+    let restrictions: Vec<Restriction> = restrictions
+        .into_iter()
+        .map(|mut r| {
+            if let Some(j) = names.iter().position(|n| *n == r.factor) {
+                let ((tlo, thi), (alo, ahi)) = (extreme(seen, j), extreme(points, j));
+                if r.lo <= tlo {
+                    r.lo = alo;
+                }
+                if r.hi >= thi {
+                    r.hi = ahi;
+                }
+            }
+            r
+        })
+        .collect();
+    let bounds: Vec<(usize, f64, f64)> = restrictions
+        .iter()
+        .filter_map(|r| names.iter().position(|n| *n == r.factor).map(|j| (j, r.lo, r.hi)))
+        .collect();
+    let (mut n, mut h) = (0usize, 0usize);
+    for (p, &is_hit) in points.iter().zip(hit) {
+        if in_box(p, &bounds) {
+            n += 1;
+            h += usize::from(is_hit);
+        }
+    }
+    let total_hits = hit.iter().filter(|&&x| x).count().max(1);
+    let found = PrimBox {
+        bounds: restrictions.iter().map(|r| (r.factor.clone(), r.lo, r.hi)).collect(),
+        coverage: h as f64 / total_hits as f64,
+        density: if n > 0 { h as f64 / n as f64 } else { 0.0 },
+        mass: n as f64 / points.len().max(1) as f64,
+        n,
+    };
+    Ok(Discovery {
+        peeling,
+        restrictions,
+        found,
+        held_out: split,
     })
 }
 
@@ -958,6 +1319,80 @@ mod tests {
         let other = sobol(&d, &y, 500, 8).unwrap();
         assert_eq!(other[0].first.estimate, rows[0].first.estimate);
         assert_ne!(other[0].first.lo, rows[0].first.lo);
+    }
+
+    #[test]
+    fn prim_prune_drops_restrictions_on_irrelevant_factors() {
+        // Hits where x1 > 0.7 and x2 < 0.4; x3 and x4 are noise. Peeling may trim them by
+        // chance; pruning keeps x1 and x2 only, with tiny quasi-p-values.
+        let mut rng = seeded(5, 99);
+        let points: Vec<Vec<f64>> = (0..4000)
+            .map(|_| (0..4).map(|_| unit_draw(&mut rng)).collect())
+            .collect();
+        let hit: Vec<bool> = points.iter().map(|p| p[0] > 0.7 && p[1] < 0.4).collect();
+        let names: Vec<String> = (1..=4).map(|i| format!("x{i}")).collect();
+        // A box with a spurious restriction on x3 as well.
+        let chosen = PrimBox {
+            bounds: vec![
+                ("x1".into(), 0.7, 1.0),
+                ("x2".into(), 0.0, 0.4),
+                ("x3".into(), 0.05, 0.95),
+            ],
+            coverage: 0.0,
+            density: 0.0,
+            mass: 0.0,
+            n: 0,
+        };
+        let single: Vec<usize> = (0..points.len()).collect();
+        let (restrictions, pruned) = prim_prune(&points, &names, &hit, &chosen, &single);
+        let kept: Vec<&str> = restrictions.iter().map(|r| r.factor.as_str()).collect();
+        assert_eq!(kept, ["x1", "x2"]);
+        assert!(restrictions.iter().all(|r| r.quasi_p < 1e-6), "{restrictions:?}");
+        assert!(pruned.density > 0.99 && pruned.coverage > 0.99, "{pruned:?}");
+        assert!((pruned.mass - 0.12).abs() < 0.03, "{pruned:?}");
+        // A box on noise alone keeps nothing.
+        let noise = PrimBox {
+            bounds: vec![("x4".into(), 0.1, 0.9)],
+            ..chosen.clone()
+        };
+        assert!(prim_prune(&points, &names, &hit, &noise, &single).0.is_empty());
+        // Cases grouped 100 to a point (as runs of one parameter point): the test counts the
+        // 40 points, so the evidence is no stronger, and both restrictions stay.
+        let grouped: Vec<usize> = (0..points.len()).map(|c| c / 100).collect();
+        let same: Vec<Vec<f64>> = (0..points.len()).map(|c| points[c / 100 * 100].clone()).collect();
+        let hit_g: Vec<bool> = same.iter().map(|p| p[0] > 0.7 && p[1] < 0.4).collect();
+        let (g, _) = prim_prune(&same, &names, &hit_g, &chosen, &grouped);
+        assert_eq!(g.len(), 2, "{g:?}");
+        for r in &g {
+            let single_p = restrictions
+                .iter()
+                .find(|x| x.factor == r.factor)
+                .map_or(0.0, |x| x.quasi_p);
+            assert!(r.quasi_p >= single_p, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn discovery_holds_half_out_and_finds_the_box() {
+        let mut rng = seeded(8, 99);
+        let points: Vec<Vec<f64>> = (0..3000)
+            .map(|_| (0..5).map(|_| unit_draw(&mut rng)).collect())
+            .collect();
+        let hit: Vec<bool> = points.iter().map(|p| p[0] > 0.6 && p[2] < 0.5).collect();
+        let names: Vec<String> = (1..=5).map(|i| format!("x{i}")).collect();
+        let ids: Vec<usize> = (0..points.len()).collect();
+        let d = discover(&points, &names, &hit, &ids, &ids, 0.05, 0.05).unwrap();
+        assert!(d.held_out);
+        let kept: Vec<&str> = d.restrictions.iter().map(|r| r.factor.as_str()).collect();
+        assert_eq!(kept, ["x1", "x3"], "{:?}", d.restrictions);
+        assert!(d.found.density > 0.9 && d.found.coverage > 0.8, "{:?}", d.found);
+        // Too few units to split: everything runs on all cases.
+        let few: Vec<usize> = (0..points.len()).map(|c| c % 18).collect();
+        assert!(
+            !discover(&points, &names, &hit, &ids, &few, 0.05, 0.05)
+                .unwrap()
+                .held_out
+        );
     }
 
     #[test]

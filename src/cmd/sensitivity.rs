@@ -267,9 +267,10 @@ fn discover(
     cond: &Condition,
     cond_text: &str,
     text: &mut String,
-) -> Result<(Vec<Row>, PrimResult, &'static str), Failure> {
+) -> Result<(Vec<Row>, PrimResult, &'static str, serde_json::Value), Failure> {
     let design = &folder.design;
     let names = design.names();
+    let mut point_of = Vec::new();
     let (points, hits, cases): (Vec<Vec<f64>>, Vec<bool>, &'static str) = match &outcome.runs {
         Some(runs) => {
             let mut pts = Vec::new();
@@ -278,15 +279,19 @@ fn discover(
                 for &v in values {
                     pts.push(design.points[p].clone());
                     hit.push(cond.holds(v));
+                    point_of.push(p);
                 }
             }
             (pts, hit, "runs")
         }
-        None => (
-            design.points.clone(),
-            outcome.mean.iter().map(|&v| cond.holds(v)).collect(),
-            "point means",
-        ),
+        None => {
+            point_of.extend(0..design.points.len());
+            (
+                design.points.clone(),
+                outcome.mean.iter().map(|&v| cond.holds(v)).collect(),
+                "point means",
+            )
+        }
     };
     let lens = outcome.lens.as_str();
     let n_hits = hits.iter().filter(|&&h| h).count();
@@ -311,22 +316,34 @@ fn discover(
             )),
         ));
     }
-    let result = sensitivity::prim(
+    // The design unit of each case: a Saltelli base sample, a Morris trajectory, else a point.
+    let k = names.len();
+    let unit = |p: usize| match design.kind {
+        DesignKind::Sobol => p / (k + 2),
+        DesignKind::Morris => p / (k + 1),
+        _ => p,
+    };
+    let unit_of: Vec<usize> = point_of.iter().map(|&p| unit(p)).collect();
+    let found = sensitivity::discover(
         &points,
         &names,
         &hits,
+        &point_of,
+        &unit_of,
         sensitivity::PRIM_DEFAULT_ALPHA,
         sensitivity::PRIM_DEFAULT_MIN_MASS,
     )
     .map_err(|e| Failure::Data(format!("{cond_text} under {lens}: {e}"), None))?;
-    let chosen = &result.trajectory[result.chosen];
+    let result = &found.peeling;
+    let peeled = &result.trajectory[result.chosen];
+    let (restrictions, chosen) = (found.restrictions.clone(), found.found.clone());
     let w = text;
     writeln!(
         w,
         "Scenario discovery (PRIM, Friedman & Fisher 1999): where {cond_text} ({} of {} {cases}: {:.1}%)",
-        hits.iter().filter(|&&h| h).count(),
+        n_hits,
         hits.len(),
-        100.0 * result.base_density
+        100.0 * n_hits as f64 / hits.len() as f64
     )
     .ok();
     if cases == "point means" {
@@ -337,32 +354,64 @@ fn discover(
         )
         .ok();
     }
-    if chosen.bounds.is_empty() {
-        writeln!(w, "  no box beats the whole space (density {:.3})", chosen.density).ok();
+    if restrictions.is_empty() {
+        writeln!(
+            w,
+            "  no restriction of the parameters makes it significantly more likely (density {:.3} everywhere)",
+            chosen.density
+        )
+        .ok();
     }
-    for (f, lo, hi) in &chosen.bounds {
+    for r in &restrictions {
         // Sides at the edge of the sampled values are not restrictions: say ">= lo" or "<= hi".
         let j = names
             .iter()
-            .position(|n| n == f)
+            .position(|n| *n == r.factor)
             .expect("PRIM names the design's factors");
         let column = design.points.iter().map(|p| p[j]);
         let (min, max) = (
             column.clone().fold(f64::INFINITY, f64::min),
             column.fold(f64::NEG_INFINITY, f64::max),
         );
-        let rule = match (*lo > min, *hi < max) {
+        let (lo, hi) = (r.lo, r.hi);
+        let rule = match (lo > min, hi < max) {
             (true, true) => format!("between {lo:.4} and {hi:.4}"),
             (true, false) => format!(">= {lo:.4}"),
             (false, true) => format!("<= {hi:.4}"),
             (false, false) => "anywhere".to_string(),
         };
         let spec = &design.factors[j];
+        let qp = if r.quasi_p < 1e-4 {
+            format!("{:.0e}", r.quasi_p)
+        } else {
+            format!("{:.4}", r.quasi_p)
+        };
+        let kept = 100.0 * (hi.min(spec.hi) - lo.max(spec.lo)) / (spec.hi - spec.lo);
         writeln!(
             w,
-            "  {f:<32} {rule:<28} (swept {}..{})",
+            "  {:<32} {rule:<28} ({kept:.0}% of the swept {}..{}; quasi-p {qp})",
+            r.factor,
             num(Some(spec.lo)),
             num(Some(spec.hi))
+        )
+        .ok();
+    }
+    let dropped = peeled.bounds.len() - restrictions.len();
+    if found.held_out {
+        writeln!(
+            w,
+            "  (box peeled on half of the design, its restrictions tested on the other half; quasi-p from that half)"
+        )
+        .ok();
+    } else {
+        writeln!(w, "  (too few design units to hold half out: box peeled and tested on the same cases, so quasi-p values are optimistic)").ok();
+    }
+    if dropped > 0 {
+        writeln!(
+            w,
+            "  ({dropped} more restriction(s) from peeling dropped: quasi-p above {} or a density gain under {:.0}%)",
+            sensitivity::PRIM_PRUNE_P,
+            100.0 * sensitivity::PRIM_MIN_GAIN
         )
         .ok();
     }
@@ -380,7 +429,7 @@ fn discover(
             "prim",
             "",
             "base_density",
-            (result.base_density, f64::NAN, f64::NAN),
+            (n_hits as f64 / hits.len() as f64, f64::NAN, f64::NAN),
         ),
         row(
             lens,
@@ -400,11 +449,38 @@ fn discover(
         ),
         row(lens, &metric, "prim", "", "mass", (chosen.mass, f64::NAN, f64::NAN)),
     ];
-    for (f, lo, hi) in &chosen.bounds {
-        rows.push(row(lens, &metric, "prim", f, "box_low", (*lo, f64::NAN, f64::NAN)));
-        rows.push(row(lens, &metric, "prim", f, "box_high", (*hi, f64::NAN, f64::NAN)));
+    for r in &restrictions {
+        rows.push(row(
+            lens,
+            &metric,
+            "prim",
+            &r.factor,
+            "box_low",
+            (r.lo, f64::NAN, f64::NAN),
+        ));
+        rows.push(row(
+            lens,
+            &metric,
+            "prim",
+            &r.factor,
+            "box_high",
+            (r.hi, f64::NAN, f64::NAN),
+        ));
+        rows.push(row(
+            lens,
+            &metric,
+            "prim",
+            &r.factor,
+            "quasi_p",
+            (r.quasi_p, f64::NAN, f64::NAN),
+        ));
     }
-    Ok((rows, result, cases))
+    let summary = serde_json::json!({
+        "base_density": n_hits as f64 / hits.len() as f64,
+        "coverage": chosen.coverage, "density": chosen.density, "mass": chosen.mass, "n": chosen.n, "held_out": found.held_out,
+        "restrictions": restrictions.iter().map(|r| serde_json::json!({"factor": r.factor, "lo": r.lo, "hi": r.hi, "quasi_p": r.quasi_p})).collect::<Vec<_>>(),
+    });
+    Ok((rows, found.peeling, cases, summary))
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -473,7 +549,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
         if let (Some(c), Some(outs), Some(ct)) = (&condition, &cond_outcomes, &args.condition) {
             let o = outs.iter().find(|o| &o.lens == lens).expect("one outcome per lens");
-            let (r, result, cases) = discover(&folder, o, c, ct.trim(), &mut text)?;
+            let (r, result, cases, summary) = discover(&folder, o, c, ct.trim(), &mut text)?;
             let traj: Vec<serde_json::Value> = result
                 .trajectory
                 .iter()
@@ -482,7 +558,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             entry["where"] = serde_json::json!({
                 "condition": ct.trim(),
                 "cases": cases,
-                "base_density": result.base_density,
+                "base_density": summary["base_density"],
+                "box": summary,
                 "chosen": result.chosen,
                 "trajectory": traj,
             });

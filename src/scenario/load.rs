@@ -792,7 +792,7 @@ impl Loader {
                     self.err(
                         &loc(item),
                         format!("bad [sweep] vary entry: {e}"),
-                        "not NAME=LO..HI[:N]",
+                        "this entry",
                         Some("write each entry as \"NAME=LO..HI\" or \"NAME=LO..HI:N\" (N grid levels)".into()),
                     )
                 })?;
