@@ -5,6 +5,9 @@
 //! font library is needed (text is left to the browser). The page is
 //! well-formed XHTML, so any XML parser can check it. Colours follow the
 //! Okabe-Ito palette, which stays distinguishable for colour-blind readers.
+//!
+//! A `comity run` folder gets charts over time ([`build`]); a `comity sweep` folder gets
+//! charts over the varied parameters ([`build_sweep`], in `report/sweep.rs`).
 
 use crate::compare::{self, Comparison, OutputSet, short};
 use plotters::prelude::*;
@@ -13,14 +16,29 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+mod sweep;
+pub use sweep::{build_sweep, default_metric};
+
 #[derive(Debug, Error)]
 pub enum ReportError {
     #[error("{0}")]
     Input(String),
+    /// A sweep folder or metric that cannot be used, with a hint on how to fix it.
+    #[error("{message}")]
+    Data { message: String, hint: Option<String> },
     #[error(transparent)]
     Compare(#[from] compare::CompareError),
     #[error("drawing a chart failed: {0}")]
     Draw(String),
+}
+
+impl From<crate::sweep::ReadError> for ReportError {
+    fn from(e: crate::sweep::ReadError) -> Self {
+        ReportError::Data {
+            message: e.message,
+            hint: e.hint,
+        }
+    }
 }
 
 type Result<T> = std::result::Result<T, ReportError>;
@@ -282,6 +300,92 @@ fn lines_chart(
     )
 }
 
+/// How an axis is labelled.
+#[derive(Clone, Copy)]
+enum Labels<'a> {
+    /// plotters' own numbers.
+    Plain,
+    /// Numbers written by this function.
+    Format(&'a dyn Fn(&f64) -> String),
+    /// No labels or ticks: the chart writes its own (categories).
+    None,
+}
+
+/// What the frame of a chart shows: caption, size, axes and where the legend goes.
+struct Frame<'a> {
+    title: &'a str,
+    /// Of the whole drawing ([`frame`]; [`frame_on`] draws on the area it is given).
+    size: (u32, u32),
+    x_desc: &'a str,
+    y_desc: &'a str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    x_labels: Labels<'a>,
+    y_labels: Labels<'a>,
+    /// Width of the area left of the plot, for the y labels.
+    y_area: u32,
+    legend: Option<SeriesLabelPosition>,
+}
+
+/// Draws a chart: the frame `f`, the series that `draw` adds, then the legend.
+fn frame(f: Frame<'_>, draw: impl FnOnce(&mut ChartContext<'_, SVGBackend<'_>, XY>) -> Result<()>) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, f.size).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        frame_on(&root, f, draw)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(svg)
+}
+
+/// [`frame`] on a part of a drawing.
+fn frame_on<'b>(
+    area: &DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    f: Frame<'_>,
+    draw: impl FnOnce(&mut ChartContext<'_, SVGBackend<'b>, XY>) -> Result<()>,
+) -> Result<()> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(f.title, ("sans-serif", 17))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(f.y_area)
+        .build_cartesian_2d(f.x, f.y)
+        .map_err(draw_err)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(f.x_desc).y_desc(f.y_desc);
+    match f.x_labels {
+        Labels::Plain => {}
+        Labels::Format(g) => {
+            mesh.x_label_formatter(g);
+        }
+        Labels::None => {
+            mesh.x_labels(0);
+        }
+    }
+    match f.y_labels {
+        Labels::Plain => {}
+        Labels::Format(g) => {
+            mesh.y_label_formatter(g);
+        }
+        Labels::None => {
+            mesh.y_labels(0);
+        }
+    }
+    mesh.draw().map_err(draw_err)?;
+    draw(&mut chart)?;
+    if let Some(position) = f.legend {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(position)
+            .draw()
+            .map_err(draw_err)?;
+    }
+    Ok(())
+}
+
 /// The frame shared by the charts over years: caption, a year x axis, the series that
 /// `draw` adds, and the legend at `legend`.
 fn year_chart(
@@ -292,35 +396,21 @@ fn year_chart(
     legend: SeriesLabelPosition,
     draw: impl FnOnce(&mut ChartContext<'_, SVGBackend<'_>, XY>) -> Result<()>,
 ) -> Result<String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 17))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(x, y)
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .x_desc("year")
-            .y_desc(y_desc)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .draw()
-            .map_err(draw_err)?;
-        draw(&mut chart)?;
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(legend)
-            .draw()
-            .map_err(draw_err)?;
-        root.present().map_err(draw_err)?;
-    }
-    Ok(svg)
+    frame(
+        Frame {
+            title,
+            size: SIZE,
+            x_desc: "year",
+            y_desc,
+            x,
+            y,
+            x_labels: Labels::Format(&|x| format!("{x:.0}")),
+            y_labels: Labels::Plain,
+            y_area: 56,
+            legend: Some(legend),
+        },
+        draw,
+    )
 }
 
 /// Histogram of the year of the first war, one bar colour per lens.
@@ -514,8 +604,26 @@ fn markers(manifest: &serde_json::Value) -> (Vec<Marker>, Option<String>) {
     }
 }
 
+/// Whether `dir` holds the output of `comity sweep` (its manifest says `"kind": "sweep"`).
+pub fn is_sweep(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|m| m["kind"] == "sweep")
+}
+
 /// Builds the HTML page for an output folder, with an optional comparison of two folders.
+/// A sweep folder gets the sweep page of its default metric ([`build_sweep`]).
 pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Option<&str>) -> Result<String> {
+    if is_sweep(dir) {
+        if compare_with.is_some() {
+            return Err(ReportError::Input(format!(
+                "{} is a sweep folder: --compare draws two `comity run` folders",
+                dir.display()
+            )));
+        }
+        return build_sweep(dir, None);
+    }
     let ts = dir.join("timeseries.csv");
     if !ts.exists() {
         return Err(ReportError::Input(format!(
@@ -536,15 +644,6 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
         .to_string();
 
     let mut body = String::new();
-    let figure = |body: &mut String, svg: &str, caption: &str| {
-        writeln!(
-            body,
-            "<figure>{}<figcaption>{}</figcaption></figure>",
-            strip_xml_decl(svg),
-            escape(caption)
-        )
-        .ok();
-    };
     writeln!(body, "<h1>{}</h1>", escape(&name)).ok();
     writeln!(
         body,
@@ -706,12 +805,28 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
         body.push_str("</tbody></table></section>\n");
     }
 
-    Ok(format!(
+    Ok(page(&name, &toc, &body))
+}
+
+/// A chart and its caption.
+fn figure(body: &mut String, svg: &str, caption: &str) {
+    writeln!(
+        body,
+        "<figure>{}<figcaption>{}</figcaption></figure>",
+        strip_xml_decl(svg),
+        escape(caption)
+    )
+    .ok();
+}
+
+/// The whole page: title, table of contents and body.
+fn page(title: &str, toc: &str, body: &str) -> String {
+    format!(
         "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>{title}</title>\n<style>\n{CSS}</style>\n</head>\n\
          <body>\n<nav><ul>\n{toc}</ul></nav>\n<main>\n{body}</main>\n</body>\n</html>\n",
-        title = escape(&name),
-    ))
+        title = escape(title),
+    )
 }
 
 fn strip_xml_decl(svg: &str) -> &str {

@@ -933,10 +933,10 @@ fn adjusted_greater(y: &[f64], flag: &[bool], x: &[Vec<f64>]) -> f64 {
         }
         let mut xtx = vec![vec![0.0; p]; p];
         let mut xty = vec![0.0; p];
-        for i in 0..n {
+        for (i, yi) in y.iter().enumerate() {
             let r = row(i);
             for a in 0..p {
-                xty[a] += r[a] * y[i];
+                xty[a] += r[a] * yi;
                 for b in 0..p {
                     xtx[a][b] += r[a] * r[b];
                 }
@@ -1137,7 +1137,7 @@ pub fn discover(
         u.dedup();
         u.len()
     };
-    let (train, test) = (pick(&|c| unit_of[c] % 2 == 0), pick(&|c| unit_of[c] % 2 == 1));
+    let (train, test) = (pick(&|c| unit_of[c].is_multiple_of(2)), pick(&|c| unit_of[c] % 2 == 1));
     let split = units(0) >= DISCOVERY_MIN_UNITS
         && units(1) >= DISCOVERY_MIN_UNITS
         && train.1.iter().any(|&h| h)

@@ -5,8 +5,6 @@ use common::*;
 use std::fs;
 use std::path::Path;
 
-const WESTERN: &str = "scenarios/western_community.toml";
-
 fn ok(o: &std::process::Output) {
     assert!(
         o.status.success(),

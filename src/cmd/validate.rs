@@ -88,6 +88,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let o: Vec<String> = s.overrides.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         writeln!(out, "  parameters   {}", o.join(", ")).ok();
     }
+    if let Some(sw) = &s.sweep {
+        let vary: Vec<String> = sw.vary.iter().map(|v| format!("{} {}..{}", v.name, v.lo, v.hi)).collect();
+        let what = match &sw.design_file {
+            Some(f) => format!("design file {}", f.display()),
+            None => format!("{} design, varies {}", sw.design.as_deref().unwrap_or("grid"), vary.join(", ")),
+        };
+        writeln!(out, "  sweep        {what} (comity sweep {})", args.scenario.display()).ok();
+    }
     if args.parameters {
         for lens in &s.lenses {
             let p = s.params_for(lens).expect("lenses were validated");
