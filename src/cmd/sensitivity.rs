@@ -88,6 +88,17 @@ struct Row {
     ci_high: Option<f64>,
 }
 
+/// A p-value for the terminal: 3 decimals, else 2 significant digits, "<1e-16" at the limit of f64.
+fn p_value(p: f64) -> String {
+    if p < 1e-16 {
+        "<1e-16".to_string()
+    } else if p < 0.001 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
@@ -246,13 +257,7 @@ fn indices(
             ));
             r.sort_by(|a, b| b.src.abs().total_cmp(&a.src.abs()));
             for x in &r {
-                let p = x.prcc_p.map_or("-".to_string(), |p| {
-                    if p < 0.001 {
-                        format!("{p:.1e}")
-                    } else {
-                        format!("{p:.3}")
-                    }
-                });
+                let p = x.prcc_p.map_or("-".to_string(), p_value);
                 writeln!(w, "  {:<32} {:>10} {:>10} {:>12}", x.factor, na(x.src), na(x.prcc), p).ok();
             }
         }
@@ -381,11 +386,7 @@ fn discover(
             (false, false) => "anywhere".to_string(),
         };
         let spec = &design.factors[j];
-        let qp = if r.quasi_p < 1e-4 {
-            format!("{:.0e}", r.quasi_p)
-        } else {
-            format!("{:.4}", r.quasi_p)
-        };
+        let qp = p_value(r.quasi_p);
         let kept = 100.0 * (hi.min(spec.hi) - lo.max(spec.lo)) / (spec.hi - spec.lo);
         writeln!(
             w,
