@@ -62,6 +62,14 @@ impl OutputSet {
         let bad = |e: csv::Error| CompareError::Input(format!("cannot read {}: {e}", runs_csv.display()));
         let mut reader = csv::Reader::from_path(&runs_csv).map_err(bad)?;
         let header: Vec<String> = reader.headers().map_err(bad)?.iter().map(String::from).collect();
+        if header.first().map(String::as_str) == Some("point") {
+            return Err(CompareError::Input(format!(
+                "{} belongs to a sweep (`comity sweep`): compare compares two `comity run` folders; for a sweep use `comity sensitivity {}` or `comity report {}`, or compare two points by running them with `comity run --set`",
+                runs_csv.display(),
+                dir.display(),
+                dir.display()
+            )));
+        }
         if header.len() < 3 || header[0] != "lens" || header[1] != "run" {
             return Err(CompareError::Input(format!(
                 "{} is not a comity runs.csv (its header must start with lens,run)",

@@ -643,6 +643,10 @@ fn sensitivity_refuses_what_it_cannot_analyse() {
         assert_eq!(o.status.code(), Some(*code), "{args:?}: {err}");
         assert!(err.contains(expected), "{args:?}: expected {expected:?} in {err}");
     }
+    // compare is for run folders: a sweep gets a pointer to the right commands.
+    let o = run(&["compare", s.to_str().unwrap(), r.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(65));
+    assert!(text(&o.stderr).contains("belongs to a sweep"), "{}", text(&o.stderr));
     // The grid's analysis is regression; a year's value works too.
     let o = run(&["sensitivity", s.to_str().unwrap(), "--metric", "system.cohesion@2005"]);
     ok(&o);
