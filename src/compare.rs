@@ -198,6 +198,12 @@ pub enum Method {
 pub struct Row {
     /// `west.cohesion` for runs.csv metrics, `west.cohesion@2020` for `--at` rows.
     pub metric: String,
+    /// The community of `metric` (`system` for the whole world).
+    pub community: String,
+    /// The metric's own name (`cohesion`).
+    pub name: String,
+    /// The year of an `--at` row; `None` for a runs.csv value (end of run, or total over the run).
+    pub year: Option<i64>,
     pub lens_a: String,
     pub lens_b: String,
     pub method: Method,
@@ -211,10 +217,15 @@ pub struct Row {
     pub ci_high: f64,
     /// Standardised difference: Cohen's d_z (paired) or d with the average variance (Welch).
     pub effect: f64,
+    /// `d_z` (paired: mean difference over the sd of the differences) or `d` (Welch: over the
+    /// root mean of the two variances).
+    pub effect_kind: &'static str,
     pub p: f64,
     /// Holm-adjusted p-value.
     pub p_adjusted: f64,
     pub significant: bool,
+    /// Why a value is not a finite number (an effect of +-Inf, a p-value that cannot be computed).
+    pub note: String,
 }
 
 impl Row {
@@ -227,7 +238,30 @@ impl Row {
         (mean_a, mean_b): (f64, f64),
         (diff, ci_low, ci_high, effect, p): (f64, f64, f64, f64, f64),
     ) -> Row {
+        let (body, year) = match metric.split_once('@') {
+            Some((b, y)) => (b.to_string(), y.parse::<i64>().ok()),
+            None => (metric.clone(), None),
+        };
+        let (community, name) = match body.split_once('.') {
+            Some((c, m)) => (c.to_string(), m.to_string()),
+            None => (String::new(), body.clone()),
+        };
+        let note = if effect.is_infinite() {
+            "no variation in the differences: the effect size is infinite and the p-value 0".to_string()
+        } else if !p.is_finite() {
+            "the test cannot be computed".to_string()
+        } else {
+            String::new()
+        };
         Row {
+            community,
+            name,
+            year,
+            effect_kind: match method {
+                Method::Paired => "d_z",
+                Method::Welch => "d",
+            },
+            note,
             metric,
             lens_a: lens_a.to_string(),
             lens_b: lens_b.to_string(),
@@ -252,6 +286,11 @@ impl Row {
 pub struct Comparison {
     pub a: String,
     pub b: String,
+    /// The folders (or runs.csv files) compared, as given.
+    pub a_dir: String,
+    pub b_dir: String,
+    pub seed_a: Option<u64>,
+    pub seed_b: Option<u64>,
     pub alpha: f64,
     pub correction: &'static str,
     /// What the reader should know about how the rows were computed.
@@ -343,6 +382,51 @@ pub struct Options {
     /// Compare only the `at` years, not the runs.csv end values and totals.
     pub at_only: bool,
     pub alpha: f64,
+    /// Only these metric names (`cohesion`, `disputes`); empty: all.
+    pub metrics: Vec<String>,
+    /// Only these communities (`west`, `system`); empty: all.
+    pub communities: Vec<String>,
+}
+
+impl Options {
+    /// Whether the filters keep `community.metric`.
+    fn keeps(&self, column: &str) -> bool {
+        let (c, m) = column.split_once('.').unwrap_or(("", column));
+        (self.metrics.is_empty() || self.metrics.iter().any(|x| x == m))
+            && (self.communities.is_empty() || self.communities.iter().any(|x| x == c))
+    }
+}
+
+/// Checks the `--metric` and `--community` filters against what the outputs hold.
+fn check_filters(a: &OutputSet, opts: &Options) -> Result<()> {
+    let communities: std::collections::BTreeSet<&str> = a
+        .columns
+        .iter()
+        .filter_map(|c| c.split_once('.').map(|x| x.0))
+        .collect();
+    let metrics: std::collections::BTreeSet<&str> = a
+        .columns
+        .iter()
+        .filter_map(|c| c.split_once('.').map(|x| x.1))
+        .chain(crate::sim::metrics::METRICS.iter().copied())
+        .collect();
+    let check = |asked: &[String], known: &std::collections::BTreeSet<&str>, what: &str| -> Result<()> {
+        for x in asked {
+            if !known.contains(x.as_str()) {
+                let hint = crate::suggest::closest(x, known.iter().copied())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                return Err(CompareError::Input(format!(
+                    "--{what} `{x}` is not in {}: {hint}it has {}",
+                    a.label,
+                    known.iter().copied().collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        Ok(())
+    };
+    check(&opts.metrics, &metrics, "metric")?;
+    check(&opts.communities, &communities, "community")
 }
 
 fn pick_lens(set: &OutputSet, asked: Option<&str>, other: Option<&OutputSet>) -> Result<String> {
@@ -416,19 +500,113 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
     if opts.at_only && opts.at.is_empty() {
         return Err(CompareError::Input("--at-only needs --at YEAR[,YEAR...]".into()));
     }
-    let lens_a = pick_lens(a, opts.lens_a.as_deref(), (!same).then_some(b))?;
-    let lens_b = if same {
-        match &opts.lens_b {
-            Some(l) => pick_lens(a, Some(l), None)?,
-            None => {
-                return Err(CompareError::Input(
-                    "comparing lenses inside one output needs --vs LENS".into(),
-                ));
+    check_filters(a, opts)?;
+    let pairs = lens_pairs(a, b, same, opts)?;
+    let mut rows = Vec::new();
+    let mut skipped = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    for (lens_a, lens_b) in &pairs {
+        let (r, s, n) = compare_pair(a, b, same, lens_a, lens_b, opts)?;
+        rows.extend(r);
+        for x in s {
+            if !skipped.contains(&x) {
+                skipped.push(x);
             }
         }
-    } else {
-        pick_lens(b, opts.lens_b.as_deref().or(opts.lens_a.as_deref()), Some(a))?
+        for x in n {
+            if !notes.contains(&x) {
+                notes.push(x);
+            }
+        }
+    }
+    if pairs.len() > 1 {
+        notes.push(format!(
+            "every lens the two sets share is compared ({}); Holm's correction covers all rows",
+            pairs.iter().map(|p| p.0.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if rows.is_empty() && skipped.is_empty() {
+        return Err(CompareError::Input(
+            "nothing to compare: the --metric and --community filters keep no row".into(),
+        ));
+    }
+    let adjusted = holm(&rows.iter().map(|r| r.p).collect::<Vec<_>>());
+    for (r, p) in rows.iter_mut().zip(adjusted) {
+        r.p_adjusted = p;
+        r.significant = p.is_finite() && p < opts.alpha;
+    }
+    let lenses = |k: usize| {
+        let mut v: Vec<&str> = pairs
+            .iter()
+            .map(|p| if k == 0 { p.0.as_str() } else { p.1.as_str() })
+            .collect();
+        v.dedup();
+        v.join(", ")
     };
+    Ok(Comparison {
+        a: format!("{} [{}]", a.label, lenses(0)),
+        b: format!("{} [{}]", b.label, lenses(1)),
+        a_dir: a.label.clone(),
+        b_dir: b.label.clone(),
+        seed_a: a.seed,
+        seed_b: b.seed,
+        alpha: opts.alpha,
+        correction: "Holm",
+        notes,
+        rows,
+        skipped,
+    })
+}
+
+/// The (lens of A, lens of B) pairs to compare: the asked ones; without `--lens`, every lens the
+/// two sets share (or their only lenses, when each holds one).
+fn lens_pairs(a: &OutputSet, b: &OutputSet, same: bool, opts: &Options) -> Result<Vec<(String, String)>> {
+    if same {
+        let lens_a = pick_lens(a, opts.lens_a.as_deref(), None)?;
+        return match &opts.lens_b {
+            Some(l) => Ok(vec![(lens_a, pick_lens(a, Some(l), None)?)]),
+            None => Err(CompareError::Input(
+                "comparing lenses inside one output needs --vs LENS".into(),
+            )),
+        };
+    }
+    if opts.lens_a.is_some() || opts.lens_b.is_some() {
+        let lens_a = pick_lens(a, opts.lens_a.as_deref(), Some(b))?;
+        let lens_b = pick_lens(b, opts.lens_b.as_deref().or(opts.lens_a.as_deref()), Some(a))?;
+        return Ok(vec![(lens_a, lens_b)]);
+    }
+    let common: Vec<String> = a
+        .lenses()
+        .into_iter()
+        .filter(|l| b.runs.contains_key(*l))
+        .map(str::to_string)
+        .collect();
+    if !common.is_empty() {
+        return Ok(common.into_iter().map(|l| (l.clone(), l)).collect());
+    }
+    if a.runs.len() == 1 && b.runs.len() == 1 {
+        let (la, lb) = (a.lenses()[0].to_string(), b.lenses()[0].to_string());
+        return Ok(vec![(la, lb)]);
+    }
+    Err(CompareError::Input(format!(
+        "{} ({}) and {} ({}) share no lens; choose one of each with --lens L --vs L2",
+        a.label,
+        a.lenses().join(", "),
+        b.label,
+        b.lenses().join(", ")
+    )))
+}
+
+/// Rows, skipped metrics and notes of one lens pair.
+fn compare_pair(
+    a: &OutputSet,
+    b: &OutputSet,
+    same: bool,
+    lens_a: &str,
+    lens_b: &str,
+    opts: &Options,
+) -> Result<(Vec<Row>, Vec<String>, Vec<String>)> {
+    let (lens_a, lens_b) = (lens_a.to_string(), lens_b.to_string());
     let runs_a = &a.runs[&lens_a];
     let runs_b = &b.runs[&lens_b];
     let same_runs = runs_a.keys().eq(runs_b.keys());
@@ -456,6 +634,9 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
     for (k, metric) in a.columns.iter().enumerate() {
         if opts.at_only {
             break;
+        }
+        if !opts.keeps(metric) {
+            continue;
         }
         let row = if paired_ok {
             let (mut xa, mut xb) = (Vec::new(), Vec::new());
@@ -517,20 +698,7 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
             ));
         }
     }
-    let adjusted = holm(&rows.iter().map(|r| r.p).collect::<Vec<_>>());
-    for (r, p) in rows.iter_mut().zip(adjusted) {
-        r.p_adjusted = p;
-        r.significant = p.is_finite() && p < opts.alpha;
-    }
-    Ok(Comparison {
-        a: format!("{} [{}]", a.label, lens_a),
-        b: format!("{} [{}]", b.label, lens_b),
-        alpha: opts.alpha,
-        correction: "Holm",
-        notes,
-        rows,
-        skipped,
-    })
+    Ok((rows, skipped, notes))
 }
 
 /// (community, metric) -> (n, mean, sd) for one lens and year of a timeseries.csv.
@@ -607,6 +775,21 @@ fn compare_at(
     };
     let mut rows = Vec::new();
     let mut paired_years = Vec::new();
+    // At the last year a metric's value is its end-of-run value, already a runs.csv row.
+    let last_year = a
+        .period
+        .as_ref()
+        .and_then(|p| p.1.get(..4))
+        .and_then(|y| y.parse::<i64>().ok());
+    let repeated = |column: &str, year: i64| {
+        Some(year) == last_year
+            && !opts.at_only
+            && a.columns.iter().any(|c| c == column)
+            && column
+                .split_once('.')
+                .is_some_and(|(_, m)| crate::montecarlo::RUN_FINALS.contains(&m))
+    };
+    let wanted = |column: &str, year: i64| opts.keeps(column) && !repeated(column, year);
     for &year in &opts.at {
         // Per-run values at the year, when both sets hold them for the same runs.
         let per_run = match (&a.at, &b.at) {
@@ -620,6 +803,9 @@ fn compare_at(
         };
         if let Some((columns, va, vb)) = per_run {
             for (k, column) in columns.iter().enumerate() {
+                if !wanted(column, year) {
+                    continue;
+                }
                 let (mut xa, mut xb) = (Vec::new(), Vec::new());
                 for (run, values) in va {
                     if let (Some(x), Some(y)) = (values[k], vb[run][k]) {
@@ -657,6 +843,9 @@ fn compare_at(
             });
         }
         for ((community, metric), &(na, ma, sa)) in &ta {
+            if !wanted(&format!("{community}.{metric}"), year) {
+                continue;
+            }
             let (nb, mb, sb) = tb[&(community.clone(), metric.clone())];
             if !(na >= 1.0 && nb >= 1.0 && ma.is_finite() && mb.is_finite()) {
                 continue;

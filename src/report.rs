@@ -470,11 +470,14 @@ fn comparison_chart(cmp: &Comparison) -> Result<String> {
         .iter()
         .filter(|r| r.effect.is_finite() && r.effect != 0.0 && !r.metric.contains('@'))
         .collect();
+    // Several lenses compared: each row names its lens.
+    let several = rows.iter().any(|r| r.lens_a != rows[0].lens_a);
     let scaled: Vec<(String, f64, f64, f64, bool)> = rows
         .iter()
         .map(|r| {
             let sd = r.diff / r.effect;
-            (r.metric.clone(), r.effect, r.ci_low / sd, r.ci_high / sd, r.significant)
+            let label = if several { format!("{}: {}", r.lens_a, r.metric) } else { r.metric.clone() };
+            (label, r.effect, r.ci_low / sd, r.ci_high / sd, r.significant)
         })
         .map(|(m, e, a, b, s)| (m, e, a.min(b), a.max(b), s))
         .collect();
@@ -764,6 +767,8 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
             at: Vec::new(),
             at_only: false,
             alpha: 0.05,
+            metrics: Vec::new(),
+            communities: Vec::new(),
         };
         let cmp = compare::compare(&set_a, Some(&set_b), &opts)?;
         writeln!(toc, "<li><a href=\"#compare\">Comparison</a></li>").ok();

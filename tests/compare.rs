@@ -48,6 +48,8 @@ fn opts() -> Options {
         at: Vec::new(),
         at_only: false,
         alpha: 0.05,
+        metrics: Vec::new(),
+        communities: Vec::new(),
     }
 }
 
@@ -179,14 +181,67 @@ fn common_random_numbers_isolate_a_withdrawal() {
     let table = text(&o.stdout);
     assert!(table.contains("paired run-by-run differences"), "{table}");
     let (header, rows) = read_csv(&csv_path);
-    assert_eq!(header[0], "metric");
-    let cohesion = rows.iter().find(|r| r[0] == "core.cohesion").unwrap();
-    let diff: f64 = cohesion[8].parse().unwrap();
+    assert_eq!(
+        header,
+        [
+            "community",
+            "metric",
+            "year",
+            "lens_a",
+            "lens_b",
+            "a_dir",
+            "b_dir",
+            "seed_a",
+            "seed_b",
+            "n_a",
+            "n_b",
+            "mean_a",
+            "mean_b",
+            "diff",
+            "ci_low",
+            "ci_high",
+            "effect",
+            "effect_kind",
+            "test",
+            "p",
+            "p_holm",
+            "significant",
+            "note"
+        ]
+    );
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let cohesion = rows
+        .iter()
+        .find(|r| r[0] == "core" && r[1] == "cohesion" && r[2].is_empty())
+        .unwrap();
+    let diff: f64 = cohesion[col("diff")].parse().unwrap();
     assert!(
         diff < 0.0,
         "leaving the accord lowers the core's cohesion: {cohesion:?}"
     );
-    assert_eq!(cohesion[14], "1", "and the paired test sees it: {cohesion:?}");
+    assert_eq!(
+        cohesion[col("significant")],
+        "1",
+        "and the paired test sees it: {cohesion:?}"
+    );
+    assert_eq!(
+        (cohesion[col("effect_kind")].as_str(), cohesion[col("test")].as_str()),
+        ("d_z", "paired")
+    );
+    assert_eq!(cohesion[col("a_dir")], a.to_str().unwrap());
+    // Non-computable values are explicit: NA with a note, infinite effects as Inf/-Inf.
+    for r in &rows {
+        for c in ["mean_a", "mean_b", "diff", "ci_low", "ci_high", "effect", "p", "p_holm"] {
+            let v = &r[col(c)];
+            assert!(
+                v == "NA" || v == "Inf" || v == "-Inf" || v.parse::<f64>().is_ok_and(f64::is_finite),
+                "{c} = {v:?} in {r:?}"
+            );
+        }
+        if r[col("effect")].ends_with("Inf") {
+            assert!(!r[col("note")].is_empty(), "{r:?}");
+        }
+    }
     // the CSV is not overwritten without --force
     let o = run(&[
         "compare",
@@ -323,4 +378,104 @@ fn per_run_values_at_chosen_years_pair_the_at_rows() {
         dir.path().join("c").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn filters_shared_lenses_and_a_reader_that_is_not_comitys() {
+    let (dir, a, b) = withdrawal_twins("30", &["--lens", "realist,constructivist", "--at-years", "2005,2010"]);
+    let csv_path = dir.path().join("f.csv");
+    // Without --lens, every lens both sets hold is compared; filters keep cohesion of core only;
+    // --at at the last year (2010) does not repeat the end-of-run cohesion.
+    let o = run(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--metric",
+        "cohesion",
+        "--community",
+        "core",
+        "--at",
+        "2005,2010",
+        "--csv",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (header, rows) = read_csv(&csv_path);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let keys: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r[col("lens_a")].clone(),
+                r[col("metric")].clone(),
+                r[col("year")].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("constructivist".into(), "cohesion".into(), "".into()),
+            ("constructivist".into(), "cohesion".into(), "2005".into()),
+            ("realist".into(), "cohesion".into(), "".into()),
+            ("realist".into(), "cohesion".into(), "2005".into()),
+        ]
+    );
+    assert!(rows.iter().all(|r| r[col("community")] == "core"));
+    // Unknown filter values get a did-you-mean.
+    let o = run(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--metric",
+        "cohesin",
+    ]);
+    assert_eq!(o.status.code(), Some(65));
+    assert!(
+        text(&o.stderr).contains("did you mean `cohesion`"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // Python's csv and float() read every number back exactly as comity holds it (tiny p-values
+    // in exponent form; NA and Inf as words). Skips, saying so, without python3.
+    let all = dir.path().join("all.csv");
+    let o = run(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--csv",
+        all.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let script = "import csv,sys,math\n\
+rows=list(csv.DictReader(open(sys.argv[1])))\n\
+bad=[(r['metric'],c,r[c]) for r in rows for c in ('mean_a','mean_b','diff','effect','p','p_holm') if r[c] not in ('NA','Inf','-Inf') and not math.isfinite(float(r[c]))]\n\
+tiny=[float(r['p']) for r in rows if r['p'] not in ('NA',) and 0<float(r['p'])<1e-15]\n\
+print(len(rows), len(bad), len(tiny), min(tiny) if tiny else 1)\n";
+    match std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&all)
+        .output()
+    {
+        Ok(py) if py.status.success() => {
+            let out = text(&py.stdout);
+            let v: Vec<&str> = out.split_whitespace().collect();
+            assert_eq!(v[1], "0", "python read non-finite numbers: {out}");
+            let (_, rows) = read_csv(&all);
+            assert_eq!(v[0], rows.len().to_string());
+            // every p-value comity wrote reads back to the same double in Python
+            let ours: Vec<f64> = rows
+                .iter()
+                .filter_map(|r| r[col("p")].parse::<f64>().ok())
+                .filter(|p| *p > 0.0 && *p < 1e-15)
+                .collect();
+            assert_eq!(v[2], ours.len().to_string());
+            if let Some(min) = ours.iter().copied().reduce(f64::min) {
+                assert_eq!(v[3].parse::<f64>().unwrap(), min, "{out}");
+            }
+        }
+        _ => eprintln!("SKIPPED part of filters_shared_lenses_and_a_reader_that_is_not_comitys: python3 not available"),
+    }
 }

@@ -40,6 +40,12 @@ pub struct Args {
     /// Show only the significant rows in the table (files keep every row).
     #[arg(long)]
     pub significant: bool,
+    /// Compare only these metrics (e.g. cohesion,disputes); the Holm family is the rows kept.
+    #[arg(long, value_delimiter = ',')]
+    pub metric: Vec<String>,
+    /// Compare only these communities (e.g. west,system).
+    #[arg(long, value_delimiter = ',')]
+    pub community: Vec<String>,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -72,6 +78,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         at: args.at.clone(),
         at_only: args.at_only,
         alpha: args.alpha,
+        metrics: args.metric.clone(),
+        communities: args.community.clone(),
     };
     let cmp = compare::compare(&a, b.as_ref(), &opts).map_err(Failure::Compare)?;
     if let Some(path) = &args.csv {
@@ -96,10 +104,15 @@ fn write_csv(path: &std::path::Path, cmp: &Comparison) -> Result<(), Failure> {
     {
         let mut w = csv::Writer::from_writer(file.writer());
         w.write_record([
+            "community",
             "metric",
+            "year",
             "lens_a",
             "lens_b",
-            "method",
+            "a_dir",
+            "b_dir",
+            "seed_a",
+            "seed_b",
             "n_a",
             "n_b",
             "mean_a",
@@ -108,30 +121,41 @@ fn write_csv(path: &std::path::Path, cmp: &Comparison) -> Result<(), Failure> {
             "ci_low",
             "ci_high",
             "effect",
+            "effect_kind",
+            "test",
             "p",
-            "p_adjusted",
+            "p_holm",
             "significant",
+            "note",
         ])
         .map_err(|e| io(e.into()))?;
+        let seed = |s: Option<u64>| s.map_or("NA".to_string(), |v| v.to_string());
         for r in &cmp.rows {
             let method = format!("{:?}", r.method).to_lowercase();
-            let f = |x: f64| output::num(Some(x));
             w.write_record([
-                r.metric.as_str(),
+                r.community.as_str(),
+                &r.name,
+                &r.year.map_or(String::new(), |y| y.to_string()),
                 &r.lens_a,
                 &r.lens_b,
-                &method,
+                &cmp.a_dir,
+                &cmp.b_dir,
+                &seed(cmp.seed_a),
+                &seed(cmp.seed_b),
                 &r.n_a.to_string(),
                 &r.n_b.to_string(),
-                &f(r.mean_a),
-                &f(r.mean_b),
-                &f(r.diff),
-                &f(r.ci_low),
-                &f(r.ci_high),
-                &f(r.effect),
-                &f(r.p),
-                &f(r.p_adjusted),
+                &cell(r.mean_a),
+                &cell(r.mean_b),
+                &cell(r.diff),
+                &cell(r.ci_low),
+                &cell(r.ci_high),
+                &cell(r.effect),
+                r.effect_kind,
+                &method,
+                &cell(r.p),
+                &cell(r.p_adjusted),
                 if r.significant { "1" } else { "0" },
+                &r.note,
             ])
             .map_err(|e| io(e.into()))?;
         }
@@ -140,6 +164,27 @@ fn write_csv(path: &std::path::Path, cmp: &Comparison) -> Result<(), Failure> {
     file.writer().flush().map_err(io)?;
     file.commit()?;
     Ok(())
+}
+
+/// A CSV cell: the number in a form every common reader parses exactly (exponent form for tiny
+/// and huge values), `NA` when undefined, `Inf`/`-Inf` when infinite.
+fn cell(x: f64) -> String {
+    if x.is_nan() {
+        "NA".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "Inf".into() } else { "-Inf".into() }
+    } else {
+        output::num(Some(x))
+    }
+}
+
+/// A p-value for the table: `< 1e-16` where it underflows the precision of a double.
+fn p_cell(p: f64) -> String {
+    if p.is_finite() && p < 1e-16 {
+        "< 1e-16".into()
+    } else {
+        short(p)
+    }
 }
 
 /// The aligned text table.
@@ -152,10 +197,15 @@ pub fn table(cmp: &Comparison, colour: bool, only_significant: bool) -> String {
     let header = [
         "metric", "n", "mean A", "mean B", "B - A", "95% CI", "effect", "p (Holm)", "",
     ];
+    let several = cmp.rows.iter().any(|r| r.lens_a != cmp.rows[0].lens_a);
     let mut cells: Vec<[String; 9]> = Vec::new();
     for r in cmp.rows.iter().filter(|r| !only_significant || r.significant) {
         cells.push([
-            r.metric.clone(),
+            if several {
+                format!("{}: {}", r.lens_a, r.metric)
+            } else {
+                r.metric.clone()
+            },
             if r.n_a == r.n_b {
                 r.n_a.to_string()
             } else {
@@ -165,8 +215,12 @@ pub fn table(cmp: &Comparison, colour: bool, only_significant: bool) -> String {
             short(r.mean_b),
             short(r.diff),
             format!("[{}, {}]", short(r.ci_low), short(r.ci_high)),
-            short(r.effect),
-            short(r.p_adjusted),
+            if r.effect.is_infinite() {
+                (if r.effect > 0.0 { "Inf" } else { "-Inf" }).to_string()
+            } else {
+                short(r.effect)
+            },
+            p_cell(r.p_adjusted),
             if r.significant { "*".into() } else { String::new() },
         ]);
     }
@@ -209,11 +263,26 @@ pub fn table(cmp: &Comparison, colour: bool, only_significant: bool) -> String {
     let n_sig = cmp.rows.iter().filter(|r| r.significant).count();
     writeln!(
         out,
-        "{n_sig} of {} metrics differ significantly (* : Holm-adjusted p < {}); effect: standardised difference",
+        "{n_sig} of {} metrics differ significantly (* : Holm-adjusted p < {}); effect: standardised difference ({})",
         cmp.rows.len(),
-        cmp.alpha
+        cmp.alpha,
+        match (
+            cmp.rows.iter().any(|r| r.effect_kind == "d_z"),
+            cmp.rows.iter().any(|r| r.effect_kind == "d")
+        ) {
+            (true, false) => "d_z: mean difference / sd of the run-by-run differences",
+            (false, true) => "Cohen's d: difference / root mean of the two variances",
+            _ => "d_z for paired rows, Cohen's d for Welch rows; --csv has effect_kind",
+        }
     )
     .ok();
+    if cmp.rows.iter().any(|r| r.effect.is_infinite()) {
+        writeln!(
+            out,
+            "Inf: the run-by-run differences do not vary (every run moved by the same amount)"
+        )
+        .ok();
+    }
     if !cmp.skipped.is_empty() {
         writeln!(out, "not compared (undefined in every run): {}", cmp.skipped.join(", ")).ok();
     }
