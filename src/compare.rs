@@ -435,8 +435,11 @@ fn pick_lens(set: &OutputSet, asked: Option<&str>, other: Option<&OutputSet>) ->
             Ok(l.to_string())
         } else {
             Err(CompareError::Input(format!(
-                "{} has no lens `{l}`; it has: {}",
+                "{} has no lens `{l}`; {}it has: {}",
                 set.label,
+                crate::suggest::closest(l, set.lenses().into_iter())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default(),
                 set.lenses().join(", ")
             )))
         };

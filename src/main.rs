@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand};
     about = "Monte Carlo simulation of international security communities",
     long_about = "comity runs scenario files (TOML) of states, treaties and scripted events many times and \
                   measures how security-community cohesion and dispute escalation change.\n\n\
-                  Exit codes: 0 success, 2 usage error, 65 invalid scenario, 73 output folder not empty, 74 write error."
+                  Exit codes: 0 success, 2 usage error, 65 invalid scenario (or too large for this machine), \
+                  73 output folder not usable (not empty, an interrupted run, or in use by another run), 74 write error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -36,6 +37,10 @@ enum Command {
     Import(cmd::import::Args),
     /// List the bundled scenarios, one line each.
     List(cmd::list::Args),
+    /// Write a bundled scenario out (to run or edit it anywhere).
+    Scenario(cmd::scenario::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(cmd::completions::Args),
     /// Explain each mechanism: rule, equation, parameters under each lens, source.
     Explain(cmd::explain::Args),
 }
@@ -57,6 +62,8 @@ fn main() {
         Command::Report(args) => cmd::report::run(args),
         Command::Import(args) => cmd::import::run(args),
         Command::List(args) => cmd::list::run(args),
+        Command::Scenario(args) => cmd::scenario::run(args),
+        Command::Completions(args) => cmd::completions::run(args, &mut <Cli as clap::CommandFactory>::command()),
         Command::Explain(args) => cmd::explain::run(args),
     };
     if let Err(failure) = result {

@@ -1,34 +1,167 @@
-//! Writing results: the output folder, atomic files, tidy CSVs and the manifest.
+//! Writing results: the output folder, its lock, atomic files, tidy CSVs and the manifest.
 //!
 //! Architecture Invariant: a file appears under its final name only when it is
 //! complete (written to a hidden `.NAME.partial` file, flushed, then renamed),
 //! and an existing non-empty output folder is never written into without `--force`.
+//! One process at a time writes into an output folder: `comity run` and `comity sweep` hold an
+//! exclusive advisory lock on its `.comity.lock` from before the folder is checked until they
+//! exit ([`claim_dir`]).
 
 use crate::montecarlo::{LensAggregate, Sink, run_columns, summarise_run};
 use crate::scenario::Scenario;
 use crate::sim::metrics::METRICS;
 use crate::sim::{Prepared, RunResult};
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// The files comity writes into an output folder.
+/// Every file `comity run`, `comity sweep` and `comity report` write into an output folder.
+/// `--force` removes each of them, and each one's hidden `.NAME.partial`, and nothing else.
 pub const OUTPUT_FILES: &[&str] = &[
     "timeseries.csv",
     "runs.csv",
     "runs_at.csv",
     "disputes.csv",
+    "points.csv",
     "manifest.json",
     "report.html",
 ];
+
+/// The lock file of an output folder. It stays after a run (removing a lock file while
+/// another process may have it open would let two processes hold "the" lock); it holds the pid
+/// of the last process that locked it.
+pub const LOCK_FILE: &str = ".comity.lock";
 
 #[derive(Debug, Error)]
 pub enum OutputError {
     #[error("output folder {0} already exists and is not empty")]
     Refused(PathBuf),
+    #[error("output folder {} holds an interrupted run: an earlier run into it stopped before it finished (left {})", .dir.display(), .partial.join(", "))]
+    Interrupted { dir: PathBuf, partial: Vec<String> },
+    #[error("output folder {} is in use by another comity process{}", .dir.display(), .pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    Locked { dir: PathBuf, pid: Option<u32> },
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+}
+
+/// The lock on an output folder, held until dropped (and released by the operating system when
+/// the process ends in any way, kill -9 included).
+#[derive(Debug)]
+pub struct DirLock {
+    /// `None` where the filesystem cannot lock files (see `warning`).
+    _file: Option<File>,
+    /// Why the folder could not be locked, when the filesystem does not support locks: the
+    /// run goes on without the one-writer guarantee and the caller says so.
+    pub warning: Option<String>,
+}
+
+/// Locks `dir` (created if missing) for this process: refused at once, with the holder's pid,
+/// when another process holds the lock.
+pub fn lock_dir(dir: &Path) -> Result<DirLock, OutputError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| OutputError::Io { path, source }
+    };
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    let path = dir.join(LOCK_FILE);
+    // Not truncated on open: the holder's pid must stay readable to the process refused.
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io(&path))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let pid = file
+                .read_to_string(&mut text)
+                .ok()
+                .and_then(|_| text.split_whitespace().next()?.parse().ok());
+            return Err(OutputError::Locked {
+                dir: dir.to_path_buf(),
+                pid,
+            });
+        }
+        Err(TryLockError::Error(e)) => {
+            return Ok(DirLock {
+                _file: None,
+                warning: Some(format!(
+                    "cannot lock {} ({e}): this filesystem does not lock files, so nothing stops a second comity process from writing into the same folder",
+                    path.display()
+                )),
+            });
+        }
+    }
+    file.set_len(0)
+        .and_then(|_| file.rewind())
+        .and_then(|_| writeln!(file, "{}", std::process::id()))
+        .map_err(io(&path))?;
+    Ok(DirLock {
+        _file: Some(file),
+        warning: None,
+    })
+}
+
+/// Claims an output folder for `comity run` or `comity sweep`: locks it ([`lock_dir`]), then,
+/// under the lock, refuses it if it is not empty, or with `force` removes comity's files
+/// ([`OUTPUT_FILES`]). The folder stays locked while the returned guard lives.
+pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, OutputError> {
+    // A folder holding someone else's files is refused without leaving a lock file in it. This
+    // early look can only refuse; the check that admits a folder is made under the lock.
+    if !force && dir.is_dir() {
+        let found = Survey::of(dir, OUTPUT_FILES)?;
+        if found.foreign {
+            return Err(OutputError::Refused(dir.to_path_buf()));
+        }
+    }
+    let lock = lock_dir(dir)?;
+    prepare_dir_for(dir, force, OUTPUT_FILES)?;
+    Ok(lock)
+}
+
+/// What an existing output folder holds, the lock file aside.
+struct Survey {
+    /// Anything that is not one of comity's files or partial files.
+    foreign: bool,
+    /// Comity's hidden partial files, sorted.
+    partial: Vec<String>,
+    empty: bool,
+}
+
+impl Survey {
+    fn of(dir: &Path, files: &[&str]) -> Result<Survey, OutputError> {
+        let io = |source| OutputError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut survey = Survey {
+            foreign: false,
+            partial: Vec::new(),
+            empty: true,
+        };
+        for entry in fs::read_dir(dir).map_err(io)? {
+            let name = entry.map_err(io)?.file_name().to_string_lossy().into_owned();
+            if name == LOCK_FILE {
+                continue;
+            }
+            survey.empty = false;
+            let partial = name
+                .strip_prefix('.')
+                .and_then(|n| n.strip_suffix(".partial"))
+                .is_some_and(|n| files.contains(&n));
+            if partial {
+                survey.partial.push(name);
+            } else if !files.contains(&name.as_str()) {
+                survey.foreign = true;
+            }
+        }
+        survey.partial.sort();
+        Ok(survey)
+    }
 }
 
 /// Prepares the output folder: refuses a non-empty one unless `force`, in which
@@ -37,28 +170,40 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), OutputError> {
     prepare_dir_for(dir, force, OUTPUT_FILES)
 }
 
-/// [`prepare_dir`] for a command that writes `files`.
+/// [`prepare_dir`] for a command that writes `files`. The lock file does not count: an empty
+/// folder that a run has locked is empty. A folder holding nothing but comity's files, some of
+/// them hidden partial files, is an interrupted run ([`OutputError::Interrupted`]).
 pub fn prepare_dir_for(dir: &Path, force: bool, files: &[&str]) -> Result<(), OutputError> {
-    let io = |source| OutputError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    if dir.exists() {
-        let non_empty = fs::read_dir(dir).map_err(io)?.next().is_some();
-        if non_empty && !force {
-            return Err(OutputError::Refused(dir.to_path_buf()));
+    if !dir.exists() {
+        return fs::create_dir_all(dir).map_err(|source| OutputError::Io {
+            path: dir.to_path_buf(),
+            source,
+        });
+    }
+    let found = Survey::of(dir, files)?;
+    if found.empty {
+        return Ok(());
+    }
+    if !force {
+        if !found.foreign && !found.partial.is_empty() {
+            return Err(OutputError::Interrupted {
+                dir: dir.to_path_buf(),
+                partial: found.partial,
+            });
         }
-        // Each of comity's files, and the hidden `.NAME.partial` an interrupted run leaves behind
-        // ([`AtomicFile`]), so that a forced rerun never keeps a stale file of an earlier run.
-        for name in files {
-            for path in [dir.join(name), dir.join(format!(".{name}.partial"))] {
-                if path.exists() {
-                    fs::remove_file(&path).map_err(|source| OutputError::Io { path, source })?;
+        return Err(OutputError::Refused(dir.to_path_buf()));
+    }
+    // Each of comity's files, and the hidden `.NAME.partial` an interrupted run leaves behind
+    // ([`AtomicFile`]), so that a forced rerun never keeps a stale file of an earlier run.
+    for name in files {
+        for path in [dir.join(name), dir.join(format!(".{name}.partial"))] {
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(OutputError::Io { path, source: e });
                 }
+                _ => {}
             }
         }
-    } else {
-        fs::create_dir_all(dir).map_err(io)?;
     }
     Ok(())
 }

@@ -476,7 +476,11 @@ fn comparison_chart(cmp: &Comparison) -> Result<String> {
         .iter()
         .map(|r| {
             let sd = r.diff / r.effect;
-            let label = if several { format!("{}: {}", r.lens_a, r.metric) } else { r.metric.clone() };
+            let label = if several {
+                format!("{}: {}", r.lens_a, r.metric)
+            } else {
+                r.metric.clone()
+            };
             (label, r.effect, r.ci_low / sd, r.ci_high / sd, r.significant)
         })
         .map(|(m, e, a, b, s)| (m, e, a.min(b), a.max(b), s))

@@ -70,3 +70,79 @@ fn list_shows_every_bundled_scenario() {
         assert!(line.contains(" states "), "{line}");
     }
 }
+
+#[test]
+fn the_binary_carries_every_bundled_scenario_byte_for_byte() {
+    // Every scenario file under scenarios/ (and the CSVs of the folder scenarios) is compiled in,
+    // unchanged, so that `comity list` and `comity scenario` work outside the repository.
+    for f in bundled() {
+        let rel = f
+            .strip_prefix(repo("scenarios"))
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let inside = comity::bundled::contents(&rel).unwrap_or_else(|| panic!("{rel} is not bundled (src/bundled.rs)"));
+        assert!(
+            inside == std::fs::read_to_string(&f).unwrap(),
+            "{rel}: the bundled copy differs"
+        );
+        let b = comity::bundled::find(&rel).unwrap_or_else(|| panic!("{rel}: no bundled scenario"));
+        for file in &b.files {
+            let disk = std::fs::read_to_string(repo("scenarios").join(file)).unwrap();
+            assert!(comity::bundled::contents(file) == Some(disk.as_str()), "{file} differs");
+        }
+    }
+    assert_eq!(comity::bundled::scenarios().len(), bundled().len());
+}
+
+#[test]
+fn outside_the_repository_list_and_scenario_use_the_bundled_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_dir = |args: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_comity"));
+        c.current_dir(dir.path()).args(args).output().unwrap()
+    };
+    let o = in_dir(&["list"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let listing = text(&o.stdout);
+    for b in comity::bundled::scenarios() {
+        let line = listing
+            .lines()
+            .find(|l| l.starts_with(&format!("{} ", b.name)))
+            .unwrap_or_else(|| panic!("{} not listed:\n{listing}", b.name));
+        assert!(!line.contains("INVALID") && line.contains(" states "), "{line}");
+    }
+    assert!(listing.contains("comity scenario NAME"), "{listing}");
+    // Write one out and run it there.
+    let o = in_dir(&["scenario", "teaching/security_dilemma_spiral"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(dir.path().join("security_dilemma_spiral.toml").exists());
+    let o = in_dir(&["run", "security_dilemma_spiral.toml", "--runs", "2", "-q"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(dir.path().join("output/security_dilemma_spiral/runs.csv").exists());
+    // A folder scenario keeps its CSVs; nothing is replaced without --force; misspelt names.
+    let o = in_dir(&["scenario", "world_1960", "--out", "worlds"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(dir.path().join("worlds/world_1960/dyads.csv").exists());
+    let o = in_dir(&["scenario", "world_1960", "--out", "worlds"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--force"), "{}", text(&o.stderr));
+    let o = in_dir(&["scenario", "western_comunity"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("did you mean `western_community`"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn shell_completions_are_printed() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = run(&["completions", shell]);
+        assert!(o.status.success(), "{shell}: {}", text(&o.stderr));
+        let script = text(&o.stdout);
+        assert!(script.contains("comity") && script.contains("sensitivity"), "{shell}");
+    }
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+}

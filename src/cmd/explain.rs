@@ -42,9 +42,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut lenses = Vec::new();
     for n in names {
         let p = resolve(&n).ok_or_else(|| {
+            let mut known: Vec<String> = params::LENSES.iter().map(|s| s.to_string()).collect();
+            if let Some(s) = &scenario {
+                known.extend(s.custom_lenses.iter().map(|c| c.name.clone()));
+            }
+            let guess = comity::suggest::closest(&n, known.iter().map(String::as_str))
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
             Failure::Usage(
                 format!("unknown lens `{n}`"),
-                Some(format!("built-in lenses: {}", params::LENSES.join(", "))),
+                Some(format!("{guess}lenses: {}", known.join(", "))),
             )
         })?;
         lenses.push((n, p));

@@ -2,13 +2,13 @@
 
 use super::{Failure, emit};
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Folder to look in.
-    #[arg(default_value = "scenarios")]
-    pub dir: PathBuf,
+    /// Folder to look in [default: ./scenarios when it exists, else the scenarios bundled in comity].
+    pub dir: Option<PathBuf>,
 }
 
 /// Whether a TOML file is a scenario (it has a `[scenario]` table), not a fragment such
@@ -90,25 +90,56 @@ fn question(path: &Path, description: &str) -> String {
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    let files = scenario_files(&args.dir);
+    let local = Path::new("scenarios");
+    let (dir, bundled) = match &args.dir {
+        Some(d) => (d.clone(), None),
+        None if local.is_dir() => (local.to_path_buf(), None),
+        None => {
+            // Outside the repository: the bundled scenarios, written to a private temporary folder
+            // so that the folder scenarios' CSV files can be read.
+            let tmp = std::env::temp_dir().join(format!("comity-list-{}", std::process::id()));
+            for b in comity::bundled::scenarios() {
+                let at = match b.scenario.strip_suffix("/scenario.toml") {
+                    Some(_) => tmp.clone(),
+                    None => tmp.join(Path::new(b.scenario).parent().unwrap_or(Path::new(""))),
+                };
+                comity::bundled::write(&b, &at, true).map_err(|source| {
+                    Failure::Output(comity::output::OutputError::Io {
+                        path: tmp.clone(),
+                        source,
+                    })
+                })?;
+            }
+            (tmp.clone(), Some(tmp))
+        }
+    };
+    let files = scenario_files(&dir);
     if files.is_empty() {
         return Err(Failure::Usage(
-            format!("no scenario files under {}", args.dir.display()),
-            Some("run comity list from the repository root, or give the folder: comity list path/to/scenarios".into()),
+            format!("no scenario files under {}", dir.display()),
+            Some("give a folder of scenarios (comity list path/to/scenarios), or run comity list without one to see the bundled scenarios".into()),
         ));
     }
     let mut rows: Vec<[String; 5]> = Vec::new();
     for f in &files {
+        // Bundled scenarios are named as `comity scenario` knows them.
+        let shown = match &bundled {
+            Some(tmp) => {
+                let rel = f.strip_prefix(tmp).unwrap_or(f).to_string_lossy().to_string();
+                comity::bundled::find(&rel).map_or(rel, |b| b.name)
+            }
+            None => f.display().to_string(),
+        };
         match comity::scenario::load(f) {
             Ok(s) => rows.push([
-                f.display().to_string(),
+                shown,
                 s.name.clone(),
                 format!("{} states", s.n_states()),
                 format!("{}-{}", s.calendar.start.year(), s.calendar.end.year()),
                 question(f, &s.description),
             ]),
             Err(e) => rows.push([
-                f.display().to_string(),
+                shown,
                 "INVALID".into(),
                 String::new(),
                 String::new(),
@@ -116,19 +147,37 @@ pub fn run(args: Args) -> Result<(), Failure> {
             ]),
         }
     }
+    if let Some(tmp) = &bundled {
+        let _ = std::fs::remove_dir_all(tmp);
+    }
+    // On a terminal, each line fits its width (the question is cut); piped, lines are whole.
+    let columns = std::io::stdout()
+        .is_terminal()
+        .then(|| terminal_size::terminal_size().map(|(w, _)| w.0 as usize))
+        .flatten();
     let width = |k: usize| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0);
     let (w0, w1, w2, w3) = (width(0), width(1).min(48), width(2), width(3));
+    let cut = |t: &str, n: usize| -> String {
+        if t.chars().count() > n {
+            t.chars().take(n.saturating_sub(3)).collect::<String>() + "..."
+        } else {
+            t.to_string()
+        }
+    };
     let mut text = String::new();
     for r in &rows {
-        let name: String = if r[1].chars().count() > 48 {
-            r[1].chars().take(45).collect::<String>() + "..."
-        } else {
-            r[1].clone()
+        let name = cut(&r[1], 48);
+        let line = format!("{:<w0$}  {:<w1$}  {:>w2$}  {:<w3$}  {}", r[0], name, r[2], r[3], r[4]);
+        let line = match columns {
+            Some(c) if c > 20 => cut(line.trim_end(), c),
+            _ => line.trim_end().to_string(),
         };
+        writeln!(text, "{line}").ok();
+    }
+    if bundled.is_some() {
         writeln!(
             text,
-            "{:<w0$}  {:<w1$}  {:>w2$}  {:<w3$}  {}",
-            r[0], name, r[2], r[3], r[4]
+            "(bundled in comity; write one out to run or edit it: comity scenario NAME [--out DIR])"
         )
         .ok();
     }

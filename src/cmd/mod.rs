@@ -1,11 +1,13 @@
 //! Subcommands. Each file holds one command; the work lives in the library.
 
 pub mod compare;
+pub mod completions;
 pub mod explain;
 pub mod import;
 pub mod list;
 pub mod report;
 pub mod run;
+pub mod scenario;
 pub mod sensitivity;
 pub mod sweep;
 pub mod validate;
@@ -17,9 +19,11 @@ use comity::scenario::ScenarioError;
 pub mod exit {
     /// Bad command line (clap uses 2 as well).
     pub const USAGE: i32 = 2;
-    /// The scenario (or a CSV it names) is invalid or unreadable.
+    /// The scenario (or a CSV it names) is invalid, unreadable, over the size limit, or too
+    /// large for this machine's memory.
     pub const DATA: i32 = 65;
-    /// The output folder exists and is not empty (use --force or another --out).
+    /// The output folder cannot be used: not empty (use --force or another --out), holding an
+    /// interrupted run (--force starts over), or in use by another comity process.
     pub const CANT_CREATE: i32 = 73;
     /// Writing the outputs failed.
     pub const IO: i32 = 74;
@@ -103,6 +107,17 @@ impl Failure {
                         format!(
                             "nothing was written; pass --force to replace comity's files in {}, or choose another folder with --out",
                             dir.display()
+                        ),
+                        exit::CANT_CREATE,
+                    ),
+                    OutputError::Interrupted { .. } => (
+                        "pass --force to start over (comity's files there are removed, nothing else), or choose another folder with --out".to_string(),
+                        exit::CANT_CREATE,
+                    ),
+                    OutputError::Locked { dir, .. } => (
+                        format!(
+                            "nothing was touched; wait until that run has finished, or choose another folder with --out (--force does not take a folder from a running process; the lock is {})",
+                            dir.join(comity::output::LOCK_FILE).display()
                         ),
                         exit::CANT_CREATE,
                     ),

@@ -1,10 +1,10 @@
 //! `comity run`: the main job.
 
-use super::{Failure, emit};
+use super::{Failure, emit, emit_err};
 use comity::montecarlo::{self, Config};
 use comity::output::{self, RunWriters};
 use comity::params::{self, Params};
-use comity::scenario::{self, Scenario};
+use comity::scenario::{self, Scenario, limits};
 use comity::sim::Prepared;
 use comity::sim::metrics::{M_COHESION, METRICS};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -149,14 +149,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
             Some(format!("give years between {first} and {last}")),
         ));
     }
-    output::prepare_dir(&out, args.force)?;
+    let threads = threads_within_memory(&args.scenario, &scenario, args.threads, lenses.len(), args.quiet)?;
+    // Held until the manifest is written; the folder is checked and cleared under it.
+    let lock = output::claim_dir(&out, args.force)?;
+    if let Some(w) = &lock.warning {
+        emit_err(&format!("warning: {w}\n"));
+    }
 
     let scenario = Arc::new(scenario);
     let prepared = Prepared::new(scenario.clone());
     let config = Config {
         runs,
         seed,
-        threads: args.threads,
+        threads,
         record_disputes: args.disputes,
     };
     let total = runs * lenses.len() as u64;
@@ -173,10 +178,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     writers.finish()?;
     output::write_timeseries(&out, &scenario, &aggregates)?;
 
-    let threads = if args.threads == 0 {
+    let threads = if threads == 0 {
         rayon::current_num_threads()
     } else {
-        args.threads
+        threads
     };
     let mut files = vec!["timeseries.csv", "runs.csv"];
     if args.disputes {
@@ -202,11 +207,74 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "wall_seconds": (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
     });
     output::write_manifest(&out, &manifest)?;
+    drop(lock);
 
     if !args.quiet {
         print_summary(&scenario, &aggregates, &out, runs, clock.elapsed().as_secs_f64());
     }
     Ok(())
+}
+
+/// The worker threads to run with: `requested` (0: every core) when the estimate of memory
+/// ([`comity::scenario::limits`]) fits this machine's bound. With 0 asked, fewer threads when
+/// that makes it fit (said on stderr unless `quiet`); with a count asked, a usage error naming
+/// the count that fits; when one thread does not fit, a scenario error. `aggregates`: the lens
+/// aggregates held at once.
+pub fn threads_within_memory(
+    path: &Path,
+    scenario: &Scenario,
+    requested: usize,
+    aggregates: usize,
+    quiet: bool,
+) -> Result<usize, Failure> {
+    let estimate = scenario.memory(aggregates);
+    let threads = if requested == 0 {
+        rayon::current_num_threads()
+    } else {
+        requested
+    };
+    let bound = limits::memory_bound();
+    if estimate.total(threads) <= bound.bytes {
+        return Ok(requested);
+    }
+    let fit = estimate.threads_within(bound.bytes);
+    let need = |t: usize| {
+        format!(
+            "about {} on {t} thread(s) ({})",
+            limits::bytes(estimate.total(t)),
+            estimate.describe()
+        )
+    };
+    let may_use = format!("the {} comity may use ({})", limits::bytes(bound.bytes), bound.source);
+    if fit == 0 {
+        return Err(Failure::Data(
+            format!(
+                "{}: the run is too large for this machine: it needs {}, more than {may_use}",
+                path.display(),
+                need(1)
+            ),
+            Some(format!(
+                "run fewer lenses at once, model fewer states or a shorter period, or use a machine with more memory; {} sets the bound (docs/reliability.md)",
+                limits::MEMORY_LIMIT_VAR
+            )),
+        ));
+    }
+    if requested == 0 {
+        if !quiet {
+            emit_err(&format!(
+                "note: running on {fit} of {threads} threads: every core would need {}, more than {may_use}\n",
+                need(threads)
+            ));
+        }
+        return Ok(fit);
+    }
+    Err(Failure::Usage(
+        format!("--threads {requested} needs {}, more than {may_use}", need(requested)),
+        Some(format!(
+            "--threads {fit} fits (results do not depend on the thread count); {} sets the bound",
+            limits::MEMORY_LIMIT_VAR
+        )),
+    ))
 }
 
 /// The manifest's `scenario` object: where the scenario came from and what it holds.

@@ -1,28 +1,17 @@
 //! `comity sweep`: one scenario over a sample of parameter points.
 
-use super::run::{parameters_manifest, progress_bar, resolve_lenses, scenario_manifest};
+use super::run::{parameters_manifest, progress_bar, resolve_lenses, scenario_manifest, threads_within_memory};
 use super::{Failure, emit, emit_err};
 use comity::design::{self, Design, DesignKind, Factor};
 use comity::montecarlo::Config;
 use comity::output::{self, AtomicFile, OutputError, RunWriters, TimeseriesWriter};
 use comity::params::{self, Params, Vary};
-use comity::scenario::{self, Scenario};
+use comity::scenario::{self, Scenario, limits};
 use comity::sim::Prepared;
 use comity::sweep::{self, SweepWriters};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
-
-/// Files a sweep writes (and `--force` replaces).
-pub const SWEEP_FILES: &[&str] = &[
-    "points.csv",
-    "timeseries.csv",
-    "runs.csv",
-    "runs_at.csv",
-    "disputes.csv",
-    "manifest.json",
-    "report.html",
-];
 
 /// Default replications per point when neither `--runs` nor `[sweep] runs` is given.
 pub const DEFAULT_RUNS: u64 = 50;
@@ -88,7 +77,8 @@ fn usage(msg: impl Into<String>, hint: impl Into<String>) -> Failure {
     Failure::Usage(msg.into(), Some(hint.into()))
 }
 
-/// Reads a sample matrix: a header of parameter names, then one row of numbers per point.
+/// Reads a sample matrix: a header of parameter names, then one row of numbers per point
+/// (a regular file of at most [`limits::MAX_CSV_BYTES`]).
 pub fn read_design_file(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>), Failure> {
     let show = path.display();
     let bad = |msg: String| {
@@ -97,10 +87,11 @@ pub fn read_design_file(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>), Fai
             "the design file is a CSV: a header of parameter names, then one row of numbers per point",
         )
     };
+    // Read with a bound: a folder or a device is refused, and so is a file over the CSV limit.
+    let text = limits::read_text(path, limits::MAX_CSV_BYTES).map_err(|e| bad(format!("cannot read it: {e}")))?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| bad(format!("cannot read it: {e}")))?;
+        .from_reader(text.as_bytes());
     let names: Vec<String> = reader
         .headers()
         .map_err(|e| bad(format!("cannot read the header: {e}")))?
@@ -326,14 +317,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .and_then(|x| x.checked_mul(lenses.len() as u64))
         .ok_or_else(|| usage("the sweep is too large to count", "use fewer points or runs"))?;
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.scenario));
-    output::prepare_dir_for(&out, args.force, SWEEP_FILES)?;
+    // A sweep holds one point's aggregate at a time, two where a chunk of runs spans points.
+    let threads_arg = threads_within_memory(&args.scenario, &scenario, args.threads, 2, args.quiet)?;
+    // Held until the manifest is written; the folder is checked and cleared under it.
+    let lock = output::claim_dir(&out, args.force)?;
+    if let Some(w) = &lock.warning {
+        emit_err(&format!("warning: {w}\n"));
+    }
 
     let scenario = Arc::new(scenario);
     let prepared = Prepared::new(scenario.clone());
-    let threads = if args.threads == 0 {
+    let threads = if threads_arg == 0 {
         rayon::current_num_threads()
     } else {
-        args.threads
+        threads_arg
     };
     if !args.quiet {
         // A pilot of two runs at the base parameters (not part of the results) times one run.
@@ -355,7 +352,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let config = Config {
         runs,
         seed,
-        threads: args.threads,
+        threads: threads_arg,
         record_disputes: args.disputes,
     };
     let bar = progress_bar(total, args.quiet);
@@ -416,6 +413,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "wall_seconds": (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
     });
     output::write_manifest(&out, &manifest)?;
+    drop(lock);
     if !args.quiet {
         emit(&format!(
             "{}: {} design, {n_points} points x {runs} runs x {} lens(es) in {:.1} s -> {}\nfiles: points.csv, runs.csv, timeseries.csv{}, manifest.json; next: comity sensitivity {} --metric COMMUNITY.METRIC[@YEAR]\n",

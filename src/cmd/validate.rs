@@ -52,6 +52,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         listed
     )
     .ok();
+    let bound = scenario::limits::memory_bound();
+    writeln!(
+        out,
+        "  memory       about {}; limit {}",
+        s.memory(s.lenses.len()).describe(),
+        bound
+    )
+    .ok();
     for t in &s.treaties {
         let members: Vec<&str> = t.members.iter().map(|&m| s.states[m].id.as_str()).collect();
         writeln!(
@@ -89,10 +97,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
         writeln!(out, "  parameters   {}", o.join(", ")).ok();
     }
     if let Some(sw) = &s.sweep {
-        let vary: Vec<String> = sw.vary.iter().map(|v| format!("{} {}..{}", v.name, v.lo, v.hi)).collect();
+        let vary: Vec<String> = sw
+            .vary
+            .iter()
+            .map(|v| format!("{} {}..{}", v.name, v.lo, v.hi))
+            .collect();
         let what = match &sw.design_file {
             Some(f) => format!("design file {}", f.display()),
-            None => format!("{} design, varies {}", sw.design.as_deref().unwrap_or("grid"), vary.join(", ")),
+            None => format!(
+                "{} design, varies {}",
+                sw.design.as_deref().unwrap_or("grid"),
+                vary.join(", ")
+            ),
         };
         writeln!(out, "  sweep        {what} (comity sweep {})", args.scenario.display()).ok();
     }

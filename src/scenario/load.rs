@@ -4,6 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::error::{Loc, ScenarioError, SourceFile};
+use super::limits::{self, MemoryEstimate, ReadError};
 use super::raw::{RawDyad, RawEvent, RawFile, RawHeader, RawState, S};
 use super::{CommunitySpec, DyadInit, EventKind, EventSpec, NORMS, Scenario, StateSpec, TreatyKind, TreatySpec};
 use crate::params::{self, ParamError, Params};
@@ -84,14 +85,30 @@ const DYAD_COLUMNS: &[&str] = &[
 ];
 
 /// Loads and validates a scenario file (and the CSV files it names).
+///
+/// The file is read with a bound ([`limits::MAX_SCENARIO_BYTES`]; a folder or a device is
+/// refused from its metadata), and a world too large for this machine's memory is refused
+/// before its `n x n` arrays are allocated ([`limits::memory_bound`]).
 pub fn load(path: &Path) -> Result<Scenario> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioError::file(
-            &display,
-            format!("cannot read the scenario file: {e}"),
-            Some("check the path; `ls scenarios/` shows the bundled scenarios".into()),
-        )
+    let text = limits::read_text(path, limits::MAX_SCENARIO_BYTES).map_err(|e| {
+        let help = match &e {
+            ReadError::NotAFile(_) if path.join("scenario.toml").is_file() => format!(
+                "a scenario kept as a folder is run by its file: {}",
+                path.join("scenario.toml").display()
+            ),
+            ReadError::NotAFile(_) => {
+                "give the path of a scenario file (TOML), e.g. scenarios/western_community.toml".into()
+            }
+            ReadError::TooLarge { .. } => format!(
+                "a scenario file is at most {} MiB: keep large tables in states_csv and dyads_csv (at most {} MiB each)",
+                limits::MAX_SCENARIO_BYTES >> 20,
+                limits::MAX_CSV_BYTES >> 20
+            ),
+            ReadError::NotText => "a scenario file is TOML text in UTF-8".into(),
+            ReadError::Io(_) => "check the path; `ls scenarios/` shows the bundled scenarios".into(),
+        };
+        ScenarioError::file(&display, format!("cannot read the scenario file: {e}"), Some(help))
     })?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     load_str(&text, &display, &base)
@@ -188,6 +205,18 @@ impl Loader {
 
         let treaties = self.treaties(&raw, &index)?;
         let communities = self.communities(&raw, &index)?;
+        // Before the dyads are read and their n x n arrays allocated.
+        let at = match &header.states_csv {
+            Some(rel) => loc(rel),
+            None => loc(raw.scenario.as_ref().expect("checked above")),
+        };
+        let estimate = MemoryEstimate::new(
+            states.len(),
+            u64::from(calendar.n_ticks()),
+            1 + communities.len(),
+            lenses.len(),
+        );
+        self.fits_in_memory(&at, states.len(), &estimate)?;
         let mut dyad_inputs = Vec::new();
         if let Some(rel) = &header.dyads_csv {
             dyad_inputs.extend(self.dyads_from_csv(rel)?);
@@ -242,6 +271,30 @@ impl Loader {
             toml::Value::String(s) => parse_year_month(s).ok_or_else(bad),
             _ => Err(bad()),
         }
+    }
+
+    /// Refuses a world that would not fit in this machine's memory on one thread.
+    fn fits_in_memory(&self, at: &Loc, states: usize, estimate: &MemoryEstimate) -> Result<()> {
+        let bound = limits::memory_bound();
+        let need = estimate.total(1);
+        if need <= bound.bytes {
+            return Ok(());
+        }
+        Err(self.err(
+            at,
+            format!(
+                "the scenario is too large for this machine: {states} states need about {} on one thread ({}), more than the {} comity may use ({})",
+                limits::bytes(need),
+                estimate.describe(),
+                limits::bytes(bound.bytes),
+                bound.source,
+            ),
+            format!("{states} states"),
+            Some(format!(
+                "memory grows with the square of the number of states: model fewer states (a region, or the states that matter to the question), or run on a machine with more memory; {} sets the bound (docs/reliability.md)",
+                limits::MEMORY_LIMIT_VAR
+            )),
+        ))
     }
 
     fn calendar(&self, h: &RawHeader) -> Result<Calendar> {
@@ -1187,12 +1240,26 @@ impl Loader {
 
     fn read_csv(&mut self, rel: &S<String>, columns: &[&str], required: &[&str]) -> Result<CsvRows> {
         let path = self.base_dir.join(rel.get_ref());
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        let text = limits::read_text(&path, limits::MAX_CSV_BYTES).map_err(|e| {
+            let (label, help) = match &e {
+                ReadError::TooLarge { .. } => (
+                    "file too large",
+                    format!(
+                        "a CSV input is at most {} MiB (docs/reliability.md)",
+                        limits::MAX_CSV_BYTES >> 20
+                    ),
+                ),
+                ReadError::NotText => ("not text", "a CSV input is UTF-8 text".into()),
+                _ => (
+                    "file not readable",
+                    "CSV paths are relative to the scenario file's folder".into(),
+                ),
+            };
             self.err(
                 &loc(rel),
                 format!("cannot read {}: {e}", path.display()),
-                "file not readable",
-                Some("CSV paths are relative to the scenario file's folder".into()),
+                label,
+                Some(help),
             )
         })?;
         let src = self.files.len();

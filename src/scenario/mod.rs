@@ -6,10 +6,12 @@
 //! an index, every number is in range, every event falls inside the calendar.
 
 mod error;
+pub mod limits;
 mod load;
 mod raw;
 
 pub use error::{Loc, ScenarioError, SourceFile};
+pub use limits::{MemoryBound, MemoryEstimate};
 pub use load::{load, load_str};
 
 use crate::time::{Calendar, Month};
@@ -247,6 +249,17 @@ pub struct SourceDigest {
 impl Scenario {
     pub fn n_states(&self) -> usize {
         self.states.len()
+    }
+
+    /// What running this scenario needs in memory ([`limits`]); `aggregates`: the lens
+    /// aggregates held at once (a run holds one per lens, a sweep one or two).
+    pub fn memory(&self, aggregates: usize) -> MemoryEstimate {
+        MemoryEstimate::new(
+            self.n_states(),
+            u64::from(self.calendar.n_ticks()),
+            1 + self.communities.len(),
+            aggregates,
+        )
     }
     /// The parameter set of a lens: the built-in lens (or a custom lens's base), then the
     /// scenario's `[parameters]`, then the custom lens's own overrides.

@@ -1,0 +1,358 @@
+//! Limits checked before any work: the size of input files and the memory a world needs.
+//!
+//! Input files are read with a bound: anything that is not a regular file (a folder,
+//! `/dev/zero`, a pipe) is refused from its metadata, and a regular file is refused when its
+//! size is over the limit, before it is read into memory.
+//!
+//! The memory estimate mirrors the dense `n x n` arrays of `scenario::DyadInit` and of
+//! `sim::Relations` and `sim::Ties` (one copy held once in `sim::Prepared`, one per run in
+//! flight, with a tick's temporaries) and the across-run aggregate (`stats::Summary` per tick, slot and metric).
+//! `tests/reliability.rs` measures what a run really allocates and fails when the estimate
+//! drifts from it.
+
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+/// The largest scenario file (TOML) comity reads: 64 MiB.
+pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+/// The largest CSV comity reads as input (`states_csv`, `dyads_csv`, a sweep's design file):
+/// 256 MiB.
+pub const MAX_CSV_BYTES: u64 = 256 << 20;
+
+/// Why a bounded read failed.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The path names something other than a regular file.
+    NotAFile(&'static str),
+    /// A regular file over the limit (`size` as read from its metadata, or the first byte over).
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+    /// The file is not UTF-8 text.
+    NotText,
+    Io(std::io::Error),
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::NotAFile(kind) => write!(f, "it is {kind}, not a regular file"),
+            ReadError::TooLarge { size, limit } => write!(
+                f,
+                "it is {} ({size} bytes), over the limit of {} ({limit} bytes)",
+                bytes(*size),
+                mebibytes(*limit)
+            ),
+            ReadError::NotText => write!(f, "it is not UTF-8 text"),
+            ReadError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// What a path that is not a regular file names, in words.
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_fifo() {
+            return "a pipe";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
+}
+
+/// Reads a regular file of at most `limit` bytes as text. The metadata is checked before the
+/// file is opened (opening a pipe would wait for a writer), and the read stops one byte past
+/// the limit (a file that grows, or a file whose size the metadata does not tell).
+pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(kind_of(&meta)));
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit,
+        });
+    }
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit + 1).read_to_end(&mut buf).map_err(ReadError::Io)?;
+    if buf.len() as u64 > limit {
+        return Err(ReadError::TooLarge {
+            size: buf.len() as u64,
+            limit,
+        });
+    }
+    String::from_utf8(buf).map_err(|_| ReadError::NotText)
+}
+
+/// Checks a CSV input's metadata without reading it (for readers that stream the file).
+pub fn check_file(path: &Path, limit: u64) -> Result<(), ReadError> {
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(kind_of(&meta)));
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// Bytes per ordered pair of states in a scenario's `DyadInit`: seven `f64` arrays and one
+/// `bool` array.
+pub const SCENARIO_BYTES_PER_DYAD: u64 = 7 * 8 + 1;
+/// Bytes per ordered pair of states in one world: `Relations` (15 `f64` and 2 `bool` arrays)
+/// and `Ties` (2 `f64`, 6 `u16` and one `(f64, f64)` array).
+pub const WORLD_BYTES_PER_DYAD: u64 = 15 * 8 + 2 + 2 * 8 + 6 * 2 + 16;
+/// Bytes per ordered pair of states that a run allocates for a while during a tick (the
+/// rival-alignment array and other temporaries: two `f64` arrays at most).
+pub const SCRATCH_BYTES_PER_DYAD: u64 = 2 * 8;
+/// Bytes per state in one world: entities, components and per-state tables (an upper bound).
+pub const WORLD_BYTES_PER_STATE: u64 = 2048;
+/// Bytes per cell of an aggregate: a `Summary` and an allowance of 2 KiB for its quantile
+/// sketch's buckets, which grow with the spread of the values and slowly with their number
+/// (the bundled scenario's cells hold about 1.2 KiB of buckets after 1,000 runs, 1.4 KiB after
+/// 5,000).
+pub const AGGREGATE_BYTES_PER_CELL: u64 = std::mem::size_of::<crate::stats::Summary>() as u64 + 2048;
+/// Runs whose results are held at once before they are folded (`montecarlo`'s largest chunk).
+pub const RUNS_IN_FLIGHT: u64 = 256;
+
+/// What a scenario needs in memory, in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryEstimate {
+    /// The world's data, held once: the scenario's dyads and the prepared world cloned into
+    /// each run.
+    pub world: u64,
+    /// One run in flight: a world of its own and its metric panel.
+    pub per_thread: u64,
+    /// The across-run summaries of the lenses held at once and one chunk of finished runs.
+    pub aggregate: u64,
+}
+
+impl MemoryEstimate {
+    /// `states`, `ticks`, `slots` (the system plus each community) and the number of lens
+    /// aggregates held at once (a run holds every lens's; a sweep one point's at a time).
+    pub fn new(states: usize, ticks: u64, slots: usize, aggregates: usize) -> MemoryEstimate {
+        let metrics = crate::sim::metrics::METRICS.len() as u64;
+        let n = states as u64;
+        let dyads = n.saturating_mul(n);
+        let cells = ticks.saturating_mul(slots as u64).saturating_mul(metrics);
+        let panel = cells.saturating_mul(8);
+        MemoryEstimate {
+            world: dyads
+                .saturating_mul(SCENARIO_BYTES_PER_DYAD + WORLD_BYTES_PER_DYAD)
+                .saturating_add(n.saturating_mul(WORLD_BYTES_PER_STATE)),
+            per_thread: dyads
+                .saturating_mul(WORLD_BYTES_PER_DYAD + SCRATCH_BYTES_PER_DYAD)
+                .saturating_add(n.saturating_mul(WORLD_BYTES_PER_STATE))
+                .saturating_add(panel),
+            aggregate: cells
+                .saturating_mul(AGGREGATE_BYTES_PER_CELL)
+                .saturating_mul(aggregates as u64)
+                .saturating_add(panel.saturating_mul(RUNS_IN_FLIGHT)),
+        }
+    }
+
+    /// The whole estimate with `threads` runs in flight.
+    pub fn total(&self, threads: usize) -> u64 {
+        self.world
+            .saturating_add(self.per_thread.saturating_mul(threads as u64))
+            .saturating_add(self.aggregate)
+    }
+
+    /// The most threads that fit in `bound` (0 when not even one does).
+    pub fn threads_within(&self, bound: u64) -> usize {
+        let fixed = self.world.saturating_add(self.aggregate);
+        if fixed >= bound {
+            return 0;
+        }
+        let per = self.per_thread.max(1);
+        usize::try_from((bound - fixed) / per).unwrap_or(usize::MAX)
+    }
+
+    /// `N MB per thread + M MB aggregate + K MB world data`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} per thread + {} aggregate + {} world data",
+            bytes(self.per_thread),
+            bytes(self.aggregate),
+            bytes(self.world)
+        )
+    }
+}
+
+/// The memory comity may plan to use, and where the figure comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryBound {
+    pub bytes: u64,
+    pub source: String,
+}
+
+/// The bound used when the machine's memory cannot be read: 16 GiB.
+pub const DEFAULT_MEMORY_BOUND: u64 = 16 << 30;
+
+/// The environment variable that sets the bound (bytes, or a number with K, M, G or T: powers
+/// of 1024), for a job given less than the whole machine.
+pub const MEMORY_LIMIT_VAR: &str = "COMITY_MEMORY_LIMIT";
+
+impl fmt::Display for MemoryBound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", bytes(self.bytes), self.source)
+    }
+}
+
+/// The memory bound: `COMITY_MEMORY_LIMIT` when set, else the machine's memory (Linux:
+/// `MemTotal` of /proc/meminfo, or this process's cgroup limit when lower), else 16 GiB.
+pub fn memory_bound() -> MemoryBound {
+    let mut note = String::new();
+    if let Ok(text) = std::env::var(MEMORY_LIMIT_VAR) {
+        match parse_size(&text) {
+            Some(b) => {
+                return MemoryBound {
+                    bytes: b,
+                    source: format!("{MEMORY_LIMIT_VAR}={}", text.trim()),
+                };
+            }
+            None => note = format!("; {MEMORY_LIMIT_VAR}={text:?} is not a size and was ignored"),
+        }
+    }
+    let (bytes, source) = match (mem_total(), cgroup_limit()) {
+        (Some(m), Some(c)) if c < m => (c, "this job's cgroup memory limit"),
+        (Some(m), _) => (m, "MemTotal in /proc/meminfo"),
+        (None, Some(c)) => (c, "this job's cgroup memory limit"),
+        (None, None) => (DEFAULT_MEMORY_BOUND, "a fixed bound: this machine's memory is unknown"),
+    };
+    MemoryBound {
+        bytes,
+        source: format!("{source}{note}"),
+    }
+}
+
+/// `4096`, `512M`, `2G`, `1.5T`, `8GiB`: bytes, or a number with a power-of-1024 suffix.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t)
+        .trim_end();
+    let (digits, shift) = match t.char_indices().last()? {
+        (i, 'k' | 'K') => (&t[..i], 10),
+        (i, 'm' | 'M') => (&t[..i], 20),
+        (i, 'g' | 'G') => (&t[..i], 30),
+        (i, 't' | 'T') => (&t[..i], 40),
+        _ => (t, 0),
+    };
+    let v: f64 = digits.trim().parse().ok()?;
+    let b = v * (1u64 << shift) as f64;
+    (b.is_finite() && b >= 1.0 && b < u64::MAX as f64).then_some(b as u64)
+}
+
+/// `MemTotal` of /proc/meminfo, in bytes.
+fn mem_total() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kb.checked_mul(1024)
+}
+
+/// This process's cgroup memory limit (v2 `memory.max`, v1 `memory.limit_in_bytes`), if any.
+fn cgroup_limit() -> Option<u64> {
+    let groups = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let read = |path: String| -> Option<u64> {
+        let text = std::fs::read_to_string(path).ok()?;
+        // "max" (v2) or a huge number (v1) mean no limit.
+        text.trim().parse::<u64>().ok().filter(|&b| b < 1 << 60)
+    };
+    groups.lines().find_map(|line| {
+        let mut parts = line.splitn(3, ':');
+        let (id, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        if id == "0" && controllers.is_empty() {
+            read(format!("/sys/fs/cgroup{path}/memory.max"))
+        } else if controllers.split(',').any(|c| c == "memory") {
+            read(format!("/sys/fs/cgroup/memory{path}/memory.limit_in_bytes"))
+        } else {
+            None
+        }
+    })
+}
+
+/// Decimal units: `0.4 MB`, `13.5 TB`.
+pub fn bytes(b: u64) -> String {
+    let x = b as f64;
+    if x < 1e9 {
+        format!("{:.1} MB", x / 1e6)
+    } else if x < 1e12 {
+        format!("{:.1} GB", x / 1e9)
+    } else {
+        format!("{:.1} TB", x / 1e12)
+    }
+}
+
+/// A limit that is a whole number of MiB: `64 MiB`.
+fn mebibytes(b: u64) -> String {
+    if b.is_multiple_of(1 << 20) {
+        format!("{} MiB", b >> 20)
+    } else {
+        format!("{b} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("512M"), Some(512 << 20));
+        assert_eq!(parse_size("2G"), Some(2 << 30));
+        assert_eq!(parse_size("8GiB"), Some(8 << 30));
+        assert_eq!(parse_size(" 1.5 T "), Some(3 << 39));
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("-1G"), None);
+        assert_eq!(parse_size(""), None);
+    }
+
+    #[test]
+    fn the_issue_worlds_are_refused_and_small_ones_are_not() {
+        // 5,000 states: the issue's "memory allocation of 200000000 bytes failed" is one f64 array.
+        let e = MemoryEstimate::new(5_000, 15, 3, 1);
+        assert!(e.per_thread > 25_000_000 * 8 && e.total(1) > 8_000_000_000, "{e:?}");
+        // 1.3 M states: the scenario's trust array alone is 13.5 TB.
+        let e = MemoryEstimate::new(1_300_000, 15, 1, 1);
+        assert!(e.world > 13_500_000_000_000);
+        assert_eq!(e.threads_within(1 << 40), 0);
+        // The bundled scenario: well under a gigabyte on 16 threads.
+        let e = MemoryEstimate::new(16, 15, 3, 3);
+        assert!(e.total(16) < 100_000_000, "{e:?}");
+        assert!(e.threads_within(1 << 30) > 1000);
+    }
+
+    #[test]
+    fn byte_counts_read_well() {
+        assert_eq!(bytes(13_520_000_000_000), "13.5 TB");
+        assert_eq!(bytes(400_000), "0.4 MB");
+        assert_eq!(mebibytes(MAX_SCENARIO_BYTES), "64 MiB");
+    }
+}
