@@ -358,6 +358,7 @@ impl RunWriters {
             w.write_record(lead(&[
                 "lens",
                 "run",
+                "dispnum",
                 "tick",
                 "date",
                 "year",
@@ -367,9 +368,12 @@ impl RunWriters {
                 "ccode2",
                 "entry_level",
                 "hostlev",
-                "reciprocated",
+                "recip",
                 "joiners",
+                "joiner_ccodes",
                 "outcome",
+                "outcome_code",
+                "settle",
                 "scripted",
             ]))
             .map_err(csv_io(&disputes_path))?;
@@ -444,12 +448,14 @@ impl RunWriters {
                 }
             }
             if let Some(w) = &mut self.disputes {
-                for d in &r.disputes {
+                for (k, d) in r.disputes.iter().enumerate() {
                     let ccode = |i: usize| s.states[i].ccode.map(|c| c.to_string()).unwrap_or_default();
                     let joiners: Vec<&str> = d.joiners.iter().map(|&k| s.states[k].id.as_str()).collect();
+                    let joiner_ccodes: Vec<String> = d.joiners.iter().map(|&k| ccode(k)).collect();
                     w.write_record(lead.iter().map(String::as_str).chain([
                         lens,
                         &r.run.to_string(),
+                        &(k + 1).to_string(),
                         &d.tick.to_string(),
                         &s.calendar.label(d.tick),
                         &s.calendar.month_of(d.tick).year().to_string(),
@@ -461,7 +467,10 @@ impl RunWriters {
                         &d.highest.to_string(),
                         &u8::from(d.reciprocated).to_string(),
                         &joiners.join(";"),
+                        &joiner_ccodes.join(";"),
                         d.outcome.name(),
+                        &d.outcome.mid_code().to_string(),
+                        &d.outcome.settle().to_string(),
                         &u8::from(d.scripted).to_string(),
                     ]))
                     .map_err(std::io::Error::other)?;

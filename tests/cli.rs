@@ -98,6 +98,7 @@ fn shipped_scenario_runs_and_writes_documented_columns() {
         [
             "lens",
             "run",
+            "dispnum",
             "tick",
             "date",
             "year",
@@ -107,9 +108,12 @@ fn shipped_scenario_runs_and_writes_documented_columns() {
             "ccode2",
             "entry_level",
             "hostlev",
-            "reciprocated",
+            "recip",
             "joiners",
+            "joiner_ccodes",
             "outcome",
+            "outcome_code",
+            "settle",
             "scripted"
         ]
     );
@@ -117,9 +121,30 @@ fn shipped_scenario_runs_and_writes_documented_columns() {
         !rows.is_empty(),
         "24 runs of 16 states over 15 years produce some dispute"
     );
+    let mut last: Option<(&str, &str, u32)> = None;
     for r in &rows {
-        let (entry, high): (u8, u8) = (r[9].parse().unwrap(), r[10].parse().unwrap());
+        let (entry, high): (u8, u8) = (r[10].parse().unwrap(), r[11].parse().unwrap());
         assert!((2..=5).contains(&entry) && entry <= high && high <= 5, "{r:?}");
+        // MID codes beside the text: outcome 1-6, settlement 1-3, consistent with each other.
+        let (code, settle): (u8, u8) = (r[16].parse().unwrap(), r[17].parse().unwrap());
+        let expected = match r[15].as_str() {
+            "victory_a" => (1, 2),
+            "victory_b" => (2, 2),
+            "yield_a" => (3, 3),
+            "yield_b" => (4, 3),
+            "stalemate" => (5, 3),
+            "compromise" | "settled_by_talks" => (6, 1),
+            other => panic!("outcome {other}"),
+        };
+        assert_eq!((code, settle), expected, "{r:?}");
+        // dispnum counts the disputes of a run from 1; joiners and their ccodes pair up
+        let n: u32 = r[2].parse().unwrap();
+        match last {
+            Some((lens, run, k)) if lens == r[0] && run == r[1] => assert_eq!(n, k + 1, "{r:?}"),
+            _ => assert_eq!(n, 1, "{r:?}"),
+        }
+        last = Some((r[0].as_str(), r[1].as_str(), n));
+        assert_eq!(r[13].split(';').count(), r[14].split(';').count(), "{r:?}");
     }
 
     let manifest: serde_json::Value =

@@ -299,6 +299,30 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The MID outcome code (Palmer et al. 2022, MID 5 codebook): 1 victory for side A, 2 victory
+    /// for side B, 3 yield by side A, 4 yield by side B, 5 stalemate, 6 compromise. A dispute
+    /// settled by talks in a zone of peace is a negotiated compromise (6).
+    pub fn mid_code(self) -> u8 {
+        match self {
+            Outcome::VictoryA => 1,
+            Outcome::VictoryB => 2,
+            Outcome::YieldA => 3,
+            Outcome::YieldB => 4,
+            Outcome::Stalemate => 5,
+            Outcome::Compromise | Outcome::SettledByTalks => 6,
+        }
+    }
+
+    /// The MID settlement code: 1 negotiated (a compromise, or talks), 2 imposed (a victory),
+    /// 3 none (a side backs down, or a stalemate).
+    pub fn settle(self) -> u8 {
+        match self {
+            Outcome::Compromise | Outcome::SettledByTalks => 1,
+            Outcome::VictoryA | Outcome::VictoryB => 2,
+            Outcome::YieldA | Outcome::YieldB | Outcome::Stalemate => 3,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Outcome::VictoryA => "victory_a",
