@@ -108,11 +108,10 @@ fn a_year_outside_the_data_is_a_clear_error() {
 
 #[test]
 fn the_full_tables_rebuild_the_committed_world_of_1990() {
-    let data = repo("../shared/data/ir");
-    if !data.join("cow_states_v2016.csv").exists() {
+    let Some(data) = shared_data() else {
         eprintln!("skipping: ../shared/data/ir is not present (a fresh clone has no shared data)");
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("w1990");
     let o = import("1990", data.to_str().unwrap(), &out, &["--end", "2014"]);

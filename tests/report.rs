@@ -78,25 +78,6 @@ fn the_page_and_every_chart_parse_and_are_labelled() {
     assert_eq!(o.status.code(), Some(2));
 }
 
-fn chromium() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            let found = Command::new("sh")
-                .arg("-c")
-                .arg(format!("command -v {name}"))
-                .output()
-                .ok()?;
-            found
-                .status
-                .success()
-                .then(|| PathBuf::from(String::from_utf8_lossy(&found.stdout).trim()))
-        })
-}
-
 /// The pixels (RGB or RGBA) of a headless Chromium screenshot of `page`, `height` pixels
 /// tall, or `None` (and a note) where no Chromium can be had.
 fn screenshot(page: &Path, dir: &Path, height: u32) -> Option<Vec<Vec<u8>>> {

@@ -32,3 +32,30 @@ pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
         .collect();
     (header, rows)
 }
+
+/// The Chromium the browser tests use: `$CHROMIUM`, else `chromium`, `chromium-browser` or
+/// `google-chrome` on the PATH; `None` where there is none (those tests then skip, and
+/// `tests/environment.rs` says so in the normal `cargo test` output).
+pub fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
+        let found = Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().ok()?;
+        found
+            .status
+            .success()
+            .then(|| PathBuf::from(String::from_utf8_lossy(&found.stdout).trim()))
+    })
+}
+
+/// `../shared/data/ir` beside the repository, when present (a fresh clone has none).
+pub fn shared_data() -> Option<PathBuf> {
+    let data = repo("../shared/data/ir");
+    data.join("cow_states_v2016.csv").exists().then_some(data)
+}
+
+/// Whether `python3` runs (one compare test reads a CSV back with it).
+pub fn python3() -> bool {
+    Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success())
+}
