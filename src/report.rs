@@ -553,6 +553,30 @@ fn escape(text: &str) -> String {
 
 /// Scenario events from the scenario file named in the manifest, if it can still be read.
 fn markers(manifest: &serde_json::Value) -> (Vec<Marker>, Option<String>) {
+    // Outputs of this version carry their events in the manifest: the page never needs the
+    // scenario file again.
+    if let Some(events) = manifest["scenario"]["events"].as_array() {
+        let mut merged: Vec<Marker> = Vec::new();
+        for e in events {
+            let (Some(date), Some(label)) = (e["date"].as_str(), e["label"].as_str()) else {
+                continue;
+            };
+            let Some(x) = decimal_year(date) else { continue };
+            match merged.last_mut() {
+                Some(last) if (last.x - x).abs() < 1e-9 => {
+                    if !last.label.contains(label) {
+                        last.label = format!("{}, {label}", last.label);
+                    }
+                }
+                _ => merged.push(Marker {
+                    x,
+                    date: date.to_string(),
+                    label: label.to_string(),
+                }),
+            }
+        }
+        return (merged, None);
+    }
     let Some(path) = manifest["scenario"]["path"].as_str() else {
         return (Vec::new(), Some("no scenario path in manifest.json".into()));
     };
@@ -564,23 +588,11 @@ fn markers(manifest: &serde_json::Value) -> (Vec<Marker>, Option<String>) {
         .unwrap_or(path);
     match crate::scenario::load(Path::new(found)) {
         Ok(s) => {
-            let ids = |i: usize| s.states[i].id.clone();
             let list = s
                 .events
                 .iter()
                 .map(|e| {
-                    use crate::scenario::EventKind::*;
-                    let what = match &e.kind {
-                        Withdraw { state, treaty } => format!("{} leaves {}", ids(*state), s.treaties[*treaty].id),
-                        Announce { state, treaty } => format!("{} to leave {}", ids(*state), s.treaties[*treaty].id),
-                        Join { state, treaty } => format!("{} joins {}", ids(*state), s.treaties[*treaty].id),
-                        Tariff { by, .. } => format!("{} tariff", ids(*by)),
-                        Orientation { state, value } => format!("{} orientation {value}", ids(*state)),
-                        Crisis { aggressor, target, .. } => format!("crisis {}-{}", ids(*aggressor), ids(*target)),
-                        Shock { state, .. } => format!("{} shock", ids(*state)),
-                        Summit { .. } => "summit".to_string(),
-                        CommonThreat { .. } => "common threat".to_string(),
-                    };
+                    let what = s.event_label(e);
                     Marker {
                         x: e.at.year() as f64 + (e.at.month() - 1) as f64 / 12.0,
                         date: format!("{}-{:02}", e.at.year(), e.at.month()),

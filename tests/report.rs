@@ -503,3 +503,25 @@ fn a_headless_browser_draws_the_sweep_page() {
         assert!(count > 2000, "no heatmap cell of colour {end:?} ({count} pixels)");
     }
 }
+
+#[test]
+fn the_page_marks_events_even_when_the_scenario_file_is_gone() {
+    // The manifest carries the scripted events, so a report of a moved or deleted scenario
+    // still marks them.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("moved.toml");
+    std::fs::copy(repo("tests/fixtures/tiny.toml"), &scenario).unwrap();
+    let out = dir.path().join("out");
+    let o = run(&["run", scenario.to_str().unwrap(), "--runs", "5", "-q", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    std::fs::remove_file(&scenario).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let events = manifest["scenario"]["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["label"] == "crisis DDD-BBB" && e["date"] == "2002-01"), "{events:?}");
+    let o = run(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("crisis DDD-BBB"), "the event is marked");
+    assert!(!page.contains("could not be read"), "no complaint about the missing scenario");
+}

@@ -291,6 +291,7 @@ pub fn scenario_manifest(path: &Path, scenario: &Scenario) -> serde_json::Value 
         "ticks": scenario.calendar.n_ticks(),
         "states": scenario.n_states(),
         "communities": scenario.communities.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        "events": scenario.events_manifest(),
     })
 }
 

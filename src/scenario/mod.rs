@@ -274,6 +274,41 @@ impl Scenario {
         Some(p)
     }
 
+    /// A short label of a scripted event for charts and the manifest: `USA leaves Paris`,
+    /// `crisis RUS-UKR`.
+    pub fn event_label(&self, e: &EventSpec) -> String {
+        let id = |i: usize| self.states[i].id.as_str();
+        let treaty = |t: usize| self.treaties[t].id.as_str();
+        match &e.kind {
+            EventKind::Withdraw { state, treaty: t } => format!("{} leaves {}", id(*state), treaty(*t)),
+            EventKind::Announce { state, treaty: t } => format!("{} to leave {}", id(*state), treaty(*t)),
+            EventKind::Join { state, treaty: t } => format!("{} joins {}", id(*state), treaty(*t)),
+            EventKind::Tariff { by, .. } => format!("{} tariff", id(*by)),
+            EventKind::Orientation { state, value } => format!("{} orientation {value}", id(*state)),
+            EventKind::Crisis { aggressor, target, .. } => format!("crisis {}-{}", id(*aggressor), id(*target)),
+            EventKind::Shock { state, .. } => format!("{} shock", id(*state)),
+            EventKind::Summit { .. } => "summit".to_string(),
+            EventKind::CommonThreat { .. } => "common threat".to_string(),
+        }
+    }
+
+    /// The scripted events as the manifest records them, so that a report never needs the
+    /// scenario file again: date (`YYYY-MM`), tick, kind, label and probability.
+    pub fn events_manifest(&self) -> Vec<serde_json::Value> {
+        self.events
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "date": format!("{}-{:02}", e.at.year(), e.at.month()),
+                    "tick": e.tick,
+                    "kind": e.kind.name(),
+                    "label": self.event_label(e),
+                    "probability": e.probability,
+                })
+            })
+            .collect()
+    }
+
     /// Every lens this scenario can run: the built-in ones, then its own.
     pub fn known_lenses(&self) -> Vec<String> {
         crate::params::LENSES
