@@ -1,5 +1,7 @@
 //! Engine benchmark: `cargo bench` (or `cargo bench -- --quick`; `-- --sweep` adds a
-//! thread-scaling sweep over 1, 2, 4, ... cores).
+//! thread-scaling sweep over 1, 2, 4, ... cores; `-- --matrix` adds synthetic worlds of 50, 193
+//! and 800 states over 15 and 100 ticks, the workload of issue 13; `comity synth` writes any of
+//! them as a scenario folder to time `comity run` itself).
 //!
 //! Measures, on a synthetic 193-state world (18,528 undirected dyads) over 15
 //! yearly ticks: wall time per run on one thread, ns per dyad-tick, and runs
@@ -88,6 +90,29 @@ fn main() {
         for t in counts {
             let r = if t == 1 { base } else { driver(&prepared, runs, t) };
             println!("    {t:>3} threads {r:>10.1}  x{:.2}", r / base);
+        }
+    }
+
+    if std::env::args().any(|a| a == "--matrix") {
+        println!("  world matrix (one thread: ms per run and ns per undirected dyad-tick; runs/s on {cores} threads):");
+        println!("    {:>6} {:>6} {:>12} {:>10} {:>12}", "states", "ticks", "ms/run", "ns/dyad-t", "runs/s");
+        for (n, years) in [(50usize, 15i64), (50, 100), (193, 15), (193, 100), (800, 15), (800, 100)] {
+            let prepared = Prepared::new(Arc::new(comity::synthetic::world(n, years, 7)));
+            let dyads = (n * (n - 1) / 2) as f64;
+            // About 2 s of work per cell at most on a 2-core machine.
+            let reps = ((2.0e9 / (dyads * years as f64 * 200.0)) as u64).clamp(1, 50);
+            prepared.run(&params, 1, 0, false);
+            let t = Instant::now();
+            for run in 0..reps {
+                std::hint::black_box(prepared.run(&params, 1, run, false));
+            }
+            let per_run = t.elapsed().as_secs_f64() / reps as f64;
+            let rate = driver(&prepared, (reps * cores as u64).max(2), cores);
+            println!(
+                "    {n:>6} {years:>6} {:>12.1} {:>10.1} {rate:>12.2}",
+                per_run * 1e3,
+                per_run * 1e9 / (dyads * years as f64)
+            );
         }
     }
 

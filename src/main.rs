@@ -41,6 +41,8 @@ enum Command {
     Scenario(cmd::scenario::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(cmd::completions::Args),
+    /// Write a synthetic world of any size as a scenario folder (to time comity run).
+    Synth(cmd::synth::Args),
     /// Explain each mechanism: rule, equation, parameters under each lens, source.
     Explain(cmd::explain::Args),
 }
@@ -63,6 +65,7 @@ fn main() {
         Command::Import(args) => cmd::import::run(args),
         Command::List(args) => cmd::list::run(args),
         Command::Scenario(args) => cmd::scenario::run(args),
+        Command::Synth(args) => cmd::synth::run(args),
         Command::Completions(args) => cmd::completions::run(args, &mut <Cli as clap::CommandFactory>::command()),
         Command::Explain(args) => cmd::explain::run(args),
     };

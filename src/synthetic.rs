@@ -67,7 +67,12 @@ pub fn world(n: usize, years: i64, seed: u64) -> Scenario {
             let dist = ((xy[i].0 - xy[j].0).powi(2) + (xy[i].1 - xy[j].1).powi(2)).sqrt();
             d.distance[k] = (dist - 300.0).max(0.0);
             d.contiguous[k] = dist < 600.0;
-            d.trade[k] = 2000.0 * states[i].gdp * states[j].gdp / (1.0 + dist / 1000.0).powi(2);
+            // Symmetric to the last bit (a pair's trade is one number, as a scenario file holds it).
+            d.trade[k] = if j < i {
+                d.trade[j * n + i]
+            } else {
+                2000.0 * states[i].gdp * states[j].gdp / (1.0 + dist / 1000.0).powi(2)
+            };
             if bloc(i) == bloc(j) {
                 d.trust[k] = 0.6;
                 d.identity[k] = 0.5;
@@ -124,6 +129,92 @@ pub fn world(n: usize, years: i64, seed: u64) -> Scenario {
     }
 }
 
+/// The files of a scenario folder holding `s` (a synthetic world): `scenario.toml`, `states.csv`
+/// and `dyads.csv`. Numbers are written in their shortest exact form, so that loading the folder
+/// gives back the same world (a test says so). `command` is quoted in the header comment.
+pub fn folder(s: &Scenario, command: &str) -> (String, String, String) {
+    use std::fmt::Write as _;
+    let n = s.n_states();
+    let mut toml = String::new();
+    let (first, last) = (s.calendar.start.year(), s.calendar.end.year());
+    writeln!(
+        toml,
+        "# {name}: a synthetic world for timing comity at any size, not a real one.\n\
+         # QUESTION: How long do {n} states over {years} years take to run?\n\
+         # Made by: {command}\n\
+         # States sit on a 20,000 km square; power shares are heavy-tailed, the 5 largest are major\n\
+         # powers; states closer than 600 km are contiguous; trade follows a gravity rule; four\n\
+         # regional defence pacts and one universal regime; the community bloc0 is the first bloc.\n\
+         # RUN: comity run THIS_FOLDER/scenario.toml --runs 1000 --threads 2\n",
+        name = s.name,
+        years = last - first + 1,
+    )
+    .ok();
+    writeln!(toml, "[scenario]").ok();
+    writeln!(toml, "name = {:?}", s.name).ok();
+    writeln!(toml, "description = {:?}", s.description).ok();
+    writeln!(toml, "start = {first}\nend = {last}\nseed = {}\nruns = {}", s.seed, s.runs).ok();
+    writeln!(toml, "states_csv = \"states.csv\"\ndyads_csv = \"dyads.csv\"").ok();
+    for t in &s.treaties {
+        let members: Vec<String> = t.members.iter().map(|&i| format!("{:?}", s.states[i].id)).collect();
+        writeln!(
+            toml,
+            "\n[[treaty]]\nid = {:?}\nname = {:?}\nkind = {:?}\nsalience = {}\nmembers = [{}]",
+            t.id,
+            t.name,
+            t.kind.name(),
+            t.salience,
+            members.join(", ")
+        )
+        .ok();
+    }
+    for c in &s.communities {
+        let members: Vec<String> = c.members.iter().map(|&i| format!("{:?}", s.states[i].id)).collect();
+        writeln!(toml, "\n[[community]]\nid = {:?}\nname = {:?}\nmembers = [{}]", c.id, c.name, members.join(", ")).ok();
+    }
+    let mut states = String::from("id,name,ccode,power,gdp,democracy,orientation,major,norms\n");
+    for st in &s.states {
+        let norms: Vec<String> = st.norms.iter().map(|v| v.to_string()).collect();
+        writeln!(
+            states,
+            "{},{},{},{},{},{},{},{},{}",
+            st.id,
+            st.name,
+            st.ccode.map(|c| c.to_string()).unwrap_or_default(),
+            st.power,
+            st.gdp,
+            st.democracy,
+            st.orientation,
+            st.major,
+            norms.join(";")
+        )
+        .ok();
+    }
+    let d = &s.dyads;
+    let mut dyads = String::from("state_a,state_b,trust,identity,trade,contiguous,distance,peace_years,rivalry,shared_igos\n");
+    for i in 0..n {
+        for j in i + 1..n {
+            let k = i * n + j;
+            writeln!(
+                dyads,
+                "{},{},{},{},{},{},{},{},{},{}",
+                s.states[i].id,
+                s.states[j].id,
+                d.trust[k],
+                d.identity[k],
+                d.trade[k],
+                d.contiguous[k],
+                d.distance[k],
+                d.peace_years[k],
+                d.rivalry[k],
+                d.shared_igos[k]
+            )
+            .ok();
+        }
+    }
+    (toml, states, dyads)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -136,5 +227,38 @@ mod tests {
         let p = crate::sim::Prepared::new(std::sync::Arc::new(a));
         let r = p.run(&crate::params::Params::default(), 0, 0, true);
         assert_eq!(r.metrics.len(), 5 * p.slots() * crate::sim::metrics::METRICS.len());
+    }
+
+    #[test]
+    fn a_written_folder_loads_back_to_the_same_world() {
+        let w = super::world(40, 6, 9);
+        let (toml, states, dyads) = super::folder(&w, "comity synth --states 40 --years 6 --seed 9");
+        let dir = std::env::temp_dir().join(format!("comity-synth-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("scenario.toml"), toml).unwrap();
+        std::fs::write(dir.join("states.csv"), states).unwrap();
+        std::fs::write(dir.join("dyads.csv"), dyads).unwrap();
+        let back = crate::scenario::load(&dir.join("scenario.toml")).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(back.states, w.states);
+        assert_eq!(back.treaties, w.treaties);
+        assert_eq!(back.communities, w.communities);
+        let (a, b) = (&back.dyads, &w.dyads);
+        let fields: [(&str, &Vec<f64>, &Vec<f64>); 7] = [
+            ("trust", &a.trust, &b.trust),
+            ("identity", &a.identity, &b.identity),
+            ("trade", &a.trade, &b.trade),
+            ("distance", &a.distance, &b.distance),
+            ("peace_years", &a.peace_years, &b.peace_years),
+            ("rivalry", &a.rivalry, &b.rivalry),
+            ("shared_igos", &a.shared_igos, &b.shared_igos),
+        ];
+        for (name, x, y) in fields {
+            let first = x.iter().zip(y.iter()).position(|(u, v)| u != v);
+            assert!(first.is_none(), "{name} differs at {first:?}: {:?} vs {:?}", first.map(|k| x[k]), first.map(|k| y[k]));
+        }
+        assert!(a.contiguous == b.contiguous, "contiguity differs");
+        assert_eq!(back.calendar, w.calendar);
+        assert_eq!((back.seed, back.runs), (w.seed, w.runs));
     }
 }

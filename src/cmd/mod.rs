@@ -10,6 +10,7 @@ pub mod run;
 pub mod scenario;
 pub mod sensitivity;
 pub mod sweep;
+pub mod synth;
 pub mod validate;
 
 use comity::output::OutputError;
