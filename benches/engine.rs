@@ -95,8 +95,18 @@ fn main() {
 
     if std::env::args().any(|a| a == "--matrix") {
         println!("  world matrix (one thread: ms per run and ns per undirected dyad-tick; runs/s on {cores} threads):");
-        println!("    {:>6} {:>6} {:>12} {:>10} {:>12}", "states", "ticks", "ms/run", "ns/dyad-t", "runs/s");
-        for (n, years) in [(50usize, 15i64), (50, 100), (193, 15), (193, 100), (800, 15), (800, 100)] {
+        println!(
+            "    {:>6} {:>6} {:>12} {:>10} {:>12}",
+            "states", "ticks", "ms/run", "ns/dyad-t", "runs/s"
+        );
+        for (n, years) in [
+            (50usize, 15i64),
+            (50, 100),
+            (193, 15),
+            (193, 100),
+            (800, 15),
+            (800, 100),
+        ] {
             let prepared = Prepared::new(Arc::new(comity::synthetic::world(n, years, 7)));
             let dyads = (n * (n - 1) / 2) as f64;
             // About 2 s of work per cell at most on a 2-core machine.

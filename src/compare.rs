@@ -93,9 +93,9 @@ impl OutputSet {
                 values.push(if cell.is_empty() {
                     None
                 } else {
-                    Some(cell.parse::<f64>().map_err(|_| {
+                    Some(finite_cell(cell).map_err(|why| {
                         CompareError::Input(format!(
-                            "{} line {line}, column {}: \"{cell}\" is not a number",
+                            "{} line {line}, column {}: \"{cell}\" {why}",
                             runs_csv.display(),
                             columns[k]
                         ))
@@ -142,6 +142,17 @@ impl OutputSet {
 pub type AtRuns = BTreeMap<(String, i64), BTreeMap<u64, Vec<Option<f64>>>>;
 
 /// Reads `runs_at.csv` (written by `comity run --at-years`), if it exists.
+/// A cell of a per-run file: a finite number. comity writes an undefined value as an empty cell,
+/// so `NaN` or `inf` means the file was made or edited elsewhere; refusing it by name beats
+/// dropping the metric from the comparison without a word.
+fn finite_cell(cell: &str) -> std::result::Result<f64, &'static str> {
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err("is not a finite number (comity writes an undefined value as an empty cell; fix or empty it)"),
+        Err(_) => Err("is not a number"),
+    }
+}
+
 fn load_runs_at(path: &Path) -> Result<Option<(Vec<String>, AtRuns)>> {
     if !path.exists() {
         return Ok(None);
@@ -164,18 +175,20 @@ fn load_runs_at(path: &Path) -> Result<Option<(Vec<String>, AtRuns)>> {
                 .map_err(|_| CompareError::Input(format!("{} line {line}: \"{s}\" is not an integer", path.display())))
         };
         let (run, year) = (parse_int(&record[1])? as u64, parse_int(&record[2])?);
-        let values = record
-            .iter()
-            .skip(3)
-            .map(|c| {
-                if c.is_empty() {
-                    Ok(None)
-                } else {
-                    c.parse::<f64>().map(Some)
-                }
-            })
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|_| CompareError::Input(format!("{} line {line}: a value is not a number", path.display())))?;
+        let mut values = Vec::with_capacity(header.len().saturating_sub(3));
+        for (k, c) in record.iter().skip(3).enumerate() {
+            values.push(if c.is_empty() {
+                None
+            } else {
+                Some(finite_cell(c).map_err(|why| {
+                    CompareError::Input(format!(
+                        "{} line {line}, column {}: \"{c}\" {why}",
+                        path.display(),
+                        header.get(k + 3).map_or("?", String::as_str)
+                    ))
+                })?)
+            });
+        }
         out.entry((record[0].to_string(), year))
             .or_default()
             .insert(run, values);
@@ -737,6 +750,20 @@ fn timeseries_at(path: &Path, lens: &str, year: i64) -> Result<YearSummaries> {
         years_seen.insert(y);
         if &r[cl] != lens || y != year {
             continue;
+        }
+        for (c, name) in [(cmean, "mean"), (csd, "sd")] {
+            if !r[c].is_empty() {
+                finite_cell(&r[c]).map_err(|why| {
+                    CompareError::Input(format!(
+                        "{}: {} of {}.{} in {y}: \"{}\" {why}",
+                        path.display(),
+                        name,
+                        &r[cc],
+                        &r[cm],
+                        &r[c]
+                    ))
+                })?;
+            }
         }
         let num = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
         // With sub-yearly steps a year has several ticks: keep the last one.

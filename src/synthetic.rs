@@ -153,7 +153,12 @@ pub fn folder(s: &Scenario, command: &str) -> (String, String, String) {
     writeln!(toml, "[scenario]").ok();
     writeln!(toml, "name = {:?}", s.name).ok();
     writeln!(toml, "description = {:?}", s.description).ok();
-    writeln!(toml, "start = {first}\nend = {last}\nseed = {}\nruns = {}", s.seed, s.runs).ok();
+    writeln!(
+        toml,
+        "start = {first}\nend = {last}\nseed = {}\nruns = {}",
+        s.seed, s.runs
+    )
+    .ok();
     writeln!(toml, "states_csv = \"states.csv\"\ndyads_csv = \"dyads.csv\"").ok();
     for t in &s.treaties {
         let members: Vec<String> = t.members.iter().map(|&i| format!("{:?}", s.states[i].id)).collect();
@@ -170,7 +175,14 @@ pub fn folder(s: &Scenario, command: &str) -> (String, String, String) {
     }
     for c in &s.communities {
         let members: Vec<String> = c.members.iter().map(|&i| format!("{:?}", s.states[i].id)).collect();
-        writeln!(toml, "\n[[community]]\nid = {:?}\nname = {:?}\nmembers = [{}]", c.id, c.name, members.join(", ")).ok();
+        writeln!(
+            toml,
+            "\n[[community]]\nid = {:?}\nname = {:?}\nmembers = [{}]",
+            c.id,
+            c.name,
+            members.join(", ")
+        )
+        .ok();
     }
     let mut states = String::from("id,name,ccode,power,gdp,democracy,orientation,major,norms\n");
     for st in &s.states {
@@ -191,7 +203,8 @@ pub fn folder(s: &Scenario, command: &str) -> (String, String, String) {
         .ok();
     }
     let d = &s.dyads;
-    let mut dyads = String::from("state_a,state_b,trust,identity,trade,contiguous,distance,peace_years,rivalry,shared_igos\n");
+    let mut dyads =
+        String::from("state_a,state_b,trust,identity,trade,contiguous,distance,peace_years,rivalry,shared_igos\n");
     for i in 0..n {
         for j in i + 1..n {
             let k = i * n + j;
@@ -255,7 +268,12 @@ mod tests {
         ];
         for (name, x, y) in fields {
             let first = x.iter().zip(y.iter()).position(|(u, v)| u != v);
-            assert!(first.is_none(), "{name} differs at {first:?}: {:?} vs {:?}", first.map(|k| x[k]), first.map(|k| y[k]));
+            assert!(
+                first.is_none(),
+                "{name} differs at {first:?}: {:?} vs {:?}",
+                first.map(|k| x[k]),
+                first.map(|k| y[k])
+            );
         }
         assert!(a.contiguous == b.contiguous, "contiguity differs");
         assert_eq!(back.calendar, w.calendar);

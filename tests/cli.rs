@@ -500,21 +500,63 @@ fn explain_lists_every_mechanism_under_every_lens() {
 fn synth_writes_a_world_of_any_size_that_runs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("w60");
-    let o = run(&["synth", "--states", "60", "--years", "4", "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "synth",
+        "--states",
+        "60",
+        "--years",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("1770 undirected dyads"), "{}", text(&o.stdout));
     let scenario = out.join("scenario.toml");
     let o = run(&["validate", scenario.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("states       60 (5 major powers)"), "{}", text(&o.stdout));
-    let o = run(&["run", scenario.to_str().unwrap(), "--runs", "2", "-q", "--out", dir.path().join("r").to_str().unwrap()]);
+    assert!(
+        text(&o.stdout).contains("states       60 (5 major powers)"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = run(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--runs",
+        "2",
+        "-q",
+        "--out",
+        dir.path().join("r").to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     // Nothing is replaced without --force; the same seed writes the same bytes.
     let before = fs::read(out.join("dyads.csv")).unwrap();
-    let o = run(&["synth", "--states", "60", "--years", "4", "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "synth",
+        "--states",
+        "60",
+        "--years",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    let o = run(&["synth", "--states", "60", "--years", "4", "--out", out.to_str().unwrap(), "--force"]);
+    let o = run(&[
+        "synth",
+        "--states",
+        "60",
+        "--years",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(fs::read(out.join("dyads.csv")).unwrap() == before);
-    assert_eq!(run(&["synth", "--states", "1", "--out", out.to_str().unwrap()]).status.code(), Some(2));
+    assert_eq!(
+        run(&["synth", "--states", "1", "--out", out.to_str().unwrap()])
+            .status
+            .code(),
+        Some(2)
+    );
 }

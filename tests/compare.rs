@@ -479,3 +479,25 @@ print(len(rows), len(bad), len(tiny), min(tiny) if tiny else 1)\n";
         _ => eprintln!("SKIPPED part of filters_shared_lenses_and_a_reader_that_is_not_comitys: python3 not available"),
     }
 }
+
+#[test]
+fn non_finite_cells_are_refused_by_name() {
+    let (dir, a, b) = withdrawal_twins("10", &[]);
+    let _keep = &dir;
+    let runs = a.join("runs.csv");
+    let text_in = fs::read_to_string(&runs).unwrap();
+    let mut lines: Vec<String> = text_in.lines().map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = header.iter().position(|h| *h == "core.cohesion").unwrap();
+    let mut cells: Vec<String> = lines[3].split(',').map(String::from).collect();
+    cells[col] = "NaN".into();
+    lines[3] = cells.join(",");
+    fs::write(&runs, lines.join("\n") + "\n").unwrap();
+    let o = run(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(65));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("line 4, column core.cohesion") && err.contains("not a finite number"),
+        "{err}"
+    );
+}
