@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 mod sweep;
+use sweep::SPLICE;
 pub use sweep::{build_sweep, default_metric};
 
 #[derive(Debug, Error)]
@@ -56,11 +57,20 @@ pub const PALETTE: [RGBColor; 7] = [
 /// Colours of the hostility levels: threat, display, use of force, war.
 const LEVEL_COLOURS: [RGBColor; 4] = [PALETTE[4], PALETTE[2], PALETTE[1], PALETTE[5]];
 const SIZE: (u32, u32) = (760, 380);
+/// Size of the charts over years: wide enough for a legend right of the plot.
+const YEAR_SIZE: (u32, u32) = (900, 400);
+/// Width of the area right of a chart over years, for its legend.
+const LEGEND_W: u32 = 170;
+/// Font size (px) and row height of the event numbers above a chart.
+const MARK_FONT: f64 = 11.0;
+const MARK_ROW: u32 = 13;
 
 /// One row of timeseries.csv that the report uses.
 #[derive(Clone, Debug)]
 struct Point {
     x: f64,
+    /// The tick's label (`2017`, `2017-Q2`), for tooltips.
+    date: String,
     mean: f64,
     p05: f64,
     p95: f64,
@@ -130,6 +140,7 @@ fn read_series(path: &Path) -> Result<(Series, Vec<String>, Vec<String>)> {
             .or_default()
             .push(Point {
                 x,
+                date: rec[cd].to_string(),
                 mean: num(&rec[cmean]),
                 p05: num(&rec[c5]),
                 p95: num(&rec[c95]),
@@ -145,112 +156,378 @@ fn draw_err<E: std::fmt::Debug>(e: E) -> ReportError {
     ReportError::Draw(format!("{e:?}"))
 }
 
-/// Horizontal extent of the series, padded by half a step.
+/// Horizontal extent of the series.
 fn x_range(series: &Series) -> (f64, f64) {
     let xs = series.values().flat_map(|v| v.iter().map(|p| p.x));
     let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
     (lo, if hi > lo { hi } else { lo + 1.0 })
 }
 
-fn draw_markers<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, XY>,
-    markers: &[Marker],
-    (x0, x1): (f64, f64),
-    (y0, y1): (f64, f64),
-) -> Result<()> {
-    let visible: Vec<&Marker> = markers.iter().filter(|m| m.x >= x0 && m.x <= x1).collect();
-    chart
-        .draw_series(
-            visible
-                .iter()
-                .map(|m| PathElement::new(vec![(m.x, y0), (m.x, y1)], RGBColor(120, 120, 120).mix(0.6))),
-        )
-        .map_err(draw_err)?;
-    let step = (y1 - y0) * 0.055;
-    chart
-        .draw_series(visible.iter().enumerate().map(|(k, m)| {
-            // Charts carry the event's number; the list above the charts says what it was.
-            Text::new(
-                format!("{}", k + 1),
-                (m.x, y1 - step * (k % 3) as f64),
-                ("sans-serif", 11).into_font().color(&RGBColor(60, 60, 60)),
-            )
-        }))
-        .map_err(draw_err)?;
-    Ok(())
+/// What a y axis shows, and so how it is fitted to the data.
+#[derive(Clone, Copy, PartialEq)]
+enum Axis {
+    /// A share: fitted to the data, kept inside 0-1.
+    Share,
+    /// A level (trust, trade, a phase code): fitted to the data.
+    Level,
+    /// A count or rate of counts: from 0 to the largest value.
+    Count,
 }
 
-/// A mean line per lens, with its p05-p95 band when `band`.
-#[allow(clippy::too_many_arguments)]
-fn band_chart(
-    series: &Series,
-    lenses: &[String],
-    community: &str,
-    metric: &str,
-    title: &str,
-    y_desc: &str,
-    band: bool,
-    markers: &[Marker],
-) -> Result<String> {
-    let (x0, x1) = x_range(series);
-    let mut y1: f64 = 0.0;
-    for lens in lenses {
-        if let Some(points) = series.get(&(lens.clone(), community.to_string(), metric.to_string())) {
-            y1 = points
-                .iter()
-                .map(|p| p.p95.max(p.mean))
-                .filter(|v| v.is_finite())
-                .fold(y1, f64::max);
+/// The y range of `values` with 8% padding, as `axis` wants it.
+fn fitted(values: impl Iterator<Item = f64>, axis: Axis) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if lo > hi {
+        return (0.0, 1.0);
+    }
+    let lo = if axis == Axis::Count { 0.0 } else { lo };
+    let span = hi - lo;
+    let pad = if span > 1e-9 {
+        span * 0.08
+    } else {
+        (hi.abs() * 0.05).max(0.01)
+    };
+    let (mut lo, mut hi) = (if axis == Axis::Count { 0.0 } else { lo - pad }, hi + pad);
+    if axis == Axis::Share {
+        lo = lo.max(0.0);
+        hi = hi.min(1.0);
+        if hi - lo < 0.01 {
+            (lo, hi) = if hi >= 1.0 { (0.99, 1.0) } else { (lo, lo + 0.01) };
         }
     }
-    let y1 = if ["cohesion", "identity", "escalation_rate"].contains(&metric) {
-        1.0
-    } else {
-        (y1 * 1.1).max(1e-6)
-    };
-    year_chart(
-        title,
-        y_desc,
-        x0..x1,
-        0.0..y1,
-        SeriesLabelPosition::LowerLeft,
-        |chart| {
-            draw_markers(chart, markers, (x0, x1), (0.0, y1))?;
-            for (k, lens) in lenses.iter().enumerate() {
-                let Some(points) = series.get(&(lens.clone(), community.to_string(), metric.to_string())) else {
-                    continue;
-                };
-                let colour = PALETTE[k % PALETTE.len()];
-                let defined: Vec<&Point> = points
-                    .iter()
-                    .filter(|p| p.mean.is_finite() && p.p05.is_finite() && p.p95.is_finite())
-                    .collect();
-                if band {
-                    let mut area: Vec<(f64, f64)> = defined.iter().map(|p| (p.x, p.p95)).collect();
-                    area.extend(defined.iter().rev().map(|p| (p.x, p.p05)));
-                    chart
-                        .draw_series(std::iter::once(Polygon::new(area, colour.mix(0.18))))
-                        .map_err(draw_err)?;
-                }
-                chart
-                    .draw_series(LineSeries::new(
-                        defined.iter().map(|p| (p.x, p.mean)),
-                        colour.stroke_width(2),
-                    ))
-                    .map_err(draw_err)?
-                    .label(if band {
-                        format!("{lens}: mean (band p05-p95)")
-                    } else {
-                        format!("{lens}: mean")
-                    })
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-            }
-            Ok(())
-        },
+    (lo, hi)
+}
+
+/// `#rrggbb` of a colour.
+fn hex(c: RGBColor) -> String {
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+/// A number for tooltips: at most four significant decimals.
+fn num(x: f64) -> String {
+    if !x.is_finite() {
+        return "undefined".into();
+    }
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// Inserts raw SVG `elements` just before the closing tag of `svg`: drawn on top.
+fn on_top(svg: String, elements: &str) -> String {
+    match svg.rfind("</svg>") {
+        Some(at) => format!("{}{elements}{}", &svg[..at], &svg[at..]),
+        None => svg,
+    }
+}
+
+/// A dot with a tooltip (SVG `<title>`) at pixel `(x, y)`.
+fn tip_dot((x, y): (i32, i32), colour: RGBColor, text: &str) -> String {
+    format!(
+        "<circle cx=\"{x}\" cy=\"{y}\" r=\"2.5\" fill=\"{}\"><title>{}</title></circle>\n",
+        hex(colour),
+        escape(text)
     )
 }
 
-/// Mean lines of several metrics (one colour each) for one lens.
+/// Where the event numbers of a chart go: (marker index, row above the plot) for each
+/// marker on the time axis `x0..x1` of a plot `width` pixels wide. Greedy in date order: a
+/// number takes the lowest row where it does not touch the numbers already placed.
+fn marker_rows(markers: &[Marker], (x0, x1): (f64, f64), width: f64) -> Vec<(usize, usize)> {
+    let mut visible: Vec<usize> = (0..markers.len())
+        .filter(|&k| markers[k].x >= x0 && markers[k].x <= x1)
+        .collect();
+    visible.sort_by(|&a, &b| markers[a].x.total_cmp(&markers[b].x));
+    let mut right_edges: Vec<f64> = Vec::new();
+    visible
+        .into_iter()
+        .map(|k| {
+            let px = (markers[k].x - x0) / (x1 - x0) * width;
+            let half = (label_width(&(k + 1).to_string()) + 5.0) / 2.0;
+            let row = right_edges
+                .iter()
+                .position(|&r| r <= px - half)
+                .unwrap_or(right_edges.len());
+            if row == right_edges.len() {
+                right_edges.push(f64::NEG_INFINITY);
+            }
+            right_edges[row] = px + half;
+            (k, row)
+        })
+        .collect()
+}
+
+/// The width of an event number in pixels (0.6 em a character).
+fn label_width(text: &str) -> f64 {
+    text.chars().count() as f64 * 0.6 * MARK_FONT
+}
+
+/// Width in pixels of the plot of a chart over years with `y_area` left of it.
+fn plot_width(y_area: u32) -> f64 {
+    f64::from(YEAR_SIZE.0 - 2 * 12 - y_area - LEGEND_W)
+}
+
+/// The event lines (dashed, under the data: `under`) and their numbers above the plot, with
+/// the event as a tooltip (`over`).
+fn draw_markers<DB: DrawingBackend>(
+    chart: &ChartContext<'_, DB, XY>,
+    markers: &[Marker],
+    rows: &[(usize, usize)],
+    (y0, y1): (f64, f64),
+    under: &mut String,
+    over: &mut String,
+) {
+    for &(k, row) in rows {
+        let m = &markers[k];
+        let (px, top) = chart.backend_coord(&(m.x, y1));
+        let (_, bottom) = chart.backend_coord(&(m.x, y0));
+        writeln!(
+            under,
+            "<line x1=\"{px}\" y1=\"{top}\" x2=\"{px}\" y2=\"{bottom}\" stroke=\"#5a5a5a\" stroke-opacity=\"0.75\" stroke-width=\"1\" stroke-dasharray=\"5 3\"><title>{}. {} {}</title></line>",
+            k + 1,
+            escape(&m.date),
+            escape(&m.label)
+        )
+        .ok();
+        let y = top - 3 - (row as u32 * MARK_ROW) as i32;
+        writeln!(
+            over,
+            "<text class=\"event\" x=\"{px}\" y=\"{y}\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"{MARK_FONT}\" fill=\"#333333\"><title>{}. {} {}</title>{}</text>",
+            k + 1,
+            escape(&m.date),
+            escape(&m.label),
+            k + 1
+        )
+        .ok();
+    }
+}
+
+/// The frame of a chart over years.
+struct YearAxes<'a> {
+    title: &'a str,
+    y_desc: &'a str,
+    x: (f64, f64),
+    y: (f64, f64),
+    y_labels: Labels<'a>,
+    y_area: u32,
+    markers: &'a [Marker],
+}
+
+/// Draws a chart over years: caption, a year x axis, the event lines and numbers, the series
+/// that `draw` adds (it may add raw SVG on top, with tooltips), and the legend right of the plot.
+fn year_chart(
+    a: YearAxes<'_>,
+    draw: impl FnOnce(&mut ChartContext<'_, SVGBackend<'_>, XY>, &mut String) -> Result<()>,
+) -> Result<String> {
+    let rows = marker_rows(a.markers, a.x, plot_width(a.y_area));
+    let n_rows = rows.iter().map(|r| r.1 + 1).max().unwrap_or(0) as u32;
+    let (mut under, mut over) = (String::new(), String::new());
+    let width = plot_width(a.y_area) as i32;
+    let svg = frame(
+        Frame {
+            title: a.title,
+            size: YEAR_SIZE,
+            x_desc: "year",
+            y_desc: a.y_desc,
+            x: a.x.0..a.x.1,
+            y: a.y.0..a.y.1,
+            x_labels: Labels::Format(&|x| format!("{x:.0}")),
+            y_labels: a.y_labels,
+            y_area: a.y_area,
+            top_area: if n_rows > 0 { n_rows * MARK_ROW + 6 } else { 8 },
+            right_area: LEGEND_W,
+            legend: Some(SeriesLabelPosition::Coordinate(width + 10, 0)),
+        },
+        |chart| {
+            draw_markers(chart, a.markers, &rows, a.y, &mut under, &mut over);
+            if !under.is_empty() {
+                chart
+                    .draw_series(std::iter::once(Text::new(SPLICE, (a.x.0, a.y.0), ("sans-serif", 1))))
+                    .map_err(draw_err)?;
+            }
+            draw(chart, &mut over)
+        },
+    )?;
+    let svg = if under.is_empty() {
+        svg
+    } else {
+        sweep::splice(svg, &under)?
+    };
+    Ok(on_top(svg, &over))
+}
+
+/// Integer labels only: for axes of whole counts.
+fn integer_label(y: &f64) -> String {
+    if (y - y.round()).abs() < 1e-9 {
+        format!("{y:.0}")
+    } else {
+        String::new()
+    }
+}
+
+/// Names of the Adler-Barnett phases, by code.
+const PHASES: [&str; 4] = ["0 none", "1 nascent", "2 ascendant", "3 mature"];
+
+fn phase_label(y: &f64) -> String {
+    let k = y.round();
+    if (y - k).abs() < 1e-9 && (0.0..=3.0).contains(&k) {
+        PHASES[k as usize].to_string()
+    } else {
+        format!("{y:.1}")
+    }
+}
+
+/// What a chart of one metric of one community shows.
+struct BandSpec<'a> {
+    community: &'a str,
+    metric: &'a str,
+    title: String,
+    y_desc: &'a str,
+    band: bool,
+    axis: Axis,
+    y_labels: Labels<'a>,
+    y_area: u32,
+}
+
+/// A mean line per lens, with its p05-p95 band when `band`, on a y axis fitted to the data.
+/// Also returns a sentence for the caption on lenses whose lines coincide or whose band is
+/// too narrow to see.
+fn band_chart(series: &Series, lenses: &[String], s: &BandSpec<'_>, markers: &[Marker]) -> Result<(String, String)> {
+    let (x0, x1) = x_range(series);
+    let defined = |lens: &String| -> Vec<Point> {
+        series
+            .get(&(lens.clone(), s.community.to_string(), s.metric.to_string()))
+            .map(|ps| {
+                ps.iter()
+                    .filter(|p| p.mean.is_finite() && (!s.band || (p.p05.is_finite() && p.p95.is_finite())))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let data: Vec<Vec<Point>> = lenses.iter().map(defined).collect();
+    let (y0, y1) = fitted(
+        data.iter().flatten().flat_map(|p| {
+            if s.band {
+                vec![p.mean, p.p05, p.p95]
+            } else {
+                vec![p.mean]
+            }
+        }),
+        s.axis,
+    );
+    // Lenses whose mean lines coincide (less than 0.5% of the axis apart everywhere).
+    let mut notes = Vec::new();
+    let mut coincide = false;
+    for i in 0..lenses.len() {
+        for j in i + 1..lenses.len() {
+            let (a, b) = (&data[i], &data[j]);
+            if a.is_empty() || a.len() != b.len() {
+                continue;
+            }
+            let gap = a
+                .iter()
+                .zip(b)
+                .map(|(p, q)| (p.mean - q.mean).abs())
+                .fold(0.0, f64::max);
+            if gap <= 0.005 * (y1 - y0) {
+                coincide = true;
+                let apart = if gap < 1e-12 {
+                    "identical".to_string()
+                } else {
+                    format!("at most {} apart", num(gap))
+                };
+                notes.push(format!(
+                    "the {} and {} lines coincide ({apart}): the wider line underneath is {}",
+                    lenses[i], lenses[j], lenses[i]
+                ));
+            }
+        }
+    }
+    if s.band {
+        for (lens, points) in lenses.iter().zip(&data) {
+            let widest = points.iter().map(|p| p.p95 - p.p05).fold(0.0, f64::max);
+            if !points.is_empty() && widest < 0.01 * (y1 - y0) {
+                notes.push(if widest < 1e-12 {
+                    format!("the {lens} band is hidden by its line (p05 = p95: every run agrees)")
+                } else {
+                    format!(
+                        "the {lens} band is narrower than its line (p95 - p05 at most {})",
+                        num(widest)
+                    )
+                });
+            }
+        }
+    }
+    let n = lenses.len();
+    let svg = year_chart(
+        YearAxes {
+            title: &s.title,
+            y_desc: s.y_desc,
+            x: (x0, x1),
+            y: (y0, y1),
+            y_labels: s.y_labels,
+            y_area: s.y_area,
+            markers,
+        },
+        |chart, over| {
+            for (k, points) in data.iter().enumerate() {
+                if points.is_empty() {
+                    continue;
+                }
+                let colour = PALETTE[k % PALETTE.len()];
+                if s.band {
+                    let mut area: Vec<(f64, f64)> = points.iter().map(|p| (p.x, p.p95)).collect();
+                    area.extend(points.iter().rev().map(|p| (p.x, p.p05)));
+                    chart
+                        .draw_series(std::iter::once(Polygon::new(area, colour.mix(0.15))))
+                        .map_err(draw_err)?;
+                    for edge in [
+                        points.iter().map(|p| (p.x, p.p95)).collect::<Vec<_>>(),
+                        points.iter().map(|p| (p.x, p.p05)).collect(),
+                    ] {
+                        chart
+                            .draw_series(std::iter::once(PathElement::new(edge, colour.mix(0.45))))
+                            .map_err(draw_err)?;
+                    }
+                }
+            }
+            for (k, (lens, points)) in lenses.iter().zip(&data).enumerate() {
+                let colour = PALETTE[k % PALETTE.len()];
+                // Coinciding lines: the earlier lens wider, so that every one shows.
+                let width = if coincide { 2 + 2 * (n - 1 - k) as u32 } else { 2 };
+                chart
+                    .draw_series(LineSeries::new(
+                        points.iter().map(|p| (p.x, p.mean)),
+                        colour.stroke_width(width),
+                    ))
+                    .map_err(draw_err)?
+                    .label(lens.clone())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(width)));
+                for p in points {
+                    let text = if s.band {
+                        format!(
+                            "{lens}, {}: mean {} (p05 {}, p95 {})",
+                            p.date,
+                            num(p.mean),
+                            num(p.p05),
+                            num(p.p95)
+                        )
+                    } else {
+                        format!("{lens}, {}: mean {}", p.date, num(p.mean))
+                    };
+                    over.push_str(&tip_dot(chart.backend_coord(&(p.x, p.mean)), colour, &text));
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok((svg, notes.join("; ")))
+}
+
+/// Mean lines of several metrics (one colour each) for one lens, on the y range `y`.
 #[allow(clippy::too_many_arguments)]
 fn lines_chart(
     series: &Series,
@@ -259,45 +536,321 @@ fn lines_chart(
     metrics: &[(&str, &str, RGBColor)],
     title: &str,
     y_desc: &str,
-    y_max: Option<f64>,
+    y: (f64, f64),
     markers: &[Marker],
 ) -> Result<String> {
     let (x0, x1) = x_range(series);
-    let mut top: f64 = 0.0;
-    for (m, _, _) in metrics {
-        if let Some(points) = series.get(&(lens.to_string(), community.to_string(), m.to_string())) {
-            top = points
-                .iter()
-                .map(|p| p.mean)
-                .filter(|v| v.is_finite())
-                .fold(top, f64::max);
-        }
-    }
-    let y1 = y_max.unwrap_or((top * 1.45).max(0.05));
     year_chart(
-        title,
-        y_desc,
-        x0..x1,
-        0.0..y1,
-        SeriesLabelPosition::UpperRight,
-        |chart| {
-            draw_markers(chart, markers, (x0, x1), (0.0, y1))?;
+        YearAxes {
+            title,
+            y_desc,
+            x: (x0, x1),
+            y,
+            y_labels: Labels::Plain,
+            y_area: 56,
+            markers,
+        },
+        |chart, over| {
             for &(metric, label, colour) in metrics {
                 let Some(points) = series.get(&(lens.to_string(), community.to_string(), metric.to_string())) else {
                     continue;
                 };
+                let points: Vec<&Point> = points.iter().filter(|p| p.mean.is_finite()).collect();
                 chart
                     .draw_series(LineSeries::new(
-                        points.iter().filter(|p| p.mean.is_finite()).map(|p| (p.x, p.mean)),
+                        points.iter().map(|p| (p.x, p.mean)),
                         colour.stroke_width(2),
                     ))
                     .map_err(draw_err)?
-                    .label(label.to_string())
+                    .label(label)
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+                for p in points {
+                    let text = format!("{lens}, {label}, {}: {} per step", p.date, num(p.mean));
+                    over.push_str(&tip_dot(chart.backend_coord(&(p.x, p.mean)), colour, &text));
+                }
             }
             Ok(())
         },
     )
+}
+
+/// The share of runs with no use of force among the members of `community` by the end of
+/// each year, per lens (from runs.csv `<community>.first_force_year`).
+fn survival_chart(
+    runs: &OutputSet,
+    lenses: &[String],
+    community: &str,
+    (x0, x1): (f64, f64),
+    markers: &[Marker],
+) -> Result<Option<String>> {
+    let Some(col) = runs
+        .columns
+        .iter()
+        .position(|c| *c == format!("{community}.first_force_year"))
+    else {
+        return Ok(None);
+    };
+    let years: Vec<i64> = ((x0.floor() as i64)..=(x1.floor() as i64)).collect();
+    /// Per lens (by index): (year, runs without use of force by its end, runs).
+    type Curve = (usize, Vec<(i64, usize, usize)>);
+    let curves: Vec<Curve> = lenses
+        .iter()
+        .enumerate()
+        .filter_map(|(k, lens)| {
+            let by_run = runs.runs.get(lens)?;
+            let total = by_run.len();
+            let curve = years
+                .iter()
+                .map(|&t| {
+                    let free = by_run.values().filter(|v| v[col].is_none_or(|y| y > t as f64)).count();
+                    (t, free, total)
+                })
+                .collect();
+            Some((k, curve))
+        })
+        .collect();
+    if curves.is_empty() {
+        return Ok(None);
+    }
+    let (y0, y1) = fitted(
+        curves
+            .iter()
+            .flat_map(|(_, c)| c.iter().map(|&(_, f, n)| f as f64 / n.max(1) as f64)),
+        Axis::Share,
+    );
+    let svg = year_chart(
+        YearAxes {
+            title: &format!("No use of force yet, {community}"),
+            y_desc: "share of runs without use of force so far",
+            x: (x0, x1),
+            y: (y0, y1),
+            y_labels: Labels::Plain,
+            y_area: 56,
+            markers,
+        },
+        |chart, over| {
+            for (k, curve) in &curves {
+                let colour = PALETTE[k % PALETTE.len()];
+                let lens = &lenses[*k];
+                let share = |f: usize, n: usize| f as f64 / n.max(1) as f64;
+                chart
+                    .draw_series(LineSeries::new(
+                        curve.iter().map(|&(t, f, n)| (t as f64, share(f, n))),
+                        colour.stroke_width(2),
+                    ))
+                    .map_err(draw_err)?
+                    .label(lens.clone())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+                for &(t, f, n) in curve {
+                    let text = format!(
+                        "{lens}, end of {t}: {f} of {n} runs without use of force ({})",
+                        num(share(f, n))
+                    );
+                    over.push_str(&tip_dot(chart.backend_coord(&(t as f64, share(f, n))), colour, &text));
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(Some(svg))
+}
+
+/// Histogram of the year of the first war, one bar colour per lens.
+fn first_war_chart(runs: &OutputSet, lenses: &[String]) -> Result<(String, String)> {
+    let col = runs.columns.iter().position(|c| c == "system.first_war_year");
+    let mut counts: BTreeMap<(usize, i64), usize> = BTreeMap::new();
+    let mut caption = Vec::new();
+    for (k, lens) in lenses.iter().enumerate() {
+        let Some(by_run) = runs.runs.get(lens) else { continue };
+        let years: Vec<i64> = col
+            .map(|c| by_run.values().filter_map(|v| v[c]).map(|y| y as i64).collect())
+            .unwrap_or_default();
+        for y in &years {
+            *counts.entry((k, *y)).or_default() += 1;
+        }
+        caption.push(format!(
+            "{lens}: {} of {} runs had no war",
+            by_run.len() - years.len(),
+            by_run.len()
+        ));
+    }
+    let (lo, hi) = counts
+        .keys()
+        .fold((i64::MAX, i64::MIN), |(a, b), (_, y)| (a.min(*y), b.max(*y)));
+    let (lo, hi) = if lo > hi { (0, 1) } else { (lo, hi) };
+    let top = counts.values().copied().max().unwrap_or(1).max(1) as f64;
+    let width = 0.8 / lenses.len().max(1) as f64;
+    let svg = year_chart(
+        YearAxes {
+            title: "Year of the first war (whole system)",
+            y_desc: "runs (count)",
+            x: (lo as f64 - 0.6, hi as f64 + 0.6),
+            y: (0.0, (top * 1.1).max(top + 1.0)),
+            y_labels: Labels::Format(&integer_label),
+            y_area: 56,
+            markers: &[],
+        },
+        |chart, over| {
+            for (k, lens) in lenses.iter().enumerate() {
+                let colour = PALETTE[k % PALETTE.len()];
+                let left = -0.4 + k as f64 * width;
+                let bars: Vec<(f64, i64, usize)> = counts
+                    .iter()
+                    .filter(|((l, _), _)| *l == k)
+                    .map(|((_, y), c)| (*y as f64 + left, *y, *c))
+                    .collect();
+                chart
+                    .draw_series(
+                        bars.iter().map(|&(x, _, c)| {
+                            Rectangle::new([(x, 0.0), (x + width, c as f64)], colour.mix(0.8).filled())
+                        }),
+                    )
+                    .map_err(draw_err)?
+                    .label(lens.clone())
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
+                for &(x, year, c) in &bars {
+                    let (ax, ay) = chart.backend_coord(&(x, c as f64));
+                    let (bx, by) = chart.backend_coord(&(x + width, 0.0));
+                    writeln!(
+                        over,
+                        "<rect x=\"{ax}\" y=\"{ay}\" width=\"{}\" height=\"{}\" fill=\"#ffffff\" fill-opacity=\"0\"><title>{}</title></rect>",
+                        (bx - ax).max(1),
+                        (by - ay).max(1),
+                        escape(&format!("{lens}, {year}: first war in {c} runs"))
+                    )
+                    .ok();
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok((svg, caption.join("; ")))
+}
+
+/// Why a row of a comparison is not on its chart, or `None` when it is.
+fn left_out(r: &compare::Row) -> Option<&'static str> {
+    if r.metric.contains('@') {
+        Some("a value in one year (the chart shows end-of-run values; see the table)")
+    } else if r.effect.is_nan() {
+        Some("no standardised difference (the values do not vary)")
+    } else if r.effect.is_infinite() {
+        Some("infinite standardised difference (B - A is the same non-zero number in every run)")
+    } else if r.effect == 0.0 {
+        Some("no difference (B - A is 0)")
+    } else {
+        None
+    }
+}
+
+/// Standardised differences B - A with their 95% intervals.
+fn comparison_chart(cmp: &Comparison) -> Result<String> {
+    let rows: Vec<&compare::Row> = cmp.rows.iter().filter(|r| left_out(r).is_none()).collect();
+    // Several lenses compared: each row names its lens.
+    let several = rows.iter().any(|r| r.lens_a != rows[0].lens_a);
+    let scaled: Vec<(String, f64, f64, f64, &compare::Row)> = rows
+        .iter()
+        .map(|r| {
+            let sd = r.diff / r.effect;
+            let label = if several {
+                format!("{}: {}", r.lens_a, r.metric)
+            } else {
+                r.metric.clone()
+            };
+            let (a, b) = (r.ci_low / sd, r.ci_high / sd);
+            (label, r.effect, a.min(b), a.max(b), *r)
+        })
+        .collect();
+    let reach = scaled
+        .iter()
+        .map(|r| r.2.abs().max(r.3.abs()).max(r.1.abs()))
+        .filter(|v| v.is_finite())
+        .fold(0.5f64, f64::max)
+        * 1.1;
+    let n = scaled.len().max(1);
+    let height = (70 + 24 * n as u32).max(200);
+    let labels: Vec<String> = scaled.iter().map(|r| r.0.clone()).collect();
+    let mut over = String::new();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (YEAR_SIZE.0, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Differences B - A in standard deviations, with 95% intervals",
+                ("sans-serif", 17),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(260)
+            .build_cartesian_2d(-reach..reach, -0.5..(n as f64 - 0.5))
+            .map_err(draw_err)?;
+        let label_of = |y: &f64| {
+            let k = y.round();
+            if (y - k).abs() < 1e-6 && k >= 0.0 {
+                labels.get(k as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .x_desc("standardised difference (effect size)")
+            .y_desc("metric")
+            .y_labels(n)
+            .y_label_formatter(&label_of)
+            .bold_line_style(RGBColor(222, 222, 222))
+            .light_line_style(RGBColor(244, 244, 244))
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
+                BLACK.mix(0.5),
+            )))
+            .map_err(draw_err)?;
+        for (k, (label, e, lo, hi, r)) in scaled.iter().enumerate() {
+            let colour = if *e > 0.0 { PALETTE[0] } else { PALETTE[5] };
+            let y = k as f64;
+            // The interval as a thick bar with end caps, so that a narrow one still shows.
+            let (lx, py) = chart.backend_coord(&(*lo, y));
+            let (hx, _) = chart.backend_coord(&(*hi, y));
+            let (lx, hx) = if hx - lx < 6 {
+                ((lx + hx) / 2 - 3, (lx + hx) / 2 + 3)
+            } else {
+                (lx, hx)
+            };
+            let c = hex(colour);
+            writeln!(
+                over,
+                "<g stroke=\"{c}\" stroke-width=\"3\"><line x1=\"{lx}\" y1=\"{py}\" x2=\"{hx}\" y2=\"{py}\"/><line x1=\"{lx}\" y1=\"{}\" x2=\"{lx}\" y2=\"{}\" stroke-width=\"2\"/><line x1=\"{hx}\" y1=\"{}\" x2=\"{hx}\" y2=\"{}\" stroke-width=\"2\"/></g>",
+                py - 6,
+                py + 6,
+                py - 6,
+                py + 6
+            )
+            .ok();
+            let (ex, ey) = chart.backend_coord(&(*e, y));
+            writeln!(
+                over,
+                "<circle cx=\"{ex}\" cy=\"{ey}\" r=\"5\" fill=\"{}\" stroke=\"{c}\" stroke-width=\"2\"><title>{}</title></circle>",
+                if r.significant { c.as_str() } else { "#ffffff" },
+                escape(&format!(
+                    "{label}: B - A = {} [{}, {}], {} {} [{}, {}], p (Holm) {}",
+                    num(r.diff),
+                    num(r.ci_low),
+                    num(r.ci_high),
+                    r.effect_kind,
+                    num(*e),
+                    num(*lo),
+                    num(*hi),
+                    short(r.p_adjusted)
+                ))
+            )
+            .ok();
+        }
+        root.present().map_err(draw_err)?;
+    }
+    Ok(on_top(svg, &over))
 }
 
 /// How an axis is labelled.
@@ -324,6 +877,10 @@ struct Frame<'a> {
     y_labels: Labels<'a>,
     /// Width of the area left of the plot, for the y labels.
     y_area: u32,
+    /// Height of the area above the plot (event numbers), and width of the area right of it
+    /// (the legend); 0 for none.
+    top_area: u32,
+    right_area: u32,
     legend: Option<SeriesLabelPosition>,
 }
 
@@ -345,15 +902,22 @@ fn frame_on<'b>(
     f: Frame<'_>,
     draw: impl FnOnce(&mut ChartContext<'_, SVGBackend<'b>, XY>) -> Result<()>,
 ) -> Result<()> {
-    let mut chart = ChartBuilder::on(area)
-        .caption(f.title, ("sans-serif", 17))
+    // The caption first, then the margin (and the event numbers above the plot) below it.
+    let area = area.titled(f.title, ("sans-serif", 17)).map_err(draw_err)?;
+    let mut chart = ChartBuilder::on(&area)
         .margin(12)
+        .margin_top(12 + f.top_area)
+        .margin_right(12 + f.right_area)
         .x_label_area_size(40)
         .y_label_area_size(f.y_area)
         .build_cartesian_2d(f.x, f.y)
         .map_err(draw_err)?;
     let mut mesh = chart.configure_mesh();
-    mesh.x_desc(f.x_desc).y_desc(f.y_desc);
+    // Light gridlines, so that the dashed event lines and the data stand out.
+    mesh.x_desc(f.x_desc)
+        .y_desc(f.y_desc)
+        .bold_line_style(RGBColor(222, 222, 222))
+        .light_line_style(RGBColor(244, 244, 244));
     match f.x_labels {
         Labels::Plain => {}
         Labels::Format(g) => {
@@ -384,164 +948,6 @@ fn frame_on<'b>(
             .map_err(draw_err)?;
     }
     Ok(())
-}
-
-/// The frame shared by the charts over years: caption, a year x axis, the series that
-/// `draw` adds, and the legend at `legend`.
-fn year_chart(
-    title: &str,
-    y_desc: &str,
-    x: std::ops::Range<f64>,
-    y: std::ops::Range<f64>,
-    legend: SeriesLabelPosition,
-    draw: impl FnOnce(&mut ChartContext<'_, SVGBackend<'_>, XY>) -> Result<()>,
-) -> Result<String> {
-    frame(
-        Frame {
-            title,
-            size: SIZE,
-            x_desc: "year",
-            y_desc,
-            x,
-            y,
-            x_labels: Labels::Format(&|x| format!("{x:.0}")),
-            y_labels: Labels::Plain,
-            y_area: 56,
-            legend: Some(legend),
-        },
-        draw,
-    )
-}
-
-/// Histogram of the year of the first war, one bar colour per lens.
-fn first_war_chart(runs: &OutputSet, lenses: &[String]) -> Result<(String, String)> {
-    let col = runs.columns.iter().position(|c| c == "system.first_war_year");
-    let mut counts: BTreeMap<(usize, i64), usize> = BTreeMap::new();
-    let mut caption = Vec::new();
-    for (k, lens) in lenses.iter().enumerate() {
-        let Some(by_run) = runs.runs.get(lens) else { continue };
-        let years: Vec<i64> = col
-            .map(|c| by_run.values().filter_map(|v| v[c]).map(|y| y as i64).collect())
-            .unwrap_or_default();
-        for y in &years {
-            *counts.entry((k, *y)).or_default() += 1;
-        }
-        caption.push(format!(
-            "{lens}: {} of {} runs had no war",
-            by_run.len() - years.len(),
-            by_run.len()
-        ));
-    }
-    let (lo, hi) = counts
-        .keys()
-        .fold((i64::MAX, i64::MIN), |(a, b), (_, y)| (a.min(*y), b.max(*y)));
-    let (lo, hi) = if lo > hi { (0, 1) } else { (lo, hi) };
-    let top = counts.values().copied().max().unwrap_or(1) as f64;
-    let width = 0.8 / lenses.len().max(1) as f64;
-    let svg = year_chart(
-        "Year of the first war (whole system)",
-        "runs (count)",
-        (lo as f64 - 0.6)..(hi as f64 + 0.6),
-        0.0..top * 1.15,
-        SeriesLabelPosition::UpperRight,
-        |chart| {
-            for (k, lens) in lenses.iter().enumerate() {
-                let colour = PALETTE[k % PALETTE.len()];
-                let left = -0.4 + k as f64 * width;
-                chart
-                    .draw_series(counts.iter().filter(|((l, _), _)| *l == k).map(|((_, y), c)| {
-                        let x = *y as f64 + left;
-                        Rectangle::new([(x, 0.0), (x + width, *c as f64)], colour.mix(0.8).filled())
-                    }))
-                    .map_err(draw_err)?
-                    .label(lens.clone())
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
-            }
-            Ok(())
-        },
-    )?;
-    Ok((svg, caption.join("; ")))
-}
-
-/// Standardised differences B - A with their 95% intervals.
-fn comparison_chart(cmp: &Comparison) -> Result<String> {
-    let rows: Vec<&compare::Row> = cmp
-        .rows
-        .iter()
-        .filter(|r| r.effect.is_finite() && r.effect != 0.0 && !r.metric.contains('@'))
-        .collect();
-    // Several lenses compared: each row names its lens.
-    let several = rows.iter().any(|r| r.lens_a != rows[0].lens_a);
-    let scaled: Vec<(String, f64, f64, f64, bool)> = rows
-        .iter()
-        .map(|r| {
-            let sd = r.diff / r.effect;
-            let label = if several {
-                format!("{}: {}", r.lens_a, r.metric)
-            } else {
-                r.metric.clone()
-            };
-            (label, r.effect, r.ci_low / sd, r.ci_high / sd, r.significant)
-        })
-        .map(|(m, e, a, b, s)| (m, e, a.min(b), a.max(b), s))
-        .collect();
-    let reach = scaled.iter().map(|r| r.2.abs().max(r.3.abs())).fold(0.5f64, f64::max) * 1.1;
-    let n = scaled.len().max(1);
-    let height = (60 + 22 * n as u32).max(200);
-    let labels: Vec<String> = scaled.iter().map(|r| r.0.clone()).collect();
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (SIZE.0, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Differences B - A in standard deviations, with 95% intervals",
-                ("sans-serif", 17),
-            )
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(230)
-            .build_cartesian_2d(-reach..reach, -0.5..(n as f64 - 0.5))
-            .map_err(draw_err)?;
-        let label_of = |y: &f64| {
-            let k = y.round();
-            if (y - k).abs() < 1e-6 && k >= 0.0 {
-                labels.get(k as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
-        chart
-            .configure_mesh()
-            .x_desc("standardised difference (effect size)")
-            .y_desc("metric")
-            .y_labels(n)
-            .y_label_formatter(&label_of)
-            .draw()
-            .map_err(draw_err)?;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
-                BLACK.mix(0.5),
-            )))
-            .map_err(draw_err)?;
-        for (k, (_, e, lo, hi, sig)) in scaled.iter().enumerate() {
-            let colour = if *e > 0.0 { PALETTE[0] } else { PALETTE[5] };
-            let y = k as f64;
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(*lo, y), (*hi, y)],
-                    colour.stroke_width(2),
-                )))
-                .map_err(draw_err)?;
-            let style = if *sig { colour.filled() } else { colour.stroke_width(2) };
-            chart
-                .draw_series(std::iter::once(Circle::new((*e, y), 4, style)))
-                .map_err(draw_err)?;
-        }
-        root.present().map_err(draw_err)?;
-    }
-    Ok(svg)
 }
 
 fn escape(text: &str) -> String {
@@ -675,19 +1081,33 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
         escape(manifest["comity_version"].as_str().unwrap_or("?"))
     )
     .ok();
+    let step = manifest["scenario"]["step"].as_str().unwrap_or("year");
+    let when = if step.starts_with("year") {
+        "A point at a year is the state at the end of that year (after its events)"
+    } else {
+        "A point at a date is the state at the end of that step (after its events)"
+    };
     writeln!(
         body,
-        "<p>Lines are means across runs; shaded bands span the 5th to 95th percentiles. Numbered grey vertical lines mark the scenario's scripted events.{}</p>",
+        "<p>Lines are means across runs; shaded bands span the 5th to 95th percentiles; y axes are fitted to the data (counts start at 0). {when}. Dashed vertical lines mark the scenario's scripted events at their dates, numbered as in the list below; hover over a number, a dot or a bar for its values.{}</p>",
         marks_note.map(|n| format!(" ({})", escape(&n))).unwrap_or_default()
     )
     .ok();
     if !marks.is_empty() {
-        body.push_str("<details open=\"open\"><summary>Scripted events</summary><ol class=\"events\">\n");
-        for m in &marks {
-            writeln!(body, "<li><b>{}</b> {}</li>", escape(&m.date), escape(&m.label)).ok();
+        body.push_str("<details open=\"open\"><summary>Scripted events</summary><table class=\"events\"><thead><tr><th>no.</th><th>date</th><th>events</th></tr></thead><tbody>\n");
+        for (k, m) in marks.iter().enumerate() {
+            writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                k + 1,
+                escape(&m.date),
+                escape(&m.label)
+            )
+            .ok();
         }
-        body.push_str("</ol></details>\n");
+        body.push_str("</tbody></table></details>\n");
     }
+    let (x0, x1) = x_range(&series);
     let mut toc = String::new();
     for community in &communities {
         let anchor = format!("c-{}", community.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
@@ -698,39 +1118,120 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
             escape(community)
         )
         .ok();
-        let svg = band_chart(
-            &series,
-            &lenses,
-            community,
-            "cohesion",
-            &format!("Cohesion, {community}"),
-            "mean trust among members (0-1)",
-            true,
-            &marks,
-        )?;
-        figure(&mut body, &svg, "Cohesion: mean directed trust among the members.");
-        let svg = band_chart(
-            &series,
-            &lenses,
-            community,
-            "identity",
-            &format!("Identity (we-feeling), {community}"),
-            "mean identity among members (0-1)",
-            true,
-            &marks,
-        )?;
-        figure(
-            &mut body,
-            &svg,
-            "Identity: mean directed we-feeling among the members (Deutsch).",
+        let bands: [(&str, &str, &str, Axis, Labels<'_>, u32, &str); 6] = [
+            (
+                "cohesion",
+                "Cohesion",
+                "mean trust among members",
+                Axis::Share,
+                Labels::Plain,
+                56,
+                "Cohesion: mean directed trust among the members.",
+            ),
+            (
+                "identity",
+                "Identity (we-feeling)",
+                "mean identity among members",
+                Axis::Share,
+                Labels::Plain,
+                56,
+                "Identity: mean directed we-feeling among the members (Deutsch).",
+            ),
+            (
+                "peaceful_change_share",
+                "Dependable expectations of peaceful change",
+                "share of member pairs",
+                Axis::Share,
+                Labels::Plain,
+                56,
+                "Peaceful change: share of member pairs with trust and identity above the peace threshold both ways and no use of force within the peace window (Deutsch).",
+            ),
+            (
+                "kantian_share",
+                "Kantian culture",
+                "share of member pairs",
+                Axis::Share,
+                Labels::Plain,
+                56,
+                "Kantian share: share of member pairs in Wendt's Kantian culture of friendship.",
+            ),
+            (
+                "phase",
+                "Phase (Adler-Barnett)",
+                "mean phase code",
+                Axis::Level,
+                Labels::Format(&phase_label),
+                96,
+                "Phase: mean across runs of the Adler-Barnett phase code (0 none, 1 nascent, 2 ascendant, 3 mature); a mean of 1.9 means mostly ascendant.",
+            ),
+            (
+                "trade",
+                "Trade among members",
+                "trade (scenario units)",
+                Axis::Count,
+                Labels::Plain,
+                70,
+                "Trade: total trade among the members.",
+            ),
+        ];
+        for (metric, title, y_desc, axis, y_labels, y_area, caption) in bands {
+            if !lenses
+                .iter()
+                .any(|l| series.contains_key(&(l.clone(), community.clone(), metric.to_string())))
+            {
+                continue;
+            }
+            let (svg, note) = band_chart(
+                &series,
+                &lenses,
+                &BandSpec {
+                    community,
+                    metric,
+                    title: format!("{title}, {community}"),
+                    y_desc,
+                    band: true,
+                    axis,
+                    y_labels,
+                    y_area,
+                },
+                &marks,
+            )?;
+            let caption = if note.is_empty() {
+                caption.to_string()
+            } else {
+                format!("{caption} Note: {note}.")
+            };
+            figure(&mut body, &svg, &caption);
+        }
+        if let Some(svg) = survival_chart(&runs, &lenses, community, (x0, x1), &marks)? {
+            figure(
+                &mut body,
+                &svg,
+                &format!(
+                    "No use of force yet: share of runs in which no dispute among the members of {community} has reached use of force or war by the end of each year (from runs.csv first_force_year), a survival curve."
+                ),
+            );
+        }
+        let levels = [
+            ("disputes_threat", "threat (2)", LEVEL_COLOURS[0]),
+            ("disputes_display", "display of force (3)", LEVEL_COLOURS[1]),
+            ("disputes_force", "use of force (4)", LEVEL_COLOURS[2]),
+            ("disputes_war", "war (5)", LEVEL_COLOURS[3]),
+        ];
+        // One y axis for every lens's dispute chart, so that they compare at a glance.
+        let y = fitted(
+            lenses.iter().flat_map(|lens| {
+                levels.iter().flat_map(|(m, _, _)| {
+                    series
+                        .get(&(lens.clone(), community.clone(), m.to_string()))
+                        .into_iter()
+                        .flatten()
+                        .map(|p| p.mean)
+                })
+            }),
+            Axis::Count,
         );
         for lens in &lenses {
-            let levels = [
-                ("disputes_threat", "threat (2)", LEVEL_COLOURS[0]),
-                ("disputes_display", "display of force (3)", LEVEL_COLOURS[1]),
-                ("disputes_force", "use of force (4)", LEVEL_COLOURS[2]),
-                ("disputes_war", "war (5)", LEVEL_COLOURS[3]),
-            ];
             let svg = lines_chart(
                 &series,
                 lens,
@@ -738,30 +1239,37 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
                 &levels,
                 &format!("Disputes by highest hostility level, {community} ({lens})"),
                 "disputes per step (mean across runs)",
-                None,
+                y,
                 &marks,
             )?;
             figure(
                 &mut body,
                 &svg,
-                "New disputes between members per step, by the highest level reached on the Correlates of War ladder.",
+                "New disputes between members per step, by the highest level reached on the Correlates of War ladder. The charts of all lenses share one y axis.",
             );
         }
-        let svg = band_chart(
+        let (svg, note) = band_chart(
             &series,
             &lenses,
-            community,
-            "escalation_rate",
-            &format!("Escalation rate, {community}"),
-            "share reaching use of force (0-1)",
-            false,
+            &BandSpec {
+                community,
+                metric: "escalation_rate",
+                title: format!("Escalation rate, {community}"),
+                y_desc: "share reaching use of force",
+                band: false,
+                axis: Axis::Share,
+                y_labels: Labels::Plain,
+                y_area: 56,
+            },
             &marks,
         )?;
-        figure(
-            &mut body,
-            &svg,
-            "Escalation rate: share of the step's disputes that reached use of force or war (steps without a dispute are left out of the mean).",
-        );
+        let caption = "Escalation rate: share of the step's disputes that reached use of force or war (steps without a dispute are left out of the mean; no band, as a single run's rate is mostly 0 or 1).";
+        let caption = if note.is_empty() {
+            caption.to_string()
+        } else {
+            format!("{caption} Note: {note}.")
+        };
+        figure(&mut body, &svg, &caption);
         body.push_str("</section>\n");
     }
     let (svg, caption) = first_war_chart(&runs, &lenses)?;
@@ -802,8 +1310,42 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
         figure(
             &mut body,
             &svg,
-            "Filled dots: significant after Holm's correction (alpha 0.05). Blue: B above A; vermillion: B below A.",
+            "Filled dots: significant after Holm's correction (alpha 0.05). Blue: B above A; vermillion: B below A. Bars with end caps: 95% intervals (drawn at least 6 pixels wide). Hover over a dot for its numbers.",
         );
+        let mut out: Vec<String> = cmp
+            .rows
+            .iter()
+            .filter_map(|r| {
+                left_out(r).map(|why| {
+                    let lens = if cmp.rows.iter().any(|q| q.lens_a != r.lens_a) {
+                        format!("{}: ", r.lens_a)
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "<li><code>{}{}</code>: {}</li>",
+                        escape(&lens),
+                        escape(&r.metric),
+                        escape(why)
+                    )
+                })
+            })
+            .collect();
+        out.extend(cmp.skipped.iter().map(|m| {
+            format!(
+                "<li><code>{}</code>: undefined in every run of both sets (not compared)</li>",
+                escape(m)
+            )
+        }));
+        if !out.is_empty() {
+            writeln!(
+                body,
+                "<details><summary>Left out of the chart: {} row(s)</summary><ul class=\"left-out\">{}</ul></details>",
+                out.len(),
+                out.join("")
+            )
+            .ok();
+        }
         body.push_str("<table><thead><tr><th>metric</th><th>n</th><th>mean A</th><th>mean B</th><th>B - A</th><th>95% CI</th><th>effect</th><th>p (Holm)</th></tr></thead><tbody>\n");
         for r in &cmp.rows {
             let f = |x: f64| escape(&short(x));
@@ -861,14 +1403,17 @@ const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#222;bac
 nav{position:fixed;top:0;left:0;width:11em;padding:1em;font-size:0.9em}\n\
 main{margin-left:13em;padding:1em 2em;max-width:62em}\n\
 figure{margin:1.2em 0;background:#fff;border:1px solid #ddd;padding:0.5em}\n\
-figure svg{max-width:100%;height:auto}\n\
+figure svg{width:100%;height:auto}\n\
 figcaption{font-size:0.85em;color:#555;margin-top:0.3em}\n\
 .meta{color:#555;font-size:0.9em}\n\
 table{border-collapse:collapse;font-size:0.85em}\n\
 td,th{border-bottom:1px solid #ddd;padding:0.2em 0.6em;text-align:right}\n\
 td:first-child,th:first-child{text-align:left}\n\
 tr.sig td{font-weight:600}\n\
-ol.events{columns:2;font-size:0.85em;color:#444}\n";
+table.events{font-size:0.85em;color:#444}\n\
+table.events td{text-align:left;vertical-align:top}\n\
+table.events td:first-child{text-align:right}\n\
+table.events th{text-align:left}\n";
 
 /// Where `comity report` writes by default.
 pub fn default_path(dir: &Path) -> PathBuf {

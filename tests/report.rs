@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,8 +48,9 @@ fn the_page_and_every_chart_parse_and_are_labelled() {
     )
     .expect("report.html is well-formed XHTML");
     let svgs: Vec<_> = doc.descendants().filter(|n| n.tag_name().name() == "svg").collect();
-    // per community (system, core): cohesion, identity, disputes, escalation; first war; comparison
-    assert_eq!(svgs.len(), 2 * 4 + 2, "charts: {}", svgs.len());
+    // per community (system, core): cohesion, identity, peaceful change, Kantian share, phase,
+    // trade, no use of force yet, disputes, escalation; first war; comparison
+    assert_eq!(svgs.len(), 2 * 9 + 2, "charts: {}", svgs.len());
     for svg in &svgs {
         let texts: Vec<String> = svg
             .descendants()
@@ -70,7 +72,10 @@ fn the_page_and_every_chart_parse_and_are_labelled() {
         let standalone = roxmltree::Document::parse(&svg.document().input_text()[svg.range()]);
         assert!(standalone.is_ok(), "an SVG does not parse on its own: {title}");
     }
-    for marker in ["<b>2004-06</b> AAA leaves Accord", "<b>2002-01</b> crisis DDD-BBB"] {
+    for marker in [
+        "<td>2004-06</td><td>AAA leaves Accord</td>",
+        "<td>2002-01</td><td>crisis DDD-BBB</td>",
+    ] {
         assert!(html.contains(marker), "event marker {marker} missing");
     }
     // the page is not overwritten without --force
@@ -512,16 +517,255 @@ fn the_page_marks_events_even_when_the_scenario_file_is_gone() {
     let scenario = dir.path().join("moved.toml");
     std::fs::copy(repo("tests/fixtures/tiny.toml"), &scenario).unwrap();
     let out = dir.path().join("out");
-    let o = run(&["run", scenario.to_str().unwrap(), "--runs", "5", "-q", "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--runs",
+        "5",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     std::fs::remove_file(&scenario).unwrap();
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     let events = manifest["scenario"]["events"].as_array().unwrap();
-    assert!(events.iter().any(|e| e["label"] == "crisis DDD-BBB" && e["date"] == "2002-01"), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["label"] == "crisis DDD-BBB" && e["date"] == "2002-01"),
+        "{events:?}"
+    );
     let o = run(&["report", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(page.contains("crisis DDD-BBB"), "the event is marked");
-    assert!(!page.contains("could not be read"), "no complaint about the missing scenario");
+    assert!(
+        !page.contains("could not be read"),
+        "no complaint about the missing scenario"
+    );
+}
+
+// ------------------------------------------------- labels, fitted axes and the new charts
+
+/// The report of `america_first_2025.toml` (every lens, few runs), parsed later.
+fn america_first(dir: &Path) -> String {
+    let out = dir.join("af");
+    let o = run(&[
+        "run",
+        "scenarios/america_first_2025.toml",
+        "--lens",
+        "all",
+        "--runs",
+        "8",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = run(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    fs::read_to_string(out.join("report.html")).unwrap()
+}
+
+/// A text label of a chart and its estimated box (0.6 em a character).
+#[derive(Debug)]
+struct Label {
+    text: String,
+    event: bool,
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+}
+
+/// The own text of a `<text>` element (not that of its `<title>` tooltip).
+fn own_text(n: roxmltree::Node<'_, '_>) -> String {
+    n.children()
+        .filter(|c| c.is_text())
+        .filter_map(|c| c.text())
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// The labels of one chart, rotated ones left out.
+fn labels(svg: roxmltree::Node<'_, '_>) -> Vec<Label> {
+    svg.descendants()
+        .filter(|n| n.tag_name().name() == "text" && n.attribute("transform").is_none())
+        .filter_map(|n| {
+            let text = own_text(n);
+            if text.is_empty() {
+                return None;
+            }
+            let num = |a: &str| n.attribute(a).and_then(|v| v.parse::<f64>().ok());
+            let (x, y, size) = (num("x")?, num("y")?, num("font-size").unwrap_or(12.0));
+            let width = 0.6 * size * text.chars().count() as f64;
+            let x0 = match n.attribute("text-anchor") {
+                Some("middle") => x - width / 2.0,
+                Some("end") => x - width,
+                _ => x,
+            };
+            // plotters sets the vertical anchor with dy; without one, y is the baseline.
+            let y0 = match n.attribute("dy") {
+                Some("0.76em") => y,
+                Some("0.5ex") => y - size / 2.0,
+                Some("-0.5ex") => y - size,
+                _ => y - 0.8 * size,
+            };
+            Some(Label {
+                text,
+                event: n.attribute("class") == Some("event"),
+                x0,
+                x1: x0 + width,
+                y0,
+                y1: y0 + size,
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn event_numbers_and_legends_never_overlap_another_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = america_first(dir.path());
+    let doc = parse(&html);
+    let legend = [
+        "realist",
+        "liberal",
+        "constructivist",
+        "threat (2)",
+        "war (5)",
+        "use of force (4)",
+    ];
+    let mut events = 0;
+    for (title, svg) in charts(&doc) {
+        let labels = labels(svg);
+        events += labels.iter().filter(|l| l.event).count();
+        for (i, a) in labels.iter().enumerate() {
+            for b in &labels[i + 1..] {
+                let checked = |l: &Label| l.event || legend.contains(&l.text.as_str());
+                if !(checked(a) || checked(b)) {
+                    continue;
+                }
+                let apart = a.x1 <= b.x0 || b.x1 <= a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0;
+                assert!(apart, "in {title}, {a:?} overlaps {b:?}");
+            }
+        }
+        // No event number sits on a year-like pair ("19" next to "22" reading "1922"): numbers
+        // of one row are at least a gap apart, which the check above measures.
+    }
+    assert!(events > 100, "event numbers drawn: {events}");
+    // Event lines are dashed, unlike the gridlines, and a mid-year event is at its date.
+    assert!(html.contains("stroke-dasharray=\"5 3\""), "no dashed event line");
+    assert!(html.contains("<td>2016-06</td>"), "the mid-2016 event is listed");
+    assert!(
+        html.contains("the end of that year"),
+        "the page says what a yearly point is"
+    );
+}
+
+/// The numeric y tick labels (right-aligned, left of the plot) of a chart.
+fn y_ticks(svg: roxmltree::Node<'_, '_>) -> Vec<String> {
+    svg.descendants()
+        .filter(|n| n.tag_name().name() == "text" && n.attribute("text-anchor") == Some("end"))
+        .map(own_text)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+#[test]
+fn axes_are_fitted_counts_are_whole_and_the_lab_metrics_have_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = america_first(dir.path());
+    let doc = parse(&html);
+    let charts = charts(&doc);
+    let find = |prefix: &str| {
+        charts
+            .iter()
+            .find(|(t, _)| t.starts_with(prefix))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no chart {prefix}: {:?}",
+                    charts.iter().map(|c| &c.0).collect::<Vec<_>>()
+                )
+            })
+            .1
+    };
+    // Cohesion: fitted to the data, not 0-1.
+    let ticks: Vec<f64> = y_ticks(find("Cohesion, west"))
+        .iter()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    assert!(ticks.len() >= 3, "{ticks:?}");
+    let (lo, hi) = ticks
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &t| (a.min(t), b.max(t)));
+    assert!(lo > 0.0 || hi < 1.0, "cohesion axis is still 0-1: {ticks:?}");
+    assert!(hi - lo < 0.9, "cohesion axis is not fitted: {ticks:?}");
+    // The first-war histogram counts runs: whole numbers only.
+    let ticks = y_ticks(find("Year of the first war"));
+    assert!(
+        !ticks.is_empty() && ticks.iter().all(|t| t.parse::<u64>().is_ok()),
+        "{ticks:?}"
+    );
+    // The metrics the teaching lab uses, for every community.
+    for community in ["system", "west", "nato"] {
+        for title in [
+            "Dependable expectations of peaceful change",
+            "Kantian culture",
+            "Phase (Adler-Barnett)",
+            "Trade among members",
+            "No use of force yet",
+        ] {
+            let svg = find(&format!("{title}, {community}"));
+            let tips = svg
+                .descendants()
+                .filter(|n| n.tag_name().name() == "circle")
+                .filter(|n| n.children().any(|c| c.tag_name().name() == "title"))
+                .count();
+            assert!(tips > 10, "{title}, {community}: {tips} points with a tooltip");
+        }
+    }
+    // The survival curve never rises.
+    let svg = find("No use of force yet, west");
+    let mut last: BTreeMap<String, u64> = BTreeMap::new();
+    let circles = svg.descendants().filter(|n| n.tag_name().name() == "circle");
+    for n in circles
+        .flat_map(|c| c.children())
+        .filter(|n| n.tag_name().name() == "title")
+    {
+        let t = n.text().unwrap_or("");
+        let (lens, rest) = t.split_once(", end of ").expect("a survival tooltip");
+        let free: u64 = rest
+            .split_once(": ")
+            .unwrap()
+            .1
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        if let Some(before) = last.insert(lens.to_string(), free) {
+            assert!(free <= before, "{lens}: {before} then {free}");
+        }
+    }
+    assert_eq!(last.len(), 3, "one curve per lens: {last:?}");
+    // Phase ticks are named.
+    assert!(
+        y_ticks(find("Phase (Adler-Barnett), west"))
+            .iter()
+            .any(|t| t.contains("ascendant") || t.contains("nascent") || t.contains("mature") || t.contains("none"))
+    );
+}
+
+#[test]
+fn the_comparison_lists_what_its_chart_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = make_report(dir.path());
+    let html = fs::read_to_string(page).unwrap();
+    // A folder compared with itself: every difference is 0, so every row is listed, with why.
+    assert!(html.contains("Left out of the chart"), "no list of left-out rows");
+    assert!(html.contains("no difference (B - A is 0)"));
 }

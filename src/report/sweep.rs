@@ -27,7 +27,7 @@ const MAX_LEVELS: usize = 12;
 /// Above this many points the dots of a chart carry no tooltip, to keep the page small.
 const MAX_TOOLTIPS: usize = 2000;
 /// The text a chart draws where [`splice`] puts the marks with tooltips.
-const SPLICE: &str = "comity-splice-point";
+pub(super) const SPLICE: &str = "comity-splice-point";
 /// Colour of a heatmap cell without a value.
 const NO_VALUE: RGBColor = RGBColor(200, 200, 200);
 
@@ -45,7 +45,7 @@ pub fn default_metric(folder: &SweepFolder) -> MetricRef {
 }
 
 /// Replaces the [`SPLICE`] text element of `svg` with `elements`.
-fn splice(svg: String, elements: &str) -> Result<String> {
+pub(super) fn splice(svg: String, elements: &str) -> Result<String> {
     let missing = || ReportError::Draw("a chart lost its place for tooltips".into());
     let at = svg.find(SPLICE).ok_or_else(missing)?;
     let start = svg[..at].rfind("<text").ok_or_else(missing)?;
@@ -300,6 +300,8 @@ fn outcome_chart(s: &Sweep<'_>, lens: usize, outcome: &LensOutcome, j: usize) ->
             x_labels: Labels::Plain,
             y_labels: Labels::Plain,
             y_area: 64,
+            top_area: 0,
+            right_area: 0,
             legend: Some(legend),
         },
         |chart| {
@@ -545,6 +547,8 @@ fn tornado(title: &str, a: &Analysis) -> Result<String> {
             x_labels: Labels::Plain,
             y_labels: Labels::None,
             y_area: 210,
+            top_area: 0,
+            right_area: 0,
             legend: Some(SeriesLabelPosition::LowerRight),
         },
         |chart| {
@@ -689,6 +693,8 @@ fn heatmap(s: &Sweep<'_>, outcome: &LensOutcome) -> Result<(String, Vec<Vec<f64>
                 x_labels: Labels::None,
                 y_labels: Labels::None,
                 y_area: 80,
+                top_area: 0,
+                right_area: 0,
                 legend: None,
             },
             |chart| {

@@ -40,13 +40,19 @@ pub fn chromium() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("CHROMIUM") {
         return Some(PathBuf::from(p));
     }
-    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
-        let found = Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().ok()?;
-        found
-            .status
-            .success()
-            .then(|| PathBuf::from(String::from_utf8_lossy(&found.stdout).trim()))
-    })
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            let found = Command::new("sh")
+                .arg("-c")
+                .arg(format!("command -v {name}"))
+                .output()
+                .ok()?;
+            found
+                .status
+                .success()
+                .then(|| PathBuf::from(String::from_utf8_lossy(&found.stdout).trim()))
+        })
 }
 
 /// `../shared/data/ir` beside the repository, when present (a fresh clone has none).
@@ -57,5 +63,8 @@ pub fn shared_data() -> Option<PathBuf> {
 
 /// Whether `python3` runs (one compare test reads a CSV back with it).
 pub fn python3() -> bool {
-    Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
