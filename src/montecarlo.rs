@@ -4,12 +4,14 @@
 //! (lens, run) order, whatever the thread count, so the same scenario and seed
 //! give the same bytes with 1 thread or many. Runs are computed in parallel in
 //! chunks; only one chunk of per-run results is held at a time, so memory is
-//! bounded by the aggregate, not by the number of runs.
+//! bounded by the aggregate, not by the number of runs. An aggregate keeps every run's
+//! value while they fit [`EXACT_BUDGET_BYTES`] (exact percentiles) and a KLL sketch per cell
+//! above it; which is decided from the runs and the cells before the first run.
 
 use crate::params::Params;
 use crate::sim::metrics::{self, METRICS};
 use crate::sim::{Prepared, RunResult};
-use crate::stats::Summary;
+use crate::stats::{EXACT_BUDGET_BYTES, QuantileMethod, Summary};
 use rayon::prelude::*;
 
 /// What to run.
@@ -27,6 +29,47 @@ pub struct Config {
 pub struct LensAggregate {
     pub lens: String,
     pub cells: Vec<Summary>,
+}
+
+impl LensAggregate {
+    /// An empty aggregate of `cells` cells for `runs` runs, each cell keeping its values as
+    /// `method` says.
+    pub fn new(lens: &str, method: QuantileMethod, runs: u64, cells: usize) -> LensAggregate {
+        LensAggregate {
+            lens: lens.to_string(),
+            // Each cell reserves its own room (`vec![..; n]` would clone an empty buffer).
+            cells: (0..cells).map(|_| Summary::new(method, runs)).collect(),
+        }
+    }
+
+    /// Adds one run's metric panel (cell by cell, in the panel's order).
+    pub fn fold(&mut self, result: &RunResult) {
+        for (cell, &x) in self.cells.iter_mut().zip(&result.metrics) {
+            cell.add(x);
+        }
+    }
+
+    /// Once every run is folded: sorts each cell's values ([`Summary::finish`]), on the
+    /// threads of `pool`.
+    pub fn finish(&mut self, pool: &rayon::ThreadPool) {
+        pool.install(|| self.cells.par_iter_mut().for_each(Summary::finish));
+    }
+}
+
+/// The cells of one lens's aggregate: ticks x slots (the system and each community) x metrics.
+pub fn cells(prepared: &Prepared) -> usize {
+    prepared.scenario.calendar.n_ticks() as usize * prepared.slots() * METRICS.len()
+}
+
+/// How the aggregates of `runs` runs keep their percentiles: exact while `runs x cells x 8`
+/// bytes fit [`EXACT_BUDGET_BYTES`], else a KLL sketch per cell.
+pub fn quantile_method(prepared: &Prepared, runs: u64) -> QuantileMethod {
+    QuantileMethod::choose(runs, cells(prepared), EXACT_BUDGET_BYTES)
+}
+
+/// The manifest's `quantiles` object (method, rank error, budget) of aggregates of `runs` runs.
+pub fn quantiles_manifest(prepared: &Prepared, runs: u64) -> serde_json::Value {
+    quantile_method(prepared, runs).manifest(runs, EXACT_BUDGET_BYTES)
 }
 
 /// Totals and final values of one run, per slot (the `runs.csv` row).
@@ -126,21 +169,31 @@ pub fn run(
     sink: &mut dyn Sink,
     progress: &dyn Fn(u64),
 ) -> std::io::Result<Vec<LensAggregate>> {
+    run_within(prepared, lenses, config, sink, progress, EXACT_BUDGET_BYTES)
+}
+
+/// [`run`] with `budget` bytes per aggregate for exact percentiles instead of
+/// [`EXACT_BUDGET_BYTES`] (tests force the sketch with 0).
+pub fn run_within(
+    prepared: &Prepared,
+    lenses: &[(String, Params)],
+    config: &Config,
+    sink: &mut dyn Sink,
+    progress: &dyn Fn(u64),
+    budget: u64,
+) -> std::io::Result<Vec<LensAggregate>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
         .map_err(std::io::Error::other)?;
     let threads = pool.current_num_threads() as u64;
     let chunk = (threads * 8).clamp(8, 256);
-    let ticks = prepared.scenario.calendar.n_ticks() as usize;
-    let cells = ticks * prepared.slots() * METRICS.len();
+    let cells = cells(prepared);
+    let method = QuantileMethod::choose(config.runs, cells, budget);
     let mut out = Vec::new();
     let mut done = 0u64;
     for (lens, params) in lenses {
-        let mut agg = LensAggregate {
-            lens: lens.clone(),
-            cells: vec![Summary::default(); cells],
-        };
+        let mut agg = LensAggregate::new(lens, method, config.runs, cells);
         let mut start = 0u64;
         while start < config.runs {
             let end = (start + chunk).min(config.runs);
@@ -150,16 +203,13 @@ pub fn run(
                     .map(|run| prepared.run(params, config.seed, run, config.record_disputes))
                     .collect()
             });
-            for r in &results {
-                for (cell, &x) in agg.cells.iter_mut().zip(&r.metrics) {
-                    cell.add(x);
-                }
-            }
+            results.iter().for_each(|r| agg.fold(r));
             sink.chunk(lens, prepared, &results)?;
             done += end - start;
             progress(done);
             start = end;
         }
+        agg.finish(&pool);
         out.push(agg);
     }
     Ok(out)

@@ -11,9 +11,8 @@
 use crate::montecarlo::{Config, LensAggregate};
 use crate::output::{OutputError, RunWriters, TimeseriesWriter};
 use crate::params::{self, Params};
-use crate::sim::metrics::METRICS;
 use crate::sim::{Prepared, RunResult};
-use crate::stats::Summary;
+use crate::stats::{EXACT_BUDGET_BYTES, QuantileMethod};
 use rayon::prelude::*;
 
 /// The parameter set of one point: the lens's parameters with the point's values set.
@@ -85,8 +84,10 @@ pub fn run(
         .map_err(|e| io(std::io::Error::other(e)))?;
     let threads = pool.current_num_threads() as u64;
     let chunk = (threads * 8).clamp(8, 256);
-    let cells = prepared.scenario.calendar.n_ticks() as usize * prepared.slots() * METRICS.len();
+    let cells = crate::montecarlo::cells(prepared);
     let (n_points, runs) = (points.len() as u64, config.runs);
+    // One point's aggregate is open at a time: exact percentiles while its values fit.
+    let method = QuantileMethod::choose(runs, cells, EXACT_BUDGET_BYTES);
     let total = lenses.len() as u64 * n_points * runs;
     // Parameter sets of one lens's points, built once per lens.
     let mut lens_params: Vec<Params> = Vec::new();
@@ -140,25 +141,15 @@ pub fn run(
             let agg = match &mut open {
                 Some((ol, op, agg)) if *ol == l && *op == p => agg,
                 _ => {
-                    open = Some((
-                        l,
-                        p,
-                        LensAggregate {
-                            lens: lens.to_string(),
-                            cells: vec![Summary::default(); cells],
-                        },
-                    ));
+                    open = Some((l, p, LensAggregate::new(lens, method, runs, cells)));
                     &mut open.as_mut().expect("just set").2
                 }
             };
-            for r in segment {
-                for (cell, &x) in agg.cells.iter_mut().zip(&r.metrics) {
-                    cell.add(x);
-                }
-            }
+            segment.iter().for_each(|r| agg.fold(r));
             let (_, _, last_run) = split(start + seg_end as u64 - 1);
             if last_run == runs - 1 {
-                let (_, p, agg) = open.take().expect("open above");
+                let (_, p, mut agg) = open.take().expect("open above");
+                agg.finish(&pool);
                 writers.timeseries.write(&prepared.scenario, Some(p), &agg)?;
             }
             i = seg_end;

@@ -66,9 +66,11 @@ fn shipped_scenario_runs_and_writes_documented_columns() {
         assert_eq!(r[6], "24");
         let mean: f64 = r[7].parse().unwrap();
         let (p05, p95): (f64, f64) = (r[9].parse().unwrap(), r[11].parse().unwrap());
-        // Quantiles come from a sketch with 0.1% relative accuracy (docs/outputs.md).
+        // Exact percentiles (R type 7) at 24 runs; a skewed cell can put the mean outside
+        // [p05, p95], so only the order and the range are checked here (tests/quantiles.rs
+        // checks the values).
         assert!(
-            (0.0..=1.0).contains(&mean) && p05 <= mean * 1.001 + 1e-9 && mean <= p95 * 1.001 + 1e-9,
+            (0.0..=1.0).contains(&mean) && p05 <= p95 && (0.0..=1.0).contains(&p05) && (0.0..=1.0).contains(&p95),
             "{r:?}"
         );
     }

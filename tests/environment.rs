@@ -18,24 +18,33 @@ fn main() {
         (
             "report::a_headless_browser_draws_charts_not_a_blank_page",
             browser.is_some(),
-            browser.as_ref().map_or(why_browser.to_string(), |b| format!("Chromium at {}", b.display())),
+            browser
+                .as_ref()
+                .map_or(why_browser.to_string(), |b| format!("Chromium at {}", b.display())),
         ),
         (
             "report::a_headless_browser_draws_the_sweep_page",
             browser.is_some(),
-            browser.as_ref().map_or(why_browser.to_string(), |b| format!("Chromium at {}", b.display())),
+            browser
+                .as_ref()
+                .map_or(why_browser.to_string(), |b| format!("Chromium at {}", b.display())),
         ),
         (
             "import::the_full_tables_rebuild_the_committed_world_of_1990",
             shared.is_some(),
-            shared.as_ref().map_or("../shared/data/ir is not present (a fresh clone has none)".to_string(), |d| {
-                format!("tables at {}", d.display())
-            }),
+            shared.as_ref().map_or(
+                "../shared/data/ir is not present (a fresh clone has none)".to_string(),
+                |d| format!("tables at {}", d.display()),
+            ),
         ),
         (
             "compare::filters_shared_lenses_and_a_reader_that_is_not_comitys (its python3 part)",
             python,
-            if python { "python3 found".into() } else { "no python3".into() },
+            if python {
+                "python3 found".into()
+            } else {
+                "no python3".into()
+            },
         ),
     ];
     // The names above must be real tests: fail when one is renamed or removed.
@@ -43,7 +52,10 @@ fn main() {
         let (file, rest) = name.split_once("::").expect("file::test");
         let test = rest.split_whitespace().next().unwrap_or(rest);
         let source = std::fs::read_to_string(repo(&format!("tests/{file}.rs"))).expect("the test file");
-        assert!(source.contains(&format!("fn {test}(")), "tests/environment.rs names {name}, which does not exist");
+        assert!(
+            source.contains(&format!("fn {test}(")),
+            "tests/environment.rs names {name}, which does not exist"
+        );
     }
     println!("\nmachine-dependent tests:");
     for (name, runs, why) in rows {

@@ -86,7 +86,7 @@ fn memory_estimate_matches_what_a_world_and_a_run_allocate() {
         let scenario = Arc::new(comity::synthetic::world(n, 5, 1));
         Prepared::new(scenario)
     });
-    let estimate = prepared.scenario.memory(1);
+    let estimate = prepared.scenario.memory(1, 1000);
     let params = comity::params::lens("constructivist").unwrap();
     let (_, per_run) = peak_of(|| prepared.run(&params, 3, 0, false));
     eprintln!(
@@ -103,29 +103,50 @@ fn memory_estimate_matches_what_a_world_and_a_run_allocate() {
         );
     }
 
-    // The aggregate: the bundled scenario's cells folded over many runs, as montecarlo does.
+    // The aggregate: the bundled scenario's cells folded over 1,000 runs as montecarlo folds
+    // them (exact percentiles: every value is kept), and sketch cells (above the budget for
+    // exact percentiles) over 100,000 values. `QuantileMethod::bytes_per_cell` must cover each
+    // without overstating it more than twice, and the memory estimate before a run
+    // (`limits::aggregate_bytes_per_cell`) uses the same bound.
+    use comity::montecarlo::LensAggregate;
+    use comity::stats::QuantileMethod;
     let scenario = Arc::new(comity::scenario::load(&repo(SCENARIO)).unwrap());
     let prepared = Prepared::new(scenario.clone());
-    let estimate = scenario.memory(1);
-    let width = scenario.calendar.n_ticks() as usize * prepared.slots() * comity::sim::metrics::METRICS.len();
+    let width = comity::montecarlo::cells(&prepared);
+    let method = comity::montecarlo::quantile_method(&prepared, 1000);
+    assert_eq!(method, QuantileMethod::Exact);
+    let results: Vec<_> = (0..1000).map(|run| prepared.run(&params, 3, run, false)).collect();
     let (_, aggregate) = peak_of(|| {
-        let mut agg = vec![Summary::default(); width];
-        for run in 0..1000 {
-            let r = prepared.run(&params, 3, run, false);
-            for (cell, &x) in agg.iter_mut().zip(&r.metrics) {
-                cell.add(x);
-            }
-        }
+        let mut agg = LensAggregate::new("constructivist", method, 1000, width);
+        results.iter().for_each(|r| agg.fold(r));
         agg
     });
-    // The estimate's cells (without the chunk of finished runs it also counts).
-    let cells = width as u64 * comity::scenario::limits::AGGREGATE_BYTES_PER_CELL;
-    eprintln!("aggregate of {width} cells after 1000 runs: {aggregate} B (estimate {cells})");
+    let per_cell = |m: QuantileMethod, runs| std::mem::size_of::<Summary>() as u64 + m.bytes_per_cell(runs);
+    // (and the lens's name)
+    let cells = width as u64 * per_cell(method, 1000) + "constructivist".len() as u64;
+    assert_eq!(
+        comity::scenario::limits::aggregate_bytes_per_cell(1000, width as u64),
+        per_cell(method, 1000)
+    );
+    eprintln!("aggregate of {width} cells after 1000 runs: {aggregate} B (bound {cells})");
     assert!(
         cells >= aggregate && cells <= 2 * aggregate,
-        "aggregate: estimated {cells}, measured {aggregate}"
+        "aggregate: bound {cells}, measured {aggregate}"
     );
-    assert!(estimate.aggregate > cells);
+    let (_, sketches) = peak_of(|| {
+        let mut cells = vec![Summary::new(QuantileMethod::Kll, 100_000); 100];
+        for i in 0..100_000u64 {
+            let x = (i * 7919 % 100_003) as f64;
+            cells.iter_mut().for_each(|c| c.add(x));
+        }
+        cells
+    });
+    let bound = 100 * per_cell(QuantileMethod::Kll, 100_000);
+    eprintln!("100 sketch cells after 100,000 values: {sketches} B (bound {bound})");
+    assert!(
+        bound >= sketches && bound <= 2 * sketches,
+        "sketch: bound {bound}, measured {sketches}"
+    );
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -642,7 +663,7 @@ fn run_and_sweep_check_memory_against_their_thread_count() {
     let path = world_of(dir.path(), 200);
     let scenario = comity::scenario::load(&path).unwrap();
     // A bound where one thread fits and two do not (the sweep's estimate is the larger).
-    let e = scenario.memory(2);
+    let e = scenario.memory(2, 2);
     let bound = e.world + e.aggregate + e.per_thread * 3 / 2;
     let with_bound = |args: &[&str], bound: u64| {
         bin()

@@ -149,7 +149,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             Some(format!("give years between {first} and {last}")),
         ));
     }
-    let threads = threads_within_memory(&args.scenario, &scenario, args.threads, lenses.len(), args.quiet)?;
+    let threads = threads_within_memory(&args.scenario, &scenario, args.threads, lenses.len(), runs, args.quiet)?;
     // Held until the manifest is written; the folder is checked and cleared under it.
     let lock = output::claim_dir(&out, args.force)?;
     if let Some(w) = &lock.warning {
@@ -200,7 +200,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "overrides": args.set,
         "parameters": parameters_manifest(&lenses),
         "threads": threads,
-        "quantile_sketch_relative_accuracy": comity::stats::SKETCH_ACCURACY,
+        "quantiles": montecarlo::quantiles_manifest(&prepared, runs),
         "files": files,
         "started_at": output::utc_timestamp(started),
         "finished_at": output::utc_timestamp(SystemTime::now()),
@@ -219,15 +219,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
 /// ([`comity::scenario::limits`]) fits this machine's bound. With 0 asked, fewer threads when
 /// that makes it fit (said on stderr unless `quiet`); with a count asked, a usage error naming
 /// the count that fits; when one thread does not fit, a scenario error. `aggregates`: the lens
-/// aggregates held at once.
+/// aggregates held at once, each folding `runs` runs.
 pub fn threads_within_memory(
     path: &Path,
     scenario: &Scenario,
     requested: usize,
     aggregates: usize,
+    runs: u64,
     quiet: bool,
 ) -> Result<usize, Failure> {
-    let estimate = scenario.memory(aggregates);
+    let estimate = scenario.memory(aggregates, runs);
     let threads = if requested == 0 {
         rayon::current_num_threads()
     } else {
@@ -321,9 +322,12 @@ pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs  {rate}  ETA {eta}")
             .expect("static template")
             // Whole runs per second: indicatif's {per_sec} prints "1,243.8395/s".
-            .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.0} runs/s", state.per_sec());
-            }),
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} runs/s", state.per_sec());
+                },
+            ),
     );
     bar
 }

@@ -318,7 +318,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .ok_or_else(|| usage("the sweep is too large to count", "use fewer points or runs"))?;
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.scenario));
     // A sweep holds one point's aggregate at a time, two where a chunk of runs spans points.
-    let threads_arg = threads_within_memory(&args.scenario, &scenario, args.threads, 2, args.quiet)?;
+    let threads_arg = threads_within_memory(&args.scenario, &scenario, args.threads, 2, runs, args.quiet)?;
     // Held until the manifest is written; the folder is checked and cleared under it.
     let lock = output::claim_dir(&out, args.force)?;
     if let Some(w) = &lock.warning {
@@ -406,7 +406,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "overrides": args.set,
         "parameters": parameters_manifest(&lenses),
         "threads": threads,
-        "quantile_sketch_relative_accuracy": comity::stats::SKETCH_ACCURACY,
+        "quantiles": comity::montecarlo::quantiles_manifest(&prepared, runs),
         "files": files,
         "started_at": output::utc_timestamp(started),
         "finished_at": output::utc_timestamp(SystemTime::now()),

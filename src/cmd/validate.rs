@@ -56,7 +56,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     writeln!(
         out,
         "  memory       about {}; limit {}",
-        s.memory(s.lenses.len()).describe(),
+        s.memory(s.lenses.len(), s.runs).describe(),
         bound
     )
     .ok();

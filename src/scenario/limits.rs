@@ -128,11 +128,17 @@ pub const WORLD_BYTES_PER_DYAD: u64 = 15 * 8 + 2 + 2 * 8 + 6 * 2 + 16;
 pub const SCRATCH_BYTES_PER_DYAD: u64 = 2 * 8;
 /// Bytes per state in one world: entities, components and per-state tables (an upper bound).
 pub const WORLD_BYTES_PER_STATE: u64 = 2048;
-/// Bytes per cell of an aggregate: a `Summary` and an allowance of 2 KiB for its quantile
-/// sketch's buckets, which grow with the spread of the values and slowly with their number
-/// (the bundled scenario's cells hold about 1.2 KiB of buckets after 1,000 runs, 1.4 KiB after
-/// 5,000).
-pub const AGGREGATE_BYTES_PER_CELL: u64 = std::mem::size_of::<crate::stats::Summary>() as u64 + 2048;
+/// Bytes per cell of an aggregate for `runs` runs: a `Summary` and what it keeps for its
+/// percentiles, every value while the aggregate fits `stats::EXACT_BUDGET_BYTES`, else a KLL
+/// sketch (`stats::QuantileMethod::bytes_per_cell`).
+pub fn aggregate_bytes_per_cell(runs: u64, cells: u64) -> u64 {
+    let method = crate::stats::QuantileMethod::choose(
+        runs,
+        usize::try_from(cells).unwrap_or(usize::MAX),
+        crate::stats::EXACT_BUDGET_BYTES,
+    );
+    std::mem::size_of::<crate::stats::Summary>() as u64 + method.bytes_per_cell(runs)
+}
 /// Runs whose results are held at once before they are folded (`montecarlo`'s largest chunk).
 pub const RUNS_IN_FLIGHT: u64 = 256;
 
@@ -149,9 +155,10 @@ pub struct MemoryEstimate {
 }
 
 impl MemoryEstimate {
-    /// `states`, `ticks`, `slots` (the system plus each community) and the number of lens
-    /// aggregates held at once (a run holds every lens's; a sweep one point's at a time).
-    pub fn new(states: usize, ticks: u64, slots: usize, aggregates: usize) -> MemoryEstimate {
+    /// `states`, `ticks`, `slots` (the system plus each community), the number of lens
+    /// aggregates held at once (a run holds every lens's; a sweep one point's at a time) and the
+    /// runs each aggregate folds (exact percentiles keep every value, up to a budget).
+    pub fn new(states: usize, ticks: u64, slots: usize, aggregates: usize, runs: u64) -> MemoryEstimate {
         let metrics = crate::sim::metrics::METRICS.len() as u64;
         let n = states as u64;
         let dyads = n.saturating_mul(n);
@@ -166,7 +173,7 @@ impl MemoryEstimate {
                 .saturating_add(n.saturating_mul(WORLD_BYTES_PER_STATE))
                 .saturating_add(panel),
             aggregate: cells
-                .saturating_mul(AGGREGATE_BYTES_PER_CELL)
+                .saturating_mul(aggregate_bytes_per_cell(runs, cells))
                 .saturating_mul(aggregates as u64)
                 .saturating_add(panel.saturating_mul(RUNS_IN_FLIGHT)),
         }
@@ -337,14 +344,14 @@ mod tests {
     #[test]
     fn the_issue_worlds_are_refused_and_small_ones_are_not() {
         // 5,000 states: the issue's "memory allocation of 200000000 bytes failed" is one f64 array.
-        let e = MemoryEstimate::new(5_000, 15, 3, 1);
+        let e = MemoryEstimate::new(5_000, 15, 3, 1, 1000);
         assert!(e.per_thread > 25_000_000 * 8 && e.total(1) > 8_000_000_000, "{e:?}");
         // 1.3 M states: the scenario's trust array alone is 13.5 TB.
-        let e = MemoryEstimate::new(1_300_000, 15, 1, 1);
+        let e = MemoryEstimate::new(1_300_000, 15, 1, 1, 1000);
         assert!(e.world > 13_500_000_000_000);
         assert_eq!(e.threads_within(1 << 40), 0);
         // The bundled scenario: well under a gigabyte on 16 threads.
-        let e = MemoryEstimate::new(16, 15, 3, 3);
+        let e = MemoryEstimate::new(16, 15, 3, 3, 1000);
         assert!(e.total(16) < 100_000_000, "{e:?}");
         assert!(e.threads_within(1 << 30) > 1000);
     }

@@ -215,6 +215,7 @@ impl Loader {
             u64::from(calendar.n_ticks()),
             1 + communities.len(),
             lenses.len(),
+            runs,
         );
         self.fits_in_memory(&at, states.len(), &estimate)?;
         let mut dyad_inputs = Vec::new();

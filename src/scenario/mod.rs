@@ -252,13 +252,14 @@ impl Scenario {
     }
 
     /// What running this scenario needs in memory ([`limits`]); `aggregates`: the lens
-    /// aggregates held at once (a run holds one per lens, a sweep one or two).
-    pub fn memory(&self, aggregates: usize) -> MemoryEstimate {
+    /// aggregates held at once (a run holds one per lens, a sweep one or two), each folding `runs`.
+    pub fn memory(&self, aggregates: usize, runs: u64) -> MemoryEstimate {
         MemoryEstimate::new(
             self.n_states(),
             u64::from(self.calendar.n_ticks()),
             1 + self.communities.len(),
             aggregates,
+            runs,
         )
     }
     /// The parameter set of a lens: the built-in lens (or a custom lens's base), then the
