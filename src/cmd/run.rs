@@ -117,7 +117,7 @@ pub fn resolve_lenses(
     Ok(out)
 }
 
-fn default_out(scenario: &Path) -> PathBuf {
+pub fn default_out(scenario: &Path) -> PathBuf {
     let stem = scenario
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())

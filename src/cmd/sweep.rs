@@ -259,20 +259,14 @@ fn write_points(dir: &Path, design: &Design, lenses: &[(String, Params)]) -> Res
     file.commit()
 }
 
+/// `output/<name>-sweep`, named as `comity run` names its folder.
 fn default_out(scenario: &Path) -> PathBuf {
-    let stem = scenario
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| "run".into());
-    let folder = scenario
-        .parent()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().to_string());
-    let name = match folder {
-        Some(f) if stem == "scenario" => f,
-        _ => stem,
-    };
-    Path::new("output").join(format!("{name}-sweep"))
+    let run = super::run::default_out(scenario);
+    let name = run
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    run.with_file_name(format!("{name}-sweep"))
 }
 
 fn seconds(s: f64) -> String {
