@@ -17,7 +17,7 @@ use std::time::Instant;
 
 struct NullSink;
 impl Sink for NullSink {
-    fn chunk(&mut self, _: &str, _: &Prepared, _: &[RunResult]) -> std::io::Result<()> {
+    fn chunk(&mut self, _: usize, _: &str, _: &Prepared, _: &[RunResult]) -> std::io::Result<()> {
         Ok(())
     }
 }

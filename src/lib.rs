@@ -5,17 +5,20 @@
 //! files ([`output`]). See `docs/ARCHITECTURE.md`.
 
 pub mod bundled;
+pub mod checkpoint;
 pub mod compare;
 pub mod design;
 pub mod explain;
 pub mod hash;
 pub mod import;
+pub mod merge;
 pub mod montecarlo;
 pub mod output;
 pub mod params;
 pub mod report;
 pub mod scenario;
 pub mod sensitivity;
+pub mod shard;
 pub mod sim;
 pub mod stats;
 pub mod suggest;

@@ -12,7 +12,8 @@ use clap::{Parser, Subcommand};
     long_about = "comity runs scenario files (TOML) of states, treaties and scripted events many times and \
                   measures how security-community cohesion and dispute escalation change.\n\n\
                   Exit codes: 0 success, 2 usage error, 65 invalid scenario (or too large for this machine), \
-                  73 output folder not usable (not empty, an interrupted run, or in use by another run), 74 write error."
+                  73 output folder not usable (not empty, an interrupted run, or in use by another run), 74 write error, \
+                  130 stopped by Ctrl-C or SIGTERM (a run prints the command that resumes it)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,6 +26,8 @@ enum Command {
     Run(cmd::run::Args),
     /// Run a scenario over a sample of parameter values (grid, Latin hypercube, Sobol, Morris).
     Sweep(cmd::sweep::Args),
+    /// Merge the part folders of a sharded run or sweep (--shard K/N) into one output folder.
+    Merge(cmd::merge::Args),
     /// Which varied parameters drive an outcome of a sweep; where an outcome is likely (PRIM).
     Sensitivity(cmd::sensitivity::Args),
     /// Check a scenario file and summarise it.
@@ -58,6 +61,7 @@ fn main() {
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Sweep(args) => cmd::sweep::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
         Command::Sensitivity(args) => cmd::sensitivity::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Compare(args) => cmd::compare::run(args),

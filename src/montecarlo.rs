@@ -156,7 +156,43 @@ pub fn run_columns(prepared: &Prepared) -> Vec<String> {
 
 /// Receives each chunk of finished runs, in run order.
 pub trait Sink {
-    fn chunk(&mut self, lens: &str, prepared: &Prepared, results: &[RunResult]) -> std::io::Result<()>;
+    /// `lens`: the lens's index in the run's lens list; `name`: its name.
+    fn chunk(&mut self, lens: usize, name: &str, prepared: &Prepared, results: &[RunResult]) -> std::io::Result<()>;
+}
+
+/// Which runs a process computes, and where it starts.
+#[derive(Clone, Debug)]
+pub struct Span {
+    /// The run indices of every lens this process computes: all of `0..runs`, or a shard's
+    /// block ([`crate::shard::Shard::range`]).
+    pub runs: std::ops::Range<u64>,
+    /// The first (lens, run) still to compute: `(0, runs.start)`, or where a checkpoint ended.
+    pub from: (usize, u64),
+}
+
+impl Span {
+    /// Every run of every lens.
+    pub fn all(runs: u64) -> Span {
+        Span {
+            runs: 0..runs,
+            from: (0, 0),
+        }
+    }
+
+    /// Runs this span computes over `lenses` lenses, and how many of them come before `from`.
+    pub fn counts(&self, lenses: usize) -> (u64, u64) {
+        let per = self.runs.end - self.runs.start;
+        let before = self.from.0 as u64 * per + self.from.1.saturating_sub(self.runs.start);
+        (per * lenses as u64, before.min(per * lenses as u64))
+    }
+}
+
+/// How a span of runs ended.
+pub enum Outcome {
+    /// Every run is done: each lens's aggregate (none when not aggregating).
+    Finished(Vec<LensAggregate>),
+    /// `stop` was raised: the runs before (`lens`, `next_run`) are done and handed to the sink.
+    Stopped { lens: usize, next_run: u64 },
 }
 
 /// Runs every lens, `config.runs` times each, with common random numbers
@@ -182,6 +218,30 @@ pub fn run_within(
     progress: &dyn Fn(u64),
     budget: u64,
 ) -> std::io::Result<Vec<LensAggregate>> {
+    let span = Span::all(config.runs);
+    match run_span(prepared, lenses, config, &span, Some(Vec::new()), sink, progress, None, budget)? {
+        Outcome::Finished(aggregates) => Ok(aggregates),
+        Outcome::Stopped { .. } => Err(std::io::Error::other("stopped without a stop flag")),
+    }
+}
+
+/// Runs `span` of every lens. `aggregates`: `None` to fold nothing (a shard's part keeps
+/// panels instead); else the aggregates of the lenses already begun (empty unless resuming,
+/// when they hold the runs before `span.from`, folded in order). After each chunk, when `stop`
+/// is raised, returns [`Outcome::Stopped`] at that chunk's end. `progress` is told how many
+/// runs of the span are done, those before `span.from` included.
+#[allow(clippy::too_many_arguments)]
+pub fn run_span(
+    prepared: &Prepared,
+    lenses: &[(String, Params)],
+    config: &Config,
+    span: &Span,
+    mut aggregates: Option<Vec<LensAggregate>>,
+    sink: &mut dyn Sink,
+    progress: &dyn Fn(u64),
+    stop: Option<&std::sync::atomic::AtomicBool>,
+    budget: u64,
+) -> std::io::Result<Outcome> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
@@ -189,28 +249,50 @@ pub fn run_within(
     let threads = pool.current_num_threads() as u64;
     let chunk = (threads * 8).clamp(8, 256);
     let cells = cells(prepared);
+    // Decided from every run of the job, so that a shard or a resumed run summarises alike.
     let method = QuantileMethod::choose(config.runs, cells, budget);
-    let mut out = Vec::new();
-    let mut done = 0u64;
-    for (lens, params) in lenses {
-        let mut agg = LensAggregate::new(lens, method, config.runs, cells);
-        let mut start = 0u64;
-        while start < config.runs {
-            let end = (start + chunk).min(config.runs);
+    let (_, mut done) = span.counts(lenses.len());
+    let (first_lens, first_run) = span.from;
+    for (l, (lens, params)) in lenses.iter().enumerate().skip(first_lens) {
+        if let Some(aggs) = &mut aggregates
+            && aggs.len() <= l
+        {
+            aggs.push(LensAggregate::new(lens, method, config.runs, cells));
+        }
+        let mut start = if l == first_lens {
+            first_run.max(span.runs.start)
+        } else {
+            span.runs.start
+        };
+        while start < span.runs.end {
+            let end = (start + chunk).min(span.runs.end);
             let results: Vec<RunResult> = pool.install(|| {
                 (start..end)
                     .into_par_iter()
                     .map(|run| prepared.run(params, config.seed, run, config.record_disputes))
                     .collect()
             });
-            results.iter().for_each(|r| agg.fold(r));
-            sink.chunk(lens, prepared, &results)?;
+            if let Some(aggs) = &mut aggregates {
+                results.iter().for_each(|r| aggs[l].fold(r));
+            }
+            sink.chunk(l, lens, prepared, &results)?;
             done += end - start;
             progress(done);
             start = end;
+            if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) {
+                let (lens, next_run) = if start == span.runs.end {
+                    (l + 1, span.runs.start)
+                } else {
+                    (l, start)
+                };
+                if lens < lenses.len() {
+                    return Ok(Outcome::Stopped { lens, next_run });
+                }
+            }
         }
-        agg.finish(&pool);
-        out.push(agg);
+        if let Some(aggs) = &mut aggregates {
+            aggs[l].finish(&pool);
+        }
     }
-    Ok(out)
+    Ok(Outcome::Finished(aggregates.unwrap_or_default()))
 }

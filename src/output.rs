@@ -24,6 +24,7 @@ pub const OUTPUT_FILES: &[&str] = &[
     "runs_at.csv",
     "disputes.csv",
     "points.csv",
+    "panels.bin",
     "manifest.json",
     "report.html",
 ];
@@ -33,12 +34,23 @@ pub const OUTPUT_FILES: &[&str] = &[
 /// of the last process that locked it.
 pub const LOCK_FILE: &str = ".comity.lock";
 
+/// The checkpoint of a run in progress ([`crate::checkpoint`]): present only while a run is
+/// unfinished, so that `--resume` can finish it.
+pub const CHECKPOINT_FILE: &str = ".comity-checkpoint.json";
+
 #[derive(Debug, Error)]
 pub enum OutputError {
     #[error("output folder {0} already exists and is not empty")]
     Refused(PathBuf),
-    #[error("output folder {} holds an interrupted run: an earlier run into it stopped before it finished (left {})", .dir.display(), .partial.join(", "))]
-    Interrupted { dir: PathBuf, partial: Vec<String> },
+    #[error("output folder {} holds an interrupted run: an earlier run into it stopped before it finished ({})", .dir.display(), .progress.clone().unwrap_or_else(|| format!("left {}", .partial.join(", "))))]
+    Interrupted {
+        dir: PathBuf,
+        partial: Vec<String>,
+        /// What the checkpoint says is done, when there is one.
+        progress: Option<String>,
+        /// The command that finishes it, when it left a checkpoint.
+        resume: Option<String>,
+    },
     #[error("output folder {} is in use by another comity process{}", .dir.display(), .pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
     Locked { dir: PathBuf, pid: Option<u32> },
     #[error("cannot write {path}: {source}")]
@@ -108,7 +120,7 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock, OutputError> {
 
 /// Claims an output folder for `comity run` or `comity sweep`: locks it ([`lock_dir`]), then,
 /// under the lock, refuses it if it is not empty, or with `force` removes comity's files
-/// ([`OUTPUT_FILES`]). The folder stays locked while the returned guard lives.
+/// ([`OUTPUT_FILES`] and the checkpoint). The folder stays locked while the returned guard lives.
 pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, OutputError> {
     // A folder holding someone else's files is refused without leaving a lock file in it. This
     // early look can only refuse; the check that admits a folder is made under the lock.
@@ -152,7 +164,8 @@ impl Survey {
             let partial = name
                 .strip_prefix('.')
                 .and_then(|n| n.strip_suffix(".partial"))
-                .is_some_and(|n| files.contains(&n));
+                .is_some_and(|n| files.contains(&n) || n == CHECKPOINT_FILE)
+                || name == CHECKPOINT_FILE;
             if partial {
                 survey.partial.push(name);
             } else if !files.contains(&name.as_str()) {
@@ -186,16 +199,19 @@ pub fn prepare_dir_for(dir: &Path, force: bool, files: &[&str]) -> Result<(), Ou
     }
     if !force {
         if !found.foreign && !found.partial.is_empty() {
+            let checkpoint = crate::checkpoint::Checkpoint::read(dir).ok().flatten();
             return Err(OutputError::Interrupted {
                 dir: dir.to_path_buf(),
                 partial: found.partial,
+                progress: checkpoint.as_ref().map(|c| format!("{} of {} runs done", c.done, c.total)),
+                resume: checkpoint.map(|c| c.resume_command()),
             });
         }
         return Err(OutputError::Refused(dir.to_path_buf()));
     }
     // Each of comity's files, and the hidden `.NAME.partial` an interrupted run leaves behind
     // ([`AtomicFile`]), so that a forced rerun never keeps a stale file of an earlier run.
-    for name in files {
+    for name in files.iter().copied().chain([CHECKPOINT_FILE]) {
         for path in [dir.join(name), dir.join(format!(".{name}.partial"))] {
             match fs::remove_file(&path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -235,6 +251,57 @@ impl AtomicFile {
 
     pub fn writer(&mut self) -> &mut BufWriter<File> {
         &mut self.writer
+    }
+
+    /// Reopens the partial file an interrupted run left for `path`, cut back to `len` bytes
+    /// (what its checkpoint vouches for), to go on writing at its end.
+    pub fn reopen(path: &Path, len: u64) -> Result<AtomicFile, OutputError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.partial"));
+        let io = |source| OutputError::Io {
+            path: tmp.clone(),
+            source,
+        };
+        let mut file = OpenOptions::new().write(true).open(&tmp).map_err(io)?;
+        let size = file.metadata().map_err(io)?.len();
+        if size < len {
+            return Err(io(std::io::Error::other(format!(
+                "it holds {size} bytes, fewer than the {len} its checkpoint vouches for: start over with --force"
+            ))));
+        }
+        file.set_len(len)
+            .and_then(|_| file.seek(std::io::SeekFrom::End(0)).map(|_| ()))
+            .map_err(io)?;
+        Ok(AtomicFile {
+            tmp: tmp.clone(),
+            path: path.to_path_buf(),
+            writer: BufWriter::new(file),
+        })
+    }
+
+    /// Syncs the partial file (whose buffer the caller has flushed) and returns its length.
+    fn synced_len(&self) -> std::io::Result<u64> {
+        let file = self.writer.get_ref();
+        file.sync_data()?;
+        Ok(file.metadata()?.len())
+    }
+
+    /// Flushes what is buffered to the disk and returns the partial file's length.
+    pub fn sync(&mut self) -> std::io::Result<u64> {
+        self.writer.flush()?;
+        let file = self.writer.get_ref();
+        file.sync_data()?;
+        Ok(file.metadata()?.len())
+    }
+
+    /// Removes the partial file instead of committing it.
+    pub fn discard(self) -> Result<(), OutputError> {
+        let AtomicFile { tmp, writer, .. } = self;
+        drop(writer);
+        fs::remove_file(&tmp).map_err(|source| OutputError::Io { path: tmp, source })
     }
 
     pub fn commit(self) -> Result<(), OutputError> {
@@ -292,7 +359,14 @@ pub struct RunWriters {
     runs_path: PathBuf,
     disputes_path: PathBuf,
     runs_at_path: PathBuf,
+    /// `panels.bin`: each run's metric panel ([`crate::shard`]), for a shard's part or a
+    /// checkpoint.
+    panels: Option<AtomicFile>,
+    panels_path: PathBuf,
 }
+
+/// The byte lengths of a run's partial files at a checkpoint, by file name.
+pub type FileLengths = std::collections::BTreeMap<String, u64>;
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -322,6 +396,59 @@ impl RunWriters {
         years: &[i64],
         sweep: bool,
     ) -> Result<RunWriters, OutputError> {
+        Self::open(dir, prepared, record_disputes, years, sweep, false, None)
+    }
+
+    /// [`RunWriters::create`] that also writes every run's panel to `panels.bin` (a shard's
+    /// part, or the checkpoint of a run that can be resumed).
+    pub fn create_with_panels(
+        dir: &Path,
+        prepared: &Prepared,
+        record_disputes: bool,
+        years: &[i64],
+    ) -> Result<RunWriters, OutputError> {
+        Self::open(dir, prepared, record_disputes, years, false, true, None)
+    }
+
+    /// Reopens the partial files of an interrupted run at the lengths its checkpoint vouches for.
+    pub fn resume(
+        dir: &Path,
+        prepared: &Prepared,
+        record_disputes: bool,
+        years: &[i64],
+        lengths: &FileLengths,
+    ) -> Result<RunWriters, OutputError> {
+        Self::open(dir, prepared, record_disputes, years, false, true, Some(lengths))
+    }
+
+    fn open(
+        dir: &Path,
+        prepared: &Prepared,
+        record_disputes: bool,
+        years: &[i64],
+        sweep: bool,
+        panels: bool,
+        resume: Option<&FileLengths>,
+    ) -> Result<RunWriters, OutputError> {
+        // A new file with its header, or the interrupted run's partial file cut back to its
+        // checkpoint (its header is already there).
+        let start = |path: &Path, header: Vec<String>| -> Result<csv::Writer<AtomicFile>, OutputError> {
+            let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            match resume {
+                Some(lengths) => {
+                    let len = *lengths.get(&name).ok_or_else(|| OutputError::Io {
+                        path: path.to_path_buf(),
+                        source: std::io::Error::other("the checkpoint does not mention this file: start over with --force"),
+                    })?;
+                    Ok(csv::Writer::from_writer(AtomicFile::reopen(path, len)?))
+                }
+                None => {
+                    let mut w = csv::Writer::from_writer(AtomicFile::create(path)?);
+                    w.write_record(&header).map_err(csv_io(path))?;
+                    Ok(w)
+                }
+            }
+        };
         let lead = |rest: &[&str]| -> Vec<String> {
             let mut v: Vec<String> = if sweep { vec!["point".into()] } else { vec![] };
             v.extend(rest.iter().map(|s| s.to_string()));
@@ -341,21 +468,17 @@ impl RunWriters {
                         .map(|t| (y, t as usize))
                 })
                 .collect();
-            let mut w = csv::Writer::from_writer(AtomicFile::create(&runs_at_path)?);
             let mut header = lead(&["lens", "run", "year"]);
             header.extend(at_columns(prepared));
-            w.write_record(&header).map_err(csv_io(&runs_at_path))?;
-            Some((w, ticks))
+            Some((start(&runs_at_path, header)?, ticks))
         };
         let runs_path = dir.join("runs.csv");
         let disputes_path = dir.join("disputes.csv");
-        let mut runs = csv::Writer::from_writer(AtomicFile::create(&runs_path)?);
         let mut header = lead(&["lens", "run"]);
         header.extend(run_columns(prepared));
-        runs.write_record(&header).map_err(csv_io(&runs_path))?;
+        let runs = start(&runs_path, header)?;
         let disputes = if record_disputes {
-            let mut w = csv::Writer::from_writer(AtomicFile::create(&disputes_path)?);
-            w.write_record(lead(&[
+            Some(start(&disputes_path, lead(&[
                 "lens",
                 "run",
                 "dispnum",
@@ -375,11 +498,28 @@ impl RunWriters {
                 "outcome_code",
                 "settle",
                 "scripted",
-            ]))
-            .map_err(csv_io(&disputes_path))?;
-            Some(w)
+            ]))?)
         } else {
             None
+        };
+        let panels_path = dir.join("panels.bin");
+        let panels = if !panels {
+            None
+        } else if let Some(lengths) = resume {
+            let len = *lengths.get("panels.bin").ok_or_else(|| OutputError::Io {
+                path: panels_path.clone(),
+                source: std::io::Error::other("the checkpoint does not mention this file: start over with --force"),
+            })?;
+            Some(AtomicFile::reopen(&panels_path, len)?)
+        } else {
+            let mut f = AtomicFile::create(&panels_path)?;
+            crate::shard::write_panels_header(f.writer(), crate::montecarlo::cells(prepared)).map_err(|source| {
+                OutputError::Io {
+                    path: panels_path.clone(),
+                    source,
+                }
+            })?;
+            Some(f)
         };
         Ok(RunWriters {
             sweep,
@@ -389,10 +529,72 @@ impl RunWriters {
             runs_path,
             disputes_path,
             runs_at_path,
+            panels,
+            panels_path,
         })
     }
 
+    /// Flushes every partial file to the disk and returns their lengths (for a checkpoint).
+    pub fn sync(&mut self) -> Result<FileLengths, OutputError> {
+        let mut out = FileLengths::new();
+        let mut one = |w: &mut csv::Writer<AtomicFile>, path: &Path| -> Result<(), OutputError> {
+            let io = |source| OutputError::Io {
+                path: path.to_path_buf(),
+                source,
+            };
+            w.flush().map_err(io)?;
+            // csv's writer hands out only a shared reference; the file's own buffer is empty
+            // after the flush above, so its length is read through a fresh handle.
+            let len = w.get_ref().synced_len().map_err(io)?;
+            out.insert(file_name(path), len);
+            Ok(())
+        };
+        one(&mut self.runs, &self.runs_path)?;
+        if let Some(w) = &mut self.disputes {
+            one(w, &self.disputes_path)?;
+        }
+        if let Some((w, _)) = &mut self.runs_at {
+            one(w, &self.runs_at_path)?;
+        }
+        if let Some(p) = &mut self.panels {
+            let len = p.sync().map_err(|source| OutputError::Io {
+                path: self.panels_path.clone(),
+                source,
+            })?;
+            out.insert("panels.bin".into(), len);
+        }
+        Ok(out)
+    }
+
+    /// Appends the panels of finished runs of lens `lens` (its index) to `panels.bin`, when kept.
+    pub fn write_panels(&mut self, lens: usize, results: &[RunResult]) -> std::io::Result<()> {
+        if let Some(p) = &mut self.panels {
+            for r in results {
+                crate::shard::write_panel(p.writer(), lens as u32, r.run, &r.metrics)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits the files; `panels.bin` is kept when `keep_panels` (a shard's part) and
+    /// removed otherwise (it was the checkpoint of a run).
+    pub fn finish_keeping_panels(mut self, keep_panels: bool) -> Result<(), OutputError> {
+        if let Some(p) = self.panels.take() {
+            if keep_panels {
+                p.commit()?;
+            } else {
+                p.discard()?;
+            }
+        }
+        self.commit_csvs()
+    }
+
+    /// Commits the files (a `panels.bin` kept as a checkpoint is removed).
     pub fn finish(self) -> Result<(), OutputError> {
+        self.finish_keeping_panels(false)
+    }
+
+    fn commit_csvs(self) -> Result<(), OutputError> {
         let finish = |w: csv::Writer<AtomicFile>, path: &Path| -> Result<(), OutputError> {
             let file = w.into_inner().map_err(|e| OutputError::Io {
                 path: path.to_path_buf(),
@@ -412,9 +614,14 @@ impl RunWriters {
 }
 
 impl Sink for RunWriters {
-    fn chunk(&mut self, lens: &str, prepared: &Prepared, results: &[RunResult]) -> std::io::Result<()> {
-        self.write_runs(None, lens, prepared, results)
+    fn chunk(&mut self, lens: usize, name: &str, prepared: &Prepared, results: &[RunResult]) -> std::io::Result<()> {
+        self.write_runs(None, name, prepared, results)?;
+        self.write_panels(lens, results)
     }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
 }
 
 impl RunWriters {

@@ -74,6 +74,23 @@ pub fn run(
     writers: &mut SweepWriters,
     progress: &dyn Fn(u64),
 ) -> Result<(), OutputError> {
+    run_points(prepared, lenses, names, points, 0..points.len(), config, writers, progress, None).map(|_| ())
+}
+
+/// [`run`] of the points in `range` only (a shard's block), for every lens. Returns
+/// `Ok(false)` when `stop` was raised (after the chunk in flight), `Ok(true)` when done.
+#[allow(clippy::too_many_arguments)]
+pub fn run_points(
+    prepared: &Prepared,
+    lenses: &[(String, Params)],
+    names: &[String],
+    points: &[Vec<f64>],
+    range: std::ops::Range<usize>,
+    config: &Config,
+    writers: &mut SweepWriters,
+    progress: &dyn Fn(u64),
+    stop: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<bool, OutputError> {
     let io = |source: std::io::Error| OutputError::Io {
         path: "sweep output".into(),
         source,
@@ -85,7 +102,7 @@ pub fn run(
     let threads = pool.current_num_threads() as u64;
     let chunk = (threads * 8).clamp(8, 256);
     let cells = crate::montecarlo::cells(prepared);
-    let (n_points, runs) = (points.len() as u64, config.runs);
+    let (n_points, runs) = ((range.end - range.start) as u64, config.runs);
     // One point's aggregate is open at a time: exact percentiles while its values fit.
     let method = QuantileMethod::choose(runs, cells, EXACT_BUDGET_BYTES);
     let total = lenses.len() as u64 * n_points * runs;
@@ -98,7 +115,7 @@ pub fn run(
         let end = (start + chunk).min(total);
         let split = |job: u64| {
             let run = job % runs;
-            let point = (job / runs) % n_points;
+            let point = range.start as u64 + (job / runs) % n_points;
             let lens = job / runs / n_points;
             (lens as usize, point as usize, run)
         };
@@ -161,8 +178,11 @@ pub fn run(
         }
         progress(end);
         start = end;
+        if start < total && stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) {
+            return Ok(false);
+        }
     }
-    Ok(())
+    Ok(true)
 }
 
 // ---------------------------------------------------------------- reading a sweep folder

@@ -84,7 +84,7 @@ fn the_issues_example_reports_the_exact_percentiles_of_runs_at() {
 struct Keep(Vec<Vec<f64>>);
 
 impl Sink for Keep {
-    fn chunk(&mut self, _lens: &str, _prepared: &Prepared, results: &[RunResult]) -> std::io::Result<()> {
+    fn chunk(&mut self, _lens: usize, _name: &str, _prepared: &Prepared, results: &[RunResult]) -> std::io::Result<()> {
         self.0.extend(results.iter().map(|r| r.metrics.clone()));
         Ok(())
     }

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod explain;
 pub mod import;
 pub mod list;
+pub mod merge;
 pub mod report;
 pub mod run;
 pub mod scenario;
@@ -28,6 +29,27 @@ pub mod exit {
     pub const CANT_CREATE: i32 = 73;
     /// Writing the outputs failed.
     pub const IO: i32 = 74;
+    /// Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: i32 = 130;
+}
+
+/// Raised by the first Ctrl-C (SIGINT), SIGTERM or SIGHUP: long commands stop at the end of
+/// the chunk of runs in flight, write what is done and exit with [`exit::INTERRUPTED`]. A second
+/// signal exits at once.
+pub fn stop_flag() -> &'static std::sync::atomic::AtomicBool {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        // Without a handler (another one is installed), signals keep their default action.
+        let _ = ctrlc::set_handler(|| {
+            if STOP.swap(true, Ordering::SeqCst) {
+                std::process::exit(exit::INTERRUPTED);
+            }
+            emit_err("\nstopping: finishing the runs in flight and writing a checkpoint (press Ctrl-C again to quit at once)\n");
+        });
+    });
+    &STOP
 }
 
 /// Writes text to stdout; a closed pipe (`comity ... | head`) is not an error.
@@ -54,6 +76,8 @@ pub enum Failure {
     Compare(comity::compare::CompareError),
     Report(comity::report::ReportError),
     Import(comity::import::ImportError),
+    /// Stopped by a signal (Ctrl-C, SIGTERM): what is done and how to go on.
+    Interrupted(String),
 }
 
 impl From<ScenarioError> for Failure {
@@ -86,6 +110,10 @@ impl Failure {
                 emit_err(&format!("{:?}\n", miette::Report::new(*e)));
                 exit::DATA
             }
+            Failure::Interrupted(msg) => {
+                emit_err(&format!("{msg}\n"));
+                exit::INTERRUPTED
+            }
             Failure::Compare(e) => {
                 emit_err(&format!("error: {e}\n"));
                 exit::DATA
@@ -111,8 +139,14 @@ impl Failure {
                         ),
                         exit::CANT_CREATE,
                     ),
-                    OutputError::Interrupted { .. } => (
-                        "pass --force to start over (comity's files there are removed, nothing else), or choose another folder with --out".to_string(),
+                    OutputError::Interrupted { resume: Some(cmd), .. } => (
+                        format!(
+                            "finish it with: {cmd}\n  or pass --force to start over (comity's files there are removed, nothing else), or choose another folder with --out"
+                        ),
+                        exit::CANT_CREATE,
+                    ),
+                    OutputError::Interrupted { resume: None, .. } => (
+                        "it left no checkpoint to resume from: pass --force to start over (comity's files there are removed, nothing else), or choose another folder with --out".to_string(),
                         exit::CANT_CREATE,
                     ),
                     OutputError::Locked { dir, .. } => (

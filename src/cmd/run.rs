@@ -1,7 +1,9 @@
 //! `comity run`: the main job.
 
 use super::{Failure, emit, emit_err};
-use comity::montecarlo::{self, Config};
+use comity::checkpoint::{self, Checkpoint, Checkpointer};
+use comity::montecarlo::{self, Config, Outcome, Span};
+use comity::shard::{Shard, ShardSource};
 use comity::output::{self, RunWriters};
 use comity::params::{self, Params};
 use comity::scenario::{self, Scenario, limits};
@@ -50,6 +52,21 @@ pub struct Args {
     /// Applied after the lens and the scenario's [parameters]; recorded in the manifest.
     #[arg(long = "set", value_name = "[LENS.]NAME=VALUE", value_parser = params::Override::parse)]
     pub set: Vec<params::Override>,
+    /// Run only shard K of N (0-based): a contiguous block of the run indices, written to the
+    /// part folder OUT/part-K-of-N for `comity merge` [default: from SLURM_ARRAY_TASK_ID in a
+    /// Slurm array task]. See docs/cluster.md.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// The number of shards of a Kubernetes Indexed Job: this task's index comes from
+    /// JOB_COMPLETION_INDEX.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shards: Option<u64>,
+    /// Finish an interrupted run in OUT from its checkpoint (same scenario, seed and flags).
+    #[arg(long, conflicts_with = "force")]
+    pub resume: bool,
+    /// Write no checkpoint (the run cannot be resumed; saves the disk the checkpoint takes).
+    #[arg(long)]
+    pub no_checkpoint: bool,
 }
 
 /// The lenses to run with their parameters: the scenario's lens (or `--lens`), then `--set`.
@@ -134,6 +151,13 @@ pub fn default_out(scenario: &Path) -> PathBuf {
     Path::new("output").join(name)
 }
 
+/// Panels kept for a checkpoint above this many bytes are not written: the run cannot be
+/// resumed (a note says so) and `--shard` is the way to split it.
+pub const CHECKPOINT_MAX_BYTES: u64 = 4 << 30;
+
+/// Tests of resume set this to stop a run as Ctrl-C would, once that many runs are done.
+pub const STOP_AFTER_VAR: &str = "COMITY_TEST_STOP_AFTER_RUNS";
+
 pub fn run(args: Args) -> Result<(), Failure> {
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -141,7 +165,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let lenses = resolve_lenses(args.lens.as_deref(), &scenario, &args.set)?;
     let runs = args.runs.unwrap_or(scenario.runs);
     let seed = args.seed.unwrap_or(scenario.seed);
-    let out = args.out.clone().unwrap_or_else(|| default_out(&args.scenario));
+    let shard = Shard::resolve(args.shard, args.shards, &|k| std::env::var(k).ok()).map_err(|e| {
+        Failure::Usage(
+            e,
+            Some("--shard K/N runs shard K of N (0-based); docs/cluster.md shows Slurm and Kubernetes".into()),
+        )
+    })?;
+    let base_out = args.out.clone().unwrap_or_else(|| default_out(&args.scenario));
+    let out = match shard {
+        Some((s, _)) => base_out.join(s.folder_name()),
+        None => base_out,
+    };
     let (first, last) = (scenario.calendar.start.year(), scenario.calendar.end.year());
     if let Some(y) = args.at_years.iter().find(|y| !(first..=last).contains(*y)) {
         return Err(Failure::Usage(
@@ -149,11 +183,30 @@ pub fn run(args: Args) -> Result<(), Failure> {
             Some(format!("give years between {first} and {last}")),
         ));
     }
-    let threads = threads_within_memory(&args.scenario, &scenario, args.threads, lenses.len(), runs, args.quiet)?;
+    // A shard's part folds nothing: it keeps each run's panel for `comity merge`.
+    let aggregates_held = if shard.is_some() { 0 } else { lenses.len() };
+    let threads = threads_within_memory(&args.scenario, &scenario, args.threads, aggregates_held, runs, args.quiet)?;
     // Held until the manifest is written; the folder is checked and cleared under it.
-    let lock = output::claim_dir(&out, args.force)?;
+    let lock = if args.resume {
+        output::lock_dir(&out)?
+    } else {
+        output::claim_dir(&out, args.force)?
+    };
     if let Some(w) = &lock.warning {
         emit_err(&format!("warning: {w}\n"));
+    }
+    if let Some((s, source)) = shard
+        && source != ShardSource::Flag
+        && !args.quiet
+    {
+        emit_err(&format!(
+            "shard {}/{} (from {}): runs {:?} of each lens -> {}\n",
+            s.index,
+            s.count,
+            source.describe(),
+            s.range(runs),
+            out.display()
+        ));
     }
 
     let scenario = Arc::new(scenario);
@@ -164,26 +217,152 @@ pub fn run(args: Args) -> Result<(), Failure> {
         threads,
         record_disputes: args.disputes,
     };
-    let total = runs * lenses.len() as u64;
+    let span_runs = shard.map_or(0..runs, |(s, _)| s.range(runs));
+    let span_len = span_runs.end - span_runs.start;
+    let total = span_len * lenses.len() as u64;
+    let identity = serde_json::json!({
+        "comity_version": env!("CARGO_PKG_VERSION"),
+        "scenario_sha256": scenario.sources.iter().map(|d| d.sha256.clone()).collect::<Vec<_>>(),
+        "seed": seed,
+        "runs": runs,
+        "lenses": lenses.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+        "parameters": parameters_manifest(&lenses),
+        "disputes": args.disputes,
+        "at_years": args.at_years,
+        "shard": shard.map(|(s, _)| s),
+    });
+    let panel_bytes = comity::shard::panel_record_bytes(montecarlo::cells(&prepared)).saturating_mul(total);
+    // A shard's part always keeps its panels: they are what `comity merge` folds.
+    let keep_panels = shard.is_some() || (!args.no_checkpoint && panel_bytes <= CHECKPOINT_MAX_BYTES);
+    if shard.is_none() && !keep_panels && !args.no_checkpoint && !args.quiet {
+        emit_err(&format!(
+            "note: no checkpoint: it would take {} of disk; this run cannot be resumed if stopped (split it with --shard instead, docs/cluster.md)\n",
+            limits::bytes(panel_bytes)
+        ));
+    }
+    let (writers, aggregates, from, done) = if args.resume {
+        let cp = Checkpoint::read(&out)
+            .map_err(|e| Failure::Data(e, None))?
+            .ok_or_else(|| {
+                let finished = out.join("manifest.json").is_file();
+                Failure::Data(
+                    format!("nothing to resume in {}: it holds no checkpoint", out.display()),
+                    Some(if finished {
+                        "the run there has finished; its files are complete".into()
+                    } else {
+                        "run without --resume (with --force to start over in this folder)".into()
+                    }),
+                )
+            })?;
+        if let Some((key, then, now)) = cp.differs(&identity) {
+            return Err(Failure::Usage(
+                format!("--resume: `{key}` differs from the interrupted run's: {then} then, {now} now"),
+                Some(format!(
+                    "resume with the interrupted run's command: {}; or start over with --force",
+                    cp.resume_command()
+                )),
+            ));
+        }
+        let writers = RunWriters::resume(&out, &prepared, args.disputes, &args.at_years, &cp.lengths)?;
+        let aggregates = if shard.is_some() {
+            None
+        } else {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| Failure::Data(e.to_string(), None))?;
+            let method = montecarlo::quantile_method(&prepared, runs);
+            let cells = montecarlo::cells(&prepared);
+            let names: Vec<String> = lenses.iter().map(|(n, _)| n.clone()).collect();
+            let make = |lens: &str| montecarlo::LensAggregate::new(lens, method, runs, cells);
+            Some(checkpoint::refold(&out, &cp, &names, &make, &pool).map_err(|e| Failure::Data(e, None))?)
+        };
+        (writers, aggregates, (cp.lens, cp.next_run), cp.done)
+    } else {
+        let writers = if keep_panels {
+            RunWriters::create_with_panels(&out, &prepared, args.disputes, &args.at_years)?
+        } else {
+            RunWriters::create(&out, &prepared, args.disputes, &args.at_years)?
+        };
+        (writers, shard.is_none().then(Vec::new), (0, span_runs.start), 0)
+    };
+    let base = Checkpoint {
+        version: Checkpoint::VERSION,
+        command: std::env::args().map(|w| checkpoint::shell_word(&w)).collect(),
+        identity,
+        lens: from.0,
+        next_run: from.1,
+        done,
+        total,
+        lengths: Default::default(),
+    };
+    let mut sink = Checkpointer::new(writers, &out, base, span_runs.clone(), lenses.len(), (from.0, from.1, done));
+    if !keep_panels {
+        sink = sink.never();
+    }
+    let span = Span { runs: span_runs, from };
     let bar = progress_bar(total, args.quiet);
-    let mut writers = RunWriters::create(&out, &prepared, args.disputes, &args.at_years)?;
-    let aggregates = montecarlo::run(&prepared, &lenses, &config, &mut writers, &|done| {
-        bar.set_position(done)
-    })
+    bar.set_position(done);
+    let stop = super::stop_flag();
+    // For tests of resume: behave as if Ctrl-C came once this many runs are done.
+    let stop_after: Option<u64> = std::env::var(STOP_AFTER_VAR).ok().and_then(|v| v.parse().ok());
+    let outcome = montecarlo::run_span(
+        &prepared,
+        &lenses,
+        &config,
+        &span,
+        aggregates,
+        &mut sink,
+        &|n| {
+            bar.set_position(n);
+            if stop_after.is_some_and(|k| n >= k) {
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        },
+        Some(stop),
+        comity::stats::EXACT_BUDGET_BYTES,
+    )
     .map_err(|source| output::OutputError::Io {
         path: out.clone(),
         source,
     })?;
     bar.finish_and_clear();
-    writers.finish()?;
-    output::write_timeseries(&out, &scenario, &aggregates)?;
+    let aggregates = match outcome {
+        Outcome::Stopped { .. } => {
+            sink.commit()?;
+            let done = sink.done();
+            let how = if sink.enabled() {
+                let cp = Checkpoint::read(&out).ok().flatten();
+                format!(
+                    "resume with: {}",
+                    cp.map(|c| c.resume_command()).unwrap_or_default()
+                )
+            } else {
+                "this run kept no checkpoint: rerun it with --force".to_string()
+            };
+            drop(lock);
+            return Err(Failure::Interrupted(format!(
+                "interrupted after {done} of {total} runs; {} holds what is done\n  {how}",
+                out.display()
+            )));
+        }
+        Outcome::Finished(aggregates) => aggregates,
+    };
+    sink.writers.finish_keeping_panels(shard.is_some())?;
+    if shard.is_none() {
+        output::write_timeseries(&out, &scenario, &aggregates)?;
+    }
 
     let threads = if threads == 0 {
         rayon::current_num_threads()
     } else {
         threads
     };
-    let mut files = vec!["timeseries.csv", "runs.csv"];
+    let mut files = if shard.is_some() {
+        vec!["runs.csv", "panels.bin"]
+    } else {
+        vec!["timeseries.csv", "runs.csv"]
+    };
     if args.disputes {
         files.push("disputes.csv");
     }
@@ -191,7 +370,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         files.push("runs_at.csv");
     }
     files.push("manifest.json");
-    let manifest = serde_json::json!({
+    let mut manifest = serde_json::json!({
         "comity_version": env!("CARGO_PKG_VERSION"),
         "scenario": scenario_manifest(&args.scenario, &scenario),
         "seed": seed,
@@ -206,11 +385,33 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "finished_at": output::utc_timestamp(SystemTime::now()),
         "wall_seconds": (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
     });
+    if let Some((s, _)) = shard {
+        let r = s.range(runs);
+        manifest["shard"] = serde_json::json!({ "index": s.index, "count": s.count, "runs": [r.start, r.end] });
+        manifest["at_years"] = serde_json::json!(args.at_years);
+    }
+    if args.resume {
+        manifest["resumed"] = true.into();
+    }
     output::write_manifest(&out, &manifest)?;
+    Checkpoint::remove(&out)?;
     drop(lock);
 
     if !args.quiet {
-        print_summary(&scenario, &aggregates, &out, runs, clock.elapsed().as_secs_f64());
+        if let Some((s, _)) = shard {
+            emit(&format!(
+                "{}: shard {}/{}, {span_len} runs x {} lens(es) in {:.1} s -> {}\nmerge the parts with: comity merge {} --out DIR\n",
+                scenario.name,
+                s.index,
+                s.count,
+                lenses.len(),
+                clock.elapsed().as_secs_f64(),
+                out.display(),
+                out.parent().map_or(out.display().to_string(), |p| p.display().to_string()),
+            ));
+        } else {
+            print_summary(&scenario, &aggregates, &out, runs, clock.elapsed().as_secs_f64());
+        }
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use comity::output::{self, AtomicFile, OutputError, RunWriters, TimeseriesWriter
 use comity::params::{self, Params, Vary};
 use comity::scenario::{self, Scenario, limits};
 use comity::sim::Prepared;
+use comity::shard::{Shard, ShardSource};
 use comity::sweep::{self, SweepWriters};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -71,6 +72,14 @@ pub struct Args {
     /// Also write disputes.csv, one row per simulated dispute (large for big sweeps).
     #[arg(long)]
     pub disputes: bool,
+    /// Run only shard K of N (0-based): a contiguous block of the points, every lens and run,
+    /// written to OUT/part-K-of-N for `comity merge` [default: from SLURM_ARRAY_TASK_ID in a
+    /// Slurm array task]. See docs/cluster.md.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// The number of shards of a Kubernetes Indexed Job (the index: JOB_COMPLETION_INDEX).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shards: Option<u64>,
 }
 
 fn usage(msg: impl Into<String>, hint: impl Into<String>) -> Failure {
@@ -306,17 +315,36 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ));
     }
     let n_points = design.points.len() as u64;
-    let total = n_points
+    let shard = Shard::resolve(args.shard, args.shards, &|k| std::env::var(k).ok())
+        .map_err(|e| usage(e, "--shard K/N runs shard K of N (0-based); docs/cluster.md shows Slurm and Kubernetes"))?;
+    let range = shard.map_or(0..n_points, |(s, _)| s.range(n_points));
+    let total = (range.end - range.start)
         .checked_mul(runs)
         .and_then(|x| x.checked_mul(lenses.len() as u64))
         .ok_or_else(|| usage("the sweep is too large to count", "use fewer points or runs"))?;
-    let out = args.out.clone().unwrap_or_else(|| default_out(&args.scenario));
+    let base_out = args.out.clone().unwrap_or_else(|| default_out(&args.scenario));
+    let out = match shard {
+        Some((s, _)) => base_out.join(s.folder_name()),
+        None => base_out,
+    };
     // A sweep holds one point's aggregate at a time, two where a chunk of runs spans points.
     let threads_arg = threads_within_memory(&args.scenario, &scenario, args.threads, 2, runs, args.quiet)?;
     // Held until the manifest is written; the folder is checked and cleared under it.
     let lock = output::claim_dir(&out, args.force)?;
     if let Some(w) = &lock.warning {
         emit_err(&format!("warning: {w}\n"));
+    }
+    if let Some((s, source)) = shard
+        && source != ShardSource::Flag
+        && !args.quiet
+    {
+        emit_err(&format!(
+            "shard {}/{} (from {}): points {range:?} -> {}\n",
+            s.index,
+            s.count,
+            source.describe(),
+            out.display()
+        ));
     }
 
     let scenario = Arc::new(scenario);
@@ -335,8 +363,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let per_run = pilot.elapsed().as_secs_f64() / 2.0;
         let estimate = per_run * total as f64 / threads as f64;
         emit_err(&format!(
-            "sweep: {} design, {n_points} points x {runs} runs x {} lens(es) = {total} runs; about {} on {threads} thread(s) ({:.2} ms per run)\n",
+            "sweep: {} design, {} points x {runs} runs x {} lens(es) = {total} runs; about {} on {threads} thread(s) ({:.2} ms per run)\n",
             design.kind.name(),
+            range.end - range.start,
             lenses.len(),
             seconds(estimate),
             per_run * 1000.0
@@ -354,16 +383,25 @@ pub fn run(args: Args) -> Result<(), Failure> {
         runs: RunWriters::create_for(&out, &prepared, args.disputes, &args.at_years, true)?,
         timeseries: TimeseriesWriter::create(&out, true)?,
     };
-    sweep::run(
+    let finished = sweep::run_points(
         &prepared,
         &lenses,
         &names,
         &design.points,
+        range.start as usize..range.end as usize,
         &config,
         &mut writers,
         &|done| bar.set_position(done),
+        Some(super::stop_flag()),
     )?;
     bar.finish_and_clear();
+    if !finished {
+        drop(lock);
+        return Err(Failure::Interrupted(format!(
+            "interrupted: a sweep cannot be resumed; rerun it with --force (or split it with --shard, docs/cluster.md); {} holds its partial files",
+            out.display()
+        )));
+    }
     writers.runs.finish()?;
     writers.timeseries.finish()?;
 
@@ -380,7 +418,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .iter()
         .map(|f| serde_json::json!({ "name": f.name, "lo": f.lo, "hi": f.hi, "levels": f.levels }))
         .collect();
-    let manifest = serde_json::json!({
+    let mut manifest = serde_json::json!({
         "comity_version": env!("CARGO_PKG_VERSION"),
         "kind": "sweep",
         "scenario": scenario_manifest(&args.scenario, &scenario),
@@ -406,6 +444,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "finished_at": output::utc_timestamp(SystemTime::now()),
         "wall_seconds": (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
     });
+    if let Some((s, _)) = shard {
+        manifest["shard"] = serde_json::json!({ "index": s.index, "count": s.count, "points": [range.start, range.end] });
+        manifest["at_years"] = serde_json::json!(args.at_years);
+    }
     output::write_manifest(&out, &manifest)?;
     drop(lock);
     if !args.quiet {
