@@ -13,8 +13,9 @@ fn main() {
     let browser = chromium();
     let shared = shared_data();
     let python = python3();
+    let slurm = slurm();
     let why_browser = "no Chromium (install the Debian package `chromium`; .ci/run does), or set CHROMIUM=/path";
-    let rows: [(&str, bool, String); 4] = [
+    let rows: [(&str, bool, String); 5] = [
         (
             "report::a_headless_browser_draws_charts_not_a_blank_page",
             browser.is_some(),
@@ -44,6 +45,14 @@ fn main() {
                 "python3 found".into()
             } else {
                 "no python3".into()
+            },
+        ),
+        (
+            "slurm::a_slurm_array_of_four_shards_merges_to_the_unsharded_bytes",
+            slurm.is_ok(),
+            match &slurm {
+                Ok(partitions) => format!("sinfo: {}", partitions.join("; ")),
+                Err(why) => why.clone(),
             },
         ),
     ];

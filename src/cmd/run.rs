@@ -67,6 +67,9 @@ pub struct Args {
     /// Write no checkpoint (the run cannot be resumed; saves the disk the checkpoint takes).
     #[arg(long)]
     pub no_checkpoint: bool,
+    /// Go ahead with a very large job (over 10^7 runs, over a day, or more disk than is free).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// The lenses to run with their parameters: the scenario's lens (or `--lens`), then `--set`.
@@ -186,6 +189,54 @@ pub fn run(args: Args) -> Result<(), Failure> {
     // A shard's part folds nothing: it keeps each run's panel for `comity merge`.
     let aggregates_held = if shard.is_some() { 0 } else { lenses.len() };
     let threads = threads_within_memory(&args.scenario, &scenario, args.threads, aggregates_held, runs, args.quiet)?;
+    let scenario = Arc::new(scenario);
+    let prepared = Prepared::new(scenario.clone());
+    let config = Config {
+        runs,
+        seed,
+        threads,
+        record_disputes: args.disputes,
+    };
+    let span_runs = shard.map_or(0..runs, |(s, _)| s.range(runs));
+    let span_len = span_runs.end - span_runs.start;
+    let total = span_len.saturating_mul(lenses.len() as u64);
+    let identity = serde_json::json!({
+        "comity_version": env!("CARGO_PKG_VERSION"),
+        "scenario_sha256": scenario.sources.iter().map(|d| d.sha256.clone()).collect::<Vec<_>>(),
+        "seed": seed,
+        "runs": runs,
+        "lenses": lenses.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+        "parameters": parameters_manifest(&lenses),
+        "disputes": args.disputes,
+        "at_years": args.at_years,
+        "shard": shard.map(|(s, _)| s),
+    });
+    let panel_bytes = comity::shard::panel_record_bytes(montecarlo::cells(&prepared)).saturating_mul(total);
+    // A shard's part always keeps its panels: they are what `comity merge` folds.
+    let keep_panels = shard.is_some() || (!args.no_checkpoint && panel_bytes <= CHECKPOINT_MAX_BYTES);
+    if shard.is_none() && !keep_panels && !args.no_checkpoint && !args.quiet {
+        emit_err(&format!(
+            "note: no checkpoint: it would take {} of disk; this run cannot be resumed if stopped (split it with --shard instead, docs/cluster.md)\n",
+            limits::bytes(panel_bytes)
+        ));
+    }
+    let estimate = if args.resume {
+        limits::JobEstimate::new(total, 0.0, 1, 0, 0, 0.0, 0, 0)
+    } else {
+        estimate_job(
+        &prepared,
+        &lenses[0].1,
+        &config,
+        span_runs.start,
+        total,
+        if keep_panels { panel_bytes / total.max(1) } else { 0 },
+        args.at_years.len() as u64,
+        if shard.is_none() { lenses.len() as u64 } else { 0 },
+        )
+    };
+    if !args.resume {
+        check_job(&estimate, &out, args.yes, args.quiet)?;
+    }
     // Held until the manifest is written; the folder is checked and cleared under it.
     let lock = if args.resume {
         output::lock_dir(&out)?
@@ -209,37 +260,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ));
     }
 
-    let scenario = Arc::new(scenario);
-    let prepared = Prepared::new(scenario.clone());
-    let config = Config {
-        runs,
-        seed,
-        threads,
-        record_disputes: args.disputes,
-    };
-    let span_runs = shard.map_or(0..runs, |(s, _)| s.range(runs));
-    let span_len = span_runs.end - span_runs.start;
-    let total = span_len * lenses.len() as u64;
-    let identity = serde_json::json!({
-        "comity_version": env!("CARGO_PKG_VERSION"),
-        "scenario_sha256": scenario.sources.iter().map(|d| d.sha256.clone()).collect::<Vec<_>>(),
-        "seed": seed,
-        "runs": runs,
-        "lenses": lenses.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-        "parameters": parameters_manifest(&lenses),
-        "disputes": args.disputes,
-        "at_years": args.at_years,
-        "shard": shard.map(|(s, _)| s),
-    });
-    let panel_bytes = comity::shard::panel_record_bytes(montecarlo::cells(&prepared)).saturating_mul(total);
-    // A shard's part always keeps its panels: they are what `comity merge` folds.
-    let keep_panels = shard.is_some() || (!args.no_checkpoint && panel_bytes <= CHECKPOINT_MAX_BYTES);
-    if shard.is_none() && !keep_panels && !args.no_checkpoint && !args.quiet {
-        emit_err(&format!(
-            "note: no checkpoint: it would take {} of disk; this run cannot be resumed if stopped (split it with --shard instead, docs/cluster.md)\n",
-            limits::bytes(panel_bytes)
-        ));
-    }
     let (writers, aggregates, from, done) = if args.resume {
         let cp = Checkpoint::read(&out)
             .map_err(|e| Failure::Data(e, None))?
@@ -412,6 +432,67 @@ pub fn run(args: Args) -> Result<(), Failure> {
         } else {
             print_summary(&scenario, &aggregates, &out, runs, clock.elapsed().as_secs_f64());
         }
+    }
+    Ok(())
+}
+
+/// Estimates a job of `total` runs before it starts: a pilot run (run `first` of the first
+/// lens, not part of the results) times one run when the job is large enough for its time to
+/// matter (at least 50 runs per thread), and counts its disputes.
+/// `panel_bytes`: checkpoint bytes per run; `at_years`: years in `runs_at.csv`;
+/// `timeseries_lenses`: lenses summarised in `timeseries.csv`.
+#[allow(clippy::too_many_arguments)]
+pub fn estimate_job(
+    prepared: &Prepared,
+    params: &Params,
+    config: &Config,
+    first: u64,
+    total: u64,
+    panel_bytes: u64,
+    at_years: u64,
+    timeseries_lenses: u64,
+) -> limits::JobEstimate {
+    let threads = if config.threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        config.threads
+    };
+    let (per_run, disputes) = if total >= 50 * threads as u64 {
+        let clock = Instant::now();
+        let r = prepared.run(params, config.seed, first, config.record_disputes);
+        (clock.elapsed().as_secs_f64(), r.disputes.len() as f64)
+    } else {
+        (0.0, 0.0)
+    };
+    let cells = montecarlo::cells(prepared) as u64;
+    let per_tick = cells / u64::from(prepared.scenario.calendar.n_ticks()).max(1);
+    limits::JobEstimate::new(
+        total,
+        per_run,
+        threads,
+        montecarlo::run_columns(prepared).len() as u64 + 2,
+        at_years * (per_tick + 3),
+        disputes,
+        panel_bytes,
+        // timeseries.csv: about 90 bytes a row.
+        timeseries_lenses * cells * 90,
+    )
+}
+
+/// Refuses a job that needs `--yes` ([`limits::JobEstimate::needs_yes`]) unless `yes`; prints
+/// the estimate of a job of more than a minute unless `quiet`.
+pub fn check_job(estimate: &limits::JobEstimate, out: &Path, yes: bool, quiet: bool) -> Result<(), Failure> {
+    if !yes && let Some(why) = estimate.needs_yes(limits::free_disk(out)) {
+        return Err(Failure::Data(
+            format!("this job is very large: {why} ({})", estimate.describe()),
+            Some(
+                "check --runs and the scenario's size; pass --yes to go ahead anyway, or split the job over machines with --shard K/N (docs/cluster.md)"
+                    .into(),
+            ),
+        ));
+    }
+    if !quiet && estimate.seconds > 60.0 {
+        emit_err(&format!("estimate: {} runs, {}\n", estimate.runs, estimate.describe()));
     }
     Ok(())
 }

@@ -80,6 +80,9 @@ pub struct Args {
     /// The number of shards of a Kubernetes Indexed Job (the index: JOB_COMPLETION_INDEX).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub shards: Option<u64>,
+    /// Go ahead with a very large job (over 10^7 runs, over a day, or more disk than is free).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 fn usage(msg: impl Into<String>, hint: impl Into<String>) -> Failure {
@@ -278,15 +281,6 @@ fn default_out(scenario: &Path) -> PathBuf {
     run.with_file_name(format!("{name}-sweep"))
 }
 
-fn seconds(s: f64) -> String {
-    if s < 90.0 {
-        format!("{s:.0} s")
-    } else if s < 5400.0 {
-        format!("{:.0} min", s / 60.0)
-    } else {
-        format!("{:.1} h", s / 3600.0)
-    }
-}
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let started = SystemTime::now();
@@ -329,6 +323,32 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     // A sweep holds one point's aggregate at a time, two where a chunk of runs spans points.
     let threads_arg = threads_within_memory(&args.scenario, &scenario, args.threads, 2, runs, args.quiet)?;
+    let scenario = Arc::new(scenario);
+    let prepared = Prepared::new(scenario.clone());
+    let threads = if threads_arg == 0 {
+        rayon::current_num_threads()
+    } else {
+        threads_arg
+    };
+    let config = Config {
+        runs,
+        seed,
+        threads: threads_arg,
+        record_disputes: args.disputes,
+    };
+    // Before the folder is touched: a job too large for this machine needs --yes. The estimate
+    // times a pilot run at the base parameters (not part of the results) when it matters.
+    let estimate = super::run::estimate_job(
+        &prepared,
+        &lenses[0].1,
+        &config,
+        0,
+        total,
+        0,
+        args.at_years.len() as u64,
+        (range.end - range.start) * lenses.len() as u64,
+    );
+    super::run::check_job(&estimate, &out, args.yes, true)?;
     // Held until the manifest is written; the folder is checked and cleared under it.
     let lock = output::claim_dir(&out, args.force)?;
     if let Some(w) = &lock.warning {
@@ -346,38 +366,26 @@ pub fn run(args: Args) -> Result<(), Failure> {
             out.display()
         ));
     }
-
-    let scenario = Arc::new(scenario);
-    let prepared = Prepared::new(scenario.clone());
-    let threads = if threads_arg == 0 {
-        rayon::current_num_threads()
-    } else {
-        threads_arg
-    };
     if !args.quiet {
-        // A pilot of two runs at the base parameters (not part of the results) times one run.
-        let pilot = Instant::now();
-        for run in 0..2 {
-            prepared.run(&lenses[0].1, seed, run, false);
-        }
-        let per_run = pilot.elapsed().as_secs_f64() / 2.0;
-        let estimate = per_run * total as f64 / threads as f64;
+        let per_run = if estimate.seconds > 0.0 {
+            estimate.seconds * threads as f64 / total as f64
+        } else {
+            // Too small a job for the estimate's pilot: one run, timed here.
+            let pilot = Instant::now();
+            prepared.run(&lenses[0].1, seed, 0, false);
+            pilot.elapsed().as_secs_f64()
+        };
         emit_err(&format!(
-            "sweep: {} design, {} points x {runs} runs x {} lens(es) = {total} runs; about {} on {threads} thread(s) ({:.2} ms per run)\n",
+            "sweep: {} design, {} points x {runs} runs x {} lens(es) = {total} runs; about {} on {threads} thread(s) ({:.2} ms per run), {} of disk\n",
             design.kind.name(),
             range.end - range.start,
             lenses.len(),
-            seconds(estimate),
-            per_run * 1000.0
+            limits::duration(per_run * total as f64 / threads as f64),
+            per_run * 1000.0,
+            limits::bytes(estimate.disk)
         ));
     }
     write_points(&out, &design, &lenses)?;
-    let config = Config {
-        runs,
-        seed,
-        threads: threads_arg,
-        record_disputes: args.disputes,
-    };
     let bar = progress_bar(total, args.quiet);
     let mut writers = SweepWriters {
         runs: RunWriters::create_for(&out, &prepared, args.disputes, &args.at_years, true)?,

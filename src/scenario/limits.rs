@@ -315,6 +315,127 @@ pub fn bytes(b: u64) -> String {
     }
 }
 
+/// Runs (all lenses together) above which a run or sweep asks for `--yes`.
+pub const MAX_RUNS_WITHOUT_YES: u64 = 10_000_000;
+/// Estimated wall time above which a run or sweep asks for `--yes`.
+pub const MAX_SECONDS_WITHOUT_YES: f64 = 24.0 * 3600.0;
+
+/// CSV bytes per number written (measured on the bundled scenario's `runs.csv`: 9.4), rounded up.
+pub const CSV_BYTES_PER_CELL: u64 = 10;
+/// Bytes of one `disputes.csv` row (measured: 95-110 on the bundled scenario), rounded up.
+pub const DISPUTE_ROW_BYTES: u64 = 120;
+
+/// What a job will take, from the world, the runs and a timed pilot run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobEstimate {
+    /// Runs of all lenses (or points) together.
+    pub runs: u64,
+    /// Seconds of wall time on `threads` threads.
+    pub seconds: f64,
+    pub threads: usize,
+    /// Bytes written at the peak (the final files and the checkpoint's panels).
+    pub disk: u64,
+}
+
+impl JobEstimate {
+    /// `per_run`: seconds of one run on one thread; `row_cells`: numbers per `runs.csv` row;
+    /// `at_cells`: numbers per run in `runs_at.csv`; `disputes_per_run`: rows per run in
+    /// `disputes.csv` (0 when not written); `panel_bytes`: checkpoint bytes per run (0 without);
+    /// `fixed`: bytes that do not grow with the runs (`timeseries.csv`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        runs: u64,
+        per_run: f64,
+        threads: usize,
+        row_cells: u64,
+        at_cells: u64,
+        disputes_per_run: f64,
+        panel_bytes: u64,
+        fixed: u64,
+    ) -> JobEstimate {
+        let per_run_bytes = (row_cells + at_cells).saturating_mul(CSV_BYTES_PER_CELL)
+            + (disputes_per_run * DISPUTE_ROW_BYTES as f64).ceil() as u64
+            + panel_bytes;
+        JobEstimate {
+            runs,
+            seconds: per_run * runs as f64 / threads.max(1) as f64,
+            threads,
+            disk: runs.saturating_mul(per_run_bytes).saturating_add(fixed),
+        }
+    }
+
+    /// Why the job needs `--yes`, if it does: too many runs, too long, or more disk than `free`.
+    pub fn needs_yes(&self, free: Option<u64>) -> Option<String> {
+        if self.runs > MAX_RUNS_WITHOUT_YES {
+            return Some(format!("{} runs is more than {MAX_RUNS_WITHOUT_YES}", self.runs));
+        }
+        if let Some(f) = free
+            && self.disk > f
+        {
+            return Some(format!(
+                "it would write about {}, more than the {} free on the output's disk",
+                bytes(self.disk),
+                bytes(f)
+            ));
+        }
+        if self.seconds > MAX_SECONDS_WITHOUT_YES {
+            return Some(format!("it would take about {}, more than a day", duration(self.seconds)));
+        }
+        None
+    }
+
+    /// `about 12 min on 2 threads, 85.0 MB of disk`.
+    pub fn describe(&self) -> String {
+        format!(
+            "about {} on {} thread(s), {} of disk",
+            duration(self.seconds),
+            self.threads,
+            bytes(self.disk)
+        )
+    }
+}
+
+/// Seconds as `40 s`, `12 min`, `3.5 h` or `2.1 days`.
+pub fn duration(s: f64) -> String {
+    if s < 90.0 {
+        format!("{s:.0} s")
+    } else if s < 5400.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s < 48.0 * 3600.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1} days", s / 86400.0)
+    }
+}
+
+/// Free bytes on the filesystem that holds `path` (or its nearest existing parent); `None`
+/// where it cannot be told.
+pub fn free_disk(path: &std::path::Path) -> Option<u64> {
+    let mut p = path.to_path_buf();
+    while !p.exists() {
+        if !p.pop() {
+            p = std::path::PathBuf::from(".");
+            break;
+        }
+        if p.as_os_str().is_empty() {
+            p = std::path::PathBuf::from(".");
+        }
+    }
+    free_disk_at(&p)
+}
+
+#[cfg(unix)]
+fn free_disk_at(p: &std::path::Path) -> Option<u64> {
+    let st = nix::sys::statvfs::statvfs(p).ok()?;
+    #[allow(clippy::unnecessary_cast)]
+    Some((st.blocks_available() as u64).saturating_mul(st.fragment_size() as u64))
+}
+
+#[cfg(not(unix))]
+fn free_disk_at(_: &std::path::Path) -> Option<u64> {
+    None
+}
+
 /// A limit that is a whole number of MiB: `64 MiB`.
 fn mebibytes(b: u64) -> String {
     if b.is_multiple_of(1 << 20) {
@@ -354,6 +475,23 @@ mod tests {
         let e = MemoryEstimate::new(16, 15, 3, 3, 1000);
         assert!(e.total(16) < 100_000_000, "{e:?}");
         assert!(e.threads_within(1 << 30) > 1000);
+    }
+
+    #[test]
+    fn jobs_that_are_too_large_ask_for_yes() {
+        // The runs = 10^12: refused on the count alone.
+        let e = JobEstimate::new(1_000_000_000_000, 0.001, 2, 60, 0, 0.0, 0, 0);
+        assert!(e.needs_yes(None).unwrap().contains("runs"));
+        // 1000 runs of the bundled scenario: fine.
+        let e = JobEstimate::new(1000, 0.002, 2, 60, 0, 0.0, 6852, 100_000);
+        assert_eq!(e.disk, 1000 * (600 + 6852) + 100_000);
+        assert_eq!(e.needs_yes(Some(1 << 40)), None);
+        assert!(e.needs_yes(Some(1000)).unwrap().contains("free"));
+        // A week of compute.
+        let e = JobEstimate::new(1000, 1200.0, 2, 60, 0, 0.0, 0, 0);
+        assert!(e.needs_yes(None).unwrap().contains("more than a day"), "{e:?}");
+        assert_eq!(duration(600_000.0), "6.9 days");
+        assert!(free_disk(std::path::Path::new("/no/such/folder/here")).is_some_and(|b| b > 0));
     }
 
     #[test]

@@ -68,3 +68,44 @@ pub fn python3() -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+/// A Slurm cluster that can run jobs here: `Ok` with `sinfo`'s lines (`PARTITION AVAIL STATE
+/// NODES`, e.g. `debug* up idle 1`) for the partitions that are up with a responding node, `Err`
+/// with why not (no `sinfo`, no controller answering, every node down). CI starts a single-node
+/// cluster with `examples/slurm/single-node.sh` (`.ci/run`).
+pub fn slurm() -> Result<Vec<String>, String> {
+    let why_none = "Slurm is not installed or not running (as root, `examples/slurm/single-node.sh start` installs and starts a single-node cluster; .ci/run does)";
+    // `timeout`: a sinfo that cannot reach its controller retries for a while.
+    let out = Command::new("timeout")
+        .args(["20", "sinfo", "--noheader", "--format=%P %a %T %D"])
+        .output()
+        .map_err(|e| format!("cannot run `timeout sinfo`: {e}"))?;
+    match out.status.code() {
+        Some(127) => return Err(format!("no sinfo on the PATH: {why_none}")),
+        Some(124) => return Err(format!("sinfo did not answer within 20 s: {why_none}")),
+        Some(0) => {}
+        _ => {
+            let err = text(&out.stderr);
+            return Err(format!(
+                "sinfo fails ({}): {why_none}",
+                err.lines().next().unwrap_or("no message").trim()
+            ));
+        }
+    }
+    // A line per partition and node state; a state with `*` is a node that does not respond.
+    let usable: Vec<String> = text(&out.stdout)
+        .lines()
+        .filter(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            cols.len() == 4 && cols[1] == "up" && ["idle", "mixed", "allocated", "completing"].contains(&cols[2])
+        })
+        .map(|line| line.trim().to_string())
+        .collect();
+    if usable.is_empty() {
+        return Err(format!(
+            "sinfo shows no partition that is up with a responding node: {:?}",
+            text(&out.stdout).trim()
+        ));
+    }
+    Ok(usable)
+}
