@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
     about = "Monte Carlo simulation of international security communities",
     long_about = "comity runs scenario files (TOML) of states, treaties and scripted events many times and \
                   measures how security-community cohesion and dispute escalation change.\n\n\
-                  Exit codes: 0 success, 2 usage error, 65 invalid scenario (or too large for this machine), \
+                  Exit codes: 0 success, 2 usage error, 65 invalid scenario (or too large for this machine, or a job over 10^7 runs, a day or the free disk without --yes), \
                   73 output folder not usable (not empty, an interrupted run, or in use by another run), 74 write error, \
                   130 stopped by Ctrl-C or SIGTERM (a run prints the command that resumes it)."
 )]
