@@ -126,7 +126,24 @@ fn read_series(path: &Path) -> Result<(Series, Vec<String>, Vec<String>)> {
     let (mut lenses, mut communities) = (Vec::<String>::new(), Vec::<String>::new());
     for rec in r.records() {
         let rec = rec.map_err(bad)?;
-        let num = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
+        // An empty cell is an undefined value (no run had one); anything else must be a finite
+        // number: `NaN` or `inf` means the file was made or edited elsewhere, and a chart
+        // that silently drops it would mislead.
+        let line = rec.position().map_or(0, |p| p.line());
+        let num = |c: usize| -> Result<f64> {
+            let cell = &rec[c];
+            if cell.is_empty() {
+                return Ok(f64::NAN);
+            }
+            match cell.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(v),
+                _ => Err(ReportError::Input(format!(
+                    "{}, line {line}, column `{}`: `{cell}` is not a finite number (comity writes an undefined value as an empty cell; fix or empty it, or run the scenario again)",
+                    path.display(),
+                    header[c]
+                ))),
+            }
+        };
         let x = decimal_year(&rec[cd])
             .ok_or_else(|| ReportError::Input(format!("{}: bad date {}", path.display(), &rec[cd])))?;
         if !lenses.iter().any(|l| l == &rec[cl]) {
@@ -141,9 +158,9 @@ fn read_series(path: &Path) -> Result<(Series, Vec<String>, Vec<String>)> {
             .push(Point {
                 x,
                 date: rec[cd].to_string(),
-                mean: num(&rec[cmean]),
-                p05: num(&rec[c5]),
-                p95: num(&rec[c95]),
+                mean: num(cmean)?,
+                p05: num(c5)?,
+                p95: num(c95)?,
             });
     }
     if series.is_empty() {

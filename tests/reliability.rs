@@ -793,3 +793,19 @@ fn a_job_of_a_trillion_runs_is_refused_before_it_starts() {
     assert_eq!(o.status.code(), Some(65), "{}", text(&o.stderr));
     assert!(!out.exists());
 }
+
+#[test]
+fn report_does_not_write_into_a_folder_a_run_is_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("done");
+    let o = run(&["run", SCENARIO, "--runs", "3", "--quiet", "--out", s(&out)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let held = hold_lock(&out);
+    let o = run(&["report", s(&out)]);
+    assert_eq!(o.status.code(), Some(73), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("in use by another comity process"));
+    assert!(!out.join("report.html").exists());
+    drop(held);
+    let o = run(&["report", s(&out)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}

@@ -769,3 +769,25 @@ fn the_comparison_lists_what_its_chart_left_out() {
     assert!(html.contains("Left out of the chart"), "no list of left-out rows");
     assert!(html.contains("no difference (B - A is 0)"));
 }
+
+#[test]
+fn a_non_finite_cell_in_timeseries_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tiny");
+    let o = run(&["run", "tests/fixtures/tiny.toml", "--runs", "5", "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let path = out.join("timeseries.csv");
+    let body = fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = body.lines().map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = header.iter().position(|h| *h == "mean").unwrap();
+    let mut cells: Vec<String> = lines[5].split(',').map(String::from).collect();
+    cells[col] = "inf".into();
+    lines[5] = cells.join(",");
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let o = run(&["report", out.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(65), "{err}");
+    assert!(err.contains("line 6, column `mean`") && err.contains("not a finite number"), "{err}");
+    assert!(!out.join("report.html").exists());
+}

@@ -66,6 +66,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
             Some("pass --force to replace it, or choose another file with --output".into()),
         ));
     }
+    // One writer per output folder: a page written into a folder waits for no run there, and
+    // a run or sweep cannot start there while the page is written.
+    let _lock = if path.parent().is_some_and(|p| p == args.dir.as_path()) && args.dir.is_dir() {
+        Some(comity::output::lock_dir(&args.dir)?)
+    } else {
+        None
+    };
     let html = if sweep {
         report::build_sweep(&args.dir, args.metric.as_ref())
     } else {
