@@ -240,6 +240,7 @@ pub fn refold(
     let mut scratch = RunResult {
         run: 0,
         metrics: Vec::new(),
+        pairs: Vec::new(),
         disputes: Vec::new(),
     };
     while let Some(p) = reader.next_panel()? {

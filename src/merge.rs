@@ -333,6 +333,9 @@ pub fn merge(
         let readers = readers.expect("opened above");
         write_timeseries(parts, readers, out, prepared, &lenses, runs, threads)?;
         files.push("timeseries.csv".into());
+        if !prepared.scenario.pairs.is_empty() {
+            files.push("pairs.csv".into());
+        }
     }
     let run_check = (kind == Kind::Run).then_some(lens_col + 1);
     merge_csv(parts, out, "runs.csv", lens_col, &lenses, run_check)?;
@@ -401,9 +404,18 @@ fn load_scenario(m0: &serde_json::Value, given: Option<&Path>) -> Result<Prepare
     let mut tried = Vec::new();
     for path in &candidates {
         match scenario::load(path) {
-            Ok(s) => {
+            Ok(mut s) => {
                 let got = s.sources.first().map(|d| d.sha256.clone()).unwrap_or_default();
                 if got == want {
+                    // The pairs the parts recorded (`--pairs` may have replaced the scenario's).
+                    if let Some(list) = m0["pairs"].as_array() {
+                        let names: Vec<&str> = list.iter().filter_map(|v| v.as_str()).collect();
+                        s.pairs = names
+                            .iter()
+                            .map(|n| s.parse_pair(n))
+                            .collect::<std::result::Result<_, _>>()
+                            .map_err(|e| parts_err(format!("the parts' pairs: {e}"), "rerun the shards"))?;
+                    }
                     return Ok(Prepared::new(Arc::new(s)));
                 }
                 tried.push(format!("{} has changed since the parts were run (sha256 {got}, parts {want})", path.display()));
@@ -461,9 +473,11 @@ fn write_timeseries(
         .build()
         .map_err(|e| parts_err(e.to_string(), "try --threads 1"))?;
     let mut w = TimeseriesWriter::create(out, false)?;
+    let mut pairs = output::PairsWriter::create(out, prepared)?;
     let mut scratch = RunResult {
         run: 0,
         metrics: Vec::new(),
+        pairs: Vec::new(),
         disputes: Vec::new(),
     };
     for (l, lens) in lenses.iter().enumerate() {
@@ -487,8 +501,14 @@ fn write_timeseries(
         }
         agg.finish(&pool);
         w.write(&prepared.scenario, None, &agg)?;
+        if let Some(p) = &mut pairs {
+            p.write(prepared, &agg)?;
+        }
     }
     w.finish()?;
+    if let Some(p) = pairs {
+        p.finish()?;
+    }
     Ok(())
 }
 

@@ -42,9 +42,10 @@ impl LensAggregate {
         }
     }
 
-    /// Adds one run's metric panel (cell by cell, in the panel's order).
+    /// Adds one run's metric panel (cell by cell, in the panel's order: the communities'
+    /// metrics, then the pairs').
     pub fn fold(&mut self, result: &RunResult) {
-        for (cell, &x) in self.cells.iter_mut().zip(&result.metrics) {
+        for (cell, &x) in self.cells.iter_mut().zip(result.metrics.iter().chain(&result.pairs)) {
             cell.add(x);
         }
     }
@@ -56,8 +57,14 @@ impl LensAggregate {
     }
 }
 
-/// The cells of one lens's aggregate: ticks x slots (the system and each community) x metrics.
+/// The cells of one lens's aggregate: ticks x slots (the system and each community) x metrics,
+/// then ticks x pairs of interest x pair metrics.
 pub fn cells(prepared: &Prepared) -> usize {
+    community_cells(prepared) + prepared.scenario.calendar.n_ticks() as usize * prepared.scenario.pairs.len() * metrics::PAIR_METRICS.len()
+}
+
+/// The communities' cells, first in an aggregate and a panel: `timeseries.csv`.
+pub fn community_cells(prepared: &Prepared) -> usize {
     prepared.scenario.calendar.n_ticks() as usize * prepared.slots() * METRICS.len()
 }
 
@@ -138,6 +145,20 @@ pub fn summarise_run(prepared: &Prepared, result: &RunResult) -> Vec<Option<f64>
         }));
         out.push(first(&|t| at(t, slot, metrics::M_WAR) > 0.0));
     }
+    // Pairs of interest: the last value of each, and the disputes summed.
+    let pm = metrics::PAIR_METRICS.len();
+    let n_pairs = prepared.scenario.pairs.len();
+    for pair in 0..n_pairs {
+        let pat = |tick: usize, k: usize| result.pairs[(tick * n_pairs + pair) * pm + k];
+        for (k, name) in metrics::PAIR_METRICS.iter().enumerate() {
+            let v = if *name == "disputes" {
+                (0..ticks).map(|t| pat(t, k)).sum()
+            } else {
+                pat(ticks - 1, k)
+            };
+            out.push(v.is_finite().then_some(v));
+        }
+    }
     out
 }
 
@@ -149,6 +170,11 @@ pub fn run_columns(prepared: &Prepared) -> Vec<String> {
     for slot in names {
         for name in RUN_FINALS.iter().chain(RUN_TOTALS).chain(RUN_EXTRAS) {
             out.push(format!("{slot}.{name}"));
+        }
+    }
+    for pair in &prepared.scenario.pairs {
+        for name in metrics::PAIR_METRICS {
+            out.push(format!("{}.{name}", pair.name));
         }
     }
     out

@@ -24,6 +24,7 @@ pub const OUTPUT_FILES: &[&str] = &[
     "runs_at.csv",
     "disputes.csv",
     "points.csv",
+    "pairs.csv",
     "panels.bin",
     "manifest.json",
     "report.html",
@@ -570,7 +571,7 @@ impl RunWriters {
     pub fn write_panels(&mut self, lens: usize, results: &[RunResult]) -> std::io::Result<()> {
         if let Some(p) = &mut self.panels {
             for r in results {
-                crate::shard::write_panel(p.writer(), lens as u32, r.run, &r.metrics)?;
+                crate::shard::write_panel(p.writer(), lens as u32, r.run, &[&r.metrics, &r.pairs])?;
             }
         }
         Ok(())
@@ -646,9 +647,11 @@ impl RunWriters {
                 for &(year, tick) in ticks.iter() {
                     let mut row = lead.clone();
                     row.extend([lens.to_string(), r.run.to_string(), year.to_string()]);
+                    let pw = prepared.scenario.pairs.len() * crate::sim::metrics::PAIR_METRICS.len();
                     row.extend(
                         r.metrics[tick * width..(tick + 1) * width]
                             .iter()
+                            .chain(&r.pairs[tick * pw..(tick + 1) * pw])
                             .map(|&x| num(Some(x))),
                     );
                     w.write_record(&row).map_err(std::io::Error::other)?;
@@ -688,14 +691,98 @@ impl RunWriters {
     }
 }
 
-/// Column names of `runs_at.csv` after `lens,run,year`: `<community>.<metric>` for every metric.
+/// Column names of `runs_at.csv` after `lens,run,year`: `<community>.<metric>` for every metric,
+/// then `<pair>.<pair metric>` for every pair of interest.
 pub fn at_columns(prepared: &Prepared) -> Vec<String> {
     let mut slots = vec!["system".to_string()];
     slots.extend(prepared.scenario.communities.iter().map(|c| c.id.clone()));
+    let pairs = prepared.scenario.pairs.iter().flat_map(|p| {
+        crate::sim::metrics::PAIR_METRICS
+            .iter()
+            .map(move |m| format!("{}.{m}", p.name))
+    });
     slots
         .iter()
         .flat_map(|c| METRICS.iter().map(move |m| format!("{c}.{m}")))
+        .chain(pairs)
         .collect()
+}
+
+/// Writes `pairs.csv`: one row per (lens, tick, pair, metric) of the scenario's pairs of
+/// interest, summarised across runs like `timeseries.csv`. Nothing when there are no pairs.
+pub fn write_pairs(dir: &Path, prepared: &Prepared, aggregates: &[LensAggregate]) -> Result<(), OutputError> {
+    if let Some(mut w) = PairsWriter::create(dir, prepared)? {
+        for agg in aggregates {
+            w.write(prepared, agg)?;
+        }
+        w.finish()?;
+    }
+    Ok(())
+}
+
+/// Streams `pairs.csv`, one lens's aggregate at a time.
+pub struct PairsWriter {
+    w: csv::Writer<AtomicFile>,
+    path: PathBuf,
+}
+
+impl PairsWriter {
+    /// `None` when the scenario has no pairs of interest.
+    pub fn create(dir: &Path, prepared: &Prepared) -> Result<Option<PairsWriter>, OutputError> {
+        if prepared.scenario.pairs.is_empty() {
+            return Ok(None);
+        }
+        let path = dir.join("pairs.csv");
+        let mut w = csv::Writer::from_writer(AtomicFile::create(&path)?);
+        w.write_record([
+            "lens", "tick", "date", "year", "pair", "state_a", "state_b", "metric", "n", "mean", "sd", "p05", "p50", "p95",
+        ])
+        .map_err(csv_io(&path))?;
+        Ok(Some(PairsWriter { w, path }))
+    }
+
+    pub fn write(&mut self, prepared: &Prepared, agg: &LensAggregate) -> Result<(), OutputError> {
+        let s = &prepared.scenario;
+        let err = csv_io(&self.path);
+        let pm = crate::sim::metrics::PAIR_METRICS.len();
+        let base = crate::montecarlo::community_cells(prepared);
+        for tick in 0..s.calendar.n_ticks() {
+            let date = s.calendar.label(tick);
+            let year = s.calendar.month_of(tick).year().to_string();
+            for (k, pair) in s.pairs.iter().enumerate() {
+                for (m, metric) in crate::sim::metrics::PAIR_METRICS.iter().enumerate() {
+                    let cell = &agg.cells[base + (tick as usize * s.pairs.len() + k) * pm + m];
+                    self.w
+                        .write_record([
+                            agg.lens.as_str(),
+                            &tick.to_string(),
+                            &date,
+                            &year,
+                            &pair.name,
+                            &s.states[pair.a].id,
+                            &s.states[pair.b].id,
+                            metric,
+                            &cell.n().to_string(),
+                            &num(cell.mean()),
+                            &num(cell.sd()),
+                            &num(cell.quantile(0.05)),
+                            &num(cell.quantile(0.5)),
+                            &num(cell.quantile(0.95)),
+                        ])
+                        .map_err(&err)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<(), OutputError> {
+        let file = self.w.into_inner().map_err(|e| OutputError::Io {
+            path: self.path.clone(),
+            source: e.into_error(),
+        })?;
+        file.commit()
+    }
 }
 
 /// Writes `timeseries.csv`: one row per (lens, tick, community, metric).

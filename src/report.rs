@@ -91,17 +91,27 @@ pub struct Marker {
 }
 
 /// Decimal year of a timeseries date label: `2017`, `2017-Q2` or `2017-04`.
+/// Only the labels comity writes are dates: a year in 0..=9999 (as in scenario files), a quarter
+/// 1-4, a month 1-12. `inf` or `1e308` in an edited file stretched the time axis without end.
 pub fn decimal_year(date: &str) -> Option<f64> {
+    let year = |y: &str| y.parse::<i64>().ok().filter(|y| (0..=9999).contains(y)).map(|y| y as f64);
+    let part = |p: &str, max: i64| p.parse::<i64>().ok().filter(|p| (1..=max).contains(p)).map(|p| p as f64);
     if let Some((y, q)) = date.split_once("-Q") {
-        return Some(y.parse::<f64>().ok()? + (q.parse::<f64>().ok()? - 1.0) / 4.0);
+        return Some(year(y)? + (part(q, 4)? - 1.0) / 4.0);
     }
     if let Some((y, m)) = date.split_once('-') {
-        return Some(y.parse::<f64>().ok()? + (m.parse::<f64>().ok()? - 1.0) / 12.0);
+        return Some(year(y)? + (part(m, 12)? - 1.0) / 12.0);
     }
-    date.parse().ok()
+    year(date)
 }
 
 fn read_series(path: &Path) -> Result<(Series, Vec<String>, Vec<String>)> {
+    read_series_by(path, "community")
+}
+
+/// [`read_series`] of a file whose rows are grouped by `group` (`community` in
+/// `timeseries.csv`, `pair` in `pairs.csv`).
+fn read_series_by(path: &Path, group: &str) -> Result<(Series, Vec<String>, Vec<String>)> {
     let bad = |e: csv::Error| ReportError::Input(format!("cannot read {}: {e}", path.display()));
     let mut r = csv::Reader::from_path(path).map_err(bad)?;
     let header: Vec<String> = r.headers().map_err(bad)?.iter().map(String::from).collect();
@@ -116,7 +126,7 @@ fn read_series(path: &Path) -> Result<(Series, Vec<String>, Vec<String>)> {
     let (cl, cd, cc, cm, cmean, c5, c95) = (
         col("lens")?,
         col("date")?,
-        col("community")?,
+        col(group)?,
         col("metric")?,
         col("mean")?,
         col("p05")?,
@@ -799,7 +809,7 @@ fn comparison_chart(cmp: &Comparison) -> Result<String> {
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(260)
-            .build_cartesian_2d(-reach..reach, -0.5..(n as f64 - 0.5))
+            .build_cartesian_2d(drawable(-reach..reach), -0.5..(n as f64 - 0.5))
             .map_err(draw_err)?;
         let label_of = |y: &f64| {
             let k = y.round();
@@ -913,6 +923,25 @@ fn frame(f: Frame<'_>, draw: impl FnOnce(&mut ChartContext<'_, SVGBackend<'_>, X
     Ok(svg)
 }
 
+/// A range that plotters can draw: finite ends and a finite, positive span. Values edited into
+/// an output file (1.7e308 beside 0) made a padded axis overflow to infinity, and plotters'
+/// search for tick marks never ended (found by tests/fuzz.rs). Ranges of real outputs pass
+/// unchanged.
+pub(crate) fn drawable(r: std::ops::Range<f64>) -> std::ops::Range<f64> {
+    const BIG: f64 = 1e300;
+    if r.start.is_finite() && r.end.is_finite() && (r.end - r.start).is_finite() && r.end > r.start {
+        return r;
+    }
+    let start = if r.start.is_nan() { 0.0 } else { r.start.clamp(-BIG, BIG) };
+    let end = if r.end.is_nan() { start } else { r.end.clamp(-BIG, BIG) };
+    if end > start {
+        start..end
+    } else {
+        let pad = 1.0 + 0.5 * start.abs();
+        start - pad..start + pad
+    }
+}
+
 /// [`frame`] on a part of a drawing.
 fn frame_on<'b>(
     area: &DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
@@ -927,7 +956,7 @@ fn frame_on<'b>(
         .margin_right(12 + f.right_area)
         .x_label_area_size(40)
         .y_label_area_size(f.y_area)
-        .build_cartesian_2d(f.x, f.y)
+        .build_cartesian_2d(drawable(f.x), drawable(f.y))
         .map_err(draw_err)?;
     let mut mesh = chart.configure_mesh();
     // Light gridlines, so that the dashed event lines and the data stand out.
@@ -1289,6 +1318,10 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
         figure(&mut body, &svg, &caption);
         body.push_str("</section>\n");
     }
+    let pairs_csv = dir.join("pairs.csv");
+    if pairs_csv.exists() {
+        pair_sections(&pairs_csv, &lenses, &marks, &mut body, &mut toc)?;
+    }
     let (svg, caption) = first_war_chart(&runs, &lenses)?;
     body.push_str("<section id=\"first-war\"><h2>First war</h2>\n");
     figure(
@@ -1389,6 +1422,90 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
 }
 
 /// A chart and its caption.
+/// A section per pair of interest (`pairs.csv`): trust both ways, identity and trade, each a
+/// mean line per lens with its p05-p95 band and the event markers.
+fn pair_sections(path: &Path, lenses: &[String], marks: &[Marker], body: &mut String, toc: &mut String) -> Result<()> {
+    let (series, _, pairs) = read_series_by(path, "pair")?;
+    // The two states of each pair, from its rows.
+    let mut states: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let bad = |e: csv::Error| ReportError::Input(format!("cannot read {}: {e}", path.display()));
+    let mut r = csv::Reader::from_path(path).map_err(bad)?;
+    let header: Vec<String> = r.headers().map_err(bad)?.iter().map(String::from).collect();
+    let at = |name: &str| header.iter().position(|h| h == name);
+    if let (Some(cp), Some(ca), Some(cb)) = (at("pair"), at("state_a"), at("state_b")) {
+        for rec in r.records() {
+            let rec = rec.map_err(bad)?;
+            states
+                .entry(rec[cp].to_string())
+                .or_insert_with(|| (rec[ca].to_string(), rec[cb].to_string()));
+        }
+    }
+    for pair in &pairs {
+        let (a, b) = states.get(pair).cloned().unwrap_or_else(|| ("A".into(), "B".into()));
+        let anchor = format!("p-{}", pair.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+        writeln!(toc, "<li><a href=\"#{anchor}\">pair {}</a></li>", escape(pair)).ok();
+        writeln!(body, "<section id=\"{anchor}\"><h2>Pair: {} and {}</h2>", escape(&a), escape(&b)).ok();
+        let charts: [(&str, String, &str, Axis, String); 4] = [
+            (
+                "trust_ab",
+                format!("Trust of {a} in {b}"),
+                "trust, 0-1",
+                Axis::Share,
+                format!("How {a} trusts {b} (directed trust, trust_ab)."),
+            ),
+            (
+                "trust_ba",
+                format!("Trust of {b} in {a}"),
+                "trust, 0-1",
+                Axis::Share,
+                format!("How {b} trusts {a} (directed trust, trust_ba)."),
+            ),
+            (
+                "identity",
+                format!("Identity, {a} and {b}"),
+                "we-feeling, 0-1",
+                Axis::Share,
+                "We-feeling between the two, the mean of both directions.".to_string(),
+            ),
+            (
+                "trade",
+                format!("Trade, {a} and {b}"),
+                "trade (scenario units)",
+                Axis::Count,
+                "Trade between the two.".to_string(),
+            ),
+        ];
+        for (metric, title, y_desc, axis, caption) in charts {
+            if !lenses.iter().any(|l| series.contains_key(&(l.clone(), pair.clone(), metric.to_string()))) {
+                continue;
+            }
+            let (svg, note) = band_chart(
+                &series,
+                lenses,
+                &BandSpec {
+                    community: pair,
+                    metric,
+                    title,
+                    y_desc,
+                    band: true,
+                    axis,
+                    y_labels: Labels::Plain,
+                    y_area: if axis == Axis::Count { 70 } else { 56 },
+                },
+                marks,
+            )?;
+            let caption = if note.is_empty() {
+                caption
+            } else {
+                format!("{caption} Note: {note}.")
+            };
+            figure(body, &svg, &caption);
+        }
+        body.push_str("</section>\n");
+    }
+    Ok(())
+}
+
 fn figure(body: &mut String, svg: &str, caption: &str) {
     writeln!(
         body,
@@ -1447,5 +1564,46 @@ mod tests {
         assert_eq!(decimal_year("2017-Q3"), Some(2017.5));
         assert_eq!(decimal_year("2017-04"), Some(2017.25));
         assert_eq!(decimal_year("soon"), None);
+        // Found by tests/fuzz.rs: `inf` as a date made `comity report` run forever, `1e308` panic.
+        for bad in ["inf", "1e308", "-1e308", "NaN", "10000", "2017-13", "2017-Q5", "2017-00", "2017.5"] {
+            assert_eq!(decimal_year(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn axes_are_drawable_whatever_the_values() {
+        // Found by tests/fuzz.rs: 1.7e308 beside 0 in timeseries.csv padded an axis to infinity,
+        // and plotters looked for its tick marks forever.
+        assert_eq!(drawable(0.25..0.75), 0.25..0.75);
+        for r in [
+            0.0..f64::INFINITY,
+            f64::NEG_INFINITY..f64::INFINITY,
+            -1.7e308..1.7e308,
+            f64::NAN..1.0,
+            0.0..f64::NAN,
+            1.0..1.0,
+            f64::INFINITY..f64::INFINITY,
+        ] {
+            let d = drawable(r.clone());
+            assert!(d.start.is_finite() && d.end.is_finite() && (d.end - d.start).is_finite() && d.end > d.start, "{r:?} -> {d:?}");
+        }
+        let chart = frame(
+            Frame {
+                title: "t",
+                size: SIZE,
+                x_desc: "x",
+                y_desc: "y",
+                x: 0.0..1.0,
+                y: -1.7e308..f64::INFINITY,
+                x_labels: Labels::Plain,
+                y_labels: Labels::Plain,
+                y_area: 56,
+                top_area: 0,
+                right_area: 0,
+                legend: None,
+            },
+            |_| Ok(()),
+        );
+        assert!(chart.is_ok());
     }
 }

@@ -158,12 +158,13 @@ pub fn write_panels_header(w: &mut dyn Write, cells: usize) -> std::io::Result<(
     w.write_all(&(cells as u64).to_le_bytes())
 }
 
-/// Appends one run's record.
-pub fn write_panel(w: &mut dyn Write, lens: u32, run: u64, metrics: &[f64]) -> std::io::Result<()> {
+/// Appends one run's record: its cells are `parts` one after the other (the communities'
+/// metrics, then the pairs').
+pub fn write_panel(w: &mut dyn Write, lens: u32, run: u64, parts: &[&[f64]]) -> std::io::Result<()> {
     w.write_all(&lens.to_le_bytes())?;
     w.write_all(&run.to_le_bytes())?;
-    let mut buf = Vec::with_capacity(metrics.len() * 8);
-    for x in metrics {
+    let mut buf = Vec::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() * 8);
+    for x in parts.iter().flat_map(|p| p.iter()) {
         buf.extend_from_slice(&x.to_le_bytes());
     }
     w.write_all(&buf)
@@ -347,8 +348,8 @@ mod tests {
         let path = dir.join("panels.bin");
         let mut f = File::create(&path).unwrap();
         write_panels_header(&mut f, 3).unwrap();
-        write_panel(&mut f, 0, 5, &[1.0, f64::NAN, -2.5]).unwrap();
-        write_panel(&mut f, 1, 6, &[0.0, 3.0, 1e-300]).unwrap();
+        write_panel(&mut f, 0, 5, &[&[1.0, f64::NAN], &[-2.5]]).unwrap();
+        write_panel(&mut f, 1, 6, &[&[0.0, 3.0, 1e-300]]).unwrap();
         drop(f);
         let mut r = PanelReader::open(&path, None).unwrap();
         assert_eq!((r.cells(), r.remaining()), (3, 2));

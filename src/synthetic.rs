@@ -125,6 +125,7 @@ pub fn world(n: usize, years: i64, seed: u64) -> Scenario {
         events: Vec::new(),
         sources: Vec::new(),
         custom_lenses: Vec::new(),
+        pairs: Vec::new(),
         sweep: None,
     }
 }

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SCENARIO: &str = "scenarios/western_community.toml";
-const DATA_FILES: &[&str] = &["timeseries.csv", "runs.csv", "disputes.csv", "runs_at.csv"];
+const DATA_FILES: &[&str] = &["timeseries.csv", "pairs.csv", "runs.csv", "disputes.csv", "runs_at.csv"];
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -30,7 +30,7 @@ fn same_files(a: &Path, b: &Path, files: &[&str]) {
 fn job(out: &Path) -> Vec<String> {
     [
         "run", SCENARIO, "--runs", "23", "--seed", "11", "--lens", "all", "--disputes", "--at-years", "2020,2030", "-q",
-        "--out",
+        "--pairs", "USA-GMY,USA-CAN", "--out",
     ]
     .iter()
     .map(|x| x.to_string())
@@ -88,7 +88,10 @@ fn shards_from_the_flag_slurm_or_kubernetes_merge_to_the_unsharded_bytes() {
     let mm: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(merged.join("manifest.json")).unwrap()).unwrap();
     assert!(mm.get("shard").is_none() && mm["merged_from"].as_array().unwrap().len() == 4);
-    assert_eq!(mm["files"], serde_json::json!(["timeseries.csv", "runs.csv", "disputes.csv", "runs_at.csv", "manifest.json"]));
+    assert_eq!(
+        mm["files"],
+        serde_json::json!(["timeseries.csv", "pairs.csv", "runs.csv", "disputes.csv", "runs_at.csv", "manifest.json"])
+    );
 
     // A Slurm array 1-3 (one-based): the shard comes from the environment.
     let slurm = dir.path().join("slurm");

@@ -70,6 +70,10 @@ pub struct Args {
     /// Go ahead with a very large job (over 10^7 runs, over a day, or more disk than is free).
     #[arg(long)]
     pub yes: bool,
+    /// Pairs of interest, e.g. USA-GMY,USA-CAN: their trust both ways, identity, trade, alliance
+    /// and disputes go to pairs.csv (and runs.csv) [default: the scenario's `pairs`].
+    #[arg(long, value_delimiter = ',', value_name = "A-B,...")]
+    pub pairs: Vec<String>,
 }
 
 /// The lenses to run with their parameters: the scenario's lens (or `--lens`), then `--set`.
@@ -164,7 +168,8 @@ pub const STOP_AFTER_VAR: &str = "COMITY_TEST_STOP_AFTER_RUNS";
 pub fn run(args: Args) -> Result<(), Failure> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let scenario = scenario::load(&args.scenario)?;
+    let mut scenario = scenario::load(&args.scenario)?;
+    apply_pairs(&mut scenario, &args.pairs)?;
     let lenses = resolve_lenses(args.lens.as_deref(), &scenario, &args.set)?;
     let runs = args.runs.unwrap_or(scenario.runs);
     let seed = args.seed.unwrap_or(scenario.seed);
@@ -209,6 +214,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "parameters": parameters_manifest(&lenses),
         "disputes": args.disputes,
         "at_years": args.at_years,
+        "pairs": scenario.pairs.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
         "shard": shard.map(|(s, _)| s),
     });
     let panel_bytes = comity::shard::panel_record_bytes(montecarlo::cells(&prepared)).saturating_mul(total);
@@ -371,6 +377,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     sink.writers.finish_keeping_panels(shard.is_some())?;
     if shard.is_none() {
         output::write_timeseries(&out, &scenario, &aggregates)?;
+        output::write_pairs(&out, &prepared, &aggregates)?;
     }
 
     let threads = if threads == 0 {
@@ -380,8 +387,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     let mut files = if shard.is_some() {
         vec!["runs.csv", "panels.bin"]
-    } else {
+    } else if scenario.pairs.is_empty() {
         vec!["timeseries.csv", "runs.csv"]
+    } else {
+        vec!["timeseries.csv", "pairs.csv", "runs.csv"]
     };
     if args.disputes {
         files.push("disputes.csv");
@@ -396,6 +405,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "seed": seed,
         "runs": runs,
         "lenses": lenses.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+        "pairs": scenario.pairs.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
         "overrides": args.set,
         "parameters": parameters_manifest(&lenses),
         "threads": threads,
@@ -494,6 +504,28 @@ pub fn check_job(estimate: &limits::JobEstimate, out: &Path, yes: bool, quiet: b
     if !quiet && estimate.seconds > 60.0 {
         emit_err(&format!("estimate: {} runs, {}\n", estimate.runs, estimate.describe()));
     }
+    Ok(())
+}
+
+/// `--pairs`: replaces the scenario's pairs of interest when given.
+pub fn apply_pairs(scenario: &mut Scenario, pairs: &[String]) -> Result<(), Failure> {
+    let pairs: Vec<&String> = pairs.iter().filter(|p| !p.trim().is_empty()).collect();
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let mut out: Vec<scenario::PairSpec> = Vec::new();
+    for p in pairs {
+        let pair = scenario.parse_pair(p).map_err(|e| {
+            Failure::Usage(
+                format!("--pairs: {e}"),
+                Some("write pairs as two state ids joined by `-`, comma-separated: --pairs USA-GMY,USA-CAN".into()),
+            )
+        })?;
+        if !out.iter().any(|q| q.name == pair.name) {
+            out.push(pair);
+        }
+    }
+    scenario.pairs = out;
     Ok(())
 }
 

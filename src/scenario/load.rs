@@ -205,6 +205,15 @@ impl Loader {
 
         let treaties = self.treaties(&raw, &index)?;
         let communities = self.communities(&raw, &index)?;
+        let mut pairs: Vec<super::PairSpec> = Vec::new();
+        for p in header.pairs.iter().flat_map(|p| p.get_ref()) {
+            let pair = super::parse_pair(p.get_ref(), &states, &communities)
+                .map_err(|e| self.err(&loc(p), e, "not a pair of this scenario's states", None))?;
+            if pairs.iter().any(|q| q.name == pair.name) {
+                return Err(self.err(&loc(p), format!("pair \"{}\" is listed twice", pair.name), "listed before", None));
+            }
+            pairs.push(pair);
+        }
         // Before the dyads are read and their n x n arrays allocated.
         let at = match &header.states_csv {
             Some(rel) => loc(rel),
@@ -243,6 +252,7 @@ impl Loader {
             events,
             custom_lenses,
             sweep,
+            pairs,
             sources: self
                 .files
                 .iter()

@@ -97,6 +97,17 @@ pub struct CommunitySpec {
     pub members: Vec<usize>,
 }
 
+/// A pair of states whose own paths are recorded (`pairs.csv`): `[scenario] pairs` or
+/// `comity run --pairs`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PairSpec {
+    /// `USA-GMY`: the two ids joined by `-`, as written.
+    pub name: String,
+    /// State indices: `a` is the first named (trust_ab is how a sees b).
+    pub a: usize,
+    pub b: usize,
+}
+
 /// Initial dyadic values, dense `n x n` row-major (`[i * n + j]` is how i sees j for
 /// the directed ones; the symmetric ones hold the same value both ways).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -213,6 +224,8 @@ pub struct Scenario {
     pub custom_lenses: Vec<CustomLens>,
     /// The `[sweep]` table: defaults for `comity sweep`.
     pub sweep: Option<SweepSpec>,
+    /// Pairs of interest (`[scenario] pairs`, or `--pairs`), in order.
+    pub pairs: Vec<PairSpec>,
 }
 
 /// The `[sweep]` table of a scenario, checked; `comity sweep` flags override each field.
@@ -264,6 +277,10 @@ impl Scenario {
     }
     /// The parameter set of a lens: the built-in lens (or a custom lens's base), then the
     /// scenario's `[parameters]`, then the custom lens's own overrides.
+    pub fn parse_pair(&self, text: &str) -> Result<PairSpec, String> {
+        parse_pair(text, &self.states, &self.communities)
+    }
+
     pub fn params_for(&self, lens: &str) -> Option<crate::params::Params> {
         let custom = self.custom_lenses.iter().find(|c| c.name == lens);
         let mut p = crate::params::lens(custom.map_or(lens, |c| c.base.as_str()))?;
@@ -318,4 +335,45 @@ impl Scenario {
             .chain(self.custom_lenses.iter().map(|c| c.name.clone()))
             .collect()
     }
+}
+
+/// Reads a pair of interest, `A-B` (two state ids joined by `-`; ids may contain `-`, and the
+/// split that names two states is taken). Refused, with a hint: an unknown id (did you mean),
+/// a state paired with itself, an ambiguous split, an id with `.` (the CSV columns are
+/// `PAIR.METRIC`), a name that is a community's.
+pub fn parse_pair(text: &str, states: &[StateSpec], communities: &[CommunitySpec]) -> Result<PairSpec, String> {
+    let t = text.trim();
+    let find = |id: &str| states.iter().position(|s| s.id == id);
+    let splits: Vec<(usize, usize)> = t
+        .match_indices('-')
+        .filter_map(|(k, _)| Some((find(&t[..k])?, find(&t[k + 1..])?)))
+        .collect();
+    let (a, b) = match splits.as_slice() {
+        [one] => *one,
+        [] => {
+            let (x, y) = t.split_once('-').ok_or_else(|| {
+                format!("pair \"{t}\" must be two state ids joined by `-`, e.g. \"USA-GMY\"")
+            })?;
+            let unknown = if find(x).is_none() { x } else { y };
+            let ids = states.iter().map(|s| s.id.as_str());
+            let hint = match crate::suggest::closest(unknown, ids) {
+                Some(s) => format!("did you mean \"{s}\"?"),
+                None => "write two state ids joined by `-`, e.g. \"USA-GMY\"".to_string(),
+            };
+            return Err(format!("pair \"{t}\": unknown state \"{unknown}\"; {hint}"));
+        }
+        _ => return Err(format!("pair \"{t}\" can be read as more than one pair of states: rename a state so that its id has no `-`")),
+    };
+    if a == b {
+        return Err(format!("pair \"{t}\" pairs a state with itself"));
+    }
+    if t.contains('.') {
+        return Err(format!(
+            "pair \"{t}\": a state id with `.` cannot name a pair (its CSV columns are PAIR.METRIC); rename the state"
+        ));
+    }
+    if t == "system" || communities.iter().any(|c| c.id == t) {
+        return Err(format!("pair \"{t}\" has the name of a community"));
+    }
+    Ok(PairSpec { name: t.to_string(), a, b })
 }

@@ -56,6 +56,8 @@ pub struct RawHeader {
     pub lens: Option<S<toml::Value>>,
     pub states_csv: Option<S<String>>,
     pub dyads_csv: Option<S<String>>,
+    /// Pairs of interest: `["USA-GMY", "USA-CAN"]`.
+    pub pairs: Option<S<Vec<S<String>>>>,
 }
 
 #[derive(Deserialize)]

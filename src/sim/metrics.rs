@@ -27,6 +27,41 @@ pub const METRICS: &[&str] = &[
     "no_force_yet",
 ];
 
+/// The metrics recorded per pair of interest per tick, in output order.
+pub const PAIR_METRICS: &[&str] = &["trust_ab", "trust_ba", "identity", "trade", "allied", "disputes"];
+
+/// One line of documentation per pair metric.
+pub fn pair_metric_doc(name: &str) -> &'static str {
+    match name {
+        "trust_ab" => "how the first state trusts the second, [0,1]",
+        "trust_ba" => "how the second state trusts the first, [0,1]",
+        "identity" => "we-feeling, mean of both directions, [0,1]",
+        "trade" => "trade between the two, bn USD per year",
+        "allied" => "1 while the two share a defence pact",
+        "disputes" => "disputes begun this step between the two",
+        _ => "",
+    }
+}
+
+/// A pair's values this tick, in [`PAIR_METRICS`] order.
+fn measure_pair(ties: &Ties, rel: &Relations, log: &TickLog, a: usize, b: usize) -> [f64; 6] {
+    let n = rel.n;
+    let (ab, ba) = (a * n + b, b * n + a);
+    let disputes = log
+        .disputes
+        .iter()
+        .filter(|d| (d.a == a && d.b == b) || (d.a == b && d.b == a))
+        .count();
+    [
+        rel.trust[ab],
+        rel.trust[ba],
+        (rel.identity[ab] + rel.identity[ba]) / 2.0,
+        rel.trade[ab],
+        f64::from(u8::from(ties.defense[ab] > 0)),
+        disputes as f64,
+    ]
+}
+
 pub const M_COHESION: usize = 0;
 pub const M_IDENTITY: usize = 1;
 pub const M_PEACEFUL: usize = 2;
@@ -71,6 +106,7 @@ pub fn metric_doc(name: &str) -> &'static str {
 }
 
 /// Records every community's metrics for this tick (slot 0: the whole system).
+#[allow(clippy::too_many_arguments)]
 pub fn record_metrics(
     model: Res<Model>,
     table: Res<StateTable>,
@@ -79,6 +115,7 @@ pub fn record_metrics(
     log: Res<TickLog>,
     mut outcomes: ResMut<Outcomes>,
     communities: Query<&Community>,
+    pairs: Query<&PairOfInterest>,
 ) {
     let p = &model.0;
     let mut list: Vec<&Community> = communities.iter().collect();
@@ -102,6 +139,12 @@ pub fn record_metrics(
             }
         });
         outcomes.metrics.extend_from_slice(&row);
+    }
+    let mut pairs: Vec<&PairOfInterest> = pairs.iter().collect();
+    pairs.sort_by_key(|p| p.index);
+    for p in pairs {
+        let row = measure_pair(&ties, &rel, &log, p.a, p.b);
+        outcomes.pairs.extend(row.iter().map(|&x| if x == -0.0 { 0.0 } else { x }));
     }
 }
 

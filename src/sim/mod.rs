@@ -113,6 +113,8 @@ pub struct RunResult {
     pub run: u64,
     /// `[tick][slot][metric]` flattened; slot 0 is the whole system.
     pub metrics: Vec<f64>,
+    /// `[tick][pair][pair metric]` flattened, for the scenario's pairs of interest.
+    pub pairs: Vec<f64>,
     /// Every dispute, when recording was asked for.
     pub disputes: Vec<Dispute>,
 }
@@ -243,6 +245,9 @@ impl Prepared {
                 members: c.members.clone(),
             });
         }
+        for (index, p) in s.pairs.iter().enumerate() {
+            world.spawn(PairOfInterest { index, a: p.a, b: p.b });
+        }
         world.insert_resource(Clock {
             tick: 0,
             calendar: s.calendar,
@@ -266,6 +271,7 @@ impl Prepared {
         let ticks = s.calendar.n_ticks() as usize;
         world.insert_resource(Outcomes {
             metrics: Vec::with_capacity(ticks * self.slots() * metrics::METRICS.len()),
+            pairs: Vec::with_capacity(ticks * s.pairs.len() * metrics::PAIR_METRICS.len()),
             force_seen: vec![false; self.slots()],
             disputes: Vec::new(),
         });
@@ -283,6 +289,7 @@ impl Prepared {
         RunResult {
             run,
             metrics: outcomes.metrics,
+            pairs: outcomes.pairs,
             disputes: outcomes.disputes,
         }
     }

@@ -123,6 +123,15 @@ pub struct Community {
     pub members: Vec<usize>,
 }
 
+/// A pair of states whose own path is recorded each tick (`pairs.csv`).
+#[derive(Component, Clone, Debug)]
+pub struct PairOfInterest {
+    /// Position in the outputs (the scenario's order).
+    pub index: usize,
+    pub a: usize,
+    pub b: usize,
+}
+
 // ---- resources ---------------------------------------------------------------
 
 #[derive(Resource, Clone, Debug)]
@@ -380,6 +389,8 @@ pub struct TickLog {
 pub struct Outcomes {
     /// `[tick][community slot][metric]`, flattened.
     pub metrics: Vec<f64>,
+    /// `[tick][pair][pair metric]`, flattened (`metrics::PAIR_METRICS`).
+    pub pairs: Vec<f64>,
     /// Per community slot: a dispute at use of force or above has occurred.
     pub force_seen: Vec<bool>,
     pub disputes: Vec<Dispute>,
