@@ -40,6 +40,8 @@ pub struct OutputSet {
     /// runs_at.csv, when present: its columns after `lens,run,year`, and
     /// (lens, year) -> run -> values.
     pub at: Option<(Vec<String>, AtRuns)>,
+    /// The pairs of interest its manifest lists (their columns are `PAIR.METRIC`).
+    pub pairs: Vec<String>,
 }
 
 impl OutputSet {
@@ -121,7 +123,13 @@ impl OutputSet {
         });
         let ts = dir.join("timeseries.csv");
         let at = load_runs_at(&dir.join("runs_at.csv"))?;
+        let pairs = manifest
+            .as_ref()
+            .and_then(|m| m["pairs"].as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .unwrap_or_default();
         Ok(OutputSet {
+            pairs,
             label: path.display().to_string(),
             dir,
             seed,
@@ -135,6 +143,42 @@ impl OutputSet {
 
     pub fn lenses(&self) -> Vec<&str> {
         self.runs.keys().map(String::as_str).collect()
+    }
+
+    /// The same set without the columns of its pairs of interest, except those in `keep`.
+    pub fn without_pairs(&self, keep: &[String]) -> OutputSet {
+        let drop = |c: &str| {
+            c.split_once('.')
+                .is_some_and(|(p, _)| self.pairs.iter().any(|x| x == p) && !keep.iter().any(|k| k == p))
+        };
+        let kept = |cols: &[String]| -> Vec<usize> { (0..cols.len()).filter(|&k| !drop(&cols[k])).collect() };
+        let pick = |v: &Vec<Option<f64>>, idx: &[usize]| -> Vec<Option<f64>> { idx.iter().map(|&k| v[k]).collect() };
+        let idx = kept(&self.columns);
+        let mut out = OutputSet {
+            label: self.label.clone(),
+            dir: self.dir.clone(),
+            seed: self.seed,
+            period: self.period.clone(),
+            columns: idx.iter().map(|&k| self.columns[k].clone()).collect(),
+            runs: self
+                .runs
+                .iter()
+                .map(|(l, m)| (l.clone(), m.iter().map(|(r, v)| (*r, pick(v, &idx))).collect()))
+                .collect(),
+            timeseries: self.timeseries.clone(),
+            at: None,
+            pairs: self.pairs.iter().filter(|p| keep.contains(p)).cloned().collect(),
+        };
+        if let Some((cols, at)) = &self.at {
+            let idx = kept(cols);
+            out.at = Some((
+                idx.iter().map(|&k| cols[k].clone()).collect(),
+                at.iter()
+                    .map(|(key, m)| (key.clone(), m.iter().map(|(r, v)| (*r, pick(v, &idx))).collect()))
+                    .collect(),
+            ));
+        }
+        out
     }
 }
 
@@ -475,6 +519,21 @@ fn pick_lens(set: &OutputSet, asked: Option<&str>, other: Option<&OutputSet>) ->
 
 /// Compares B against A (`b` = None compares two lenses of A, `--lens` vs `--vs`).
 pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<Comparison> {
+    // Pairs of interest are compared when `--community` names them, not by default: they are
+    // questions of their own, and would otherwise enlarge the Holm family of every comparison.
+    let unasked = |set: &OutputSet| set.pairs.iter().any(|p| !opts.communities.contains(p));
+    if unasked(a) || b.is_some_and(unasked) {
+        let (a2, b2) = (a.without_pairs(&opts.communities), b.map(|b| b.without_pairs(&opts.communities)));
+        let mut c = compare(&a2, b2.as_ref(), opts)?;
+        let unasked: Vec<&String> = a.pairs.iter().filter(|p| !opts.communities.contains(p)).collect();
+        if !unasked.is_empty() {
+            c.notes.push(format!(
+                "pairs of interest are compared when named: --community {}",
+                unasked.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+            ));
+        }
+        return Ok(c);
+    }
     let same = b.is_none();
     let b = b.unwrap_or(a);
     if !same && a.columns != b.columns {
@@ -815,9 +874,10 @@ fn compare_at(
         Some(year) == last_year
             && !opts.at_only
             && a.columns.iter().any(|c| c == column)
-            && column
-                .split_once('.')
-                .is_some_and(|(_, m)| crate::montecarlo::RUN_FINALS.contains(&m))
+            && column.split_once('.').is_some_and(|(_, m)| {
+                crate::montecarlo::RUN_FINALS.contains(&m)
+                    || (crate::sim::metrics::PAIR_METRICS.contains(&m) && m != "disputes")
+            })
     };
     let wanted = |column: &str, year: i64| opts.keeps(column) && !repeated(column, year);
     for &year in &opts.at {

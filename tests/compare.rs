@@ -38,6 +38,7 @@ fn set(label: &str, seed: Option<u64>, values: Vec<Vec<f64>>) -> OutputSet {
         runs: BTreeMap::from([("default".to_string(), runs)]),
         timeseries: None,
         at: None,
+        pairs: Vec::new(),
     }
 }
 

@@ -74,6 +74,12 @@ fn pairs_are_recorded_summarised_and_compared_without_changing_the_rest() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("USA-GMY.trust_ba"), "{}", text(&o.stdout));
 
+    // Without --community naming them, pairs stay out of the comparison (and its Holm family).
+    let o = run(&["compare", s(&with), s(&without), "--lens", "liberal"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let all = text(&o.stdout) + &text(&o.stderr);
+    assert!(!all.contains("USA-GMY.trust") && all.contains("--community USA-GMY"), "{all}");
+
     // The report draws each pair.
     let o = run(&["report", s(&with)]);
     assert!(o.status.success(), "{}", text(&o.stderr));
