@@ -199,6 +199,16 @@ enum Axis {
     Level,
     /// A count or rate of counts: from 0 to the largest value.
     Count,
+    /// A share on the whole 0-1 scale (`comity report --unit-axes`).
+    Unit,
+}
+
+/// How the page is drawn.
+#[derive(Clone, Debug, Default)]
+pub struct ReportOptions {
+    /// Shares (cohesion, identity, trust, ...) on the whole 0-1 axis instead of fitted to the
+    /// data: comparable across pages, at the cost of flattening small effects.
+    pub unit_axes: bool,
 }
 
 /// The y range of `values` with 8% padding, as `axis` wants it.
@@ -206,7 +216,7 @@ fn fitted(values: impl Iterator<Item = f64>, axis: Axis) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-    if lo > hi {
+    if lo > hi || axis == Axis::Unit {
         return (0.0, 1.0);
     }
     let lo = if axis == Axis::Count { 0.0 } else { lo };
@@ -609,6 +619,7 @@ fn survival_chart(
     community: &str,
     (x0, x1): (f64, f64),
     markers: &[Marker],
+    share: Axis,
 ) -> Result<Option<String>> {
     let Some(col) = runs
         .columns
@@ -643,7 +654,7 @@ fn survival_chart(
         curves
             .iter()
             .flat_map(|(_, c)| c.iter().map(|&(_, f, n)| f as f64 / n.max(1) as f64)),
-        Axis::Share,
+        share,
     );
     let svg = year_chart(
         YearAxes {
@@ -1086,6 +1097,17 @@ pub fn is_sweep(dir: &Path) -> bool {
 /// Builds the HTML page for an output folder, with an optional comparison of two folders.
 /// A sweep folder gets the sweep page of its default metric ([`build_sweep`]).
 pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Option<&str>) -> Result<String> {
+    build_with(dir, compare_with, compare_lens, &ReportOptions::default())
+}
+
+/// [`build`] drawn as `opts` says.
+pub fn build_with(
+    dir: &Path,
+    compare_with: Option<(&Path, &Path)>,
+    compare_lens: Option<&str>,
+    opts: &ReportOptions,
+) -> Result<String> {
+    let share = if opts.unit_axes { Axis::Unit } else { Axis::Share };
     if is_sweep(dir) {
         if compare_with.is_some() {
             return Err(ReportError::Input(format!(
@@ -1169,7 +1191,7 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
                 "cohesion",
                 "Cohesion",
                 "mean trust among members",
-                Axis::Share,
+                share,
                 Labels::Plain,
                 56,
                 "Cohesion: mean directed trust among the members.",
@@ -1178,7 +1200,7 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
                 "identity",
                 "Identity (we-feeling)",
                 "mean identity among members",
-                Axis::Share,
+                share,
                 Labels::Plain,
                 56,
                 "Identity: mean directed we-feeling among the members (Deutsch).",
@@ -1187,7 +1209,7 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
                 "peaceful_change_share",
                 "Dependable expectations of peaceful change",
                 "share of member pairs",
-                Axis::Share,
+                share,
                 Labels::Plain,
                 56,
                 "Peaceful change: share of member pairs with trust and identity above the peace threshold both ways and no use of force within the peace window (Deutsch).",
@@ -1196,7 +1218,7 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
                 "kantian_share",
                 "Kantian culture",
                 "share of member pairs",
-                Axis::Share,
+                share,
                 Labels::Plain,
                 56,
                 "Kantian share: share of member pairs in Wendt's Kantian culture of friendship.",
@@ -1249,7 +1271,7 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
             };
             figure(&mut body, &svg, &caption);
         }
-        if let Some(svg) = survival_chart(&runs, &lenses, community, (x0, x1), &marks)? {
+        if let Some(svg) = survival_chart(&runs, &lenses, community, (x0, x1), &marks, share)? {
             figure(
                 &mut body,
                 &svg,
@@ -1303,7 +1325,7 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
                 title: format!("Escalation rate, {community}"),
                 y_desc: "share reaching use of force",
                 band: false,
-                axis: Axis::Share,
+                axis: share,
                 y_labels: Labels::Plain,
                 y_area: 56,
             },
@@ -1320,7 +1342,7 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
     }
     let pairs_csv = dir.join("pairs.csv");
     if pairs_csv.exists() {
-        pair_sections(&pairs_csv, &lenses, &marks, &mut body, &mut toc)?;
+        pair_sections(&pairs_csv, &lenses, &marks, &mut body, &mut toc, share)?;
     }
     let (svg, caption) = first_war_chart(&runs, &lenses)?;
     body.push_str("<section id=\"first-war\"><h2>First war</h2>\n");
@@ -1424,7 +1446,14 @@ pub fn build(dir: &Path, compare_with: Option<(&Path, &Path)>, compare_lens: Opt
 /// A chart and its caption.
 /// A section per pair of interest (`pairs.csv`): trust both ways, identity and trade, each a
 /// mean line per lens with its p05-p95 band and the event markers.
-fn pair_sections(path: &Path, lenses: &[String], marks: &[Marker], body: &mut String, toc: &mut String) -> Result<()> {
+fn pair_sections(
+    path: &Path,
+    lenses: &[String],
+    marks: &[Marker],
+    body: &mut String,
+    toc: &mut String,
+    share: Axis,
+) -> Result<()> {
     let (series, _, pairs) = read_series_by(path, "pair")?;
     // The two states of each pair, from its rows.
     let mut states: BTreeMap<String, (String, String)> = BTreeMap::new();
@@ -1450,21 +1479,21 @@ fn pair_sections(path: &Path, lenses: &[String], marks: &[Marker], body: &mut St
                 "trust_ab",
                 format!("Trust of {a} in {b}"),
                 "trust, 0-1",
-                Axis::Share,
+                share,
                 format!("How {a} trusts {b} (directed trust, trust_ab)."),
             ),
             (
                 "trust_ba",
                 format!("Trust of {b} in {a}"),
                 "trust, 0-1",
-                Axis::Share,
+                share,
                 format!("How {b} trusts {a} (directed trust, trust_ba)."),
             ),
             (
                 "identity",
                 format!("Identity, {a} and {b}"),
                 "we-feeling, 0-1",
-                Axis::Share,
+                share,
                 "We-feeling between the two, the mean of both directions.".to_string(),
             ),
             (

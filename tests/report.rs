@@ -704,6 +704,23 @@ fn axes_are_fitted_counts_are_whole_and_the_lab_metrics_have_charts() {
         .fold((f64::MAX, f64::MIN), |(a, b), &t| (a.min(t), b.max(t)));
     assert!(lo > 0.0 || hi < 1.0, "cohesion axis is still 0-1: {ticks:?}");
     assert!(hi - lo < 0.9, "cohesion axis is not fitted: {ticks:?}");
+    // The pairs of interest the scenario lists get their charts.
+    find("Trust of USA in GMY");
+    find("Trade, USA and CAN");
+    // --unit-axes: shares on the whole 0-1 axis, counts as before.
+    let out = dir.path().join("af");
+    let page = out.join("unit.html");
+    let o = run(&["report", out.to_str().unwrap(), "--unit-axes", "--output", page.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let unit = fs::read_to_string(&page).unwrap();
+    let udoc = parse(&unit);
+    let ucharts = self::charts(&udoc);
+    for title in ["Cohesion, west", "Trust of USA in GMY", "No use of force yet, nato"] {
+        let svg = ucharts.iter().find(|(t, _)| t.starts_with(title)).unwrap().1;
+        let t: Vec<f64> = y_ticks(svg).iter().filter_map(|t| t.parse().ok()).collect();
+        let (lo, hi) = t.iter().fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+        assert!(lo == 0.0 && hi == 1.0, "{title}: {t:?}");
+    }
     // The first-war histogram counts runs: whole numbers only.
     let ticks = y_ticks(find("Year of the first war"));
     assert!(

@@ -27,6 +27,10 @@ pub struct Args {
     /// Replace an existing report file.
     #[arg(long)]
     pub force: bool,
+    /// Draw shares (cohesion, identity, trust, peaceful change, ...) on the whole 0-1 axis
+    /// instead of an axis fitted to the data (comparable across pages; small effects flatten).
+    #[arg(long)]
+    pub unit_axes: bool,
 }
 
 fn failure(e: ReportError) -> Failure {
@@ -77,7 +81,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         report::build_sweep(&args.dir, args.metric.as_ref())
     } else {
         let pair = args.compare.as_ref().map(|v| (v[0].as_path(), v[1].as_path()));
-        report::build(&args.dir, pair, args.lens.as_deref())
+        let opts = report::ReportOptions {
+            unit_axes: args.unit_axes,
+        };
+        report::build_with(&args.dir, pair, args.lens.as_deref(), &opts)
     }
     .map_err(failure)?;
     let mut file = AtomicFile::create(&path)?;
