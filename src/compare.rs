@@ -109,25 +109,12 @@ impl OutputSet {
         if runs.is_empty() {
             return Err(CompareError::Input(format!("{} has no runs", runs_csv.display())));
         }
-        let manifest = std::fs::read_to_string(dir.join("manifest.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
-        let seed = manifest.as_ref().and_then(|m| m["seed"].as_u64());
-        let period = manifest.as_ref().and_then(|m| {
-            let s = &m["scenario"];
-            Some((
-                s["start"].as_str()?.to_string(),
-                s["end"].as_str()?.to_string(),
-                s["step"].as_str()?.to_string(),
-            ))
-        });
+        let manifest = crate::results::Manifest::read(&dir).ok();
+        let seed = manifest.as_ref().map(|m| m.seed);
+        let period = manifest.as_ref().map(|m| m.period());
         let ts = dir.join("timeseries.csv");
         let at = load_runs_at(&dir.join("runs_at.csv"))?;
-        let pairs = manifest
-            .as_ref()
-            .and_then(|m| m["pairs"].as_array())
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
-            .unwrap_or_default();
+        let pairs = manifest.map(|m| m.pairs).unwrap_or_default();
         Ok(OutputSet {
             pairs,
             label: path.display().to_string(),

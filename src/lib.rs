@@ -16,6 +16,7 @@ pub mod montecarlo;
 pub mod output;
 pub mod params;
 pub mod report;
+pub mod results;
 pub mod scenario;
 pub mod sensitivity;
 pub mod shard;

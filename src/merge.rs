@@ -9,6 +9,7 @@
 
 use crate::montecarlo::{self, LensAggregate};
 use crate::output::{self, AtomicFile, OutputError, TimeseriesWriter};
+use crate::results::{Manifest, PartInfo};
 use crate::scenario;
 use crate::shard::{PanelReader, Shard};
 use crate::sim::{Prepared, RunResult};
@@ -43,7 +44,7 @@ fn parts_err(msg: impl Into<String>, hint: impl Into<String>) -> MergeError {
 #[derive(Clone, Debug)]
 pub struct Part {
     pub dir: PathBuf,
-    pub manifest: serde_json::Value,
+    pub manifest: Manifest,
     pub shard: Shard,
     /// The block it holds: runs of every lens (a run's part) or points (a sweep's).
     pub block: std::ops::Range<u64>,
@@ -107,23 +108,19 @@ fn is_part_name(p: &Path) -> bool {
         .is_some_and(|n| n.starts_with("part-") && n.contains("-of-"))
 }
 
-/// Keys of a part's manifest that may differ between parts of one job.
-const PER_PART: &[&str] = &["shard", "started_at", "finished_at", "wall_seconds", "threads", "resumed"];
-
 /// The manifest without what differs from part to part (and without where the scenario was
-/// read from: tasks may start in different folders).
-fn common(manifest: &serde_json::Value) -> serde_json::Value {
+/// read from: tasks may start in different folders), as JSON to name a difference by its key.
+fn common(manifest: &Manifest) -> serde_json::Value {
     let mut m = manifest.clone();
-    if let Some(o) = m.as_object_mut() {
-        for k in PER_PART {
-            o.remove(*k);
-        }
-        if let Some(s) = o.get_mut("scenario").and_then(|s| s.as_object_mut()) {
-            s.remove("path");
-            s.remove("absolute_path");
-        }
-    }
-    m
+    m.shard = None;
+    m.started_at.clear();
+    m.finished_at.clear();
+    m.wall_seconds = 0.0;
+    m.threads = 0;
+    m.resumed = None;
+    m.scenario.path.clear();
+    m.scenario.absolute_path.clear();
+    m.to_json()
 }
 
 /// The first key (dotted path) where two JSON values differ.
@@ -158,29 +155,25 @@ pub fn read_parts(dirs: &[PathBuf]) -> Result<(Kind, Vec<Part>), MergeError> {
             };
             parts_err(format!("{} has no manifest.json: the part is not complete", dir.display()), hint)
         })?;
-        let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
             parts_err(
                 format!("{} is not a comity manifest: {e}", path.display()),
                 "rerun that shard's task",
             )
         })?;
-        let shard = &manifest["shard"];
-        let (Some(index), Some(count)) = (shard["index"].as_u64(), shard["count"].as_u64()) else {
+        let Some(info) = &manifest.shard else {
             return Err(parts_err(
                 format!("{} is not a part: its manifest has no shard", dir.display()),
                 "merge reads the part folders of `comity run --shard K/N` or `comity sweep --shard K/N`",
             ));
         };
-        let block = shard["runs"].as_array().or(shard["points"].as_array());
-        let block = match block.map(|b| (b.first().and_then(|v| v.as_u64()), b.get(1).and_then(|v| v.as_u64()))) {
-            Some((Some(a), Some(b))) => a..b,
-            _ => {
-                return Err(parts_err(
-                    format!("{}: the manifest's shard has no runs or points block", path.display()),
-                    "rerun that shard's task",
-                ));
-            }
+        let Some(block) = info.block() else {
+            return Err(parts_err(
+                format!("{}: the manifest's shard has no runs or points block", path.display()),
+                "rerun that shard's task",
+            ));
         };
+        let (index, count) = (info.index, info.count);
         parts.push(Part {
             dir: dir.clone(),
             manifest,
@@ -245,15 +238,15 @@ pub fn read_parts(dirs: &[PathBuf]) -> Result<(Kind, Vec<Part>), MergeError> {
             ));
         }
     }
-    let kind = if parts[0].manifest["kind"] == "sweep" {
+    let kind = if parts[0].manifest.is_sweep() {
         Kind::Sweep
     } else {
         Kind::Run
     };
     // Each part must hold exactly its block.
     let total = match kind {
-        Kind::Run => parts[0].manifest["runs"].as_u64(),
-        Kind::Sweep => parts[0].manifest["design"]["points"].as_u64(),
+        Kind::Run => Some(parts[0].manifest.runs),
+        Kind::Sweep => parts[0].manifest.design.as_ref().map(|d| d.points),
     }
     .unwrap_or(0);
     for p in &parts {
@@ -285,16 +278,10 @@ pub fn merge(
     threads: usize,
 ) -> Result<Merged, MergeError> {
     let m0 = &parts[0].manifest;
-    let lenses: Vec<String> = m0["lenses"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
-        .unwrap_or_default();
-    let listed: Vec<String> = m0["files"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
-        .unwrap_or_default();
+    let lenses = m0.lenses.clone();
+    let listed = m0.files.clone();
     let has = |f: &str| listed.iter().any(|x| x == f);
-    let runs = m0["runs"].as_u64().unwrap_or(0);
+    let runs = m0.runs;
     let prepared = if kind == Kind::Run {
         Some(load_scenario(m0, scenario)?)
     } else {
@@ -347,39 +334,32 @@ pub fn merge(
         }
     }
     files.push("manifest.json".into());
-    let mut manifest = m0.clone();
-    if let Some(o) = manifest.as_object_mut() {
-        for k in PER_PART {
-            o.remove(*k);
-        }
-        o.remove("at_years");
-    }
-    manifest["files"] = serde_json::json!(files);
-    manifest["threads"] = parts
-        .iter()
-        .filter_map(|p| p.manifest["threads"].as_u64())
-        .max()
-        .unwrap_or(1)
-        .into();
-    manifest["started_at"] = output::utc_timestamp(started).into();
-    manifest["finished_at"] = output::utc_timestamp(std::time::SystemTime::now()).into();
-    manifest["wall_seconds"] = ((clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0).into();
-    manifest["merged_from"] = parts
-        .iter()
-        .map(|p| {
-            serde_json::json!({
-                "part": p.dir.display().to_string(),
-                "shard": p.shard.index,
-                "of": p.shard.count,
-                "threads": p.manifest["threads"],
-                "started_at": p.manifest["started_at"],
-                "finished_at": p.manifest["finished_at"],
-                "wall_seconds": p.manifest["wall_seconds"],
-            })
-        })
-        .collect::<Vec<_>>()
-        .into();
-    output::write_manifest(out, &manifest)?;
+    let manifest = Manifest {
+        files: files.clone(),
+        threads: parts.iter().map(|p| p.manifest.threads).max().unwrap_or(1),
+        started_at: output::utc_timestamp(started),
+        finished_at: output::utc_timestamp(std::time::SystemTime::now()),
+        wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        shard: None,
+        at_years: None,
+        resumed: None,
+        merged_from: Some(
+            parts
+                .iter()
+                .map(|p| PartInfo {
+                    part: p.dir.display().to_string(),
+                    shard: p.shard.index,
+                    of: p.shard.count,
+                    threads: p.manifest.threads,
+                    started_at: p.manifest.started_at.clone(),
+                    finished_at: p.manifest.finished_at.clone(),
+                    wall_seconds: p.manifest.wall_seconds,
+                })
+                .collect(),
+        ),
+        ..m0.clone()
+    };
+    output::write_manifest(out, &manifest.to_json())?;
     drop(lock);
     Ok(Merged {
         kind,
@@ -390,13 +370,12 @@ pub fn merge(
     })
 }
 
-fn load_scenario(m0: &serde_json::Value, given: Option<&Path>) -> Result<Prepared, MergeError> {
-    let want = m0["scenario"]["sha256"].as_str().unwrap_or_default().to_string();
+fn load_scenario(m0: &Manifest, given: Option<&Path>) -> Result<Prepared, MergeError> {
+    let want = m0.scenario.sha256.clone();
     let candidates: Vec<PathBuf> = match given {
         Some(p) => vec![p.to_path_buf()],
-        None => ["absolute_path", "path"]
-            .iter()
-            .filter_map(|k| m0["scenario"][*k].as_str())
+        None => [m0.scenario.absolute_path.as_str(), m0.scenario.path.as_str()]
+            .into_iter()
             .filter(|s| !s.is_empty())
             .map(PathBuf::from)
             .collect(),
@@ -408,14 +387,12 @@ fn load_scenario(m0: &serde_json::Value, given: Option<&Path>) -> Result<Prepare
                 let got = s.sources.first().map(|d| d.sha256.clone()).unwrap_or_default();
                 if got == want {
                     // The pairs the parts recorded (`--pairs` may have replaced the scenario's).
-                    if let Some(list) = m0["pairs"].as_array() {
-                        let names: Vec<&str> = list.iter().filter_map(|v| v.as_str()).collect();
-                        s.pairs = names
-                            .iter()
-                            .map(|n| s.parse_pair(n))
-                            .collect::<std::result::Result<_, _>>()
-                            .map_err(|e| parts_err(format!("the parts' pairs: {e}"), "rerun the shards"))?;
-                    }
+                    s.pairs = m0
+                        .pairs
+                        .iter()
+                        .map(|n| s.parse_pair(n))
+                        .collect::<std::result::Result<_, _>>()
+                        .map_err(|e| parts_err(format!("the parts' pairs: {e}"), "rerun the shards"))?;
                     return Ok(Prepared::new(Arc::new(s)));
                 }
                 tried.push(format!("{} has changed since the parts were run (sha256 {got}, parts {want})", path.display()));
@@ -426,7 +403,7 @@ fn load_scenario(m0: &serde_json::Value, given: Option<&Path>) -> Result<Prepare
     Err(parts_err(
         format!(
             "cannot find the parts' scenario ({}): {}",
-            m0["scenario"]["name"].as_str().unwrap_or("?"),
+            m0.scenario.name,
             if tried.is_empty() { "the manifest names none".to_string() } else { tried.join("; ") }
         ),
         "give the scenario file the parts were run from with --scenario FILE (its hash must match)",
@@ -639,10 +616,19 @@ mod tests {
 
     #[test]
     fn differences_are_named_by_path() {
-        let a = serde_json::json!({"seed": 1, "scenario": {"sha256": "x", "path": "a"}});
-        let b = serde_json::json!({"seed": 1, "scenario": {"sha256": "y", "path": "b"}});
+        let mut a = Manifest::default();
+        a.scenario.sha256 = "x".into();
+        a.scenario.path = "a".into();
+        let mut b = a.clone();
+        b.scenario.sha256 = "y".into();
+        b.scenario.path = "b".into();
         assert_eq!(first_difference(&common(&a), &common(&b), ""), Some("scenario.sha256".into()));
-        let c = serde_json::json!({"seed": 1, "scenario": {"sha256": "x", "path": "elsewhere"}, "threads": 9});
+        let mut c = a.clone();
+        c.scenario.path = "elsewhere".into();
+        c.threads = 9;
         assert_eq!(first_difference(&common(&a), &common(&c), ""), None);
+        c.seed = 2;
+        assert_eq!(first_difference(&common(&a), &common(&c), ""), Some("seed".into()));
     }
+
 }

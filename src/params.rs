@@ -371,7 +371,7 @@ impl std::fmt::Display for ParamError {
 }
 
 /// A parameter override from the command line (`--set NAME=VALUE` or `--set LENS.NAME=VALUE`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Override {
     /// The lens it applies to; `None`: every lens of the run.
     pub lens: Option<String>,

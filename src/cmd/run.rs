@@ -3,6 +3,7 @@
 use super::{Failure, emit, emit_err};
 use comity::checkpoint::{self, Checkpoint, Checkpointer};
 use comity::montecarlo::{self, Config, Outcome, Span};
+use comity::results::{self, MANIFEST_VERSION, Manifest, ShardInfo};
 use comity::shard::{Shard, ShardSource};
 use comity::output::{self, RunWriters};
 use comity::params::{self, Params};
@@ -211,7 +212,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "seed": seed,
         "runs": runs,
         "lenses": lenses.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-        "parameters": parameters_manifest(&lenses),
+        "parameters": results::parameters_info(&lenses),
         "disputes": args.disputes,
         "at_years": args.at_years,
         "pairs": scenario.pairs.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
@@ -399,31 +400,38 @@ pub fn run(args: Args) -> Result<(), Failure> {
         files.push("runs_at.csv");
     }
     files.push("manifest.json");
-    let mut manifest = serde_json::json!({
-        "comity_version": env!("CARGO_PKG_VERSION"),
-        "scenario": scenario_manifest(&args.scenario, &scenario),
-        "seed": seed,
-        "runs": runs,
-        "lenses": lenses.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-        "pairs": scenario.pairs.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
-        "overrides": args.set,
-        "parameters": parameters_manifest(&lenses),
-        "threads": threads,
-        "quantiles": montecarlo::quantiles_manifest(&prepared, runs),
-        "files": files,
-        "started_at": output::utc_timestamp(started),
-        "finished_at": output::utc_timestamp(SystemTime::now()),
-        "wall_seconds": (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-    });
-    if let Some((s, _)) = shard {
-        let r = s.range(runs);
-        manifest["shard"] = serde_json::json!({ "index": s.index, "count": s.count, "runs": [r.start, r.end] });
-        manifest["at_years"] = serde_json::json!(args.at_years);
-    }
-    if args.resume {
-        manifest["resumed"] = true.into();
-    }
-    output::write_manifest(&out, &manifest)?;
+    let manifest = Manifest {
+        manifest_version: MANIFEST_VERSION,
+        comity_version: env!("CARGO_PKG_VERSION").into(),
+        kind: None,
+        scenario: results::scenario_info(&args.scenario, &scenario),
+        seed,
+        runs,
+        lenses: lenses.iter().map(|(n, _)| n.clone()).collect(),
+        pairs: scenario.pairs.iter().map(|p| p.name.clone()).collect(),
+        design: None,
+        overrides: args.set.clone(),
+        parameters: results::parameters_info(&lenses),
+        threads: threads as u64,
+        quantiles: results::quantiles_info(&prepared, runs),
+        files: files.iter().map(|f| f.to_string()).collect(),
+        started_at: output::utc_timestamp(started),
+        finished_at: output::utc_timestamp(SystemTime::now()),
+        wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        shard: shard.map(|(s, _)| {
+            let r = s.range(runs);
+            ShardInfo {
+                index: s.index,
+                count: s.count,
+                runs: Some([r.start, r.end]),
+                points: None,
+            }
+        }),
+        at_years: shard.is_some().then(|| args.at_years.clone()),
+        resumed: args.resume.then_some(true),
+        merged_from: None,
+    };
+    output::write_manifest(&out, &manifest.to_json())?;
     Checkpoint::remove(&out)?;
     drop(lock);
 
@@ -590,40 +598,6 @@ pub fn threads_within_memory(
             limits::MEMORY_LIMIT_VAR
         )),
     ))
-}
-
-/// The manifest's `scenario` object: where the scenario came from and what it holds.
-pub fn scenario_manifest(path: &Path, scenario: &Scenario) -> serde_json::Value {
-    serde_json::json!({
-        "path": path.display().to_string(),
-        "absolute_path": std::fs::canonicalize(path).map(|p| p.display().to_string()).unwrap_or_default(),
-        "sha256": scenario.sources.first().map(|d| d.sha256.clone()).unwrap_or_default(),
-        "inputs": scenario.sources,
-        "name": scenario.name,
-        "start": scenario.calendar.label(0),
-        "end": scenario.calendar.label(scenario.calendar.n_ticks() - 1),
-        "step": scenario.calendar.step.to_string(),
-        "ticks": scenario.calendar.n_ticks(),
-        "states": scenario.n_states(),
-        "communities": scenario.communities.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-        "events": scenario.events_manifest(),
-    })
-}
-
-/// The manifest's `parameters` object: every parameter of every lens.
-pub fn parameters_manifest(lenses: &[(String, Params)]) -> serde_json::Value {
-    let map: serde_json::Map<String, serde_json::Value> = lenses
-        .iter()
-        .map(|(name, p)| {
-            let values: serde_json::Map<String, serde_json::Value> = p
-                .entries()
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.into()))
-                .collect();
-            (name.clone(), values.into())
-        })
-        .collect();
-    map.into()
 }
 
 /// A progress bar on stderr, hidden when quiet or not a terminal.

@@ -1,6 +1,7 @@
 //! `comity sweep`: one scenario over a sample of parameter points.
 
-use super::run::{parameters_manifest, progress_bar, resolve_lenses, scenario_manifest, threads_within_memory};
+use super::run::{progress_bar, resolve_lenses, threads_within_memory};
+use comity::results::{self, DesignInfo, FactorInfo, MANIFEST_VERSION, Manifest, ShardInfo};
 use super::{Failure, emit, emit_err};
 use comity::design::{self, Design, DesignKind, Factor};
 use comity::montecarlo::Config;
@@ -421,42 +422,58 @@ pub fn run(args: Args) -> Result<(), Failure> {
         files.push("runs_at.csv");
     }
     files.push("manifest.json");
-    let factors: Vec<serde_json::Value> = design
-        .factors
-        .iter()
-        .map(|f| serde_json::json!({ "name": f.name, "lo": f.lo, "hi": f.hi, "levels": f.levels }))
-        .collect();
-    let mut manifest = serde_json::json!({
-        "comity_version": env!("CARGO_PKG_VERSION"),
-        "kind": "sweep",
-        "scenario": scenario_manifest(&args.scenario, &scenario),
-        "seed": seed,
-        "runs": runs,
-        "lenses": lenses.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-        "design": {
-            "kind": design.kind.name(),
-            "factors": factors,
-            "samples": design.samples,
-            "levels": (design.kind == DesignKind::Morris).then_some(design.morris_levels),
-            "seed": design.seed,
-            "points": n_points,
-            "sha256": design.hash(),
-            "file": args.design_file.as_ref().or(table.design_file.as_ref()).filter(|_| design.kind == DesignKind::File).map(|p| p.display().to_string()),
-        },
-        "overrides": args.set,
-        "parameters": parameters_manifest(&lenses),
-        "threads": threads,
-        "quantiles": comity::montecarlo::quantiles_manifest(&prepared, runs),
-        "files": files,
-        "started_at": output::utc_timestamp(started),
-        "finished_at": output::utc_timestamp(SystemTime::now()),
-        "wall_seconds": (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-    });
-    if let Some((s, _)) = shard {
-        manifest["shard"] = serde_json::json!({ "index": s.index, "count": s.count, "points": [range.start, range.end] });
-        manifest["at_years"] = serde_json::json!(args.at_years);
-    }
-    output::write_manifest(&out, &manifest)?;
+    let manifest = Manifest {
+        manifest_version: MANIFEST_VERSION,
+        comity_version: env!("CARGO_PKG_VERSION").into(),
+        kind: Some("sweep".into()),
+        scenario: results::scenario_info(&args.scenario, &scenario),
+        seed,
+        runs,
+        lenses: lenses.iter().map(|(n, _)| n.clone()).collect(),
+        pairs: Vec::new(),
+        design: Some(DesignInfo {
+            kind: design.kind.name().into(),
+            factors: design
+                .factors
+                .iter()
+                .map(|f| FactorInfo {
+                    name: f.name.clone(),
+                    lo: f.lo,
+                    hi: f.hi,
+                    levels: f.levels,
+                })
+                .collect(),
+            samples: Some(design.samples as u64),
+            levels: (design.kind == DesignKind::Morris).then_some(design.morris_levels),
+            seed: design.seed,
+            points: n_points,
+            sha256: design.hash(),
+            file: args
+                .design_file
+                .as_ref()
+                .or(table.design_file.as_ref())
+                .filter(|_| design.kind == DesignKind::File)
+                .map(|p| p.display().to_string()),
+        }),
+        overrides: args.set.clone(),
+        parameters: results::parameters_info(&lenses),
+        threads: threads as u64,
+        quantiles: results::quantiles_info(&prepared, runs),
+        files: files.iter().map(|f| f.to_string()).collect(),
+        started_at: output::utc_timestamp(started),
+        finished_at: output::utc_timestamp(SystemTime::now()),
+        wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        shard: shard.map(|(s, _)| ShardInfo {
+            index: s.index,
+            count: s.count,
+            runs: None,
+            points: Some([range.start, range.end]),
+        }),
+        at_years: shard.is_some().then(|| args.at_years.clone()),
+        resumed: None,
+        merged_from: None,
+    };
+    output::write_manifest(&out, &manifest.to_json())?;
     drop(lock);
     if !args.quiet {
         emit(&format!(

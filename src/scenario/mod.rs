@@ -253,7 +253,7 @@ pub struct CustomLens {
 }
 
 /// A file a scenario was read from.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct SourceDigest {
     pub path: String,
     pub sha256: String,

@@ -1,0 +1,266 @@
+//! The one owner of what an output folder's `manifest.json` says: a typed, versioned
+//! [`Manifest`] that `run`, `sweep` and `merge` write and `merge`, `compare` and `report` read
+//! (issue 14). Its keys are documented in `docs/outputs.md`.
+//!
+//! Architecture Invariant: a manifest is built only through [`Manifest`]; a new key is a new
+//! field here. Every field has a default, so that folders written before a key existed still
+//! read (a missing key reads as its default).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The manifest format's version: 1 since it became typed (manifests before have no
+/// `manifest_version` and read as version 0, with the same keys).
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// `manifest.json` of a run, a sweep, a shard's part or a merged folder.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Manifest {
+    #[serde(default)]
+    pub manifest_version: u32,
+    pub comity_version: String,
+    /// `sweep` for a sweep (and its parts); absent for a run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub scenario: ScenarioInfo,
+    pub seed: u64,
+    /// Runs per lens (a sweep's: per point).
+    pub runs: u64,
+    pub lenses: Vec<String>,
+    /// Pairs of interest (`pairs.csv`).
+    #[serde(default)]
+    pub pairs: Vec<String>,
+    /// A sweep's design.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<DesignInfo>,
+    /// `--set` overrides.
+    #[serde(default)]
+    pub overrides: Vec<crate::params::Override>,
+    /// Every parameter of every lens, as run.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, BTreeMap<String, f64>>,
+    pub threads: u64,
+    pub quantiles: QuantilesInfo,
+    /// The files written, in the order written.
+    pub files: Vec<String>,
+    pub started_at: String,
+    pub finished_at: String,
+    pub wall_seconds: f64,
+    /// A shard's part: which shard and its block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
+    /// A part's `--at-years` (the merge checks that the parts agree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_years: Option<Vec<i64>>,
+    /// Finished with `--resume`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<bool>,
+    /// A merged folder: its parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<Vec<PartInfo>>,
+}
+
+/// Where the scenario came from and what it holds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScenarioInfo {
+    pub path: String,
+    pub absolute_path: String,
+    pub sha256: String,
+    pub inputs: Vec<crate::scenario::SourceDigest>,
+    pub name: String,
+    pub start: String,
+    pub end: String,
+    pub step: String,
+    pub ticks: u32,
+    pub states: usize,
+    pub communities: Vec<String>,
+    #[serde(default)]
+    pub events: Vec<EventInfo>,
+}
+
+/// A scripted event, as the report marks it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventInfo {
+    /// `2018-06`.
+    pub date: String,
+    pub tick: u32,
+    pub kind: String,
+    pub label: String,
+    pub probability: f64,
+}
+
+/// How the percentiles were computed (`stats::QuantileMethod`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QuantilesInfo {
+    pub method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<usize>,
+    pub rank_error: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_error_confidence: Option<f64>,
+    pub exact_budget_bytes: u64,
+}
+
+/// A sweep's design.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DesignInfo {
+    pub kind: String,
+    pub factors: Vec<FactorInfo>,
+    pub samples: Option<u64>,
+    /// Morris levels.
+    pub levels: Option<u32>,
+    pub seed: u64,
+    pub points: u64,
+    pub sha256: String,
+    /// A design read from a file.
+    pub file: Option<String>,
+}
+
+/// A varied parameter.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FactorInfo {
+    pub name: String,
+    pub lo: f64,
+    pub hi: f64,
+    pub levels: Option<u32>,
+}
+
+/// A part's shard and block: `runs` (a run's part) or `points` (a sweep's), `[first, end)`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    pub index: u64,
+    pub count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<[u64; 2]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<[u64; 2]>,
+}
+
+impl ShardInfo {
+    /// The block it holds, runs or points.
+    pub fn block(&self) -> Option<std::ops::Range<u64>> {
+        self.runs.or(self.points).map(|[a, b]| a..b)
+    }
+}
+
+/// One part of a merged folder.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PartInfo {
+    pub part: String,
+    pub shard: u64,
+    pub of: u64,
+    pub threads: u64,
+    pub started_at: String,
+    pub finished_at: String,
+    pub wall_seconds: f64,
+}
+
+/// The manifest's `scenario` object: where the scenario came from and what it holds.
+pub fn scenario_info(path: &Path, scenario: &crate::scenario::Scenario) -> ScenarioInfo {
+    ScenarioInfo {
+        path: path.display().to_string(),
+        absolute_path: std::fs::canonicalize(path)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        sha256: scenario.sources.first().map(|d| d.sha256.clone()).unwrap_or_default(),
+        inputs: scenario.sources.clone(),
+        name: scenario.name.clone(),
+        start: scenario.calendar.label(0),
+        end: scenario.calendar.label(scenario.calendar.n_ticks() - 1),
+        step: scenario.calendar.step.to_string(),
+        ticks: scenario.calendar.n_ticks(),
+        states: scenario.n_states(),
+        communities: scenario.communities.iter().map(|c| c.id.clone()).collect(),
+        events: scenario
+            .events_manifest()
+            .into_iter()
+            .map(|e| serde_json::from_value(e).expect("events_manifest writes EventInfo's fields"))
+            .collect(),
+    }
+}
+
+/// The manifest's `parameters`: every parameter of every lens.
+pub fn parameters_info(lenses: &[(String, crate::params::Params)]) -> BTreeMap<String, BTreeMap<String, f64>> {
+    lenses
+        .iter()
+        .map(|(name, p)| {
+            let values = p.entries().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            (name.clone(), values)
+        })
+        .collect()
+}
+
+/// The manifest's `quantiles` for aggregates of `runs` runs of `prepared`.
+pub fn quantiles_info(prepared: &crate::sim::Prepared, runs: u64) -> QuantilesInfo {
+    serde_json::from_value(crate::montecarlo::quantiles_manifest(prepared, runs))
+        .expect("QuantileMethod::manifest writes QuantilesInfo's fields")
+}
+
+impl Manifest {
+    /// Reads `DIR/manifest.json`; the error says what is wrong with it.
+    pub fn read(dir: &Path) -> Result<Manifest, String> {
+        let path = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{} is not a comity manifest: {e}", path.display()))
+    }
+
+    /// Whether this is a sweep's (or a sweep part's) manifest.
+    pub fn is_sweep(&self) -> bool {
+        self.kind.as_deref() == Some("sweep")
+    }
+
+    /// The manifest as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a manifest serializes")
+    }
+
+    /// The scenario's period: (start, end, step) labels.
+    pub fn period(&self) -> (String, String, String) {
+        (
+            self.scenario.start.clone(),
+            self.scenario.end.clone(),
+            self.scenario.step.clone(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_round_trips_and_old_ones_still_read() {
+        let m = Manifest {
+            manifest_version: MANIFEST_VERSION,
+            comity_version: "0.1.0".into(),
+            seed: 7,
+            runs: 10,
+            lenses: vec!["realist".into()],
+            shard: Some(ShardInfo {
+                index: 1,
+                count: 4,
+                runs: Some([2, 5]),
+                points: None,
+            }),
+            ..Default::default()
+        };
+        let text = serde_json::to_string(&m).unwrap();
+        assert!(!text.contains("merged_from") && !text.contains("points"), "{text}");
+        let back: Manifest = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.shard.unwrap().block(), Some(2..5));
+        // A manifest written before the type (no manifest_version, pairs or overrides) reads.
+        let old = r#"{"comity_version":"0.1.0","scenario":{"path":"a.toml","absolute_path":"/a.toml","sha256":"x","inputs":[],"name":"A","start":"2016","end":"2030","step":"year","ticks":15,"states":16,"communities":["west"]},"seed":42,"runs":1000,"lenses":["constructivist"],"threads":2,"quantiles":{"method":"exact (R type 7)","rank_error":0.0,"exact_budget_bytes":536870912},"files":["timeseries.csv"],"started_at":"","finished_at":"","wall_seconds":1.0}"#;
+        let m: Manifest = serde_json::from_str(old).unwrap();
+        assert_eq!((m.manifest_version, m.seed, m.pairs.len()), (0, 42, 0));
+        assert!(!m.is_sweep());
+    }
+}
