@@ -154,6 +154,57 @@ pub fn write(b: &Bundled, dir: &Path, force: bool) -> std::io::Result<PathBuf> {
     Ok(target(b.scenario))
 }
 
+/// Whether a line opens a TOML table (`[name]` or `[[name]]`), not an array inside a value.
+fn is_table_header(line: &str) -> bool {
+    let line = line.split('#').next().unwrap_or("").trim();
+    let name = match line.strip_prefix("[[").and_then(|l| l.strip_suffix("]]")) {
+        Some(n) => n,
+        None => match line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            Some(n) => n,
+            None => return false,
+        },
+    };
+    let name = name.trim();
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+}
+
+/// A scenario file's text without its `[[event]]` tables (with `matching`, only those whose text
+/// contains it), and how many were removed. An event table runs from the comment lines directly
+/// above its header to the next table; the rest of the file is kept byte for byte. All of the
+/// bundled scenarios' events have probability 1, so the kept events draw the same random
+/// numbers and the copy is a counterfactual twin for `comity compare`.
+pub fn without_events(text: &str, matching: Option<&str>) -> (String, usize) {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // Each table starts at the comment lines directly above its header.
+    let mut starts: Vec<(usize, bool)> = Vec::new();
+    for (k, line) in lines.iter().enumerate() {
+        if is_table_header(line) {
+            let mut start = k;
+            while start > 0 && lines[start - 1].trim_start().starts_with('#') {
+                start -= 1;
+            }
+            let event = line.split('#').next().unwrap_or("").trim() == "[[event]]";
+            starts.push((start.max(starts.last().map_or(0, |&(s, _)| s)), event));
+        }
+    }
+    let mut keep = vec![true; lines.len()];
+    let mut removed = 0;
+    for (n, &(start, event)) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).map_or(lines.len(), |&(s, _)| s);
+        if !event {
+            continue;
+        }
+        let table: String = lines[start..end].concat();
+        if matching.is_none_or(|m| table.contains(m)) {
+            keep[start..end].iter_mut().for_each(|k| *k = false);
+            removed += 1;
+        }
+    }
+    let out = lines.iter().zip(&keep).filter(|(_, k)| **k).map(|(l, _)| *l).collect();
+    (out, removed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +229,34 @@ mod tests {
         );
         assert_eq!(find("history/world_1960").unwrap().name, "world_1960");
         assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn without_events_keeps_everything_else_byte_for_byte() {
+        let text = "# head\n[scenario]\nname = \"x\"\n\n[[state]]\nid = \"A\"\nnorms = [\n  [0.5],\n]\n\n\
+                    # first\n[[event]]\nat = \"2020\"\ntreaty = \"Paris\"\n\n[[event]]  # second\nat = \"2021\"\n\n\
+                    # about C\n[[community]]\nid = \"c\"\n\n[[event]]\nat = \"2022\"\n";
+        let (all, n) = without_events(text, None);
+        assert_eq!(n, 3);
+        assert_eq!(
+            all,
+            "# head\n[scenario]\nname = \"x\"\n\n[[state]]\nid = \"A\"\nnorms = [\n  [0.5],\n]\n\n# about C\n[[community]]\nid = \"c\"\n\n"
+        );
+        let (paris, n) = without_events(text, Some("treaty = \"Paris\""));
+        assert_eq!(n, 1);
+        assert!(!paris.contains("Paris") && !paris.contains("# first"), "{paris}");
+        assert!(
+            paris.contains("[[event]]  # second") && paris.contains("at = \"2022\""),
+            "{paris}"
+        );
+        assert_eq!(without_events(text, Some("nowhere")), (text.to_string(), 0));
+        for b in scenarios() {
+            let text = contents(b.scenario).unwrap();
+            let events = text.lines().filter(|l| l.trim() == "[[event]]").count();
+            let (twin, n) = without_events(text, None);
+            assert_eq!(n, events, "{}", b.name);
+            assert!(!twin.lines().any(|l| l.trim() == "[[event]]"), "{}", b.name);
+        }
     }
 
     #[test]

@@ -3,6 +3,9 @@
 use comity::params::SPECS;
 use comity::sim::metrics::METRICS;
 
+mod common;
+use common::{bin, python_modules, r_packages, repo, text};
+
 fn read(path: &str) -> String {
     std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
 }
@@ -77,4 +80,147 @@ fn scenario_doc_names_every_event_kind() {
             "docs/scenario-format.md does not document `{kind}`"
         );
     }
+}
+
+/// The code blocks fenced as `lang` in a Markdown text, verbatim (a fence indented in a list item
+/// loses its indent).
+fn fenced(doc: &str, lang: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() != format!("```{lang}") {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let mut block = String::new();
+        for body in lines.by_ref() {
+            if body.trim() == "```" {
+                break;
+            }
+            let cut = body.len() - body.trim_start().len();
+            block.push_str(&body[cut.min(indent)..]);
+            block.push('\n');
+        }
+        blocks.push(block);
+    }
+    blocks
+}
+
+/// Where the docs' snippets read their data: each document with the `comity` commands that write
+/// the outputs its snippets name (run in a fresh folder; the snippets then run there). The
+/// outputs.md snippets run twice: on the README's default output, and again with disputes.csv.
+const SNIPPET_SETUPS: &[(&str, &[&str])] = &[
+    ("docs/outputs.md", &["run", "scenarios/western_community.toml"]),
+    (
+        "docs/outputs.md",
+        &["run", "scenarios/western_community.toml", "--disputes", "--force"],
+    ),
+    (
+        "docs/teaching.md",
+        &[
+            "run",
+            "scenarios/western_community.toml",
+            "--lens",
+            "all",
+            "--runs",
+            "500",
+            "--out",
+            "output/lab/west",
+        ],
+    ),
+    (
+        "scenarios/teaching/README.md",
+        &[
+            "run",
+            "scenarios/teaching/security_dilemma_spiral.toml",
+            "--lens",
+            "all",
+            "--runs",
+            "500",
+            "--disputes",
+            "--out",
+            "output/lab/spiral",
+        ],
+    ),
+];
+
+/// Runs every snippet of `lang` in the documents above, verbatim, with `interpreter`, on the
+/// outputs they read; panics with the snippet and its error when one fails.
+fn run_snippets(lang: &str, interpreter: &str, extension: &str) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ran = 0;
+    for (doc, args) in SNIPPET_SETUPS {
+        let snippets = fenced(&read(doc), lang);
+        if snippets.is_empty() {
+            continue;
+        }
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a.starts_with("scenarios/") {
+                    repo(a).display().to_string()
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        let o = bin()
+            .current_dir(dir.path())
+            .args(&args)
+            .arg("--quiet")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "comity {}: {}", args.join(" "), text(&o.stderr));
+        for (k, snippet) in snippets.iter().enumerate() {
+            assert!(
+                snippet.contains("lens"),
+                "{doc}, {lang} snippet {}: filter or group by lens (an output may hold several)\n{snippet}",
+                k + 1
+            );
+            let file = dir.path().join(format!("snippet-{}.{extension}", ran + 1));
+            std::fs::write(&file, snippet).unwrap();
+            let o = std::process::Command::new(interpreter)
+                .arg(&file)
+                .current_dir(dir.path())
+                .env("MPLBACKEND", "Agg")
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "{doc}, {lang} snippet {} fails after `comity {}`:\n{}\n--- the snippet:\n{snippet}",
+                k + 1,
+                args.join(" "),
+                text(&o.stderr)
+            );
+            ran += 1;
+        }
+    }
+    ran
+}
+
+#[test]
+fn fenced_blocks_keep_their_text() {
+    let doc = "a\n```python\nx = 1\n```\n\n- item:\n  ```python\n  if x:\n      y = 2\n  ```\n```r\nz <- 3\n```\n";
+    assert_eq!(fenced(doc, "python"), ["x = 1\n", "if x:\n    y = 2\n"]);
+    assert_eq!(fenced(doc, "r"), ["z <- 3\n"]);
+}
+
+#[test]
+fn python_snippets_in_the_docs_run_verbatim() {
+    if let Err(why) = python_modules(&["pandas", "matplotlib"]) {
+        eprintln!("SKIPPED: the docs' Python snippets: {why}");
+        return;
+    }
+    let ran = run_snippets("python", "python3", "py");
+    assert!(ran >= 4, "only {ran} Python snippets ran");
+}
+
+#[test]
+fn r_snippets_in_the_docs_run_verbatim() {
+    if let Err(why) = r_packages(&["tidyverse"]) {
+        eprintln!("SKIPPED: the docs' R snippets: {why}");
+        return;
+    }
+    let ran = run_snippets("r", "Rscript", "R");
+    assert!(ran >= 1, "only {ran} R snippets ran");
 }

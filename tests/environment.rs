@@ -2,7 +2,8 @@
 //!
 //! A few tests need what a fresh clone or a bare machine may lack: Chromium for the browser
 //! screenshots, `../shared/data/ir` for rebuilding the committed world from the full tables,
-//! python3 for reading a CSV back with another reader. Without it they pass without checking and
+//! python3 for reading a CSV back with another reader, python3 with pandas and matplotlib (R with
+//! the tidyverse) for running the docs' snippets. Without it they pass without checking and
 //! say so on stderr, which `cargo test` hides. This target has no test harness, so what it prints
 //! appears in the normal `cargo test` output: one line per such test, RUNS or SKIPPED, and why.
 
@@ -14,8 +15,10 @@ fn main() {
     let shared = shared_data();
     let python = python3();
     let slurm = slurm();
+    let pandas = python_modules(&["pandas", "matplotlib"]);
+    let tidyverse = r_packages(&["tidyverse"]);
     let why_browser = "no Chromium (install the Debian package `chromium`; .ci/run does), or set CHROMIUM=/path";
-    let rows: [(&str, bool, String); 5] = [
+    let rows: [(&str, bool, String); 7] = [
         (
             "report::a_headless_browser_draws_charts_not_a_blank_page",
             browser.is_some(),
@@ -46,6 +49,16 @@ fn main() {
             } else {
                 "no python3".into()
             },
+        ),
+        (
+            "docs::python_snippets_in_the_docs_run_verbatim",
+            pandas.is_ok(),
+            pandas.unwrap_or_else(|why| why),
+        ),
+        (
+            "docs::r_snippets_in_the_docs_run_verbatim",
+            tidyverse.is_ok(),
+            tidyverse.unwrap_or_else(|why| why),
         ),
         (
             "slurm::a_slurm_array_of_four_shards_merges_to_the_unsharded_bytes",

@@ -137,6 +137,68 @@ fn outside_the_repository_list_and_scenario_use_the_bundled_copies() {
 }
 
 #[test]
+fn scenario_without_events_writes_a_twin_that_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_dir = |args: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_comity"));
+        c.current_dir(dir.path()).args(args).output().unwrap()
+    };
+    let events = |text: &str| text.lines().filter(|l| l.trim() == "[[event]]").count();
+    let original = comity::bundled::contents("western_community.toml").unwrap();
+    let o = in_dir(&[
+        "scenario",
+        "western_community",
+        "--without-events",
+        "treaty = \"Paris\"",
+        "--out",
+        "noparis",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("without the 2 [[event]] table(s)"),
+        "{}",
+        text(&o.stdout)
+    );
+    let twin = std::fs::read_to_string(dir.path().join("noparis/western_community.toml")).unwrap();
+    assert_eq!(events(&twin), events(original) - 2);
+    assert!(!twin.lines().any(|l| l.trim() == "treaty = \"Paris\""));
+    // Every line of the twin but its opening note is the original's, in order.
+    let mut rest = original.lines();
+    for line in twin
+        .lines()
+        .skip_while(|l| l.starts_with("# Written by") || !l.starts_with("# ===="))
+    {
+        assert!(rest.any(|o| o == line), "`{line}` is not the original's");
+    }
+    let o = in_dir(&["run", "noparis/western_community.toml", "--runs", "2", "-q"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // Every event out; a TEXT no event contains writes nothing.
+    let o = in_dir(&[
+        "scenario",
+        "teaching/community_erosion_after_defection",
+        "--without-events",
+        "--out",
+        "base",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let base = std::fs::read_to_string(dir.path().join("base/community_erosion_after_defection.toml")).unwrap();
+    assert_eq!(events(&base), 0);
+    let o = in_dir(&["validate", "base/community_erosion_after_defection.toml"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = in_dir(&[
+        "scenario",
+        "western_community",
+        "--without-events",
+        "nowhere",
+        "--out",
+        "none",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("nothing was written"), "{}", text(&o.stderr));
+    assert!(!dir.path().join("none").exists());
+}
+
+#[test]
 fn shell_completions_are_printed() {
     for shell in ["bash", "zsh", "fish"] {
         let o = run(&["completions", shell]);

@@ -1110,7 +1110,11 @@ HEADER = """\
 #     python3 scenarios/sources/make_western_community.py [--data DIR]
 # (default DIR: ../shared/data/ir relative to the repository root). Same inputs -> same bytes.
 #
-# Run:  cargo run --release -- run scenarios/western_community.toml
+# RUN (the teaching lab, docs/teaching.md section 2: the three lenses, 500 runs, seed 42):
+#     comity run scenarios/western_community.toml --lens all --runs 500 --out output/lab/west
+#     comity report output/lab/west
+# (`comity run scenarios/western_community.toml` alone runs the default lens 1000 times into
+# output/western_community, as in the README.)
 #
 # WHAT: 16 states - the 14 states of the Western security community (USA CAN UKG FRN GMY ITA NTH
 # BEL SPN POL TUR JPN AUL ROK) plus China and Russia - initialised from real 2016 data, then
@@ -1207,10 +1211,10 @@ BASE_NOT_MODELLED = ("#  * Not modelled: US Section 301 tariffs on China (2018-)
                      "#    US re-entry to Paris (2021), Turkey's May/June 2019 cut of its retaliation.\n")
 
 # Headline numbers of the paired comparison, measured with the comity binary named there (update by
-# hand when the model changes: run the three commands in the header and copy the rows).
+# hand when the model changes: run the commands in the header and copy the rows).
 TWIN_MEASURED = """\
-# MEASURED with comity 0.1.0 (default lens, calibrated as in docs/calibration.md; 300 runs each,
-# seed 42), `comity compare output/western_community_counterfactual output/western_community --at 2020`;
+# MEASURED with comity 0.1.0 (the constructivist lens, the default, calibrated as in
+# docs/calibration.md; 500 runs each, seed 42), the commands above;
 # B - A = effect of the 2017-2020 US events with its 95% CI, all Holm-significant (runs.csv rows
 # paired run by run; the @2020 row is Welch on the yearly summaries):
 {rows}
@@ -1220,10 +1224,10 @@ TWIN_MEASURED = """\
 """
 TWIN_ROWS = [
     "#   metric                                   A (twin)  B (base)   B - A    95% CI",
-    "#   west.cohesion, 2030 (mean trust)           0.667     0.651    -0.017   [-0.018, -0.016]",
-    "#   west.peaceful_change_share, 2030           0.614     0.519    -0.094   [-0.097, -0.092]",
-    "#   west.disputes_force, total 2016-2030       0.79      1.00     +0.21    [+0.16, +0.26]",
-    "#   west.cohesion@2020                         0.635     0.578    -0.056   [-0.057, -0.055]",
+    "#   west.cohesion, 2030 (mean trust)           0.667     0.651    -0.017   [-0.017, -0.016]",
+    "#   west.peaceful_change_share, 2030           0.613     0.519    -0.094   [-0.096, -0.092]",
+    "#   west.disputes_force, total 2016-2030       0.77      0.96     +0.19    [+0.15, +0.23]",
+    "#   west.cohesion@2020                         0.635     0.579    -0.056   [-0.057, -0.056]",
 ]
 
 HEAD_TWIN = """\
@@ -1246,13 +1250,16 @@ HEAD_TWIN = """\
 # same random numbers wherever the two runs' logic does not branch (common random numbers), so
 # `comity compare` pairs the runs and B - A estimates the effect of the US events with little noise
 # (docs/compare-and-report.md). All events have probability 1, so removing events changes no draw.
-#     comity run scenarios/western_community_counterfactual.toml --runs 300 --seed 42
-#     comity run scenarios/western_community.toml --runs 300 --seed 42
-#     comity compare output/western_community_counterfactual output/western_community --at 2020
-# (A = this twin, B = the base file; add --csv FILE for every row, or `comity report
-# output/western_community --compare output/western_community_counterfactual output/western_community`
-# for the chart.) Look at west.* and nato.* (cohesion = mean trust, identity, peaceful_change_share,
-# phase, disputes_force) at 2030 (runs.csv) and at 2020 (--at).
+# These are the teaching lab's commands (docs/teaching.md section 3; seed 42, the file's own):
+#     comity run scenarios/western_community.toml --lens all --runs 500 --out output/lab/west
+#     comity run scenarios/western_community_counterfactual.toml --lens realist,constructivist \\
+#         --runs 500 --out output/lab/twin
+#     comity compare output/lab/twin output/lab/west --lens constructivist --at 2020
+# (A = this twin, B = the base file; --lens realist for the other lens; add --csv FILE for every
+# row, or `comity report output/lab/west --compare output/lab/twin output/lab/west --lens
+# constructivist --output output/lab/us_events.html` for the chart.) Look at west.* and nato.*
+# (cohesion = mean trust, identity, peaceful_change_share, phase, disputes_force) at 2030
+# (runs.csv) and at 2020 (--at).
 #
 {measured}#
 """
@@ -1295,27 +1302,30 @@ HEAD_AF = """\
 #
 # HOW TO RUN
 #     comity validate scenarios/america_first_2025.toml
-#     comity run scenarios/america_first_2025.toml --runs 1000 --out output/america_first_2025
-#     comity report output/america_first_2025
+#     comity run scenarios/america_first_2025.toml --lens all --runs 500 --out output/lab/america_first
+#     comity report output/lab/america_first
 # WHAT TO LOOK AT: timeseries.csv, community `west` (and `nato`): cohesion (mean trust), identity,
 # peaceful_change_share, phase and orientation by year - the dip after 2017, the partial recovery
 # of 2021-24, the second drop in 2025, and whether the community is still ascendant (phase 2) or
 # only nascent (phase 1) in 2035; disputes_force and no_force_yet among members; runs.csv for the
 # 2035 distributions ("in how many runs is west.phase >= 2 in 2035?"). To set the second turn
-# against the first, compare years both files cover (Welch on the yearly rows):
-#     comity run scenarios/western_community.toml --runs 1000 --out output/western_community
-#     comity compare output/western_community output/america_first_2025 --at 2020,2024,2025,2030
-# (the runs.csv rows compare 2030 with 2035 end values and should be ignored there). Yearly steps:
+# against the first, compare years both files cover (Welch on the yearly rows), with the teaching
+# lab's run of the first file (docs/teaching.md section 2):
+#     comity run scenarios/western_community.toml --lens all --runs 500 --out output/lab/west
+#     comity compare output/lab/west output/lab/america_first --lens constructivist \\
+#         --at 2020,2024,2025,2030 --at-only
+# (--at-only: the two files' end values belong to different years, 2030 and 2035). Yearly steps:
 # all events of a year act at the start of its tick, so the 2025 tick already trades at the
 # end-2025 tariffs; the intra-year order matters only for the signals (each rate change is one
 # defection or cooperation signal to the target, whatever its size).
-# MEASURED with comity 0.1.0 (default lens, calibrated as in docs/calibration.md; 300 runs, seed 42),
-# mean across runs of west.cohesion (mean trust) / west.peaceful_change_share, timeseries.csv:
-#   2016 0.666 / 0.53   2020 0.578 / 0.36   2024 0.640 / 0.58   2025 0.583 / 0.47   2035 0.662 / 0.52
+# MEASURED with comity 0.1.0 (the constructivist lens, the default, calibrated as in
+# docs/calibration.md; 500 runs, seed 42), the commands above, mean across runs of west.cohesion
+# (mean trust) / west.peaceful_change_share, timeseries.csv:
+#   2016 0.666 / 0.53   2020 0.579 / 0.36   2024 0.640 / 0.58   2025 0.583 / 0.47   2035 0.662 / 0.52
 # (western_community.toml, same seed: 2024 0.617, 2030 0.651 / 0.52; the 2016-2020 runs are
 # identical in both files.) Mean west.phase: 1 (nascent) from 2017 to 2021, back to ascendant in
-# 2023-24 (1.98, 1.98), 1.00 again from 2025 to 2029, 1.82 by 2035 (western_community.toml: 1.00
-# to 2024, 1.92 by 2027, 1.85 in 2030).
+# 2023-24 (1.98, 1.98), 1.00 again from 2025 to 2028 (1.01 in 2029), 1.80 by 2035
+# (western_community.toml: 1.00 to 2024, 1.91 by 2027, 1.85 in 2030).
 #
 """
 

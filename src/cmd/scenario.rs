@@ -14,6 +14,11 @@ pub struct Args {
     /// Replace files of the same name.
     #[arg(long)]
     pub force: bool,
+    /// Write a counterfactual twin: the scenario without its [[event]] tables, or, with TEXT,
+    /// without only those that contain TEXT (e.g. --without-events 'treaty = "Paris"'). Run it
+    /// with the same seed and `comity compare` pairs the runs.
+    #[arg(long, value_name = "TEXT", num_args = 0..=1, default_missing_value = "")]
+    pub without_events: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -28,6 +33,44 @@ pub fn run(args: Args) -> Result<(), Failure> {
             Some(hint),
         ));
     };
+    // The twin's text first: a TEXT that matches no event writes nothing.
+    let twin = match &args.without_events {
+        None => None,
+        Some(m) => {
+            let matching = (!m.is_empty()).then_some(m.as_str());
+            let text = comity::bundled::contents(b.scenario).unwrap_or_default();
+            let (twin, removed) = comity::bundled::without_events(text, matching);
+            if removed == 0 {
+                return Err(Failure::Usage(
+                    match matching {
+                        Some(m) => format!("no [[event]] table of `{}` contains `{m}`; nothing was written", b.name),
+                        None => format!("`{}` has no [[event]] tables; nothing was written", b.name),
+                    },
+                    Some(format!(
+                        "`comity scenario {} --out DIR` writes it out to read its events",
+                        b.name
+                    )),
+                ));
+            }
+            let how = match matching {
+                Some(m) => format!("the {removed} [[event]] table(s) that contain `{m}`"),
+                None => format!("its {removed} [[event]] table(s)"),
+            };
+            let flag = match matching {
+                Some(m) => format!(" '{m}'"),
+                None => String::new(),
+            };
+            Some((
+                format!(
+                    "# Written by `comity scenario {} --without-events{flag}`: the bundled file without {how};\n\
+                     # everything else byte for byte. Run it with the same seed as the original, and `comity\n\
+                     # compare` pairs the runs (common random numbers).\n{twin}",
+                    b.name
+                ),
+                how,
+            ))
+        }
+    };
     let path = comity::bundled::write(&b, &args.out, args.force).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Failure::Usage(
@@ -41,8 +84,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
             })
         }
     })?;
+    let without = match twin {
+        Some((text, how)) => {
+            std::fs::write(&path, text).map_err(|e| {
+                Failure::Output(comity::output::OutputError::Io {
+                    path: path.clone(),
+                    source: e,
+                })
+            })?;
+            format!(" without {how}")
+        }
+        None => String::new(),
+    };
     emit(&format!(
-        "wrote {} ({} file(s)); run it: comity run {}\n",
+        "wrote {} ({} file(s)){without}; run it: comity run {}\n",
         path.display(),
         b.files.len(),
         path.display()

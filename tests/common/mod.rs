@@ -69,6 +69,56 @@ pub fn python3() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// `python3` with these modules importable: `Ok` with their versions, `Err` with why not (the doc
+/// snippet test needs pandas and matplotlib).
+pub fn python_modules(modules: &[&str]) -> Result<String, String> {
+    let code = format!(
+        "import importlib\nms = {modules:?}\nprint(', '.join(m + ' ' + getattr(importlib.import_module(m), '__version__', '?') for m in ms))"
+    );
+    let out = Command::new("python3")
+        .args(["-c", &code])
+        .env("MPLBACKEND", "Agg")
+        .output()
+        .map_err(|_| "no python3 on the PATH".to_string())?;
+    if out.status.success() {
+        Ok(format!("python3 with {}", text(&out.stdout).trim()))
+    } else {
+        let err = text(&out.stderr);
+        Err(format!(
+            "python3 cannot import {} ({}; `pip install pandas matplotlib`)",
+            modules.join(", "),
+            err.lines().last().unwrap_or("no message").trim()
+        ))
+    }
+}
+
+/// `Rscript` with these packages loadable: `Ok` with R's version, `Err` with why not (the doc
+/// snippet test runs the R snippets with the tidyverse).
+pub fn r_packages(packages: &[&str]) -> Result<String, String> {
+    let list: Vec<String> = packages.iter().map(|p| format!("\"{p}\"")).collect();
+    let code = format!(
+        "for (p in c({})) suppressPackageStartupMessages(library(p, character.only = TRUE)); cat(R.version.string)",
+        list.join(", ")
+    );
+    let out = Command::new("Rscript")
+        .args(["-e", &code])
+        .output()
+        .map_err(|_| "no Rscript on the PATH (R is not installed)".to_string())?;
+    if out.status.success() {
+        Ok(format!("{} with {}", text(&out.stdout).trim(), packages.join(", ")))
+    } else {
+        let err = text(&out.stderr);
+        Err(format!(
+            "R cannot load {} ({})",
+            packages.join(", "),
+            err.lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no message")
+                .trim()
+        ))
+    }
+}
+
 /// A Slurm cluster that can run jobs here: `Ok` with `sinfo`'s lines (`PARTITION AVAIL STATE
 /// NODES`, e.g. `debug* up idle 1`) for the partitions that are up with a responding node, `Err`
 /// with why not (no `sinfo`, no controller answering, every node down). CI starts a single-node
