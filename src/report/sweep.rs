@@ -772,7 +772,7 @@ fn heatmap(s: &Sweep<'_>, outcome: &LensOutcome) -> Result<(String, Vec<Vec<f64>
             .margin_top(42)
             .x_label_area_size(40)
             .right_y_label_area_size(64)
-            .build_cartesian_2d(0.0..1.0, c0..c1)
+            .build_cartesian_2d(0.0..1.0, super::drawable(c0..c1))
             .map_err(draw_err)?;
         bar.configure_mesh()
             .disable_mesh()

@@ -10,7 +10,7 @@ use super::{CommunitySpec, DyadInit, EventKind, EventSpec, NORMS, Scenario, Stat
 use crate::params::{self, ParamError, Params};
 use crate::suggest::closest;
 use crate::time::{Calendar, Month, Step, parse_year_month};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -52,6 +52,16 @@ struct DyadIn {
     rivalry: Option<Val<f64>>,
     shared_igos: Option<Val<f64>>,
 }
+
+/// Upper bounds of the magnitudes that the model multiplies (issue 12: no field may lead to a
+/// non-finite number). Power is a share of the system's capabilities (COW CINC scores sum to
+/// 1); GDP in trillion USD and trade in bn USD per year at most 10,000 and 40 times today's world
+/// totals. During a run they may grow past these, up to the ceilings of `sim::mechanisms`.
+const POWER_MAX: f64 = 1.0;
+const GDP_MAX: f64 = 1e6;
+const TRADE_MAX: f64 = 1e6;
+/// At most this many treaties: a pair's count of shared treaties is 16-bit in the model.
+const MAX_TREATIES: usize = u16::MAX as usize;
 
 /// Range of a `shock` event's factors: a thousandfold loss or gain at most. Factors such as
 /// 1e300 overflowed trade and cohesion into undefined values for the rest of the run.
@@ -501,11 +511,49 @@ impl Loader {
             };
             Err(self.err(
                 &x.loc,
-                format!("{what} = {} is out of range: it must be {expected}", x.v),
+                format!("{what} = {} is out of range: it must be {expected}", shown(x.v)),
                 format!("expected {expected}"),
                 None,
             ))
         }
+    }
+
+    /// [`Loader::range`] for a bound that keeps a run's numbers finite: the help says why.
+    fn bounded(&self, x: &Val<f64>, what: &str, min: f64, max: f64, why: &str) -> Result<f64> {
+        self.range(x, what, min, max).map_err(|mut e| {
+            e.help = Some(format!("{why} (docs/scenario-format.md, section Bounds)"));
+            e
+        })
+    }
+
+    fn power(&self, x: &Val<f64>) -> Result<f64> {
+        self.bounded(
+            x,
+            "power",
+            0.0,
+            POWER_MAX,
+            "power is a share of the system's capabilities, like a COW CINC score: divide raw capabilities by the system's total",
+        )
+    }
+
+    fn gdp(&self, x: &Val<f64>) -> Result<f64> {
+        self.bounded(
+            x,
+            "gdp",
+            0.0,
+            GDP_MAX,
+            "gdp is in trillion USD (world GDP is about 100): at most 1000000",
+        )
+    }
+
+    fn trade(&self, x: &Val<f64>) -> Result<f64> {
+        self.bounded(
+            x,
+            "trade",
+            0.0,
+            TRADE_MAX,
+            "trade is the pair's trade in bn USD per year (world trade is about 25000): at most 1000000",
+        )
     }
 
     fn states(&self, inputs: Vec<StateIn>) -> Result<(Vec<StateSpec>, BTreeMap<String, usize>)> {
@@ -534,9 +582,9 @@ impl Loader {
                     )),
                 ));
             }
-            let power = self.range(&s.power, "power", 0.0, f64::INFINITY)?;
+            let power = self.power(&s.power)?;
             let gdp = match &s.gdp {
-                Some(g) => self.range(g, "gdp", 0.0, f64::INFINITY)?,
+                Some(g) => self.gdp(g)?,
                 None => 0.0,
             };
             let democracy = self.unit(&s.democracy, "democracy", 0.5)?;
@@ -603,9 +651,11 @@ impl Loader {
         role: &str,
     ) -> Result<Vec<usize>> {
         let mut out = Vec::new();
+        // A set, not `out.contains`: a list of all 300,000 states took 21 s (tests/fuzz.rs).
+        let mut seen = HashSet::new();
         for m in members.get_ref() {
             let i = self.state_ref(m, index, role)?;
-            if out.contains(&i) {
+            if !seen.insert(i) {
                 return Err(self.err(
                     &loc(m),
                     format!("\"{}\" is listed twice in {role}", m.get_ref()),
@@ -620,7 +670,23 @@ impl Loader {
     }
 
     fn treaties(&self, raw: &RawFile, index: &BTreeMap<String, usize>) -> Result<Vec<TreatySpec>> {
+        if raw.treaty.len() > MAX_TREATIES {
+            return Err(self.err(
+                &loc(&raw.treaty[MAX_TREATIES]),
+                format!(
+                    "the scenario has {} treaties; at most {MAX_TREATIES} are allowed",
+                    raw.treaty.len()
+                ),
+                "one too many",
+                Some(
+                    "far more than ATOP's alliances and COW's IGOs together: merge treaties that play the same role"
+                        .into(),
+                ),
+            ));
+        }
         let mut out: Vec<TreatySpec> = Vec::new();
+        // Ids seen, in a set: comparing each with every earlier one took 15 s for 65,535 treaties.
+        let mut ids = HashSet::new();
         for t in &raw.treaty {
             let t = t.get_ref();
             let id = t.id.get_ref().trim().to_string();
@@ -632,7 +698,7 @@ impl Loader {
                     Some("use letters, digits, '-', '_' or '.', e.g. \"NATO\" or \"US-Japan\"".into()),
                 ));
             }
-            if out.iter().any(|o| o.id == id) {
+            if !ids.insert(id.clone()) {
                 return Err(self.err(
                     &loc(&t.id),
                     format!("duplicate treaty id \"{id}\""),
@@ -668,10 +734,12 @@ impl Loader {
 
     fn communities(&self, raw: &RawFile, index: &BTreeMap<String, usize>) -> Result<Vec<CommunitySpec>> {
         let mut out: Vec<CommunitySpec> = Vec::new();
+        // Ids seen, in a set: comparing each with every earlier one ran for minutes on 200,000.
+        let mut ids = HashSet::new();
         for c in &raw.community {
             let c = c.get_ref();
             let id = c.id.get_ref().trim().to_string();
-            if id == "system" || out.iter().any(|o| o.id == id) {
+            if id == "system" || !ids.insert(id.clone()) {
                 let help = (id == "system").then(|| "\"system\" is reserved for the whole world".to_string());
                 return Err(self.err(
                     &loc(&c.id),
@@ -724,7 +792,7 @@ impl Loader {
         let trust0 = self.unit(&d.and_then(|d| get(d.trust.as_ref())), "trust", 0.3)?;
         let identity0 = self.unit(&d.and_then(|d| get(d.identity.as_ref())), "identity", 0.1)?;
         let trade0 = match d.and_then(|d| get(d.trade.as_ref())) {
-            Some(v) => self.range(&v, "trade", 0.0, f64::INFINITY)?,
+            Some(v) => self.trade(&v)?,
             None => 0.0,
         };
         let distance0 = match d.and_then(|d| get(d.distance.as_ref())) {
@@ -801,7 +869,7 @@ impl Loader {
                 init.identity[ba] = self.range(w, "identity_ba", 0.0, 1.0)?;
             }
             if let Some(x) = &dy.trade {
-                let x = self.range(x, "trade", 0.0, f64::INFINITY)?;
+                let x = self.trade(x)?;
                 init.trade[ab] = x;
                 init.trade[ba] = x;
             }
@@ -1202,8 +1270,9 @@ impl Loader {
     /// withdrawal by a non-member or join by a member. After an uncertain event the
     /// (state, treaty) membership is unknown and no longer checked.
     fn check_memberships(&self, events: &[EventSpec], raw: &RawFile, treaties: &[TreatySpec]) -> Result<()> {
-        let mut members: Vec<Vec<usize>> = treaties.iter().map(|t| t.members.clone()).collect();
-        let mut unknown: Vec<(usize, usize)> = Vec::new();
+        // Sets: with lists, 300,000 uncertain events took 38 s (tests/fuzz.rs).
+        let mut members: Vec<BTreeSet<usize>> = treaties.iter().map(|t| t.members.iter().copied().collect()).collect();
+        let mut unknown: BTreeSet<(usize, usize)> = BTreeSet::new();
         for e in events {
             let (state, treaty, must_be_member) = match e.kind {
                 EventKind::Withdraw { state, treaty } | EventKind::Announce { state, treaty } => (state, treaty, true),
@@ -1214,7 +1283,7 @@ impl Loader {
                 continue;
             }
             if e.probability < 1.0 {
-                unknown.push((state, treaty));
+                unknown.insert((state, treaty));
                 continue;
             }
             let is_member = members[treaty].contains(&state);
@@ -1239,9 +1308,9 @@ impl Loader {
                 ));
             }
             if let EventKind::Withdraw { .. } = e.kind {
-                members[treaty].retain(|&m| m != state);
+                members[treaty].remove(&state);
             } else if let EventKind::Join { .. } = e.kind {
-                members[treaty].push(state);
+                members[treaty].insert(state);
             }
         }
         Ok(())
@@ -1426,7 +1495,8 @@ impl Loader {
                 .csv_number(&row, "power")?
                 .ok_or_else(|| self.err(&row_loc, "a state row needs a power", "empty power", None))?;
             let ccode = match self.csv_number(&row, "ccode")? {
-                Some(c) if c.v.fract() == 0.0 => Some(c.v as i64),
+                // Within i64, as in the TOML: 1e308 would have been saved as i64::MAX without a word.
+                Some(c) if c.v.fract() == 0.0 && c.v.abs() < 9.2e18 => Some(c.v as i64),
                 Some(c) => return Err(self.err(&c.loc, "ccode must be an integer COW code", "not an integer", None)),
                 None => None,
             };
@@ -1562,6 +1632,15 @@ fn value_span<'a>(_: f64, table: &'a S<BTreeMap<S<String>, S<f64>>>, name: &str)
 /// Ids are one word: letters, digits, '-', '_' and '.'.
 fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// A number as a message shows it: `1e308`, not its 309 digits.
+fn shown(v: f64) -> String {
+    if v != 0.0 && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 fn preview<'a>(ids: impl Iterator<Item = &'a String>) -> String {

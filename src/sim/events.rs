@@ -1,6 +1,6 @@
 //! Scripted events and the signals states read from each other's conduct.
 
-use super::mechanisms::weighted_signal;
+use super::mechanisms::{GDP_CEILING, POWER_CEILING, weighted_signal};
 use super::rng::Stream;
 use super::world::*;
 use crate::params::Params;
@@ -147,8 +147,8 @@ pub fn apply_scripted_events(
                 gdp_factor,
             } => {
                 let (mut cap, _, _, _) = states.get_mut(registry.states[state]).expect("state entity exists");
-                cap.power *= power_factor;
-                cap.gdp *= gdp_factor;
+                cap.power = (cap.power * power_factor).min(POWER_CEILING);
+                cap.gdp = (cap.gdp * gdp_factor).min(GDP_CEILING);
             }
             EventKind::Summit { ref states, trust } => {
                 for &i in states {

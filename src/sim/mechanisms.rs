@@ -4,6 +4,20 @@
 //! equation and its source. Unit tests below check them against hand-computed
 //! values.
 
+/// Ceilings of the quantities that grow by multiplication during a run: a state's power (a
+/// share of the system's capabilities, at most 1 at the start), its GDP (trillion USD, at most
+/// 1e6 at the start) and a pair's trade (bn USD per year, at most 1e6 at the start). Drift over
+/// thousands of years or shocks piled on shocks would otherwise overflow them to infinity and
+/// trust, identity and the metrics to NaN (issue 12); a value that reaches its ceiling stays
+/// there. Far above anything a real scenario reaches, so they change no output of one
+/// (docs/scenario-format.md, section Bounds).
+pub const POWER_CEILING: f64 = 1e6;
+pub const GDP_CEILING: f64 = 1e12;
+pub const TRADE_CEILING: f64 = 1e12;
+/// Ceiling of a pair's trade dependence (trade / GDP): a GDP that drifted toward 0 beside a
+/// large trade would make it infinite, and 0 x infinity in the onset logit NaN.
+pub const DEPENDENCE_CEILING: f64 = 1e6;
+
 /// Standard logistic function.
 pub fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
@@ -145,7 +159,7 @@ pub fn trade_dependence(trade_bn: f64, gdp_i: f64, gdp_j: f64) -> f64 {
     if gdp_i <= 0.0 || gdp_j <= 0.0 {
         0.0
     } else {
-        trade_bn / (gdp_i.max(gdp_j) * 1000.0)
+        (trade_bn / (gdp_i.max(gdp_j) * 1000.0)).min(DEPENDENCE_CEILING)
     }
 }
 
@@ -680,6 +694,8 @@ mod tests {
         assert!(close(norm_similarity(&[0.8, 0.2], &[0.6, 0.6]), 1.0 - 0.3));
         assert!(close(trade_dependence(622.2, 18.7, 1.5), 622.2 / 18700.0));
         assert_eq!(trade_dependence(10.0, 0.0, 1.5), 0.0);
+        // A GDP near 0 beside a large trade: finite (the ceiling), not infinite.
+        assert_eq!(trade_dependence(1e6, 5e-324, 5e-324), DEPENDENCE_CEILING);
         // GDP of i grows 10%, unit elasticity, tariff 0 -> 0.2: 100 * 1.1 * 0.8
         assert!(close(gravity_target(100.0, 1.1, 1.0, 1.0, 0.0, 0.2, 0.0, 1.0), 88.0));
         assert!(close(

@@ -21,9 +21,9 @@ pub fn drift_capabilities(
         let mut draws = info.key.at(Stream::Capabilities, clock.tick, index.0 as u32);
         let (z_power, z_gdp) = (draws.normal(), draws.normal());
         let sp = p.power_volatility;
-        cap.power *= (sp * dt.sqrt() * z_power - 0.5 * sp * sp * dt).exp();
+        cap.power = (cap.power * (sp * dt.sqrt() * z_power - 0.5 * sp * sp * dt).exp()).min(POWER_CEILING);
         let sg = p.gdp_volatility;
-        cap.gdp *= ((p.gdp_growth - 0.5 * sg * sg) * dt + sg * dt.sqrt() * z_gdp).exp();
+        cap.gdp = (cap.gdp * ((p.gdp_growth - 0.5 * sg * sg) * dt + sg * dt.sqrt() * z_gdp).exp()).min(GDP_CEILING);
     }
 }
 
@@ -109,6 +109,15 @@ pub fn update_trade(
             } else {
                 base * growth[i] * growth[j] * shift.exp()
             };
+            // An overflowing target (GDP growth over thousands of years, shocks piled on shocks,
+            // hundreds of shared pacts) saturates at the ceiling; 0 x infinity leaves trade as it is.
+            let target = if target <= TRADE_CEILING {
+                target
+            } else if target.is_nan() {
+                rel.trade[k]
+            } else {
+                TRADE_CEILING
+            };
             let x = partial_adjust(rel.trade[k], target, lambda);
             rel.trade[k] = x;
             rel.trade[j * n + i] = x;
@@ -177,7 +186,14 @@ pub fn update_trust_and_identity(
         .map(|i| {
             let (now, start) = (table.power[i], table.power0[i]);
             if now > 0.0 && start > 0.0 {
-                (now / start).ln()
+                // From the logs when the ratio overflows or underflows (a power near 0 or near
+                // its ceiling): both are finite, the ratio's log would be infinite.
+                let ratio = now / start;
+                if ratio.is_normal() {
+                    ratio.ln()
+                } else {
+                    now.ln() - start.ln()
+                }
             } else {
                 0.0
             }
