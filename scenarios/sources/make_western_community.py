@@ -1408,7 +1408,9 @@ def render(b, variant="western_community"):
     L.append("[scenario]")
     L.append("name = " + tstr(v["name"]))
     L.append("description = " + tstr(v["description"]))
-    L += [f"start = {v['start']}", f"end = {v['end']}", 'step = "year"', "seed = 42", "runs = 1000", ""]
+    L += [f"start = {v['start']}", f"end = {v['end']}", 'step = "year"', "seed = 42", "runs = 1000"]
+    L.append("# Pairs of interest: their trust both ways, identity, trade, alliance and disputes go to pairs.csv.")
+    L += ['pairs = ["USA-GMY", "USA-CAN", "USA-JPN", "USA-UKG"]', ""]
 
     L.append("# ---- States (2016). power: COW NMC v7 cinc; gdp: World Bank WDI NY.GDP.MKTP.CD 2016;")
     L.append("# democracy: V-Dem v10 v2x_polyarchy; orientation: judgement; major: COW majors v2016;")
