@@ -9,7 +9,7 @@
 //! above it; which is decided from the runs and the cells before the first run.
 
 use crate::params::Params;
-use crate::sim::metrics::{self, METRICS};
+use crate::sim::metrics::{self, METRICS, Metric};
 use crate::sim::{Prepared, RunResult};
 use crate::stats::{EXACT_BUDGET_BYTES, QuantileMethod, Summary};
 use rayon::prelude::*;
@@ -79,38 +79,14 @@ pub fn quantiles_manifest(prepared: &Prepared, runs: u64) -> serde_json::Value {
     quantile_method(prepared, runs).manifest(runs, EXACT_BUDGET_BYTES)
 }
 
-/// Totals and final values of one run, per slot (the `runs.csv` row).
-pub const RUN_FINALS: &[&str] = &[
-    "cohesion",
-    "identity",
-    "peaceful_change_share",
-    "intra_trade_share",
-    "phase",
-    "kantian_share",
-    "allied_share",
-    "norm_similarity",
-    "orientation",
-    "trade",
-];
-/// Metrics summed over the run.
-pub const RUN_TOTALS: &[&str] = &[
-    "disputes",
-    "disputes_threat",
-    "disputes_display",
-    "disputes_force",
-    "disputes_war",
-    "alliance_calls",
-    "alliance_calls_honoured",
-];
-/// Other per-run columns per slot.
+/// Final values of one run, per slot (the `runs.csv` row): every metric whose
+/// [`RunRole`](metrics::RunRole) is `Final`.
+pub const RUN_FINALS: &[&str] = &metrics::names_of(metrics::RUN_FINAL_METRICS);
+/// Metrics summed over the run (role `Total`).
+pub const RUN_TOTALS: &[&str] = &metrics::names_of(metrics::RUN_TOTAL_METRICS);
+/// Other per-run columns per slot: the run's escalation rate (role `OfTheRun`) and the years
+/// read from `no_force_yet` and `disputes_war` (role `Derived`).
 pub const RUN_EXTRAS: &[&str] = &["escalation_rate", "first_force_year", "first_war_year"];
-
-fn metric_index(name: &str) -> usize {
-    METRICS
-        .iter()
-        .position(|m| *m == name)
-        .expect("metric names are static")
-}
 
 /// The `runs.csv` values of one run: for each slot, finals, totals, extras.
 /// `None` is an empty cell (no dispute, no war).
@@ -122,18 +98,19 @@ pub fn summarise_run(prepared: &Prepared, result: &RunResult) -> Vec<Option<f64>
     let cal = &prepared.scenario.calendar;
     let mut out = Vec::new();
     for slot in 0..slots {
-        for name in RUN_FINALS {
-            let v = at(ticks - 1, slot, metric_index(name));
+        for m in metrics::RUN_FINAL_METRICS {
+            let v = at(ticks - 1, slot, m.index());
             out.push(v.is_finite().then_some(v));
         }
-        let mut totals = Vec::new();
-        for name in RUN_TOTALS {
-            let idx = metric_index(name);
-            let sum: f64 = (0..ticks).map(|t| at(t, slot, idx)).sum();
-            totals.push(sum);
-            out.push(Some(sum));
+        let total = |m: Metric| -> f64 { (0..ticks).map(|t| at(t, slot, m.index())).sum() };
+        for m in metrics::RUN_TOTAL_METRICS {
+            out.push(Some(total(m)));
         }
-        let (disputes, force, war) = (totals[0], totals[3], totals[4]);
+        let (disputes, force, war) = (
+            total(Metric::Disputes),
+            total(Metric::DisputesForce),
+            total(Metric::DisputesWar),
+        );
         out.push((disputes > 0.0).then(|| (force + war) / disputes));
         let first = |pred: &dyn Fn(usize) -> bool| {
             (0..ticks)
@@ -141,9 +118,9 @@ pub fn summarise_run(prepared: &Prepared, result: &RunResult) -> Vec<Option<f64>
                 .map(|t| cal.month_of(t as u32).year() as f64)
         };
         out.push(first(&|t| {
-            at(t, slot, metric_index("disputes_force")) + at(t, slot, metrics::M_WAR) > 0.0
+            at(t, slot, Metric::DisputesForce.index()) + at(t, slot, Metric::DisputesWar.index()) > 0.0
         }));
-        out.push(first(&|t| at(t, slot, metrics::M_WAR) > 0.0));
+        out.push(first(&|t| at(t, slot, Metric::DisputesWar.index()) > 0.0));
     }
     // Pairs of interest: the last value of each, and the disputes summed.
     let pm = metrics::PAIR_METRICS.len();

@@ -4,28 +4,176 @@ use super::mechanisms::{norm_similarity, phase};
 use super::world::*;
 use bevy_ecs::prelude::*;
 
-/// The metrics recorded per community per tick, in output order.
-pub const METRICS: &[&str] = &[
-    "cohesion",
-    "identity",
-    "peaceful_change_share",
-    "intra_trade_share",
-    "phase",
-    "kantian_share",
-    "allied_share",
-    "norm_similarity",
-    "orientation",
-    "trade",
-    "disputes",
-    "disputes_threat",
-    "disputes_display",
-    "disputes_force",
-    "disputes_war",
-    "escalation_rate",
-    "alliance_calls",
-    "alliance_calls_honoured",
-    "no_force_yet",
-];
+/// A metric recorded per community per tick. Its position in [`Metric::ALL`] is its column in
+/// every metric panel and its order in `timeseries.csv`; its name, documentation and role in
+/// `runs.csv` all come from here, so that adding a metric is one variant and its arms (the
+/// compiler asks for each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Metric {
+    Cohesion,
+    Identity,
+    PeacefulChangeShare,
+    IntraTradeShare,
+    Phase,
+    KantianShare,
+    AlliedShare,
+    NormSimilarity,
+    Orientation,
+    Trade,
+    Disputes,
+    DisputesThreat,
+    DisputesDisplay,
+    DisputesForce,
+    DisputesWar,
+    EscalationRate,
+    AllianceCalls,
+    AllianceCallsHonoured,
+    NoForceYet,
+}
+
+/// What a metric becomes in `runs.csv` (one row per run).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunRole {
+    /// Its value at the last tick.
+    Final,
+    /// Its sum over the run.
+    Total,
+    /// A value of its own over the run (`escalation_rate`: of the run's disputes).
+    OfTheRun,
+    /// Not a column: read through other columns (`no_force_yet` -> `first_force_year`).
+    Derived,
+}
+
+impl Metric {
+    /// Every metric, in output order.
+    pub const ALL: [Metric; 19] = [
+        Metric::Cohesion,
+        Metric::Identity,
+        Metric::PeacefulChangeShare,
+        Metric::IntraTradeShare,
+        Metric::Phase,
+        Metric::KantianShare,
+        Metric::AlliedShare,
+        Metric::NormSimilarity,
+        Metric::Orientation,
+        Metric::Trade,
+        Metric::Disputes,
+        Metric::DisputesThreat,
+        Metric::DisputesDisplay,
+        Metric::DisputesForce,
+        Metric::DisputesWar,
+        Metric::EscalationRate,
+        Metric::AllianceCalls,
+        Metric::AllianceCallsHonoured,
+        Metric::NoForceYet,
+    ];
+
+    /// Its column in a metric panel.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Its name in the outputs.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Metric::Cohesion => "cohesion",
+            Metric::Identity => "identity",
+            Metric::PeacefulChangeShare => "peaceful_change_share",
+            Metric::IntraTradeShare => "intra_trade_share",
+            Metric::Phase => "phase",
+            Metric::KantianShare => "kantian_share",
+            Metric::AlliedShare => "allied_share",
+            Metric::NormSimilarity => "norm_similarity",
+            Metric::Orientation => "orientation",
+            Metric::Trade => "trade",
+            Metric::Disputes => "disputes",
+            Metric::DisputesThreat => "disputes_threat",
+            Metric::DisputesDisplay => "disputes_display",
+            Metric::DisputesForce => "disputes_force",
+            Metric::DisputesWar => "disputes_war",
+            Metric::EscalationRate => "escalation_rate",
+            Metric::AllianceCalls => "alliance_calls",
+            Metric::AllianceCallsHonoured => "alliance_calls_honoured",
+            Metric::NoForceYet => "no_force_yet",
+        }
+    }
+
+    /// What it becomes in `runs.csv`.
+    pub const fn run_role(self) -> RunRole {
+        match self {
+            Metric::Cohesion
+            | Metric::Identity
+            | Metric::PeacefulChangeShare
+            | Metric::IntraTradeShare
+            | Metric::Phase
+            | Metric::KantianShare
+            | Metric::AlliedShare
+            | Metric::NormSimilarity
+            | Metric::Orientation
+            | Metric::Trade => RunRole::Final,
+            Metric::Disputes
+            | Metric::DisputesThreat
+            | Metric::DisputesDisplay
+            | Metric::DisputesForce
+            | Metric::DisputesWar
+            | Metric::AllianceCalls
+            | Metric::AllianceCallsHonoured => RunRole::Total,
+            Metric::EscalationRate => RunRole::OfTheRun,
+            Metric::NoForceYet => RunRole::Derived,
+        }
+    }
+
+    /// The metric of this name.
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.iter().copied().find(|m| m.name() == name)
+    }
+}
+
+/// The names of `metrics`, at compile time.
+pub const fn names_of<const N: usize>(metrics: [Metric; N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = metrics[i].name();
+        i += 1;
+    }
+    out
+}
+
+const fn with_role<const N: usize>(role: RunRole) -> [Metric; N] {
+    let mut out = [Metric::Cohesion; N];
+    let (mut i, mut k) = (0, 0);
+    while i < Metric::ALL.len() {
+        if Metric::ALL[i].run_role() as u8 == role as u8 {
+            out[k] = Metric::ALL[i];
+            k += 1;
+        }
+        i += 1;
+    }
+    assert!(k == N, "the count of metrics of this role");
+    out
+}
+
+/// The metrics' names, in output order.
+pub const METRICS: &[&str] = &names_of(Metric::ALL);
+
+/// Metrics whose last value is a `runs.csv` column, in output order.
+pub const RUN_FINAL_METRICS: [Metric; 10] = with_role(RunRole::Final);
+/// Metrics summed over the run in `runs.csv`, in output order.
+pub const RUN_TOTAL_METRICS: [Metric; 7] = with_role(RunRole::Total);
+
+pub const M_COHESION: usize = Metric::Cohesion.index();
+pub const M_IDENTITY: usize = Metric::Identity.index();
+pub const M_PEACEFUL: usize = Metric::PeacefulChangeShare.index();
+pub const M_INTRA_TRADE: usize = Metric::IntraTradeShare.index();
+pub const M_PHASE: usize = Metric::Phase.index();
+pub const M_DISPUTES: usize = Metric::Disputes.index();
+pub const M_THREAT: usize = Metric::DisputesThreat.index();
+pub const M_WAR: usize = Metric::DisputesWar.index();
+pub const M_ESCALATION: usize = Metric::EscalationRate.index();
+pub const M_CALLS: usize = Metric::AllianceCalls.index();
+pub const M_HONOURED: usize = Metric::AllianceCallsHonoured.index();
+pub const M_NO_FORCE: usize = Metric::NoForceYet.index();
 
 /// The metrics recorded per pair of interest per tick, in output order.
 pub const PAIR_METRICS: &[&str] = &["trust_ab", "trust_ba", "identity", "trade", "allied", "disputes"];
@@ -61,19 +209,6 @@ fn measure_pair(ties: &Ties, rel: &Relations, log: &TickLog, a: usize, b: usize)
         disputes as f64,
     ]
 }
-
-pub const M_COHESION: usize = 0;
-pub const M_IDENTITY: usize = 1;
-pub const M_PEACEFUL: usize = 2;
-pub const M_INTRA_TRADE: usize = 3;
-pub const M_PHASE: usize = 4;
-pub const M_DISPUTES: usize = 10;
-pub const M_THREAT: usize = 11;
-pub const M_WAR: usize = 14;
-pub const M_ESCALATION: usize = 15;
-pub const M_CALLS: usize = 16;
-pub const M_HONOURED: usize = 17;
-pub const M_NO_FORCE: usize = 18;
 
 /// One line of documentation per metric (for docs and `validate`).
 pub fn metric_doc(name: &str) -> &'static str {
@@ -156,7 +291,7 @@ fn measure(
     log: &TickLog,
     members: &[usize],
     force_seen_before: bool,
-) -> Vec<f64> {
+) -> [f64; Metric::ALL.len()] {
     let n = rel.n;
     let mut in_set = vec![false; n];
     members.iter().for_each(|&m| in_set[m] = true);
@@ -201,29 +336,75 @@ fn measure(
         (c + 1.0, h + f64::from(u8::from(call.honoured)))
     });
     let force_now = by_level[2] + by_level[3] > 0.0;
-    vec![
-        cohesion,
-        identity,
-        peaceful_share,
-        if all_trade > 0.0 { intra / all_trade } else { f64::NAN },
-        phase(cohesion, identity, peaceful_share),
-        mean(kantian as f64, pairs),
-        mean(allied as f64, pairs),
-        mean(similarity, pairs),
-        members.iter().map(|&i| table.orientation[i]).sum::<f64>() / members.len().max(1) as f64,
-        intra,
-        disputes,
-        by_level[0],
-        by_level[1],
-        by_level[2],
-        by_level[3],
-        if disputes > 0.0 {
-            (by_level[2] + by_level[3]) / disputes
-        } else {
-            f64::NAN
-        },
-        called,
-        honoured,
-        if force_seen_before || force_now { 0.0 } else { 1.0 },
-    ]
+    let mut row = [f64::NAN; Metric::ALL.len()];
+    for m in Metric::ALL {
+        row[m.index()] = match m {
+            Metric::Cohesion => cohesion,
+            Metric::Identity => identity,
+            Metric::PeacefulChangeShare => peaceful_share,
+            Metric::IntraTradeShare => {
+                if all_trade > 0.0 {
+                    intra / all_trade
+                } else {
+                    f64::NAN
+                }
+            }
+            Metric::Phase => phase(cohesion, identity, peaceful_share),
+            Metric::KantianShare => mean(kantian as f64, pairs),
+            Metric::AlliedShare => mean(allied as f64, pairs),
+            Metric::NormSimilarity => mean(similarity, pairs),
+            Metric::Orientation => {
+                members.iter().map(|&i| table.orientation[i]).sum::<f64>() / members.len().max(1) as f64
+            }
+            Metric::Trade => intra,
+            Metric::Disputes => disputes,
+            Metric::DisputesThreat => by_level[0],
+            Metric::DisputesDisplay => by_level[1],
+            Metric::DisputesForce => by_level[2],
+            Metric::DisputesWar => by_level[3],
+            Metric::EscalationRate => {
+                if disputes > 0.0 {
+                    (by_level[2] + by_level[3]) / disputes
+                } else {
+                    f64::NAN
+                }
+            }
+            Metric::AllianceCalls => called,
+            Metric::AllianceCallsHonoured => honoured,
+            Metric::NoForceYet => {
+                if force_seen_before || force_now {
+                    0.0
+                } else {
+                    1.0
+                }
+            }
+        };
+    }
+    row
+}
+
+#[cfg(test)]
+mod metric_tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_has_one_name_one_column_and_one_role() {
+        for (k, m) in Metric::ALL.iter().enumerate() {
+            assert_eq!(m.index(), k, "{m:?} is in ALL at its own column");
+            assert_eq!(METRICS[k], m.name());
+            assert_eq!(Metric::from_name(m.name()), Some(*m));
+            assert!(!metric_doc(m.name()).is_empty(), "{m:?} is documented");
+        }
+        let mut names: Vec<&str> = METRICS.to_vec();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Metric::ALL.len(), "names are unique");
+        // runs.csv: finals, totals, the run's escalation rate, and no_force_yet read as years.
+        let count = |r: RunRole| Metric::ALL.iter().filter(|m| m.run_role() == r).count();
+        assert_eq!(count(RunRole::Final), RUN_FINAL_METRICS.len());
+        assert_eq!(count(RunRole::Total), RUN_TOTAL_METRICS.len());
+        assert_eq!(count(RunRole::OfTheRun) + count(RunRole::Derived), 2);
+        assert!(RUN_FINAL_METRICS.windows(2).all(|w| w[0].index() < w[1].index()));
+        assert_eq!(Metric::from_name("cohesion "), None);
+    }
 }
