@@ -298,6 +298,14 @@ params! {
     alliance_affinity_weight: 1.0, [0.0, 5.0], "weight";
     /// Probability of bandwagoning with the threat when no winning coalition exists.
     bandwagon: 0.2, [0.0, 1.0], "probability";
+    /// s_T: trade dependence counts fully in alliance affinity from 1 / s_T of GDP (20: from 5%).
+    alliance_trade_scale: 20.0, [0.0, 1000.0], "per unit of dependence";
+    /// t_w: the threat accepts a bandwagoning state only if it trusts it at least this much.
+    bandwagon_min_trust: 0.3, [0.0, 1.0], "trust";
+    /// a_min: least affinity (0-1) for an ally chosen by affinity alone (no balancing weight).
+    alliance_affinity_min: 0.5, [0.0, 1.0], "affinity";
+    /// Salience of a defence pact formed during a run.
+    new_pact_salience: 0.5, [0.0, 1.0], "salience";
     /// Relative noise on power estimates (Cusack & Stoll's REALPOLITIK).
     estimate_noise: 0.2, [0.0, 2.0], "relative sd";
     /// Trust a partner must have in the seeker to accept a pact.

@@ -130,8 +130,13 @@ pub fn form_alliances(
         let score = |j: usize| -> f64 {
             let balance = table.power[j] / enemy_bloc.max(1e-9);
             let dep = super::mechanisms::trade_dependence(rel.trade[i * n + j], table.gdp[i], table.gdp[j]);
-            let affinity =
-                (table.democracy[i] * table.democracy[j] + rel.identity[i * n + j] + (20.0 * dep).min(1.0)) / 3.0;
+            let affinity = super::mechanisms::alliance_affinity(
+                table.democracy[i],
+                table.democracy[j],
+                rel.identity[i * n + j],
+                dep,
+                p.alliance_trade_scale,
+            );
             p.alliance_balance_weight * balance + p.alliance_affinity_weight * affinity
         };
         let candidate = (0..n)
@@ -146,15 +151,15 @@ pub fn form_alliances(
                 let theirs = enemy_bloc * (1.0 + noise * z_enemy).max(0.0);
                 if ours >= theirs {
                     Some(j)
-                } else if u_wagon < p.bandwagon && rel.trust[enemy * n + i] >= 0.3 {
+                } else if u_wagon < p.bandwagon && rel.trust[enemy * n + i] >= p.bandwagon_min_trust {
                     Some(enemy)
                 } else {
                     None
                 }
             }
-            Some((j, s)) if s >= 0.5 * p.alliance_affinity_weight => Some(j),
+            Some((j, s)) if s >= p.alliance_affinity_min * p.alliance_affinity_weight => Some(j),
             Some(_) => None,
-            None if p.alliance_balance_weight > 0.0 && u_wagon < p.bandwagon && rel.trust[enemy * n + i] >= 0.3 => {
+            None if p.alliance_balance_weight > 0.0 && u_wagon < p.bandwagon && rel.trust[enemy * n + i] >= p.bandwagon_min_trust => {
                 Some(enemy)
             }
             None => None,
@@ -172,7 +177,7 @@ pub fn form_alliances(
         commands.spawn(Treaty {
             id: Arc::from(format!("pact-{year}-{}-{}", table.ids[a], table.ids[b])),
             kind: TreatyKind::Defense,
-            salience: 0.5,
+            salience: p.new_pact_salience,
             order,
             members: vec![member(a), member(b)],
             former: Vec::new(),

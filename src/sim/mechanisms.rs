@@ -451,6 +451,14 @@ pub fn pact_exit_trust_factor(k: f64, mean_trust: f64) -> f64 {
     (k * (0.5 - mean_trust)).exp()
 }
 
+/// Affinity of a candidate ally, 0-1: the mean of joint democracy (the democratic-alliance
+/// finding of Lai & Reiter 2000), identity (Deutsch 1957; Wendt 1999) and trade dependence, the
+/// last counting fully from `1 / trade_scale` of GDP (interdependence, Russett & Oneal 2001). The
+/// equal weights are comity's own.
+pub fn alliance_affinity(democracy_i: f64, democracy_j: f64, identity: f64, dependence: f64, trade_scale: f64) -> f64 {
+    (democracy_i * democracy_j + identity + (trade_scale * dependence).min(1.0)) / 3.0
+}
+
 /// Walt's (1987) threat: aggregate power x proximity x hostility, with proximity
 /// 1 for contiguous states and `1 / (1 + distance / 1000 km)` otherwise.
 pub fn walt_threat(power: f64, contiguous: bool, distance_km: f64, hostility: f64) -> f64 {
@@ -822,4 +830,14 @@ mod tests {
         let v = sq / (n * n) as f64 - m * m;
         assert!(m.abs() < 0.01 && (v - 1.0).abs() < 0.02, "mean {m} var {v}");
     }
+
+    #[test]
+    fn alliance_affinity_is_the_mean_of_its_three_ties() {
+        assert_eq!(alliance_affinity(1.0, 1.0, 1.0, 0.05, 20.0), 1.0);
+        assert_eq!(alliance_affinity(0.0, 1.0, 0.0, 0.0, 20.0), 0.0);
+        // Trade counts fully from 1/20 = 5% dependence, half at 2.5%.
+        assert!((alliance_affinity(0.0, 0.0, 0.0, 0.025, 20.0) - 0.5 / 3.0).abs() < 1e-15);
+        assert_eq!(alliance_affinity(0.0, 0.0, 0.0, 1.0, 20.0), 1.0 / 3.0);
+    }
+
 }
