@@ -61,7 +61,7 @@ pub const MECHANISMS: &[Mechanism] = &[
         title: "Trade (gravity with partial adjustment)",
         theory: "liberal economics",
         rule: "Bilateral trade moves each year part of the way toward a gravity target that grows with both GDPs, rises with shared trade pacts and institutions, and falls with tariffs and recent disputes.",
-        equation: "X* = X0 (Y_i / Y_i0)^a (Y_j / Y_j0)^a exp(d_P delta(PTA) + d_I delta(I) - g exp(-py / 2)) (1 - tau)^sigma;  X <- X + lambda (X* - X)",
+        equation: "X* = X0 (Y_i / Y_i0)^a (Y_j / Y_j0)^a exp(d_P delta(PTA) + d_I delta(I) - g exp(-py / m)) (1 - tau)^sigma;  X <- X + lambda (X* - X)",
         symbols: &[
             ("X*", "the pair's gravity target, bn USD a year"),
             (
@@ -79,6 +79,7 @@ pub const MECHANISMS: &[Mechanism] = &[
             ("I", "the institutions the pair shares, each weighted by its salience"),
             ("g", "`trade_dispute_penalty`"),
             ("py", "years since the pair's last dispute"),
+            ("m", "`trade_dispute_memory`"),
             ("tau", "the mean of the two states' tariff rates on each other"),
             ("sigma", "`trade_tariff_elasticity`"),
             ("X", "the pair's trade, bn USD a year"),
@@ -91,6 +92,7 @@ pub const MECHANISMS: &[Mechanism] = &[
             "trade_institution_effect",
             "trade_tariff_elasticity",
             "trade_dispute_penalty",
+            "trade_dispute_memory",
         ],
         source: "Tinbergen 1962; Anderson & van Wincoop 2003; Head & Mayer 2014 (the tariff elasticity); Pollins 1989 (disputes lower trade). The partial adjustment toward the target is comity's own dynamic.",
     },

@@ -83,8 +83,10 @@ params! {
     trade_institution_effect: 0.05, [0.0, 5.0], "log-units";
     /// Trade elasticity with respect to tariffs (Head & Mayer 2014: about 5).
     trade_tariff_elasticity: 5.0, [0.0, 20.0], "";
-    /// Log penalty on the trade target after a recent dispute (g), times exp(-peace years / 2).
+    /// Log penalty on the trade target after a recent dispute (g), times exp(-peace years / m).
     trade_dispute_penalty: 0.5, [0.0, 10.0], "log-units";
+    /// m: years over which the trade penalty of a dispute fades by a factor e (Pollins 1989: trade falls after conflict and recovers).
+    trade_dispute_memory: 2.0, [0.1, 100.0], "years";
 
     // ---- trust ----------------------------------------------------------
     /// Lens weight of the security-dilemma trust channel (realist).

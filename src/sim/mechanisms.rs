@@ -147,6 +147,30 @@ pub fn gravity_target(
         * ((1.0 - tariff) / (1.0 - tariff0).max(1e-9)).powf(tariff_elasticity)
 }
 
+/// The log shift of a pair's gravity target: `d dPTA + f dI - g exp(-peace_years / m)`, its
+/// shared trade pacts and institutions against the start and the fading penalty of its last
+/// dispute (Pollins 1989; the exponential fading is comity's own).
+pub fn trade_log_shift(
+    pta_change: f64,
+    institution_change: f64,
+    peace_years: f64,
+    p: &crate::params::Params,
+) -> f64 {
+    p.trade_pta_effect * pta_change + p.trade_institution_effect * institution_change
+        - p.trade_dispute_penalty * (-peace_years / p.trade_dispute_memory).exp()
+}
+
+/// [`gravity_target`] with the GDP terms already raised to their elasticity (`growth_i =
+/// (Y_i / Y_i0)^a`, once per state and tick) and no tariff at the start: the same value, bit for
+/// bit, with the tariff factor skipped when there is no tariff.
+pub fn gravity_target_grown(baseline: f64, growth_i: f64, growth_j: f64, log_shift: f64, tariff: f64, tariff_elasticity: f64) -> f64 {
+    if tariff > 0.0 {
+        gravity_target(baseline, growth_i, growth_j, 1.0, log_shift, tariff, 0.0, tariff_elasticity)
+    } else {
+        baseline * growth_i * growth_j * log_shift.exp()
+    }
+}
+
 /// Partial adjustment `X + lambda (X* - X)`.
 pub fn partial_adjust(x: f64, target: f64, lambda_step: f64) -> f64 {
     x + lambda_step * (target - x)
@@ -838,6 +862,31 @@ mod tests {
         // Trade counts fully from 1/20 = 5% dependence, half at 2.5%.
         assert!((alliance_affinity(0.0, 0.0, 0.0, 0.025, 20.0) - 0.5 / 3.0).abs() < 1e-15);
         assert_eq!(alliance_affinity(0.0, 0.0, 0.0, 1.0, 20.0), 1.0 / 3.0);
+    }
+
+
+    #[test]
+    fn the_grown_gravity_target_is_the_gravity_target() {
+        for (base, gi, gj, shift, tariff) in [
+            (100.0, 1.1, 0.97, -0.3, 0.0),
+            (2.5, 1.0, 1.3, 0.25, 0.0),
+            (100.0, 1.1, 1.0, 0.0, 0.2),
+            (7.0, 0.8, 1.2, -0.1, 0.05),
+        ] {
+            let a = gravity_target_grown(base, gi, gj, shift, tariff, 5.0);
+            let b = gravity_target(base, gi, gj, 1.0, shift, tariff, 0.0, 5.0);
+            assert_eq!(a.to_bits(), b.to_bits(), "{base} {gi} {gj} {shift} {tariff}");
+        }
+    }
+
+    #[test]
+    fn the_trade_shift_fades_the_dispute_penalty() {
+        let p = crate::params::Params::default();
+        let fresh = trade_log_shift(0.0, 0.0, 0.0, &p);
+        assert_eq!(fresh, -p.trade_dispute_penalty);
+        let later = trade_log_shift(0.0, 0.0, p.trade_dispute_memory, &p);
+        assert!((later - fresh / std::f64::consts::E).abs() < 1e-15);
+        assert!((trade_log_shift(1.0, 0.0, 1e9, &p) - p.trade_pta_effect).abs() < 1e-15);
     }
 
 }

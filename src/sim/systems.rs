@@ -91,24 +91,14 @@ pub fn update_trade(
             if base <= 0.0 {
                 continue;
             }
-            let shift = p.trade_pta_effect * (f64::from(ties.pta[k]) - f64::from(ties.pta0[k]))
-                + p.trade_institution_effect * (ties.institutions[k] - ties.institutions0[k])
-                - p.trade_dispute_penalty * (-rel.peace_years[k] / 2.0).exp();
+            let shift = trade_log_shift(
+                f64::from(ties.pta[k]) - f64::from(ties.pta0[k]),
+                ties.institutions[k] - ties.institutions0[k],
+                rel.peace_years[k],
+                p,
+            );
             let tariff = 0.5 * (rel.tariff[k] + rel.tariff[j * n + i]);
-            let target = if tariff > 0.0 {
-                gravity_target(
-                    base,
-                    growth[i],
-                    growth[j],
-                    1.0,
-                    shift,
-                    tariff,
-                    0.0,
-                    p.trade_tariff_elasticity,
-                )
-            } else {
-                base * growth[i] * growth[j] * shift.exp()
-            };
+            let target = gravity_target_grown(base, growth[i], growth[j], shift, tariff, p.trade_tariff_elasticity);
             // An overflowing target (GDP growth over thousands of years, shocks piled on shocks,
             // hundreds of shared pacts) saturates at the ceiling; 0 x infinity leaves trade as it is.
             let target = if target <= TRADE_CEILING {
