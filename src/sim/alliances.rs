@@ -1,7 +1,7 @@
 //! Defence pacts: members leave, new pacts form.
 
 use super::events::{observe, public_exit};
-use super::mechanisms::{pact_exit_trust_factor, walt_threat};
+use super::mechanisms::{pact_exit_hazard, walt_threat};
 use super::rng::Stream;
 use super::world::*;
 use crate::scenario::TreatyKind;
@@ -9,11 +9,9 @@ use crate::time::per_step_probability;
 use bevy_ecs::prelude::*;
 use std::sync::Arc;
 
-/// Each member of each defence pact may leave it. The yearly hazard is
-/// `pact_exit_hazard * 2 (1 - salience)` (ATOP: about 0.5%/yr after 1945),
-/// multiplied by `exp(k (0.5 - orientation))` for a nationalist member and by
-/// `exp(k_T (0.5 - mean trust in the others))` ([`pact_exit_trust_factor`]): members
-/// that trust their allies rarely leave, members that distrust them leave more often. A pact left
+/// Each member of each defence pact may leave it, at the yearly hazard
+/// [`pact_exit_hazard`](super::mechanisms::pact_exit_hazard): members that trust their allies
+/// rarely leave, nationalist and distrustful ones more often. A pact left
 /// with fewer than two members is dissolved. One draw per (pact, member).
 #[allow(clippy::too_many_arguments)]
 pub fn exit_pacts(
@@ -48,11 +46,14 @@ pub fn exit_pacts(
                 break;
             }
             let trust = others.iter().map(|&o| rel.trust[m * n + o]).sum::<f64>() / others.len() as f64;
-            let hazard = p.pact_exit_hazard
-                * 2.0
-                * (1.0 - pact.salience)
-                * (p.pact_exit_orientation * (0.5 - table.orientation[m]).max(0.0)).exp()
-                * pact_exit_trust_factor(p.pact_exit_trust, trust);
+            let hazard = pact_exit_hazard(
+                p.pact_exit_hazard,
+                pact.salience,
+                table.orientation[m],
+                p.pact_exit_orientation,
+                p.pact_exit_trust,
+                trust,
+            );
             if u < per_step_probability(hazard.min(1.0), clock.dt) {
                 let mut state_norms = norms.get_mut(registry.states[m]).expect("state entity exists");
                 public_exit(&mut rel, &ties, p, &pact, m, &mut state_norms);

@@ -475,6 +475,18 @@ pub fn pact_exit_trust_factor(k: f64, mean_trust: f64) -> f64 {
     (k * (0.5 - mean_trust)).exp()
 }
 
+/// Yearly hazard that member `i` leaves a defence pact: `h 2 (1 - salience)` (ATOP: about 0.5%
+/// a year after 1945 at salience 0.5; Leeds et al. 2002), times `exp(k_O max(0, 0.5 - o_i))` for
+/// a nationalist member and [`pact_exit_trust_factor`] of its mean trust in the others (Leeds &
+/// Savun 2007; Gaubatz 1996). The multiplicative form is comity's own; not capped here (the
+/// caller takes at most 1).
+pub fn pact_exit_hazard(base: f64, salience: f64, orientation: f64, k_orientation: f64, k_trust: f64, mean_trust: f64) -> f64 {
+    base * 2.0
+        * (1.0 - salience)
+        * (k_orientation * (0.5 - orientation).max(0.0)).exp()
+        * pact_exit_trust_factor(k_trust, mean_trust)
+}
+
 /// Affinity of a candidate ally, 0-1: the mean of joint democracy (the democratic-alliance
 /// finding of Lai & Reiter 2000), identity (Deutsch 1957; Wendt 1999) and trade dependence, the
 /// last counting fully from `1 / trade_scale` of GDP (interdependence, Russett & Oneal 2001). The
@@ -887,6 +899,20 @@ mod tests {
         let later = trade_log_shift(0.0, 0.0, p.trade_dispute_memory, &p);
         assert!((later - fresh / std::f64::consts::E).abs() < 1e-15);
         assert!((trade_log_shift(1.0, 0.0, 1e9, &p) - p.trade_pta_effect).abs() < 1e-15);
+    }
+
+
+    #[test]
+    fn the_pact_exit_hazard_grows_with_nationalism_and_distrust() {
+        // Salience 0.5, internationalist, trust 0.5: the base hazard.
+        assert_eq!(pact_exit_hazard(0.005, 0.5, 0.8, 4.0, 6.0, 0.5), 0.005);
+        // A fully salient pact is never left.
+        assert_eq!(pact_exit_hazard(0.005, 1.0, 0.0, 4.0, 6.0, 0.0), 0.0);
+        let nationalist = pact_exit_hazard(0.005, 0.5, 0.0, 4.0, 6.0, 0.5);
+        assert!((nationalist - 0.005 * 2f64.exp()).abs() < 1e-15);
+        let distrustful = pact_exit_hazard(0.005, 0.5, 0.8, 4.0, 6.0, 0.0);
+        assert!((distrustful - 0.005 * 3f64.exp()).abs() < 1e-15);
+        assert!(pact_exit_hazard(0.005, 0.5, 0.8, 4.0, 6.0, 1.0) < 0.005);
     }
 
 }
