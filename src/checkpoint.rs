@@ -246,7 +246,10 @@ pub fn refold(
     while let Some(p) = reader.next_panel()? {
         let l = p.lens as usize;
         if l >= lenses.len() || l + 1 < aggs.len() || l > aggs.len() {
-            return Err(format!("{} is out of order at lens {l}: start over with --force", path.display()));
+            return Err(format!(
+                "{} is out of order at lens {l}: start over with --force",
+                path.display()
+            ));
         }
         if l == aggs.len() {
             aggs.push(make(&lenses[l]));

@@ -510,7 +510,10 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
     // questions of their own, and would otherwise enlarge the Holm family of every comparison.
     let unasked = |set: &OutputSet| set.pairs.iter().any(|p| !opts.communities.contains(p));
     if unasked(a) || b.is_some_and(unasked) {
-        let (a2, b2) = (a.without_pairs(&opts.communities), b.map(|b| b.without_pairs(&opts.communities)));
+        let (a2, b2) = (
+            a.without_pairs(&opts.communities),
+            b.map(|b| b.without_pairs(&opts.communities)),
+        );
         let mut c = compare(&a2, b2.as_ref(), opts)?;
         let unasked: Vec<&String> = a.pairs.iter().filter(|p| !opts.communities.contains(p)).collect();
         if !unasked.is_empty() {

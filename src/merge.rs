@@ -153,7 +153,10 @@ pub fn read_parts(dirs: &[PathBuf]) -> Result<(Kind, Vec<Part>), MergeError> {
             } else {
                 "that shard has not finished (or failed): rerun its task"
             };
-            parts_err(format!("{} has no manifest.json: the part is not complete", dir.display()), hint)
+            parts_err(
+                format!("{} has no manifest.json: the part is not complete", dir.display()),
+                hint,
+            )
         })?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
             parts_err(
@@ -182,7 +185,10 @@ pub fn read_parts(dirs: &[PathBuf]) -> Result<(Kind, Vec<Part>), MergeError> {
         });
     }
     let Some(first) = parts.first() else {
-        return Err(parts_err("no parts to merge", "name the part folders or the folder that holds them"));
+        return Err(parts_err(
+            "no parts to merge",
+            "name the part folders or the folder that holds them",
+        ));
     };
     let count = first.shard.count;
     for p in &parts {
@@ -221,7 +227,11 @@ pub fn read_parts(dirs: &[PathBuf]) -> Result<(Kind, Vec<Part>), MergeError> {
         .collect();
     if !missing.is_empty() {
         return Err(parts_err(
-            format!("{} of {count} shards are missing: {}", missing.len(), missing.join(", ")),
+            format!(
+                "{} of {count} shards are missing: {}",
+                missing.len(),
+                missing.join(", ")
+            ),
             "run the missing shards (comity run ... --shard K/N, or resubmit those array tasks), then merge again",
         ));
     }
@@ -395,7 +405,10 @@ fn load_scenario(m0: &Manifest, given: Option<&Path>) -> Result<Prepared, MergeE
                         .map_err(|e| parts_err(format!("the parts' pairs: {e}"), "rerun the shards"))?;
                     return Ok(Prepared::new(Arc::new(s)));
                 }
-                tried.push(format!("{} has changed since the parts were run (sha256 {got}, parts {want})", path.display()));
+                tried.push(format!(
+                    "{} has changed since the parts were run (sha256 {got}, parts {want})",
+                    path.display()
+                ));
             }
             Err(e) => tried.push(format!("{}: {e}", path.display())),
         }
@@ -404,7 +417,11 @@ fn load_scenario(m0: &Manifest, given: Option<&Path>) -> Result<Prepared, MergeE
         format!(
             "cannot find the parts' scenario ({}): {}",
             m0.scenario.name,
-            if tried.is_empty() { "the manifest names none".to_string() } else { tried.join("; ") }
+            if tried.is_empty() {
+                "the manifest names none".to_string()
+            } else {
+                tried.join("; ")
+            }
         ),
         "give the scenario file the parts were run from with --scenario FILE (its hash must match)",
     ))
@@ -414,7 +431,8 @@ fn load_scenario(m0: &Manifest, given: Option<&Path>) -> Result<Prepared, MergeE
 fn open_panels(parts: &[Part], cells: usize, lenses: usize) -> Result<Vec<PanelReader>, MergeError> {
     let mut readers = Vec::new();
     for p in parts {
-        let r = PanelReader::open(&p.dir.join("panels.bin"), None).map_err(|e| parts_err(e, "rerun that shard's task"))?;
+        let r =
+            PanelReader::open(&p.dir.join("panels.bin"), None).map_err(|e| parts_err(e, "rerun that shard's task"))?;
         let expected = (p.block.end - p.block.start) * lenses as u64;
         if r.cells() != cells || r.remaining() != expected {
             return Err(parts_err(
@@ -490,7 +508,10 @@ fn write_timeseries(
 }
 
 fn csv_err(path: &Path, e: impl std::fmt::Display) -> MergeError {
-    parts_err(format!("cannot read {}: {e}", path.display()), "rerun that shard's task")
+    parts_err(
+        format!("cannot read {}: {e}", path.display()),
+        "rerun that shard's task",
+    )
 }
 
 /// Writes `name` from the parts: the header (the same in every part), then for each lens the
@@ -521,7 +542,11 @@ fn merge_csv(
             None => header = Some(h),
             Some(first) if *first != h => {
                 return Err(parts_err(
-                    format!("{}'s header differs from {}'s", file.display(), parts[0].dir.join(name).display()),
+                    format!(
+                        "{}'s header differs from {}'s",
+                        file.display(),
+                        parts[0].dir.join(name).display()
+                    ),
                     "merge the parts of one job",
                 ));
             }
@@ -534,7 +559,8 @@ fn merge_csv(
         source: std::io::Error::other(e),
     };
     let mut w = csv::Writer::from_writer(AtomicFile::create(&path)?);
-    w.write_byte_record(header.as_ref().expect("one part at least")).map_err(io)?;
+    w.write_byte_record(header.as_ref().expect("one part at least"))
+        .map_err(io)?;
     for lens in lenses {
         for ((file, r, pending), p) in readers.iter_mut().zip(parts) {
             let mut expect = p.block.start;
@@ -554,10 +580,15 @@ fn merge_csv(
                     break;
                 }
                 if let Some(c) = run_col {
-                    let run = rec.get(c).and_then(|b| std::str::from_utf8(b).ok()?.parse::<u64>().ok());
+                    let run = rec
+                        .get(c)
+                        .and_then(|b| std::str::from_utf8(b).ok()?.parse::<u64>().ok());
                     if run != Some(expect) {
                         return Err(parts_err(
-                            format!("{} is out of order at lens {lens}: expected run {expect}", file.display()),
+                            format!(
+                                "{} is out of order at lens {lens}: expected run {expect}",
+                                file.display()
+                            ),
                             "rerun that shard's task",
                         ));
                     }
@@ -567,7 +598,12 @@ fn merge_csv(
             }
             if run_col.is_some() && expect != p.block.end {
                 return Err(parts_err(
-                    format!("{} holds runs {}..{expect} of lens {lens}, not {:?}", file.display(), p.block.start, p.block),
+                    format!(
+                        "{} holds runs {}..{expect} of lens {lens}, not {:?}",
+                        file.display(),
+                        p.block.start,
+                        p.block
+                    ),
                     "rerun that shard's task",
                 ));
             }
@@ -577,16 +613,15 @@ fn merge_csv(
         let mut rec = csv::ByteRecord::new();
         if pending.is_some() || r.read_byte_record(&mut rec).map_err(|e| csv_err(file, e))? {
             return Err(parts_err(
-                format!("{} holds rows of a lens that is not the job's, or out of lens order", file.display()),
+                format!(
+                    "{} holds rows of a lens that is not the job's, or out of lens order",
+                    file.display()
+                ),
                 "rerun that shard's task",
             ));
         }
     }
-    let file = w.into_inner().map_err(|e| OutputError::Io {
-        path: path.clone(),
-        source: e.into_error(),
-    })?;
-    file.commit()?;
+    output::commit_csv(w, &path)?;
     Ok(())
 }
 
@@ -598,7 +633,11 @@ fn copy_identical(parts: &[Part], out: &Path, name: &str) -> Result<(), MergeErr
         let f = p.dir.join(name);
         if std::fs::read(&f).map_err(|e| csv_err(&f, e))? != bytes {
             return Err(parts_err(
-                format!("{} differs from {}: not shards of one sweep", f.display(), first.display()),
+                format!(
+                    "{} differs from {}: not shards of one sweep",
+                    f.display(),
+                    first.display()
+                ),
                 "merge the parts of one job",
             ));
         }
@@ -622,7 +661,10 @@ mod tests {
         let mut b = a.clone();
         b.scenario.sha256 = "y".into();
         b.scenario.path = "b".into();
-        assert_eq!(first_difference(&common(&a), &common(&b), ""), Some("scenario.sha256".into()));
+        assert_eq!(
+            first_difference(&common(&a), &common(&b), ""),
+            Some("scenario.sha256".into())
+        );
         let mut c = a.clone();
         c.scenario.path = "elsewhere".into();
         c.threads = 9;
@@ -630,5 +672,4 @@ mod tests {
         c.seed = 2;
         assert_eq!(first_difference(&common(&a), &common(&c), ""), Some("seed".into()));
     }
-
 }

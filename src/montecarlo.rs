@@ -60,7 +60,8 @@ impl LensAggregate {
 /// The cells of one lens's aggregate: ticks x slots (the system and each community) x metrics,
 /// then ticks x pairs of interest x pair metrics.
 pub fn cells(prepared: &Prepared) -> usize {
-    community_cells(prepared) + prepared.scenario.calendar.n_ticks() as usize * prepared.scenario.pairs.len() * metrics::PAIR_METRICS.len()
+    community_cells(prepared)
+        + prepared.scenario.calendar.n_ticks() as usize * prepared.scenario.pairs.len() * metrics::PAIR_METRICS.len()
 }
 
 /// The communities' cells, first in an aggregate and a panel: `timeseries.csv`.
@@ -222,7 +223,17 @@ pub fn run_within(
     budget: u64,
 ) -> std::io::Result<Vec<LensAggregate>> {
     let span = Span::all(config.runs);
-    match run_span(prepared, lenses, config, &span, Some(Vec::new()), sink, progress, None, budget)? {
+    match run_span(
+        prepared,
+        lenses,
+        config,
+        &span,
+        Some(Vec::new()),
+        sink,
+        progress,
+        None,
+        budget,
+    )? {
         Outcome::Finished(aggregates) => Ok(aggregates),
         Outcome::Stopped { .. } => Err(std::io::Error::other("stopped without a stop flag")),
     }

@@ -204,7 +204,9 @@ pub fn prepare_dir_for(dir: &Path, force: bool, files: &[&str]) -> Result<(), Ou
             return Err(OutputError::Interrupted {
                 dir: dir.to_path_buf(),
                 partial: found.partial,
-                progress: checkpoint.as_ref().map(|c| format!("{} of {} runs done", c.done, c.total)),
+                progress: checkpoint
+                    .as_ref()
+                    .map(|c| format!("{} of {} runs done", c.done, c.total)),
                 resume: checkpoint.map(|c| c.resume_command()),
             });
         }
@@ -346,6 +348,27 @@ fn csv_io(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
     }
 }
 
+/// Flushes a CSV writer and renames its file into place.
+pub fn commit_csv(w: csv::Writer<AtomicFile>, path: &Path) -> Result<(), OutputError> {
+    let file = w.into_inner().map_err(|e| OutputError::Io {
+        path: path.to_path_buf(),
+        source: e.into_error(),
+    })?;
+    file.commit()
+}
+
+/// The summary columns of a cell of `timeseries.csv` and `pairs.csv`: n, mean, sd, p05, p50, p95.
+fn summary_cells(cell: &crate::stats::Summary) -> [String; 6] {
+    [
+        cell.n().to_string(),
+        num(cell.mean()),
+        num(cell.sd()),
+        num(cell.quantile(0.05)),
+        num(cell.quantile(0.5)),
+        num(cell.quantile(0.95)),
+    ]
+}
+
 /// The `runs_at.csv` writer and the (year, last tick of that year) pairs it writes.
 type YearWriter = (csv::Writer<AtomicFile>, Vec<(i64, usize)>);
 
@@ -434,12 +457,17 @@ impl RunWriters {
         // A new file with its header, or the interrupted run's partial file cut back to its
         // checkpoint (its header is already there).
         let start = |path: &Path, header: Vec<String>| -> Result<csv::Writer<AtomicFile>, OutputError> {
-            let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             match resume {
                 Some(lengths) => {
                     let len = *lengths.get(&name).ok_or_else(|| OutputError::Io {
                         path: path.to_path_buf(),
-                        source: std::io::Error::other("the checkpoint does not mention this file: start over with --force"),
+                        source: std::io::Error::other(
+                            "the checkpoint does not mention this file: start over with --force",
+                        ),
                     })?;
                     Ok(csv::Writer::from_writer(AtomicFile::reopen(path, len)?))
                 }
@@ -479,27 +507,30 @@ impl RunWriters {
         header.extend(run_columns(prepared));
         let runs = start(&runs_path, header)?;
         let disputes = if record_disputes {
-            Some(start(&disputes_path, lead(&[
-                "lens",
-                "run",
-                "dispnum",
-                "tick",
-                "date",
-                "year",
-                "state_a",
-                "state_b",
-                "ccode1",
-                "ccode2",
-                "entry_level",
-                "hostlev",
-                "recip",
-                "joiners",
-                "joiner_ccodes",
-                "outcome",
-                "outcome_code",
-                "settle",
-                "scripted",
-            ]))?)
+            Some(start(
+                &disputes_path,
+                lead(&[
+                    "lens",
+                    "run",
+                    "dispnum",
+                    "tick",
+                    "date",
+                    "year",
+                    "state_a",
+                    "state_b",
+                    "ccode1",
+                    "ccode2",
+                    "entry_level",
+                    "hostlev",
+                    "recip",
+                    "joiners",
+                    "joiner_ccodes",
+                    "outcome",
+                    "outcome_code",
+                    "settle",
+                    "scripted",
+                ]),
+            )?)
         } else {
             None
         };
@@ -596,13 +627,7 @@ impl RunWriters {
     }
 
     fn commit_csvs(self) -> Result<(), OutputError> {
-        let finish = |w: csv::Writer<AtomicFile>, path: &Path| -> Result<(), OutputError> {
-            let file = w.into_inner().map_err(|e| OutputError::Io {
-                path: path.to_path_buf(),
-                source: e.into_error(),
-            })?;
-            file.commit()
-        };
+        let finish = commit_csv;
         finish(self.runs, &self.runs_path)?;
         if let Some(d) = self.disputes {
             finish(d, &self.disputes_path)?;
@@ -622,7 +647,9 @@ impl Sink for RunWriters {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
 }
 
 impl RunWriters {
@@ -735,7 +762,8 @@ impl PairsWriter {
         let path = dir.join("pairs.csv");
         let mut w = csv::Writer::from_writer(AtomicFile::create(&path)?);
         w.write_record([
-            "lens", "tick", "date", "year", "pair", "state_a", "state_b", "metric", "n", "mean", "sd", "p05", "p50", "p95",
+            "lens", "tick", "date", "year", "pair", "state_a", "state_b", "metric", "n", "mean", "sd", "p05", "p50",
+            "p95",
         ])
         .map_err(csv_io(&path))?;
         Ok(Some(PairsWriter { w, path }))
@@ -752,23 +780,19 @@ impl PairsWriter {
             for (k, pair) in s.pairs.iter().enumerate() {
                 for (m, metric) in crate::sim::metrics::PAIR_METRICS.iter().enumerate() {
                     let cell = &agg.cells[base + (tick as usize * s.pairs.len() + k) * pm + m];
+                    let lead = [
+                        agg.lens.as_str(),
+                        &tick.to_string(),
+                        &date,
+                        &year,
+                        &pair.name,
+                        &s.states[pair.a].id,
+                        &s.states[pair.b].id,
+                        metric,
+                    ];
+                    let summary = summary_cells(cell);
                     self.w
-                        .write_record([
-                            agg.lens.as_str(),
-                            &tick.to_string(),
-                            &date,
-                            &year,
-                            &pair.name,
-                            &s.states[pair.a].id,
-                            &s.states[pair.b].id,
-                            metric,
-                            &cell.n().to_string(),
-                            &num(cell.mean()),
-                            &num(cell.sd()),
-                            &num(cell.quantile(0.05)),
-                            &num(cell.quantile(0.5)),
-                            &num(cell.quantile(0.95)),
-                        ])
+                        .write_record(lead.iter().copied().chain(summary.iter().map(String::as_str)))
                         .map_err(&err)?;
                 }
             }
@@ -777,11 +801,7 @@ impl PairsWriter {
     }
 
     pub fn finish(self) -> Result<(), OutputError> {
-        let file = self.w.into_inner().map_err(|e| OutputError::Io {
-            path: self.path.clone(),
-            source: e.into_error(),
-        })?;
-        file.commit()
+        commit_csv(self.w, &self.path)
     }
 }
 
@@ -837,22 +857,16 @@ impl TimeseriesWriter {
             for (slot, community) in slots.iter().enumerate() {
                 for (k, metric) in METRICS.iter().enumerate() {
                     let cell = &agg.cells[(tick as usize * slots.len() + slot) * m + k];
-                    let values = [
-                        agg.lens.as_str(),
-                        &tick.to_string(),
-                        &date,
-                        &year,
-                        community,
-                        metric,
-                        &cell.n().to_string(),
-                        &num(cell.mean()),
-                        &num(cell.sd()),
-                        &num(cell.quantile(0.05)),
-                        &num(cell.quantile(0.5)),
-                        &num(cell.quantile(0.95)),
-                    ];
+                    let values = [agg.lens.as_str(), &tick.to_string(), &date, &year, community, metric];
+                    let summary = summary_cells(cell);
                     self.w
-                        .write_record(point.as_deref().into_iter().chain(values))
+                        .write_record(
+                            point
+                                .as_deref()
+                                .into_iter()
+                                .chain(values)
+                                .chain(summary.iter().map(String::as_str)),
+                        )
                         .map_err(&err)?;
                 }
             }
@@ -861,11 +875,7 @@ impl TimeseriesWriter {
     }
 
     pub fn finish(self) -> Result<(), OutputError> {
-        let file = self.w.into_inner().map_err(|e| OutputError::Io {
-            path: self.path.clone(),
-            source: e.into_error(),
-        })?;
-        file.commit()
+        commit_csv(self.w, &self.path)
     }
 }
 

@@ -94,8 +94,18 @@ pub struct Marker {
 /// Only the labels comity writes are dates: a year in 0..=9999 (as in scenario files), a quarter
 /// 1-4, a month 1-12. `inf` or `1e308` in an edited file stretched the time axis without end.
 pub fn decimal_year(date: &str) -> Option<f64> {
-    let year = |y: &str| y.parse::<i64>().ok().filter(|y| (0..=9999).contains(y)).map(|y| y as f64);
-    let part = |p: &str, max: i64| p.parse::<i64>().ok().filter(|p| (1..=max).contains(p)).map(|p| p as f64);
+    let year = |y: &str| {
+        y.parse::<i64>()
+            .ok()
+            .filter(|y| (0..=9999).contains(y))
+            .map(|y| y as f64)
+    };
+    let part = |p: &str, max: i64| {
+        p.parse::<i64>()
+            .ok()
+            .filter(|p| (1..=max).contains(p))
+            .map(|p| p as f64)
+    };
     if let Some((y, q)) = date.split_once("-Q") {
         return Some(year(y)? + (part(q, 4)? - 1.0) / 4.0);
     }
@@ -943,7 +953,11 @@ pub(crate) fn drawable(r: std::ops::Range<f64>) -> std::ops::Range<f64> {
     if r.start.is_finite() && r.end.is_finite() && (r.end - r.start).is_finite() && r.end > r.start {
         return r;
     }
-    let start = if r.start.is_nan() { 0.0 } else { r.start.clamp(-BIG, BIG) };
+    let start = if r.start.is_nan() {
+        0.0
+    } else {
+        r.start.clamp(-BIG, BIG)
+    };
     let end = if r.end.is_nan() { start } else { r.end.clamp(-BIG, BIG) };
     if end > start {
         start..end
@@ -1473,7 +1487,13 @@ fn pair_sections(
         let (a, b) = states.get(pair).cloned().unwrap_or_else(|| ("A".into(), "B".into()));
         let anchor = format!("p-{}", pair.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
         writeln!(toc, "<li><a href=\"#{anchor}\">pair {}</a></li>", escape(pair)).ok();
-        writeln!(body, "<section id=\"{anchor}\"><h2>Pair: {} and {}</h2>", escape(&a), escape(&b)).ok();
+        writeln!(
+            body,
+            "<section id=\"{anchor}\"><h2>Pair: {} and {}</h2>",
+            escape(&a),
+            escape(&b)
+        )
+        .ok();
         let charts: [(&str, String, &str, Axis, String); 4] = [
             (
                 "trust_ab",
@@ -1505,7 +1525,10 @@ fn pair_sections(
             ),
         ];
         for (metric, title, y_desc, axis, caption) in charts {
-            if !lenses.iter().any(|l| series.contains_key(&(l.clone(), pair.clone(), metric.to_string()))) {
+            if !lenses
+                .iter()
+                .any(|l| series.contains_key(&(l.clone(), pair.clone(), metric.to_string())))
+            {
                 continue;
             }
             let (svg, note) = band_chart(
@@ -1594,7 +1617,9 @@ mod tests {
         assert_eq!(decimal_year("2017-04"), Some(2017.25));
         assert_eq!(decimal_year("soon"), None);
         // Found by tests/fuzz.rs: `inf` as a date made `comity report` run forever, `1e308` panic.
-        for bad in ["inf", "1e308", "-1e308", "NaN", "10000", "2017-13", "2017-Q5", "2017-00", "2017.5"] {
+        for bad in [
+            "inf", "1e308", "-1e308", "NaN", "10000", "2017-13", "2017-Q5", "2017-00", "2017.5",
+        ] {
             assert_eq!(decimal_year(bad), None, "{bad}");
         }
     }
@@ -1614,7 +1639,10 @@ mod tests {
             f64::INFINITY..f64::INFINITY,
         ] {
             let d = drawable(r.clone());
-            assert!(d.start.is_finite() && d.end.is_finite() && (d.end - d.start).is_finite() && d.end > d.start, "{r:?} -> {d:?}");
+            assert!(
+                d.start.is_finite() && d.end.is_finite() && (d.end - d.start).is_finite() && d.end > d.start,
+                "{r:?} -> {d:?}"
+            );
         }
         let chart = frame(
             Frame {

@@ -329,14 +329,22 @@ mod tests {
             ("SLURM_ARRAY_TASK_MAX", "6"),
             ("SLURM_ARRAY_TASK_COUNT", "4"),
         ]);
-        assert!(Shard::resolve(None, None, &stepped).unwrap_err().contains("--shard K/N"));
+        assert!(
+            Shard::resolve(None, None, &stepped)
+                .unwrap_err()
+                .contains("--shard K/N")
+        );
         let k8s = env(&[("JOB_COMPLETION_INDEX", "3")]);
         assert_eq!(
             Shard::resolve(None, Some(4), &k8s),
             Ok(Some((Shard { index: 3, count: 4 }, ShardSource::Kubernetes)))
         );
         assert!(Shard::resolve(None, Some(3), &k8s).is_err());
-        assert!(Shard::resolve(None, Some(4), &none).unwrap_err().contains("JOB_COMPLETION_INDEX"));
+        assert!(
+            Shard::resolve(None, Some(4), &none)
+                .unwrap_err()
+                .contains("JOB_COMPLETION_INDEX")
+        );
         // Kubernetes' index alone, without --shards, does not shard (the count is unknown).
         assert_eq!(Shard::resolve(None, None, &k8s), Ok(None));
     }
@@ -362,7 +370,10 @@ mod tests {
         // A torn last record is damage, not a shorter file.
         let len = std::fs::metadata(&path).unwrap().len();
         assert!(PanelReader::open(&path, Some(len - 1)).unwrap_err().contains("damaged"));
-        assert_eq!(PanelReader::open(&path, Some(PANELS_HEADER + 36)).unwrap().remaining(), 1);
+        assert_eq!(
+            PanelReader::open(&path, Some(PANELS_HEADER + 36)).unwrap().remaining(),
+            1
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

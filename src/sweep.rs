@@ -74,7 +74,18 @@ pub fn run(
     writers: &mut SweepWriters,
     progress: &dyn Fn(u64),
 ) -> Result<(), OutputError> {
-    run_points(prepared, lenses, names, points, 0..points.len(), config, writers, progress, None).map(|_| ())
+    run_points(
+        prepared,
+        lenses,
+        names,
+        points,
+        0..points.len(),
+        config,
+        writers,
+        progress,
+        None,
+    )
+    .map(|_| ())
 }
 
 /// [`run`] of the points in `range` only (a shard's block), for every lens. Returns

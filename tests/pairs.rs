@@ -15,24 +15,53 @@ fn s(p: &Path) -> &str {
 fn pairs_are_recorded_summarised_and_compared_without_changing_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let (with, without) = (dir.path().join("with"), dir.path().join("without"));
-    let o = run(&["run", SCENARIO, "--runs", "40", "--lens", "realist,liberal", "--quiet", "--out", s(&with)]);
+    let o = run(&[
+        "run",
+        SCENARIO,
+        "--runs",
+        "40",
+        "--lens",
+        "realist,liberal",
+        "--quiet",
+        "--out",
+        s(&with),
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     // The same run with other pairs: recording pairs draws nothing, so the rest is unchanged.
     let o = run(&[
-        "run", SCENARIO, "--runs", "40", "--lens", "realist,liberal", "--quiet", "--pairs", "GMY-FRN", "--out", s(&without),
+        "run",
+        SCENARIO,
+        "--runs",
+        "40",
+        "--lens",
+        "realist,liberal",
+        "--quiet",
+        "--pairs",
+        "GMY-FRN",
+        "--out",
+        s(&without),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert_eq!(fs::read(with.join("timeseries.csv")).unwrap(), fs::read(without.join("timeseries.csv")).unwrap());
+    assert_eq!(
+        fs::read(with.join("timeseries.csv")).unwrap(),
+        fs::read(without.join("timeseries.csv")).unwrap()
+    );
 
     // pairs.csv: the scenario's four pairs x 6 metrics x 15 years x 2 lenses.
     let (header, rows) = read_csv(&with.join("pairs.csv"));
     assert_eq!(
         header,
-        ["lens", "tick", "date", "year", "pair", "state_a", "state_b", "metric", "n", "mean", "sd", "p05", "p50", "p95"]
+        [
+            "lens", "tick", "date", "year", "pair", "state_a", "state_b", "metric", "n", "mean", "sd", "p05", "p50",
+            "p95"
+        ]
     );
     assert_eq!(rows.len(), 4 * 6 * 15 * 2);
     let pairs: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[4].as_str()).collect();
-    assert_eq!(pairs.into_iter().collect::<Vec<_>>(), ["USA-CAN", "USA-GMY", "USA-JPN", "USA-UKG"]);
+    assert_eq!(
+        pairs.into_iter().collect::<Vec<_>>(),
+        ["USA-CAN", "USA-GMY", "USA-JPN", "USA-UKG"]
+    );
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     for r in &rows {
         assert_eq!(r[col("n")], "40");
@@ -60,7 +89,11 @@ fn pairs_are_recorded_summarised_and_compared_without_changing_the_rest() {
     // runs.csv carries each pair's final values; they agree with pairs.csv's last-year means.
     let (rh, rrows) = read_csv(&with.join("runs.csv"));
     let c = rh.iter().position(|h| h == "USA-GMY.trade").expect("a pair column");
-    let liberal: Vec<f64> = rrows.iter().filter(|r| r[0] == "liberal").map(|r| r[c].parse().unwrap()).collect();
+    let liberal: Vec<f64> = rrows
+        .iter()
+        .filter(|r| r[0] == "liberal")
+        .map(|r| r[c].parse().unwrap())
+        .collect();
     let mean = liberal.iter().sum::<f64>() / liberal.len() as f64;
     let last = rows
         .iter()
@@ -70,7 +103,15 @@ fn pairs_are_recorded_summarised_and_compared_without_changing_the_rest() {
     assert!((mean - last).abs() < 1e-9 * last.abs().max(1.0), "{mean} vs {last}");
 
     // compare pairs them like communities.
-    let o = run(&["compare", s(&with), s(&with), "--community", "USA-GMY", "--lens", "liberal"]);
+    let o = run(&[
+        "compare",
+        s(&with),
+        s(&with),
+        "--community",
+        "USA-GMY",
+        "--lens",
+        "liberal",
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("USA-GMY.trust_ba"), "{}", text(&o.stdout));
 
@@ -78,16 +119,32 @@ fn pairs_are_recorded_summarised_and_compared_without_changing_the_rest() {
     let o = run(&["compare", s(&with), s(&without), "--lens", "liberal"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let all = text(&o.stdout) + &text(&o.stderr);
-    assert!(!all.contains("USA-GMY.trust") && all.contains("--community USA-GMY"), "{all}");
+    assert!(
+        !all.contains("USA-GMY.trust") && all.contains("--community USA-GMY"),
+        "{all}"
+    );
 
     // The report draws each pair.
     let o = run(&["report", s(&with)]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let html = fs::read_to_string(with.join("report.html")).unwrap();
-    assert!(html.contains("Pair: USA and GMY") && html.contains("Trust of GMY in USA") && html.contains("Trade, USA and JPN"));
+    assert!(
+        html.contains("Pair: USA and GMY")
+            && html.contains("Trust of GMY in USA")
+            && html.contains("Trade, USA and JPN")
+    );
 
     // A misspelt pair on the command line: a usage error with a did-you-mean.
-    let o = run(&["run", SCENARIO, "--runs", "2", "--pairs", "USA-GMX", "--out", s(&dir.path().join("x"))]);
+    let o = run(&[
+        "run",
+        SCENARIO,
+        "--runs",
+        "2",
+        "--pairs",
+        "USA-GMX",
+        "--out",
+        s(&dir.path().join("x")),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("did you mean \"GMY\""), "{}", text(&o.stderr));
     assert!(!dir.path().join("x").exists());

@@ -86,8 +86,11 @@ struct Keep(Vec<Vec<f64>>);
 impl Sink for Keep {
     fn chunk(&mut self, _lens: usize, _name: &str, _prepared: &Prepared, results: &[RunResult]) -> std::io::Result<()> {
         // The aggregate's cells: the communities' metrics, then the pairs of interest's.
-        self.0
-            .extend(results.iter().map(|r| r.metrics.iter().chain(&r.pairs).copied().collect()));
+        self.0.extend(
+            results
+                .iter()
+                .map(|r| r.metrics.iter().chain(&r.pairs).copied().collect()),
+        );
         Ok(())
     }
 }

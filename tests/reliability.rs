@@ -785,10 +785,20 @@ fn a_job_of_a_trillion_runs_is_refused_before_it_starts() {
     let o = run(&["run", SCENARIO, "--runs", "1000000000000", "--out", s(&out)]);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(65), "{err}");
-    assert!(err.contains("very large") && err.contains("--yes") && err.contains("TB of disk"), "{err}");
+    assert!(
+        err.contains("very large") && err.contains("--yes") && err.contains("TB of disk"),
+        "{err}"
+    );
     assert!(!out.exists(), "nothing is created for a refused job");
     let o = run(&[
-        "sweep", SCENARIO, "--vary", "identity_decay=0.01..0.05:2", "--runs", "100000000000", "--out", s(&out),
+        "sweep",
+        SCENARIO,
+        "--vary",
+        "identity_decay=0.01..0.05:2",
+        "--runs",
+        "100000000000",
+        "--out",
+        s(&out),
     ]);
     assert_eq!(o.status.code(), Some(65), "{}", text(&o.stderr));
     assert!(!out.exists());

@@ -710,7 +710,13 @@ fn axes_are_fitted_counts_are_whole_and_the_lab_metrics_have_charts() {
     // --unit-axes: shares on the whole 0-1 axis, counts as before.
     let out = dir.path().join("af");
     let page = out.join("unit.html");
-    let o = run(&["report", out.to_str().unwrap(), "--unit-axes", "--output", page.to_str().unwrap()]);
+    let o = run(&[
+        "report",
+        out.to_str().unwrap(),
+        "--unit-axes",
+        "--output",
+        page.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let unit = fs::read_to_string(&page).unwrap();
     let udoc = parse(&unit);
@@ -791,7 +797,15 @@ fn the_comparison_lists_what_its_chart_left_out() {
 fn a_non_finite_cell_in_timeseries_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("tiny");
-    let o = run(&["run", "tests/fixtures/tiny.toml", "--runs", "5", "--quiet", "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "run",
+        "tests/fixtures/tiny.toml",
+        "--runs",
+        "5",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let path = out.join("timeseries.csv");
     let body = fs::read_to_string(&path).unwrap();
@@ -805,6 +819,9 @@ fn a_non_finite_cell_in_timeseries_is_refused_by_name() {
     let o = run(&["report", out.to_str().unwrap()]);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(65), "{err}");
-    assert!(err.contains("line 6, column `mean`") && err.contains("not a finite number"), "{err}");
+    assert!(
+        err.contains("line 6, column `mean`") && err.contains("not a finite number"),
+        "{err}"
+    );
     assert!(!out.join("report.html").exists());
 }

@@ -29,8 +29,21 @@ fn same_files(a: &Path, b: &Path, files: &[&str]) {
 /// The flags of the job every test below splits.
 fn job(out: &Path) -> Vec<String> {
     [
-        "run", SCENARIO, "--runs", "23", "--seed", "11", "--lens", "all", "--disputes", "--at-years", "2020,2030", "-q",
-        "--pairs", "USA-GMY,USA-CAN", "--out",
+        "run",
+        SCENARIO,
+        "--runs",
+        "23",
+        "--seed",
+        "11",
+        "--lens",
+        "all",
+        "--disputes",
+        "--at-years",
+        "2020,2030",
+        "-q",
+        "--pairs",
+        "USA-GMY,USA-CAN",
+        "--out",
     ]
     .iter()
     .map(|x| x.to_string())
@@ -79,7 +92,10 @@ fn shards_from_the_flag_slurm_or_kubernetes_merge_to_the_unsharded_bytes() {
     let m: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(parts.join("part-1-of-4/manifest.json")).unwrap()).unwrap();
     assert_eq!(m["shard"]["runs"], serde_json::json!([5, 11]));
-    assert!(!parts.join("part-1-of-4/timeseries.csv").exists(), "a part writes panels, not summaries");
+    assert!(
+        !parts.join("part-1-of-4/timeseries.csv").exists(),
+        "a part writes panels, not summaries"
+    );
     let merged = dir.path().join("merged");
     let o = run(&["merge", s(&parts), "--out", s(&merged)]);
     ok(&o);
@@ -90,7 +106,14 @@ fn shards_from_the_flag_slurm_or_kubernetes_merge_to_the_unsharded_bytes() {
     assert!(mm.get("shard").is_none() && mm["merged_from"].as_array().unwrap().len() == 4);
     assert_eq!(
         mm["files"],
-        serde_json::json!(["timeseries.csv", "pairs.csv", "runs.csv", "disputes.csv", "runs_at.csv", "manifest.json"])
+        serde_json::json!([
+            "timeseries.csv",
+            "pairs.csv",
+            "runs.csv",
+            "disputes.csv",
+            "runs_at.csv",
+            "manifest.json"
+        ])
     );
 
     // A Slurm array 1-3 (one-based): the shard comes from the environment.
@@ -115,7 +138,10 @@ fn shards_from_the_flag_slurm_or_kubernetes_merge_to_the_unsharded_bytes() {
     for k in 0..2 {
         let mut args = job(&k8s);
         args.extend(["--shards".into(), "2".into()]);
-        ok(&comity(&args).env("JOB_COMPLETION_INDEX", k.to_string()).output().unwrap());
+        ok(&comity(&args)
+            .env("JOB_COMPLETION_INDEX", k.to_string())
+            .output()
+            .unwrap());
     }
     let merged = dir.path().join("merged-k8s");
     ok(&run(&[
@@ -156,7 +182,10 @@ fn merge_refuses_missing_duplicate_unfinished_and_foreign_parts() {
         }
         assert!(!out.exists(), "nothing is written when parts are refused");
     };
-    refused(merge(&[&p(0), &p(2)]), &["missing", "part-1-of-3", "run the missing shards"]);
+    refused(
+        merge(&[&p(0), &p(2)]),
+        &["missing", "part-1-of-3", "run the missing shards"],
+    );
     refused(merge(&[&p(0), &p(1), &p(1), &p(2)]), &["given twice"]);
     // A part of another job: same shard layout, another seed.
     let other = dir.path().join("other");
@@ -164,7 +193,10 @@ fn merge_refuses_missing_duplicate_unfinished_and_foreign_parts() {
     args[5] = "12".into(); // --seed
     args.extend(["--shard".into(), "1/3".into()]);
     ok(&comity(&args).output().unwrap());
-    refused(merge(&[&p(0), &other.join("part-1-of-3"), &p(2)]), &["disagree", "seed"]);
+    refused(
+        merge(&[&p(0), &other.join("part-1-of-3"), &p(2)]),
+        &["disagree", "seed"],
+    );
     // An unfinished part: no manifest.
     fs::rename(p(2).join("manifest.json"), dir.path().join("m.json")).unwrap();
     refused(merge(&[&parts]), &["part-2-of-3", "not complete"]);
@@ -196,8 +228,19 @@ fn a_sweep_sharded_by_points_merges_to_the_unsharded_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let sweep = |out: &Path, shard: Option<&str>| {
         let mut args: Vec<String> = [
-            "sweep", SCENARIO, "--vary", "trust_half_life=3..9:5", "--runs", "4", "--lens", "realist,liberal",
-            "--at-years", "2020", "--disputes", "-q", "--out",
+            "sweep",
+            SCENARIO,
+            "--vary",
+            "trust_half_life=3..9:5",
+            "--runs",
+            "4",
+            "--lens",
+            "realist,liberal",
+            "--at-years",
+            "2020",
+            "--disputes",
+            "-q",
+            "--out",
         ]
         .iter()
         .map(|x| x.to_string())
@@ -216,14 +259,27 @@ fn a_sweep_sharded_by_points_merges_to_the_unsharded_bytes() {
     }
     let merged = dir.path().join("merged");
     ok(&run(&["merge", s(&parts), "--out", s(&merged), "-q"]));
-    same_files(&single, &merged, &["points.csv", "timeseries.csv", "runs.csv", "runs_at.csv", "disputes.csv"]);
+    same_files(
+        &single,
+        &merged,
+        &[
+            "points.csv",
+            "timeseries.csv",
+            "runs.csv",
+            "runs_at.csv",
+            "disputes.csv",
+        ],
+    );
     // The merged folder is a sweep folder: sensitivity reads it.
     let o = run(&["sensitivity", s(&merged), "--metric", "west.cohesion"]);
     ok(&o);
 }
 
 fn stopped_after(out: &Path, runs: u64) -> std::process::Output {
-    comity(&job(out)).env("COMITY_TEST_STOP_AFTER_RUNS", runs.to_string()).output().unwrap()
+    comity(&job(out))
+        .env("COMITY_TEST_STOP_AFTER_RUNS", runs.to_string())
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -268,7 +324,10 @@ fn a_stopped_run_resumes_to_the_bytes_of_an_uninterrupted_one() {
     // Resumed (stopped once more on the way, on one thread), then finished on two.
     let mut again = job(&out);
     again.extend(["--resume".into(), "--threads".into(), "1".into()]);
-    let o = comity(&again).env("COMITY_TEST_STOP_AFTER_RUNS", "50").output().unwrap();
+    let o = comity(&again)
+        .env("COMITY_TEST_STOP_AFTER_RUNS", "50")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(130), "{}", text(&o.stderr));
     let mut last = job(&out);
     last.extend(["--resume".into(), "--threads".into(), "2".into()]);
@@ -321,10 +380,16 @@ fn ctrl_c_stops_a_run_with_code_130_and_the_command_that_resumes_it() {
     let start = Instant::now();
     let partial = out.join(".runs.csv.partial");
     while fs::metadata(&partial).map(|m| m.len() < 20_000).unwrap_or(true) {
-        assert!(start.elapsed() < Duration::from_secs(60), "the run never started writing");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the run never started writing"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(kill.success());
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {

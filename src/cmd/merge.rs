@@ -43,7 +43,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         return Err(Failure::Output(OutputError::Refused(p.dir.clone())));
     }
     let started = std::time::Instant::now();
-    let merged = merge::merge(kind, &parts, &args.out, args.force, args.scenario.as_deref(), args.threads)?;
+    let merged = merge::merge(
+        kind,
+        &parts,
+        &args.out,
+        args.force,
+        args.scenario.as_deref(),
+        args.threads,
+    )?;
     if !args.quiet {
         let what = match merged.kind {
             Kind::Run => format!("{} runs x {} lens(es)", merged.runs, merged.lenses),

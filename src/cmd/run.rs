@@ -3,11 +3,11 @@
 use super::{Failure, emit, emit_err};
 use comity::checkpoint::{self, Checkpoint, Checkpointer};
 use comity::montecarlo::{self, Config, Outcome, Span};
-use comity::results::{self, MANIFEST_VERSION, Manifest, ShardInfo};
-use comity::shard::{Shard, ShardSource};
 use comity::output::{self, RunWriters};
 use comity::params::{self, Params};
+use comity::results::{self, MANIFEST_VERSION, Manifest, ShardInfo};
 use comity::scenario::{self, Scenario, limits};
+use comity::shard::{Shard, ShardSource};
 use comity::sim::Prepared;
 use comity::sim::metrics::{M_COHESION, METRICS};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -194,7 +194,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     // A shard's part folds nothing: it keeps each run's panel for `comity merge`.
     let aggregates_held = if shard.is_some() { 0 } else { lenses.len() };
-    let threads = threads_within_memory(&args.scenario, &scenario, args.threads, aggregates_held, runs, args.quiet)?;
+    let threads = threads_within_memory(
+        &args.scenario,
+        &scenario,
+        args.threads,
+        aggregates_held,
+        runs,
+        args.quiet,
+    )?;
     let scenario = Arc::new(scenario);
     let prepared = Prepared::new(scenario.clone());
     let config = Config {
@@ -231,14 +238,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         limits::JobEstimate::new(total, 0.0, 1, 0, 0, 0.0, 0, 0)
     } else {
         estimate_job(
-        &prepared,
-        &lenses[0].1,
-        &config,
-        span_runs.start,
-        total,
-        if keep_panels { panel_bytes / total.max(1) } else { 0 },
-        args.at_years.len() as u64,
-        if shard.is_none() { lenses.len() as u64 } else { 0 },
+            &prepared,
+            &lenses[0].1,
+            &config,
+            span_runs.start,
+            total,
+            if keep_panels { panel_bytes / total.max(1) } else { 0 },
+            args.at_years.len() as u64,
+            if shard.is_none() { lenses.len() as u64 } else { 0 },
         )
     };
     if !args.resume {
@@ -250,22 +257,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
     } else {
         output::claim_dir(&out, args.force)?
     };
-    if let Some(w) = &lock.warning {
-        emit_err(&format!("warning: {w}\n"));
-    }
-    if let Some((s, source)) = shard
-        && source != ShardSource::Flag
-        && !args.quiet
-    {
-        emit_err(&format!(
-            "shard {}/{} (from {}): runs {:?} of each lens -> {}\n",
-            s.index,
-            s.count,
-            source.describe(),
-            s.range(runs),
-            out.display()
-        ));
-    }
+    announce(
+        &lock,
+        shard,
+        &format!(
+            "runs {:?} of each lens",
+            shard.map(|(s, _)| s.range(runs)).unwrap_or_default()
+        ),
+        &out,
+        args.quiet,
+    );
 
     let (writers, aggregates, from, done) = if args.resume {
         let cp = Checkpoint::read(&out)
@@ -323,7 +324,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         total,
         lengths: Default::default(),
     };
-    let mut sink = Checkpointer::new(writers, &out, base, span_runs.clone(), lenses.len(), (from.0, from.1, done));
+    let mut sink = Checkpointer::new(
+        writers,
+        &out,
+        base,
+        span_runs.clone(),
+        lenses.len(),
+        (from.0, from.1, done),
+    );
     if !keep_panels {
         sink = sink.never();
     }
@@ -360,10 +368,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             let done = sink.done();
             let how = if sink.enabled() {
                 let cp = Checkpoint::read(&out).ok().flatten();
-                format!(
-                    "resume with: {}",
-                    cp.map(|c| c.resume_command()).unwrap_or_default()
-                )
+                format!("resume with: {}", cp.map(|c| c.resume_command()).unwrap_or_default())
             } else {
                 "this run kept no checkpoint: rerun it with --force".to_string()
             };
@@ -445,7 +450,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 lenses.len(),
                 clock.elapsed().as_secs_f64(),
                 out.display(),
-                out.parent().map_or(out.display().to_string(), |p| p.display().to_string()),
+                out.parent()
+                    .map_or(out.display().to_string(), |p| p.display().to_string()),
             ));
         } else {
             print_summary(&scenario, &aggregates, &out, runs, clock.elapsed().as_secs_f64());
@@ -535,6 +541,27 @@ pub fn apply_pairs(scenario: &mut Scenario, pairs: &[String]) -> Result<(), Fail
     }
     scenario.pairs = out;
     Ok(())
+}
+
+/// Says on stderr what a job should know once it holds its folder: that the folder cannot be
+/// locked (`lock.warning`), and, unless `quiet`, the shard the environment gave it (`block`: what
+/// the shard runs).
+pub fn announce(lock: &output::DirLock, shard: Option<(Shard, ShardSource)>, block: &str, out: &Path, quiet: bool) {
+    if let Some(w) = &lock.warning {
+        emit_err(&format!("warning: {w}\n"));
+    }
+    if let Some((s, source)) = shard
+        && source != ShardSource::Flag
+        && !quiet
+    {
+        emit_err(&format!(
+            "shard {}/{} (from {}): {block} -> {}\n",
+            s.index,
+            s.count,
+            source.describe(),
+            out.display()
+        ));
+    }
 }
 
 /// The worker threads to run with: `requested` (0: every core) when the estimate of memory

@@ -1,15 +1,15 @@
 //! `comity sweep`: one scenario over a sample of parameter points.
 
 use super::run::{progress_bar, resolve_lenses, threads_within_memory};
-use comity::results::{self, DesignInfo, FactorInfo, MANIFEST_VERSION, Manifest, ShardInfo};
 use super::{Failure, emit, emit_err};
 use comity::design::{self, Design, DesignKind, Factor};
 use comity::montecarlo::Config;
 use comity::output::{self, AtomicFile, OutputError, RunWriters, TimeseriesWriter};
 use comity::params::{self, Params, Vary};
+use comity::results::{self, DesignInfo, FactorInfo, MANIFEST_VERSION, Manifest, ShardInfo};
 use comity::scenario::{self, Scenario, limits};
+use comity::shard::Shard;
 use comity::sim::Prepared;
-use comity::shard::{Shard, ShardSource};
 use comity::sweep::{self, SweepWriters};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -265,11 +265,7 @@ fn write_points(dir: &Path, design: &Design, lenses: &[(String, Params)]) -> Res
             w.write_record(&rec).map_err(io)?;
         }
     }
-    let file = w.into_inner().map_err(|e| OutputError::Io {
-        path: path.clone(),
-        source: e.into_error(),
-    })?;
-    file.commit()
+    output::commit_csv(w, &path)
 }
 
 /// `output/<name>-sweep`, named as `comity run` names its folder.
@@ -281,7 +277,6 @@ fn default_out(scenario: &Path) -> PathBuf {
         .unwrap_or_default();
     run.with_file_name(format!("{name}-sweep"))
 }
-
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let started = SystemTime::now();
@@ -310,8 +305,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ));
     }
     let n_points = design.points.len() as u64;
-    let shard = Shard::resolve(args.shard, args.shards, &|k| std::env::var(k).ok())
-        .map_err(|e| usage(e, "--shard K/N runs shard K of N (0-based); docs/cluster.md shows Slurm and Kubernetes"))?;
+    let shard = Shard::resolve(args.shard, args.shards, &|k| std::env::var(k).ok()).map_err(|e| {
+        usage(
+            e,
+            "--shard K/N runs shard K of N (0-based); docs/cluster.md shows Slurm and Kubernetes",
+        )
+    })?;
     let range = shard.map_or(0..n_points, |(s, _)| s.range(n_points));
     let total = (range.end - range.start)
         .checked_mul(runs)
@@ -352,21 +351,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     super::run::check_job(&estimate, &out, args.yes, true)?;
     // Held until the manifest is written; the folder is checked and cleared under it.
     let lock = output::claim_dir(&out, args.force)?;
-    if let Some(w) = &lock.warning {
-        emit_err(&format!("warning: {w}\n"));
-    }
-    if let Some((s, source)) = shard
-        && source != ShardSource::Flag
-        && !args.quiet
-    {
-        emit_err(&format!(
-            "shard {}/{} (from {}): points {range:?} -> {}\n",
-            s.index,
-            s.count,
-            source.describe(),
-            out.display()
-        ));
-    }
+    super::run::announce(&lock, shard, &format!("points {range:?}"), &out, args.quiet);
     if !args.quiet {
         let per_run = if estimate.seconds > 0.0 {
             estimate.seconds * threads as f64 / total as f64

@@ -379,7 +379,10 @@ impl JobEstimate {
             ));
         }
         if self.seconds > MAX_SECONDS_WITHOUT_YES {
-            return Some(format!("it would take about {}, more than a day", duration(self.seconds)));
+            return Some(format!(
+                "it would take about {}, more than a day",
+                duration(self.seconds)
+            ));
         }
         None
     }

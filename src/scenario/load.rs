@@ -220,7 +220,12 @@ impl Loader {
             let pair = super::parse_pair(p.get_ref(), &states, &communities)
                 .map_err(|e| self.err(&loc(p), e, "not a pair of this scenario's states", None))?;
             if pairs.iter().any(|q| q.name == pair.name) {
-                return Err(self.err(&loc(p), format!("pair \"{}\" is listed twice", pair.name), "listed before", None));
+                return Err(self.err(
+                    &loc(p),
+                    format!("pair \"{}\" is listed twice", pair.name),
+                    "listed before",
+                    None,
+                ));
             }
             pairs.push(pair);
         }

@@ -351,9 +351,9 @@ pub fn parse_pair(text: &str, states: &[StateSpec], communities: &[CommunitySpec
     let (a, b) = match splits.as_slice() {
         [one] => *one,
         [] => {
-            let (x, y) = t.split_once('-').ok_or_else(|| {
-                format!("pair \"{t}\" must be two state ids joined by `-`, e.g. \"USA-GMY\"")
-            })?;
+            let (x, y) = t
+                .split_once('-')
+                .ok_or_else(|| format!("pair \"{t}\" must be two state ids joined by `-`, e.g. \"USA-GMY\""))?;
             let unknown = if find(x).is_none() { x } else { y };
             let ids = states.iter().map(|s| s.id.as_str());
             let hint = match crate::suggest::closest(unknown, ids) {
@@ -362,7 +362,11 @@ pub fn parse_pair(text: &str, states: &[StateSpec], communities: &[CommunitySpec
             };
             return Err(format!("pair \"{t}\": unknown state \"{unknown}\"; {hint}"));
         }
-        _ => return Err(format!("pair \"{t}\" can be read as more than one pair of states: rename a state so that its id has no `-`")),
+        _ => {
+            return Err(format!(
+                "pair \"{t}\" can be read as more than one pair of states: rename a state so that its id has no `-`"
+            ));
+        }
     };
     if a == b {
         return Err(format!("pair \"{t}\" pairs a state with itself"));
@@ -375,5 +379,9 @@ pub fn parse_pair(text: &str, states: &[StateSpec], communities: &[CommunitySpec
     if t == "system" || communities.iter().any(|c| c.id == t) {
         return Err(format!("pair \"{t}\" has the name of a community"));
     }
-    Ok(PairSpec { name: t.to_string(), a, b })
+    Ok(PairSpec {
+        name: t.to_string(),
+        a,
+        b,
+    })
 }

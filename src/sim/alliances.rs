@@ -160,7 +160,10 @@ pub fn form_alliances(
             }
             Some((j, s)) if s >= p.alliance_affinity_min * p.alliance_affinity_weight => Some(j),
             Some(_) => None,
-            None if p.alliance_balance_weight > 0.0 && u_wagon < p.bandwagon && rel.trust[enemy * n + i] >= p.bandwagon_min_trust => {
+            None if p.alliance_balance_weight > 0.0
+                && u_wagon < p.bandwagon
+                && rel.trust[enemy * n + i] >= p.bandwagon_min_trust =>
+            {
                 Some(enemy)
             }
             None => None,

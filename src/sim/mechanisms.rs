@@ -150,12 +150,7 @@ pub fn gravity_target(
 /// The log shift of a pair's gravity target: `d dPTA + f dI - g exp(-peace_years / m)`, its
 /// shared trade pacts and institutions against the start and the fading penalty of its last
 /// dispute (Pollins 1989; the exponential fading is comity's own).
-pub fn trade_log_shift(
-    pta_change: f64,
-    institution_change: f64,
-    peace_years: f64,
-    p: &crate::params::Params,
-) -> f64 {
+pub fn trade_log_shift(pta_change: f64, institution_change: f64, peace_years: f64, p: &crate::params::Params) -> f64 {
     p.trade_pta_effect * pta_change + p.trade_institution_effect * institution_change
         - p.trade_dispute_penalty * (-peace_years / p.trade_dispute_memory).exp()
 }
@@ -163,9 +158,25 @@ pub fn trade_log_shift(
 /// [`gravity_target`] with the GDP terms already raised to their elasticity (`growth_i =
 /// (Y_i / Y_i0)^a`, once per state and tick) and no tariff at the start: the same value, bit for
 /// bit, with the tariff factor skipped when there is no tariff.
-pub fn gravity_target_grown(baseline: f64, growth_i: f64, growth_j: f64, log_shift: f64, tariff: f64, tariff_elasticity: f64) -> f64 {
+pub fn gravity_target_grown(
+    baseline: f64,
+    growth_i: f64,
+    growth_j: f64,
+    log_shift: f64,
+    tariff: f64,
+    tariff_elasticity: f64,
+) -> f64 {
     if tariff > 0.0 {
-        gravity_target(baseline, growth_i, growth_j, 1.0, log_shift, tariff, 0.0, tariff_elasticity)
+        gravity_target(
+            baseline,
+            growth_i,
+            growth_j,
+            1.0,
+            log_shift,
+            tariff,
+            0.0,
+            tariff_elasticity,
+        )
     } else {
         baseline * growth_i * growth_j * log_shift.exp()
     }
@@ -480,7 +491,14 @@ pub fn pact_exit_trust_factor(k: f64, mean_trust: f64) -> f64 {
 /// a nationalist member and [`pact_exit_trust_factor`] of its mean trust in the others (Leeds &
 /// Savun 2007; Gaubatz 1996). The multiplicative form is comity's own; not capped here (the
 /// caller takes at most 1).
-pub fn pact_exit_hazard(base: f64, salience: f64, orientation: f64, k_orientation: f64, k_trust: f64, mean_trust: f64) -> f64 {
+pub fn pact_exit_hazard(
+    base: f64,
+    salience: f64,
+    orientation: f64,
+    k_orientation: f64,
+    k_trust: f64,
+    mean_trust: f64,
+) -> f64 {
     base * 2.0
         * (1.0 - salience)
         * (k_orientation * (0.5 - orientation).max(0.0)).exp()
@@ -876,7 +894,6 @@ mod tests {
         assert_eq!(alliance_affinity(0.0, 0.0, 0.0, 1.0, 20.0), 1.0 / 3.0);
     }
 
-
     #[test]
     fn the_grown_gravity_target_is_the_gravity_target() {
         for (base, gi, gj, shift, tariff) in [
@@ -901,7 +918,6 @@ mod tests {
         assert!((trade_log_shift(1.0, 0.0, 1e9, &p) - p.trade_pta_effect).abs() < 1e-15);
     }
 
-
     #[test]
     fn the_pact_exit_hazard_grows_with_nationalism_and_distrust() {
         // Salience 0.5, internationalist, trust 0.5: the base hazard.
@@ -914,5 +930,4 @@ mod tests {
         assert!((distrustful - 0.005 * 3f64.exp()).abs() < 1e-15);
         assert!(pact_exit_hazard(0.005, 0.5, 0.8, 4.0, 6.0, 1.0) < 0.005);
     }
-
 }

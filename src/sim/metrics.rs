@@ -279,7 +279,9 @@ pub fn record_metrics(
     pairs.sort_by_key(|p| p.index);
     for p in pairs {
         let row = measure_pair(&ties, &rel, &log, p.a, p.b);
-        outcomes.pairs.extend(row.iter().map(|&x| if x == -0.0 { 0.0 } else { x }));
+        outcomes
+            .pairs
+            .extend(row.iter().map(|&x| if x == -0.0 { 0.0 } else { x }));
     }
 }
 
