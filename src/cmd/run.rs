@@ -454,7 +454,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     .map_or(out.display().to_string(), |p| p.display().to_string()),
             ));
         } else {
-            print_summary(&scenario, &aggregates, &out, runs, clock.elapsed().as_secs_f64());
+            print_summary(
+                &scenario,
+                &aggregates,
+                &out,
+                runs,
+                clock.elapsed().as_secs_f64(),
+                &manifest.files,
+            );
         }
     }
     Ok(())
@@ -647,7 +654,15 @@ pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn print_summary(s: &Scenario, aggregates: &[montecarlo::LensAggregate], out: &Path, runs: u64, secs: f64) {
+/// `files`: the files written, as the manifest lists them.
+fn print_summary(
+    s: &Scenario,
+    aggregates: &[montecarlo::LensAggregate],
+    out: &Path,
+    runs: u64,
+    secs: f64,
+    files: &[String],
+) {
     let mut text = String::new();
     let w = &mut text;
     let lenses = aggregates.len();
@@ -678,15 +693,6 @@ fn print_summary(s: &Scenario, aggregates: &[montecarlo::LensAggregate], out: &P
             writeln!(w, "  {lens:<16} {name:<10} {a} -> {b} [{lo}, {hi}]").ok();
         }
     }
-    let disputes = if out.join("disputes.csv").exists() {
-        ", disputes.csv"
-    } else {
-        ""
-    };
-    writeln!(
-        w,
-        "files: timeseries.csv, runs.csv{disputes}, manifest.json (columns: docs/outputs.md)"
-    )
-    .ok();
+    writeln!(w, "files: {} (columns: docs/outputs.md)", files.join(", ")).ok();
     emit(&text);
 }
