@@ -120,9 +120,9 @@ pub fn check_file(path: &Path, limit: u64) -> Result<(), ReadError> {
 /// Bytes per ordered pair of states in a scenario's `DyadInit`: seven `f64` arrays and one
 /// `bool` array.
 pub const SCENARIO_BYTES_PER_DYAD: u64 = 7 * 8 + 1;
-/// Bytes per ordered pair of states in one world: `Relations` (15 `f64` and 2 `bool` arrays)
+/// Bytes per ordered pair of states in one world: `Relations` (16 `f64` and 2 `bool` arrays)
 /// and `Ties` (2 `f64`, 6 `u16` and one `(f64, f64)` array).
-pub const WORLD_BYTES_PER_DYAD: u64 = 15 * 8 + 2 + 2 * 8 + 6 * 2 + 16;
+pub const WORLD_BYTES_PER_DYAD: u64 = 16 * 8 + 2 + 2 * 8 + 6 * 2 + 16;
 /// Bytes per ordered pair of states that a run allocates for a while during a tick (the
 /// rival-alignment array and other temporaries: two `f64` arrays at most).
 pub const SCRATCH_BYTES_PER_DYAD: u64 = 2 * 8;

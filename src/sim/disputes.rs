@@ -50,6 +50,12 @@ pub fn onset_disputes(
                 rivalry: rivalry_pressure(rel.rivalry[ij], p.rivalry_saturation),
                 igo_density: pair_igo_density(p, &ties, &rel, ij),
             };
+            // Most pairs' draws lie above a cheap upper bound of their hazard: no onset, and no
+            // need for the two exponentials and the zone score (an exact shortcut, not an
+            // approximation: the same pairs have onsets either way).
+            if onset_bound_exceeded(u_onset, onset_logit_bound(p, &x)) {
+                continue;
+            }
             let zone = if zones_on {
                 zone_score(p, &ZoneInputs::of(rel.kantian[ij], &x))
             } else {

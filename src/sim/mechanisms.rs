@@ -250,6 +250,23 @@ pub struct OnsetInputs {
 /// 2001): each past dispute raises the hazard of the next, fading with the stock's half-life.
 /// The zone-of-peace gate multiplies the probability afterwards ([`gated_probability`]).
 pub fn onset_logit(p: &crate::params::Params, x: &OnsetInputs) -> f64 {
+    onset_logit_with_recent(p, x, (-x.peace_years / p.onset_recent_decay).exp())
+}
+
+/// An upper bound of [`onset_logit`] without its exponential: the recent-dispute term
+/// `exp(-py / tau)` replaced by its bound ([`exp_upper_bound`]), or by 0 when `g < 0`. Floating-point
+/// sums and products are monotone, so the bound holds for the computed values, not only the exact ones.
+pub fn onset_logit_bound(p: &crate::params::Params, x: &OnsetInputs) -> f64 {
+    let recent = if p.onset_recent >= 0.0 {
+        exp_upper_bound(-x.peace_years / p.onset_recent_decay)
+    } else {
+        0.0
+    };
+    onset_logit_with_recent(p, x, recent)
+}
+
+/// [`onset_logit`] with the recent-dispute factor `exp(-py / tau)` given.
+fn onset_logit_with_recent(p: &crate::params::Params, x: &OnsetInputs, recent: f64) -> f64 {
     p.onset_base
         + if x.contiguous { p.onset_contiguous } else { 0.0 }
         + p.onset_distance * x.log_distance
@@ -264,11 +281,44 @@ pub fn onset_logit(p: &crate::params::Params, x: &OnsetInputs) -> f64 {
         + p.onset_trade * x.dependence
         + p.onset_institutions * x.institutions.min(3.0)
         + if x.allied { p.onset_alliance } else { 0.0 }
-        + p.onset_recent * (-x.peace_years / p.onset_recent_decay).exp()
+        + p.onset_recent * recent
         + p.onset_distrust * (1.0 - x.mean_trust)
         + p.onset_identity * x.mean_identity
         + p.onset_rivalry * x.rivalry
         + p.onset_igo_density * x.igo_density
+}
+
+/// A cheap upper bound of `exp(x)` as computed by `f64::exp`: `2^ceil(x log2(e) + 1e-9)`, at
+/// most twice `exp(x)` (and at least the smallest normal number, infinite above `2^1023`). It
+/// lets dispute onset skip the two exponentials of a pair whose uniform draw is above an upper
+/// bound of its hazard ([`onset_bound_exceeded`]); being a bound, not an approximation, it
+/// changes no result. The `1e-9` covers the rounding of `x log2(e)` (at most `3e-13` for `|x| <
+/// 1100`) and of `exp` itself (under one ulp).
+pub fn exp_upper_bound(x: f64) -> f64 {
+    let y = x * std::f64::consts::LOG2_E + 1e-9;
+    if y.is_nan() || y > 1023.0 {
+        return f64::INFINITY;
+    }
+    if y <= -1022.0 {
+        return f64::MIN_POSITIVE;
+    }
+    // ceil without a libm call (baseline x86-64 has no rounding instruction)
+    let truncated = y as i64;
+    let k = if (truncated as f64) < y {
+        truncated + 1
+    } else {
+        truncated
+    };
+    f64::from_bits(((k + 1023) as u64) << 52)
+}
+
+/// Whether a uniform draw `u` is certainly at or above the onset probability of a pair whose
+/// onset logit is at most `logit_bound`: then `u < P` is false and the pair has no onset,
+/// whatever the exact `P` is. The hazard after the zone gate and the step conversion is at most
+/// `logistic(logit) < exp(logit) <= exp_upper_bound(logit_bound)`; the `1e-12` absorbs any
+/// rounding of the exact computation (draws that small take the exact path).
+pub fn onset_bound_exceeded(u: f64, logit_bound: f64) -> bool {
+    u >= exp_upper_bound(logit_bound) + 1e-12
 }
 
 /// Linear ramp: 0 at or below `low`, 1 at or above `high` (a step at `low` when `high <= low`).
@@ -385,9 +435,38 @@ pub fn trust_anchor(
     rival_sens: f64,
     shift: f64,
 ) -> f64 {
+    trust_anchor_from_logit(
+        t0,
+        anchor_logit(t0),
+        relative_gain,
+        power_sens,
+        rival_change,
+        rival_sens,
+        shift,
+    )
+}
+
+/// The log-odds of the starting trust that [`trust_anchor`] moves by the relative gain:
+/// `ln(t / (1 - t))` of `t0` clamped to `[1e-12, 1 - 1e-12]`. A pair's `t0` never changes, so a
+/// run computes this once per directed pair ([`trust_anchor_from_logit`]), not once per tick.
+pub fn anchor_logit(t0: f64) -> f64 {
+    let t = t0.clamp(1e-12, 1.0 - 1e-12);
+    (t / (1.0 - t)).ln()
+}
+
+/// [`trust_anchor`] with the log-odds of `t0` already taken ([`anchor_logit`]): the same value,
+/// bit for bit, without a logarithm per pair and tick.
+pub fn trust_anchor_from_logit(
+    t0: f64,
+    logit0: f64,
+    relative_gain: f64,
+    power_sens: f64,
+    rival_change: f64,
+    rival_sens: f64,
+    shift: f64,
+) -> f64 {
     let t = if power_sens * relative_gain != 0.0 {
-        let t = t0.clamp(1e-12, 1.0 - 1e-12);
-        logistic((t / (1.0 - t)).ln() - power_sens * relative_gain)
+        logistic(logit0 - power_sens * relative_gain)
     } else {
         t0
     };

@@ -203,59 +203,74 @@ pub fn update_trust_and_identity(
     let nu = (p.identity_trust_weight * per_step_rate(p.identity_trust_rate, dt)).min(1.0);
     let eta = p.identity_weight * per_step_rate(p.identity_growth, dt);
     let mu = (p.identity_weight * per_step_rate(p.identity_decay, dt)).min(1.0);
+    let identity_moves = eta > 0.0 || mu > 0.0;
+    let openness_of: Vec<f64> = table.orientation.iter().map(|&o| openness(o)).collect();
+    // Split borrows: the compiler then knows the arrays do not alias, and keeps their addresses
+    // in registers across the stores.
+    let Relations {
+        trust,
+        identity,
+        trade,
+        anchor: anchor_prev,
+        trust0,
+        anchor_logit,
+        rival0,
+        rivalry,
+        rivalry0,
+        kantian,
+        ..
+    } = rel;
+    let (institutions, institutions0) = (&ties.institutions[..], &ties.institutions0[..]);
+    let (defense, defense0) = (&ties.defense[..], &ties.defense0[..]);
     // The transaction drive and the structural shift are symmetric (RA, shared institutions,
     // norm similarity, alliance and rivalry are), so they are computed once per undirected pair.
-    for i in 0..n {
-        for j in i + 1..n {
-            let (ij, ji) = (i * n + j, j * n + i);
-            let rivalry = rel.rivalry[ij];
-            let pressure = rivalry_pressure(rivalry, p.rivalry_saturation);
-            let drive = if eta > 0.0 || mu > 0.0 {
-                let ra = relative_acceptance(rel.trade[ij], totals[i], totals[j], total).unwrap_or(-1.0);
-                logistic(transaction_drive(
-                    p,
-                    ra,
-                    ties.institutions[ij],
-                    norm_similarity(&table.norms[i], &table.norms[j]),
-                    pressure,
-                ))
-            } else {
-                0.0
-            };
-            let allied_change = f64::from(u8::from(ties.defense[ij] > 0)) - f64::from(u8::from(ties.defense0[ij] > 0));
-            let institutions_change = ties.institutions[ij].min(3.0) - ties.institutions0[ij].min(3.0);
-            let rivalry_change = pressure - rivalry_pressure(rel.rivalry0[ij], p.rivalry_saturation);
-            let shift = anchor_shift(p, allied_change, institutions_change, rivalry_change);
-            for (k, from, to) in [(ij, i, j), (ji, j, i)] {
-                let rival_change = if rival_on { rival[k] - rel.rival0[k] } else { 0.0 };
-                let anchor = trust_anchor(
-                    rel.trust0[k],
-                    grown[to] - grown[from],
-                    sd_power,
-                    rival_change,
-                    sd_rival,
-                    shift,
-                );
-                let t = revert_to_anchor(rel.trust[k], rel.anchor[k], anchor, keep);
-                rel.anchor[k] = anchor;
-                rel.trust[k] = identity_pull(t, rel.identity[k], nu).clamp(0.0, 1.0);
-                if eta > 0.0 || mu > 0.0 {
-                    rel.identity[k] =
-                        identity_growth_step(rel.identity[k], drive, eta, mu, openness(table.orientation[from]));
-                }
+    // Pairs are visited in tiles (`for_each_pair_tiled`) so that the directed arrays' (j, i)
+    // entries are read from cache; each pair's update reads and writes only its own entries,
+    // so the order of pairs changes no result.
+    for_each_pair_tiled(n, |i, j| {
+        let (ij, ji) = (i * n + j, j * n + i);
+        let pressure = rivalry_pressure(rivalry[ij], p.rivalry_saturation);
+        let drive = if identity_moves {
+            let ra = relative_acceptance(trade[ij], totals[i], totals[j], total).unwrap_or(-1.0);
+            logistic(transaction_drive(
+                p,
+                ra,
+                institutions[ij],
+                norm_similarity(&table.norms[i], &table.norms[j]),
+                pressure,
+            ))
+        } else {
+            0.0
+        };
+        let allied_change = f64::from(u8::from(defense[ij] > 0)) - f64::from(u8::from(defense0[ij] > 0));
+        let institutions_change = institutions[ij].min(3.0) - institutions0[ij].min(3.0);
+        let rivalry_change = pressure - rivalry_pressure(rivalry0[ij], p.rivalry_saturation);
+        let shift = anchor_shift(p, allied_change, institutions_change, rivalry_change);
+        for (k, from, to) in [(ij, i, j), (ji, j, i)] {
+            let rival_change = if rival_on { rival[k] - rival0[k] } else { 0.0 };
+            let anchor = trust_anchor_from_logit(
+                trust0[k],
+                anchor_logit[k],
+                grown[to] - grown[from],
+                sd_power,
+                rival_change,
+                sd_rival,
+                shift,
+            );
+            let t = revert_to_anchor(trust[k], anchor_prev[k], anchor, keep);
+            anchor_prev[k] = anchor;
+            trust[k] = identity_pull(t, identity[k], nu).clamp(0.0, 1.0);
+            if identity_moves {
+                identity[k] = identity_growth_step(identity[k], drive, eta, mu, openness_of[from]);
             }
         }
-    }
-    for i in 0..n {
-        for j in i + 1..n {
-            let (a, b) = (i * n + j, j * n + i);
-            let w = 0.5 * (rel.identity[a] + rel.identity[b]);
-            let t = 0.5 * (rel.trust[a] + rel.trust[b]);
-            let kantian = culture(w, t, rel.kantian[a], p) == Culture::Kantian;
-            rel.kantian[a] = kantian;
-            rel.kantian[b] = kantian;
-        }
-    }
+        // Wendt's culture of the pair, from both directions' new trust and identity.
+        let w = 0.5 * (identity[ij] + identity[ji]);
+        let t = 0.5 * (trust[ij] + trust[ji]);
+        let is_kantian = culture(w, t, kantian[ij], p) == Culture::Kantian;
+        kantian[ij] = is_kantian;
+        kantian[ji] = is_kantian;
+    });
 }
 
 /// Axelrod's (1997) culture model on continuous norms: each state meets one

@@ -203,6 +203,8 @@ pub struct Relations {
     pub tariff: Vec<f64>,
     /// Directed: trust at the start, the base of the structural anchor.
     pub trust0: Vec<f64>,
+    /// Directed: the log-odds of `trust0` ([`super::mechanisms::anchor_logit`]), computed once.
+    pub anchor_logit: Vec<f64>,
     /// Directed: the structural trust anchor of the last tick (empty before the first tick).
     pub anchor: Vec<f64>,
     /// Directed: the realist rival-alignment term at the first tick (empty before it).
@@ -394,4 +396,48 @@ pub struct Outcomes {
     /// Per community slot: a dispute at use of force or above has occurred.
     pub force_seen: Vec<bool>,
     pub disputes: Vec<Dispute>,
+}
+
+/// Side of the square tiles in which [`for_each_pair_tiled`] visits pairs.
+pub const PAIR_TILE: usize = 16;
+
+/// Calls `f(i, j)` for every undirected pair `i < j` of `n` states, in square tiles of
+/// [`PAIR_TILE`] states: within a tile the `(j, i)` entries of the `n x n` arrays lie in a few
+/// cache lines, where a plain row-by-row sweep reads each from a different line. Only for passes
+/// in which a pair's update touches its own entries alone (the order of pairs is not the dyad
+/// order; passes that draw random numbers in dyad order keep the plain order).
+#[inline(always)]
+pub fn for_each_pair_tiled(n: usize, mut f: impl FnMut(usize, usize)) {
+    for ib in (0..n).step_by(PAIR_TILE) {
+        let i_end = (ib + PAIR_TILE).min(n);
+        for jb in (ib..n).step_by(PAIR_TILE) {
+            let j_end = (jb + PAIR_TILE).min(n);
+            for i in ib..i_end {
+                for j in jb.max(i + 1)..j_end {
+                    f(i, j);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tiling_tests {
+    use super::*;
+
+    #[test]
+    fn tiles_visit_every_pair_once() {
+        for n in [0, 1, 2, 15, 16, 17, 33, 50] {
+            let mut seen = vec![0u8; n * n];
+            for_each_pair_tiled(n, |i, j| {
+                assert!(i < j && j < n);
+                seen[i * n + j] += 1;
+            });
+            for i in 0..n {
+                for j in 0..n {
+                    assert_eq!(seen[i * n + j], u8::from(i < j), "n = {n}, pair ({i}, {j})");
+                }
+            }
+        }
+    }
 }
