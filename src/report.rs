@@ -10,6 +10,7 @@
 //! charts over the varied parameters ([`build_sweep`], in `report/sweep.rs`).
 
 use crate::compare::{self, Comparison, OutputSet, short};
+use crate::results::{self, LensRuns, Manifest, PerRun, PerRunFile, Summaries, SummaryFile, SummaryRow};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -29,6 +30,9 @@ pub enum ReportError {
     Data { message: String, hint: Option<String> },
     #[error(transparent)]
     Compare(#[from] compare::CompareError),
+    /// An output file that cannot be read, or a cell that is not a finite number.
+    #[error(transparent)]
+    File(#[from] results::FileError),
     #[error("drawing a chart failed: {0}")]
     Draw(String),
 }
@@ -64,6 +68,39 @@ const LEGEND_W: u32 = 170;
 /// Font size (px) and row height of the event numbers above a chart.
 const MARK_FONT: f64 = 11.0;
 const MARK_ROW: u32 = 13;
+
+/// `runs.csv` of a run folder: its value columns and lens -> run -> values.
+struct Runs {
+    columns: Vec<String>,
+    runs: LensRuns,
+}
+
+impl Runs {
+    fn read(dir: &Path) -> Result<Runs> {
+        let path = dir.join(results::RUNS);
+        if !path.exists() {
+            return Err(ReportError::Input(format!(
+                "{} has no runs.csv: give an output folder written by `comity run`",
+                dir.display()
+            )));
+        }
+        let table = PerRun::open(&path, PerRunFile::Runs)?;
+        if table.is_sweep() {
+            return Err(ReportError::Input(format!(
+                "{} belongs to a sweep (`comity sweep`), but {} is missing or not a sweep's: rerun the sweep",
+                path.display(),
+                dir.join(results::MANIFEST).display()
+            )));
+        }
+        let by_run = table.by_run()?;
+        let columns = by_run.columns.clone();
+        let runs = by_run.by_lens();
+        if runs.is_empty() {
+            return Err(ReportError::Input(format!("{} has no runs", path.display())));
+        }
+        Ok(Runs { columns, runs })
+    }
+}
 
 /// One row of timeseries.csv that the report uses.
 #[derive(Clone, Debug)]
@@ -115,78 +152,57 @@ pub fn decimal_year(date: &str) -> Option<f64> {
     year(date)
 }
 
-fn read_series(path: &Path) -> Result<(Series, Vec<String>, Vec<String>)> {
-    read_series_by(path, "community")
+/// A summary file read for charts: its series, and its lenses and groups (communities or
+/// pairs) in the order they first appear.
+struct SeriesFile {
+    series: Series,
+    lenses: Vec<String>,
+    groups: Vec<String>,
+    /// `pairs.csv`: each pair's two states.
+    states: BTreeMap<String, (String, String)>,
 }
 
-/// [`read_series`] of a file whose rows are grouped by `group` (`community` in
-/// `timeseries.csv`, `pair` in `pairs.csv`).
-fn read_series_by(path: &Path, group: &str) -> Result<(Series, Vec<String>, Vec<String>)> {
-    let bad = |e: csv::Error| ReportError::Input(format!("cannot read {}: {e}", path.display()));
-    let mut r = csv::Reader::from_path(path).map_err(bad)?;
-    let header: Vec<String> = r.headers().map_err(bad)?.iter().map(String::from).collect();
-    let col = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            ReportError::Input(format!(
-                "{} is not a comity timeseries.csv (no `{name}`)",
-                path.display()
-            ))
-        })
+/// Reads `timeseries.csv` or `pairs.csv` (through [`results::Summaries`], which refuses a cell
+/// that is not a finite number, naming its line and column).
+fn read_series(path: &Path, file: SummaryFile) -> Result<SeriesFile> {
+    let mut out = SeriesFile {
+        series: BTreeMap::new(),
+        lenses: Vec::new(),
+        groups: Vec::new(),
+        states: BTreeMap::new(),
     };
-    let (cl, cd, cc, cm, cmean, c5, c95) = (
-        col("lens")?,
-        col("date")?,
-        col(group)?,
-        col("metric")?,
-        col("mean")?,
-        col("p05")?,
-        col("p95")?,
-    );
-    let mut series: Series = BTreeMap::new();
-    let (mut lenses, mut communities) = (Vec::<String>::new(), Vec::<String>::new());
-    for rec in r.records() {
-        let rec = rec.map_err(bad)?;
-        // An empty cell is an undefined value (no run had one); anything else must be a finite
-        // number: `NaN` or `inf` means the file was made or edited elsewhere, and a chart
-        // that silently drops it would mislead.
-        let line = rec.position().map_or(0, |p| p.line());
-        let num = |c: usize| -> Result<f64> {
-            let cell = &rec[c];
-            if cell.is_empty() {
-                return Ok(f64::NAN);
-            }
-            match cell.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(v),
-                _ => Err(ReportError::Input(format!(
-                    "{}, line {line}, column `{}`: `{cell}` is not a finite number (comity writes an undefined value as an empty cell; fix or empty it, or run the scenario again)",
-                    path.display(),
-                    header[c]
-                ))),
-            }
-        };
-        let x = decimal_year(&rec[cd])
-            .ok_or_else(|| ReportError::Input(format!("{}: bad date {}", path.display(), &rec[cd])))?;
-        if !lenses.iter().any(|l| l == &rec[cl]) {
-            lenses.push(rec[cl].to_string());
+    Summaries::open(path, file)?.each(|r: &SummaryRow<'_>| -> Result<()> {
+        let x = decimal_year(r.date)
+            .ok_or_else(|| ReportError::Input(format!("{}: bad date {}", path.display(), r.date)))?;
+        if !out.lenses.iter().any(|l| l == r.lens) {
+            out.lenses.push(r.lens.to_string());
         }
-        if !communities.iter().any(|c| c == &rec[cc]) {
-            communities.push(rec[cc].to_string());
+        if !out.groups.iter().any(|c| c == r.group) {
+            out.groups.push(r.group.to_string());
         }
-        series
-            .entry((rec[cl].to_string(), rec[cc].to_string(), rec[cm].to_string()))
+        if let Some((a, b)) = r.states {
+            out.states
+                .entry(r.group.to_string())
+                .or_insert_with(|| (a.to_string(), b.to_string()));
+        }
+        // An empty cell is an undefined value (no run had one): no point on the line.
+        let undefined = f64::NAN;
+        out.series
+            .entry((r.lens.to_string(), r.group.to_string(), r.metric.to_string()))
             .or_default()
             .push(Point {
                 x,
-                date: rec[cd].to_string(),
-                mean: num(cmean)?,
-                p05: num(c5)?,
-                p95: num(c95)?,
+                date: r.date.to_string(),
+                mean: r.mean.unwrap_or(undefined),
+                p05: r.p05.unwrap_or(undefined),
+                p95: r.p95.unwrap_or(undefined),
             });
-    }
-    if series.is_empty() {
+        Ok(())
+    })?;
+    if out.series.is_empty() {
         return Err(ReportError::Input(format!("{} has no rows", path.display())));
     }
-    Ok((series, lenses, communities))
+    Ok(out)
 }
 
 fn draw_err<E: std::fmt::Debug>(e: E) -> ReportError {
@@ -624,7 +640,7 @@ fn lines_chart(
 /// The share of runs with no use of force among the members of `community` by the end of
 /// each year, per lens (from runs.csv `<community>.first_force_year`).
 fn survival_chart(
-    runs: &OutputSet,
+    runs: &Runs,
     lenses: &[String],
     community: &str,
     (x0, x1): (f64, f64),
@@ -704,7 +720,7 @@ fn survival_chart(
 }
 
 /// Histogram of the year of the first war, one bar colour per lens.
-fn first_war_chart(runs: &OutputSet, lenses: &[String]) -> Result<(String, String)> {
+fn first_war_chart(runs: &Runs, lenses: &[String]) -> Result<(String, String)> {
     let col = runs.columns.iter().position(|c| c == "system.first_war_year");
     let mut counts: BTreeMap<(usize, i64), usize> = BTreeMap::new();
     let mut caption = Vec::new();
@@ -1028,68 +1044,42 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Scenario events from the scenario file named in the manifest, if it can still be read.
-fn markers(manifest: &serde_json::Value) -> (Vec<Marker>, Option<String>) {
-    // Outputs of this version carry their events in the manifest: the page never needs the
-    // scenario file again.
-    if let Some(events) = manifest["scenario"]["events"].as_array() {
-        let mut merged: Vec<Marker> = Vec::new();
-        for e in events {
-            let (Some(date), Some(label)) = (e["date"].as_str(), e["label"].as_str()) else {
-                continue;
-            };
-            let Some(x) = decimal_year(date) else { continue };
-            match merged.last_mut() {
-                Some(last) if (last.x - x).abs() < 1e-9 => {
-                    if !last.label.contains(label) {
-                        last.label = format!("{}, {label}", last.label);
-                    }
-                }
-                _ => merged.push(Marker {
-                    x,
-                    date: date.to_string(),
-                    label: label.to_string(),
-                }),
-            }
-        }
-        return (merged, None);
-    }
-    let Some(path) = manifest["scenario"]["path"].as_str() else {
+/// The scripted events to mark: from the manifest, or (a manifest written before it listed
+/// them) from the scenario file it names, if that can still be read; with a note when they cannot.
+fn markers(manifest: Option<&Manifest>) -> (Vec<Marker>, Option<String>) {
+    let Some(manifest) = manifest else {
         return (Vec::new(), Some("no scenario path in manifest.json".into()));
     };
+    // Outputs of this version carry their events in the manifest: the page never needs the
+    // scenario file again.
+    if let Some(events) = &manifest.scenario.events {
+        let list = events.iter().filter_map(|e| {
+            Some(Marker {
+                x: decimal_year(&e.date)?,
+                date: e.date.clone(),
+                label: e.label.clone(),
+            })
+        });
+        return (one_per_date(list), None);
+    }
+    let path = manifest.scenario.path.as_str();
+    if path.is_empty() {
+        return (Vec::new(), Some("no scenario path in manifest.json".into()));
+    }
     // The path as given to `comity run`, else the absolute path it resolved to.
-    let absolute = manifest["scenario"]["absolute_path"].as_str().unwrap_or("");
+    let absolute = manifest.scenario.absolute_path.as_str();
     let found = [path, absolute]
         .into_iter()
         .find(|p| !p.is_empty() && Path::new(p).exists())
         .unwrap_or(path);
     match crate::scenario::load(Path::new(found)) {
         Ok(s) => {
-            let list = s
-                .events
-                .iter()
-                .map(|e| {
-                    let what = s.event_label(e);
-                    Marker {
-                        x: e.at.year() as f64 + (e.at.month() - 1) as f64 / 12.0,
-                        date: format!("{}-{:02}", e.at.year(), e.at.month()),
-                        label: what,
-                    }
-                })
-                .collect::<Vec<_>>();
-            // One marker per date: join the labels of events on the same month.
-            let mut merged: Vec<Marker> = Vec::new();
-            for m in list {
-                match merged.last_mut() {
-                    Some(last) if (last.x - m.x).abs() < 1e-9 => {
-                        if !last.label.contains(&m.label) {
-                            last.label = format!("{}, {}", last.label, m.label);
-                        }
-                    }
-                    _ => merged.push(m),
-                }
-            }
-            (merged, None)
+            let list = s.events.iter().map(|e| Marker {
+                x: e.at.year() as f64 + (e.at.month() - 1) as f64 / 12.0,
+                date: format!("{}-{:02}", e.at.year(), e.at.month()),
+                label: s.event_label(e),
+            });
+            (one_per_date(list), None)
         }
         Err(_) => (
             Vec::new(),
@@ -1100,12 +1090,25 @@ fn markers(manifest: &serde_json::Value) -> (Vec<Marker>, Option<String>) {
     }
 }
 
+/// One marker per date: the labels of events on the same month joined.
+fn one_per_date(list: impl Iterator<Item = Marker>) -> Vec<Marker> {
+    let mut merged: Vec<Marker> = Vec::new();
+    for m in list {
+        match merged.last_mut() {
+            Some(last) if (last.x - m.x).abs() < 1e-9 => {
+                if !last.label.contains(&m.label) {
+                    last.label = format!("{}, {}", last.label, m.label);
+                }
+            }
+            _ => merged.push(m),
+        }
+    }
+    merged
+}
+
 /// Whether `dir` holds the output of `comity sweep` (its manifest says `"kind": "sweep"`).
 pub fn is_sweep(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("manifest.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .is_some_and(|m| m["kind"] == "sweep")
+    Manifest::read(dir).is_ok_and(|m| m.is_sweep())
 }
 
 /// Builds the HTML page for an output folder, with an optional comparison of two folders.
@@ -1131,23 +1134,25 @@ pub fn build_with(
         }
         return build_sweep(dir, None);
     }
-    let ts = dir.join("timeseries.csv");
+    let ts = dir.join(results::TIMESERIES);
     if !ts.exists() {
         return Err(ReportError::Input(format!(
             "{} has no timeseries.csv: give an output folder written by `comity run`",
             dir.display()
         )));
     }
-    let (series, lenses, communities) = read_series(&ts)?;
-    let runs = OutputSet::load(dir)?;
-    let manifest: serde_json::Value = std::fs::read_to_string(dir.join("manifest.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(serde_json::Value::Null);
-    let (marks, marks_note) = markers(&manifest);
-    let name = manifest["scenario"]["name"]
-        .as_str()
-        .unwrap_or("comity results")
+    let SeriesFile {
+        series,
+        lenses,
+        groups: communities,
+        ..
+    } = read_series(&ts, SummaryFile::Timeseries)?;
+    let runs = Runs::read(dir)?;
+    let manifest = Manifest::read(dir).ok();
+    let (marks, marks_note) = markers(manifest.as_ref());
+    let name = manifest
+        .as_ref()
+        .map_or("comity results", |m| m.scenario.name.as_str())
         .to_string();
 
     let mut body = String::new();
@@ -1156,14 +1161,14 @@ pub fn build_with(
         body,
         "<p class=\"meta\">Output folder <code>{}</code>: {} runs x {} lens(es) ({}), seed {}, comity {}.</p>",
         escape(&dir.display().to_string()),
-        manifest["runs"].as_u64().map_or("?".to_string(), |r| r.to_string()),
+        manifest.as_ref().map_or("?".to_string(), |m| m.runs.to_string()),
         lenses.len(),
         escape(&lenses.join(", ")),
-        manifest["seed"].as_u64().map_or("?".to_string(), |r| r.to_string()),
-        escape(manifest["comity_version"].as_str().unwrap_or("?"))
+        manifest.as_ref().map_or("?".to_string(), |m| m.seed.to_string()),
+        escape(manifest.as_ref().map_or("?", |m| m.comity_version.as_str()))
     )
     .ok();
-    let step = manifest["scenario"]["step"].as_str().unwrap_or("year");
+    let step = manifest.as_ref().map_or("year", |m| m.scenario.step.as_str());
     let when = if step.starts_with("year") {
         "A point at a year is the state at the end of that year (after its events)"
     } else {
@@ -1354,7 +1359,7 @@ pub fn build_with(
         figure(&mut body, &svg, &caption);
         body.push_str("</section>\n");
     }
-    let pairs_csv = dir.join("pairs.csv");
+    let pairs_csv = dir.join(results::PAIRS);
     if pairs_csv.exists() {
         pair_sections(&pairs_csv, &lenses, &marks, &mut body, &mut toc, share)?;
     }
@@ -1457,7 +1462,6 @@ pub fn build_with(
     Ok(page(&name, &toc, &body))
 }
 
-/// A chart and its caption.
 /// A section per pair of interest (`pairs.csv`): trust both ways, identity and trade, each a
 /// mean line per lens with its p05-p95 band and the event markers.
 fn pair_sections(
@@ -1468,21 +1472,12 @@ fn pair_sections(
     toc: &mut String,
     share: Axis,
 ) -> Result<()> {
-    let (series, _, pairs) = read_series_by(path, "pair")?;
-    // The two states of each pair, from its rows.
-    let mut states: BTreeMap<String, (String, String)> = BTreeMap::new();
-    let bad = |e: csv::Error| ReportError::Input(format!("cannot read {}: {e}", path.display()));
-    let mut r = csv::Reader::from_path(path).map_err(bad)?;
-    let header: Vec<String> = r.headers().map_err(bad)?.iter().map(String::from).collect();
-    let at = |name: &str| header.iter().position(|h| h == name);
-    if let (Some(cp), Some(ca), Some(cb)) = (at("pair"), at("state_a"), at("state_b")) {
-        for rec in r.records() {
-            let rec = rec.map_err(bad)?;
-            states
-                .entry(rec[cp].to_string())
-                .or_insert_with(|| (rec[ca].to_string(), rec[cb].to_string()));
-        }
-    }
+    let SeriesFile {
+        series,
+        groups: pairs,
+        states,
+        ..
+    } = read_series(path, SummaryFile::Pairs)?;
     for pair in &pairs {
         let (a, b) = states.get(pair).cloned().unwrap_or_else(|| ("A".into(), "B".into()));
         let anchor = format!("p-{}", pair.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
