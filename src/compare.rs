@@ -456,41 +456,8 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
     }
     let same = b.is_none();
     let b = b.unwrap_or(a);
-    if !same && a.columns != b.columns {
-        let only_a: Vec<&String> = a.columns.iter().filter(|c| !b.columns.contains(c)).collect();
-        let only_b: Vec<&String> = b.columns.iter().filter(|c| !a.columns.contains(c)).collect();
-        return Err(CompareError::Mismatch {
-            what: "the runs.csv columns (metrics or communities)".into(),
-            detail: format!(
-                "only in {}: {}; only in {}: {}",
-                a.label,
-                if only_a.is_empty() {
-                    "-".to_string()
-                } else {
-                    preview(&only_a)
-                },
-                b.label,
-                if only_b.is_empty() {
-                    "-".to_string()
-                } else {
-                    preview(&only_b)
-                }
-            ),
-        });
-    }
-    if !same
-        && !opts.at_only
-        && let (Some(pa), Some(pb)) = (&a.period, &b.period)
-        && pa != pb
-    {
-        return Err(CompareError::Mismatch {
-            what: "the simulated periods".into(),
-            detail: format!(
-                "{} runs {}..{} ({}), {} runs {}..{} ({}): their end values and totals belong to different years; \
-                 compare chosen years with --at YEAR --at-only",
-                a.label, pa.0, pa.1, pa.2, b.label, pb.0, pb.1, pb.2
-            ),
-        });
+    if !same {
+        check_comparable(a, b, opts)?;
     }
     if opts.at_only && opts.at.is_empty() {
         return Err(CompareError::Input("--at-only needs --at YEAR[,YEAR...]".into()));
@@ -525,11 +492,7 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
             "nothing to compare: the --metric and --community filters keep no row".into(),
         ));
     }
-    let adjusted = holm(&rows.iter().map(|r| r.p).collect::<Vec<_>>());
-    for (r, p) in rows.iter_mut().zip(adjusted) {
-        r.p_adjusted = p;
-        r.significant = p.is_finite() && p < opts.alpha;
-    }
+    correct(&mut rows, opts.alpha);
     let lenses = |k: usize| {
         let mut v: Vec<&str> = pairs
             .iter()
@@ -551,6 +514,54 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
         rows,
         skipped,
     })
+}
+
+/// Two output sets compare when they hold the same runs.csv columns and, unless only chosen
+/// years are compared, the same simulated period.
+fn check_comparable(a: &OutputSet, b: &OutputSet, opts: &Options) -> Result<()> {
+    if a.columns != b.columns {
+        let only = |x: &OutputSet, y: &OutputSet| {
+            let only: Vec<&String> = x.columns.iter().filter(|c| !y.columns.contains(c)).collect();
+            if only.is_empty() {
+                "-".to_string()
+            } else {
+                preview(&only)
+            }
+        };
+        return Err(CompareError::Mismatch {
+            what: "the runs.csv columns (metrics or communities)".into(),
+            detail: format!(
+                "only in {}: {}; only in {}: {}",
+                a.label,
+                only(a, b),
+                b.label,
+                only(b, a)
+            ),
+        });
+    }
+    if !opts.at_only
+        && let (Some(pa), Some(pb)) = (&a.period, &b.period)
+        && pa != pb
+    {
+        return Err(CompareError::Mismatch {
+            what: "the simulated periods".into(),
+            detail: format!(
+                "{} runs {}..{} ({}), {} runs {}..{} ({}): their end values and totals belong to different years; \
+                 compare chosen years with --at YEAR --at-only",
+                a.label, pa.0, pa.1, pa.2, b.label, pb.0, pb.1, pb.2
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Holm's correction over all `rows`: each row's adjusted p-value and significance at `alpha`.
+fn correct(rows: &mut [Row], alpha: f64) {
+    let adjusted = holm(&rows.iter().map(|r| r.p).collect::<Vec<_>>());
+    for (r, p) in rows.iter_mut().zip(adjusted) {
+        r.p_adjusted = p;
+        r.significant = p.is_finite() && p < alpha;
+    }
 }
 
 /// The (lens of A, lens of B) pairs to compare: the asked ones; without `--lens`, every lens the

@@ -1154,21 +1154,61 @@ pub fn build_with(
         .as_ref()
         .map_or("comity results", |m| m.scenario.name.as_str())
         .to_string();
-
     let mut body = String::new();
-    writeln!(body, "<h1>{}</h1>", escape(&name)).ok();
+    let mut toc = String::new();
+    introduction(&mut body, dir, &name, manifest.as_ref(), &lenses, (&marks, marks_note));
+    let page_of = Charts {
+        series: &series,
+        lenses: &lenses,
+        marks: &marks,
+        share,
+    };
+    for community in &communities {
+        community_section(&mut body, &mut toc, &page_of, &runs, community)?;
+    }
+    let pairs_csv = dir.join(results::PAIRS);
+    if pairs_csv.exists() {
+        pair_sections(&pairs_csv, &lenses, &marks, &mut body, &mut toc, share)?;
+    }
+    first_war_section(&mut body, &mut toc, &runs, &lenses)?;
+    if let Some((a, b)) = compare_with {
+        comparison_section(&mut body, &mut toc, (a, b), compare_lens)?;
+    }
+    Ok(page(&name, &toc, &body))
+}
+
+/// What every chart of a run folder's page draws from.
+struct Charts<'a> {
+    series: &'a Series,
+    lenses: &'a [String],
+    marks: &'a [Marker],
+    /// The axis of shares (fitted, or 0-1 with `--unit-axes`).
+    share: Axis,
+}
+
+/// The page's title, what it shows (folder, runs, lenses, seed) and how to read it, and the
+/// list of scripted events (with `note` when they could not be read).
+fn introduction(
+    body: &mut String,
+    dir: &Path,
+    name: &str,
+    manifest: Option<&Manifest>,
+    lenses: &[String],
+    (marks, note): (&[Marker], Option<String>),
+) {
+    writeln!(body, "<h1>{}</h1>", escape(name)).ok();
     writeln!(
         body,
         "<p class=\"meta\">Output folder <code>{}</code>: {} runs x {} lens(es) ({}), seed {}, comity {}.</p>",
         escape(&dir.display().to_string()),
-        manifest.as_ref().map_or("?".to_string(), |m| m.runs.to_string()),
+        manifest.map_or("?".to_string(), |m| m.runs.to_string()),
         lenses.len(),
         escape(&lenses.join(", ")),
-        manifest.as_ref().map_or("?".to_string(), |m| m.seed.to_string()),
-        escape(manifest.as_ref().map_or("?", |m| m.comity_version.as_str()))
+        manifest.map_or("?".to_string(), |m| m.seed.to_string()),
+        escape(manifest.map_or("?", |m| m.comity_version.as_str()))
     )
     .ok();
-    let step = manifest.as_ref().map_or("year", |m| m.scenario.step.as_str());
+    let step = manifest.map_or("year", |m| m.scenario.step.as_str());
     let when = if step.starts_with("year") {
         "A point at a year is the state at the end of that year (after its events)"
     } else {
@@ -1177,7 +1217,7 @@ pub fn build_with(
     writeln!(
         body,
         "<p>Lines are means across runs; shaded bands span the 5th to 95th percentiles; y axes are fitted to the data (counts start at 0). {when}. Dashed vertical lines mark the scenario's scripted events at their dates, numbered as in the list below; hover over a number, a dot or a bar for its values.{}</p>",
-        marks_note.map(|n| format!(" ({})", escape(&n))).unwrap_or_default()
+        note.map(|n| format!(" ({})", escape(&n))).unwrap_or_default()
     )
     .ok();
     if !marks.is_empty() {
@@ -1194,272 +1234,290 @@ pub fn build_with(
         }
         body.push_str("</tbody></table></details>\n");
     }
-    let (x0, x1) = x_range(&series);
-    let mut toc = String::new();
-    for community in &communities {
-        let anchor = format!("c-{}", community.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
-        writeln!(toc, "<li><a href=\"#{anchor}\">{}</a></li>", escape(community)).ok();
-        writeln!(
-            body,
-            "<section id=\"{anchor}\"><h2>Community: {}</h2>",
-            escape(community)
-        )
-        .ok();
-        let bands: [(&str, &str, &str, Axis, Labels<'_>, u32, &str); 6] = [
-            (
-                "cohesion",
-                "Cohesion",
-                "mean trust among members",
-                share,
-                Labels::Plain,
-                56,
-                "Cohesion: mean directed trust among the members.",
-            ),
-            (
-                "identity",
-                "Identity (we-feeling)",
-                "mean identity among members",
-                share,
-                Labels::Plain,
-                56,
-                "Identity: mean directed we-feeling among the members (Deutsch).",
-            ),
-            (
-                "peaceful_change_share",
-                "Dependable expectations of peaceful change",
-                "share of member pairs",
-                share,
-                Labels::Plain,
-                56,
-                "Peaceful change: share of member pairs with trust and identity above the peace threshold both ways and no use of force within the peace window (Deutsch).",
-            ),
-            (
-                "kantian_share",
-                "Kantian culture",
-                "share of member pairs",
-                share,
-                Labels::Plain,
-                56,
-                "Kantian share: share of member pairs in Wendt's Kantian culture of friendship.",
-            ),
-            (
-                "phase",
-                "Phase (Adler-Barnett)",
-                "mean phase code",
-                Axis::Level,
-                Labels::Format(&phase_label),
-                96,
-                "Phase: mean across runs of the Adler-Barnett phase code (0 none, 1 nascent, 2 ascendant, 3 mature); a mean of 1.9 means mostly ascendant.",
-            ),
-            (
-                "trade",
-                "Trade among members",
-                "trade (scenario units)",
-                Axis::Count,
-                Labels::Plain,
-                70,
-                "Trade: total trade among the members.",
-            ),
-        ];
-        for (metric, title, y_desc, axis, y_labels, y_area, caption) in bands {
-            if !lenses
-                .iter()
-                .any(|l| series.contains_key(&(l.clone(), community.clone(), metric.to_string())))
-            {
-                continue;
-            }
-            let (svg, note) = band_chart(
-                &series,
-                &lenses,
-                &BandSpec {
-                    community,
-                    metric,
-                    title: format!("{title}, {community}"),
-                    y_desc,
-                    band: true,
-                    axis,
-                    y_labels,
-                    y_area,
-                },
-                &marks,
-            )?;
-            let caption = if note.is_empty() {
-                caption.to_string()
-            } else {
-                format!("{caption} Note: {note}.")
-            };
-            figure(&mut body, &svg, &caption);
-        }
-        if let Some(svg) = survival_chart(&runs, &lenses, community, (x0, x1), &marks, share)? {
-            figure(
-                &mut body,
-                &svg,
-                &format!(
-                    "No use of force yet: share of runs in which no dispute among the members of {community} has reached use of force or war by the end of each year (from runs.csv first_force_year), a survival curve."
-                ),
-            );
-        }
-        let levels = [
-            ("disputes_threat", "threat (2)", LEVEL_COLOURS[0]),
-            ("disputes_display", "display of force (3)", LEVEL_COLOURS[1]),
-            ("disputes_force", "use of force (4)", LEVEL_COLOURS[2]),
-            ("disputes_war", "war (5)", LEVEL_COLOURS[3]),
-        ];
-        // One y axis for every lens's dispute chart, so that they compare at a glance.
-        let y = fitted(
-            lenses.iter().flat_map(|lens| {
-                levels.iter().flat_map(|(m, _, _)| {
-                    series
-                        .get(&(lens.clone(), community.clone(), m.to_string()))
-                        .into_iter()
-                        .flatten()
-                        .map(|p| p.mean)
-                })
-            }),
+}
+
+/// A community's chart of one metric with bands: (metric, title, y axis, axis, y labels, y
+/// area width, caption).
+type CommunityBand<'a> = (&'a str, &'a str, &'a str, Axis, Labels<'a>, u32, &'a str);
+
+/// The community charts with bands, in page order.
+fn community_bands(share: Axis) -> [CommunityBand<'static>; 6] {
+    [
+        (
+            "cohesion",
+            "Cohesion",
+            "mean trust among members",
+            share,
+            Labels::Plain,
+            56,
+            "Cohesion: mean directed trust among the members.",
+        ),
+        (
+            "identity",
+            "Identity (we-feeling)",
+            "mean identity among members",
+            share,
+            Labels::Plain,
+            56,
+            "Identity: mean directed we-feeling among the members (Deutsch).",
+        ),
+        (
+            "peaceful_change_share",
+            "Dependable expectations of peaceful change",
+            "share of member pairs",
+            share,
+            Labels::Plain,
+            56,
+            "Peaceful change: share of member pairs with trust and identity above the peace threshold both ways and no use of force within the peace window (Deutsch).",
+        ),
+        (
+            "kantian_share",
+            "Kantian culture",
+            "share of member pairs",
+            share,
+            Labels::Plain,
+            56,
+            "Kantian share: share of member pairs in Wendt's Kantian culture of friendship.",
+        ),
+        (
+            "phase",
+            "Phase (Adler-Barnett)",
+            "mean phase code",
+            Axis::Level,
+            Labels::Format(&phase_label),
+            96,
+            "Phase: mean across runs of the Adler-Barnett phase code (0 none, 1 nascent, 2 ascendant, 3 mature); a mean of 1.9 means mostly ascendant.",
+        ),
+        (
+            "trade",
+            "Trade among members",
+            "trade (scenario units)",
             Axis::Count,
-        );
-        for lens in &lenses {
-            let svg = lines_chart(
-                &series,
-                lens,
-                community,
-                &levels,
-                &format!("Disputes by highest hostility level, {community} ({lens})"),
-                "disputes per step (mean across runs)",
-                y,
-                &marks,
-            )?;
-            figure(
-                &mut body,
-                &svg,
-                "New disputes between members per step, by the highest level reached on the Correlates of War ladder. The charts of all lenses share one y axis.",
-            );
+            Labels::Plain,
+            70,
+            "Trade: total trade among the members.",
+        ),
+    ]
+}
+
+/// `caption`, with the band chart's note on lenses that coincide, if any.
+fn with_note(caption: &str, note: &str) -> String {
+    if note.is_empty() {
+        caption.to_string()
+    } else {
+        format!("{caption} Note: {note}.")
+    }
+}
+
+/// A community's section: its charts with bands, the survival curve of no use of force, the
+/// disputes by hostility level per lens, and the escalation rate.
+fn community_section(body: &mut String, toc: &mut String, c: &Charts<'_>, runs: &Runs, community: &str) -> Result<()> {
+    let anchor = format!("c-{}", community.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    writeln!(toc, "<li><a href=\"#{anchor}\">{}</a></li>", escape(community)).ok();
+    writeln!(
+        body,
+        "<section id=\"{anchor}\"><h2>Community: {}</h2>",
+        escape(community)
+    )
+    .ok();
+    let drawn = |metric: &str| {
+        c.lenses.iter().any(|l| {
+            c.series
+                .contains_key(&(l.clone(), community.to_string(), metric.to_string()))
+        })
+    };
+    for (metric, title, y_desc, axis, y_labels, y_area, caption) in community_bands(c.share) {
+        if !drawn(metric) {
+            continue;
         }
-        let (svg, note) = band_chart(
-            &series,
-            &lenses,
-            &BandSpec {
-                community,
-                metric: "escalation_rate",
-                title: format!("Escalation rate, {community}"),
-                y_desc: "share reaching use of force",
-                band: false,
-                axis: share,
-                y_labels: Labels::Plain,
-                y_area: 56,
-            },
-            &marks,
-        )?;
-        let caption = "Escalation rate: share of the step's disputes that reached use of force or war (steps without a dispute are left out of the mean; no band, as a single run's rate is mostly 0 or 1).";
-        let caption = if note.is_empty() {
-            caption.to_string()
-        } else {
-            format!("{caption} Note: {note}.")
+        let spec = BandSpec {
+            community,
+            metric,
+            title: format!("{title}, {community}"),
+            y_desc,
+            band: true,
+            axis,
+            y_labels,
+            y_area,
         };
-        figure(&mut body, &svg, &caption);
-        body.push_str("</section>\n");
+        let (svg, note) = band_chart(c.series, c.lenses, &spec, c.marks)?;
+        figure(body, &svg, &with_note(caption, &note));
     }
-    let pairs_csv = dir.join(results::PAIRS);
-    if pairs_csv.exists() {
-        pair_sections(&pairs_csv, &lenses, &marks, &mut body, &mut toc, share)?;
+    if let Some(svg) = survival_chart(runs, c.lenses, community, x_range(c.series), c.marks, c.share)? {
+        figure(
+            body,
+            &svg,
+            &format!(
+                "No use of force yet: share of runs in which no dispute among the members of {community} has reached use of force or war by the end of each year (from runs.csv first_force_year), a survival curve."
+            ),
+        );
     }
-    let (svg, caption) = first_war_chart(&runs, &lenses)?;
+    dispute_level_charts(body, c, community)?;
+    let spec = BandSpec {
+        community,
+        metric: "escalation_rate",
+        title: format!("Escalation rate, {community}"),
+        y_desc: "share reaching use of force",
+        band: false,
+        axis: c.share,
+        y_labels: Labels::Plain,
+        y_area: 56,
+    };
+    let (svg, note) = band_chart(c.series, c.lenses, &spec, c.marks)?;
+    let caption = "Escalation rate: share of the step's disputes that reached use of force or war (steps without a dispute are left out of the mean; no band, as a single run's rate is mostly 0 or 1).";
+    figure(body, &svg, &with_note(caption, &note));
+    body.push_str("</section>\n");
+    Ok(())
+}
+
+/// One chart per lens of a community's new disputes by highest hostility level, all on one y
+/// axis so that they compare at a glance.
+fn dispute_level_charts(body: &mut String, c: &Charts<'_>, community: &str) -> Result<()> {
+    let levels = [
+        ("disputes_threat", "threat (2)", LEVEL_COLOURS[0]),
+        ("disputes_display", "display of force (3)", LEVEL_COLOURS[1]),
+        ("disputes_force", "use of force (4)", LEVEL_COLOURS[2]),
+        ("disputes_war", "war (5)", LEVEL_COLOURS[3]),
+    ];
+    let y = fitted(
+        c.lenses.iter().flat_map(|lens| {
+            levels.iter().flat_map(|(m, _, _)| {
+                c.series
+                    .get(&(lens.clone(), community.to_string(), m.to_string()))
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p.mean)
+            })
+        }),
+        Axis::Count,
+    );
+    for lens in c.lenses {
+        let svg = lines_chart(
+            c.series,
+            lens,
+            community,
+            &levels,
+            &format!("Disputes by highest hostility level, {community} ({lens})"),
+            "disputes per step (mean across runs)",
+            y,
+            c.marks,
+        )?;
+        figure(
+            body,
+            &svg,
+            "New disputes between members per step, by the highest level reached on the Correlates of War ladder. The charts of all lenses share one y axis.",
+        );
+    }
+    Ok(())
+}
+
+/// The section on the year of the first war anywhere in the system.
+fn first_war_section(body: &mut String, toc: &mut String, runs: &Runs, lenses: &[String]) -> Result<()> {
+    let (svg, caption) = first_war_chart(runs, lenses)?;
     body.push_str("<section id=\"first-war\"><h2>First war</h2>\n");
     figure(
-        &mut body,
+        body,
         &svg,
         &format!("Distribution of the year of the first war anywhere in the system, across runs. {caption}."),
     );
     body.push_str("</section>\n");
     writeln!(toc, "<li><a href=\"#first-war\">First war</a></li>").ok();
+    Ok(())
+}
 
-    if let Some((a, b)) = compare_with {
-        let set_a = OutputSet::load(a)?;
-        let set_b = OutputSet::load(b)?;
-        let opts = compare::Options {
-            lens_a: compare_lens.map(String::from),
-            lens_b: None,
-            at: Vec::new(),
-            at_only: false,
-            alpha: 0.05,
-            metrics: Vec::new(),
-            communities: Vec::new(),
-        };
-        let cmp = compare::compare(&set_a, Some(&set_b), &opts)?;
-        writeln!(toc, "<li><a href=\"#compare\">Comparison</a></li>").ok();
+/// The section comparing output folders A and B (`--compare A B`): the chart of differences,
+/// what it left out, and the table of every row.
+fn comparison_section(body: &mut String, toc: &mut String, (a, b): (&Path, &Path), lens: Option<&str>) -> Result<()> {
+    let set_a = OutputSet::load(a)?;
+    let set_b = OutputSet::load(b)?;
+    let opts = compare::Options {
+        lens_a: lens.map(String::from),
+        lens_b: None,
+        at: Vec::new(),
+        at_only: false,
+        alpha: 0.05,
+        metrics: Vec::new(),
+        communities: Vec::new(),
+    };
+    let cmp = compare::compare(&set_a, Some(&set_b), &opts)?;
+    writeln!(toc, "<li><a href=\"#compare\">Comparison</a></li>").ok();
+    writeln!(
+        body,
+        "<section id=\"compare\"><h2>Comparison</h2><p>A: <code>{}</code><br/>B: <code>{}</code></p>",
+        escape(&cmp.a),
+        escape(&cmp.b)
+    )
+    .ok();
+    for n in &cmp.notes {
+        writeln!(body, "<p class=\"meta\">{}</p>", escape(n)).ok();
+    }
+    let svg = comparison_chart(&cmp)?;
+    figure(
+        body,
+        &svg,
+        "Filled dots: significant after Holm's correction (alpha 0.05). Blue: B above A; vermillion: B below A. Bars with end caps: 95% intervals (drawn at least 6 pixels wide). Hover over a dot for its numbers.",
+    );
+    left_out_list(body, &cmp);
+    body.push_str("<table><thead><tr><th>metric</th><th>n</th><th>mean A</th><th>mean B</th><th>B - A</th><th>95% CI</th><th>effect</th><th>p (Holm)</th></tr></thead><tbody>\n");
+    for r in &cmp.rows {
+        let f = |x: f64| escape(&short(x));
         writeln!(
             body,
-            "<section id=\"compare\"><h2>Comparison</h2><p>A: <code>{}</code><br/>B: <code>{}</code></p>",
-            escape(&cmp.a),
-            escape(&cmp.b)
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td><td>{}</td></tr>",
+            if r.significant { "sig" } else { "" },
+            escape(&r.metric),
+            r.n_a,
+            f(r.mean_a),
+            f(r.mean_b),
+            f(r.diff),
+            f(r.ci_low),
+            f(r.ci_high),
+            f(r.effect),
+            f(r.p_adjusted)
         )
         .ok();
-        for n in &cmp.notes {
-            writeln!(body, "<p class=\"meta\">{}</p>", escape(n)).ok();
-        }
-        let svg = comparison_chart(&cmp)?;
-        figure(
-            &mut body,
-            &svg,
-            "Filled dots: significant after Holm's correction (alpha 0.05). Blue: B above A; vermillion: B below A. Bars with end caps: 95% intervals (drawn at least 6 pixels wide). Hover over a dot for its numbers.",
-        );
-        let mut out: Vec<String> = cmp
-            .rows
-            .iter()
-            .filter_map(|r| {
-                left_out(r).map(|why| {
-                    let lens = if cmp.rows.iter().any(|q| q.lens_a != r.lens_a) {
-                        format!("{}: ", r.lens_a)
-                    } else {
-                        String::new()
-                    };
-                    format!(
-                        "<li><code>{}{}</code>: {}</li>",
-                        escape(&lens),
-                        escape(&r.metric),
-                        escape(why)
-                    )
-                })
-            })
-            .collect();
-        out.extend(cmp.skipped.iter().map(|m| {
-            format!(
-                "<li><code>{}</code>: undefined in every run of both sets (not compared)</li>",
-                escape(m)
-            )
-        }));
-        if !out.is_empty() {
-            writeln!(
-                body,
-                "<details><summary>Left out of the chart: {} row(s)</summary><ul class=\"left-out\">{}</ul></details>",
-                out.len(),
-                out.join("")
-            )
-            .ok();
-        }
-        body.push_str("<table><thead><tr><th>metric</th><th>n</th><th>mean A</th><th>mean B</th><th>B - A</th><th>95% CI</th><th>effect</th><th>p (Holm)</th></tr></thead><tbody>\n");
-        for r in &cmp.rows {
-            let f = |x: f64| escape(&short(x));
-            writeln!(
-                body,
-                "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td><td>{}</td></tr>",
-                if r.significant { "sig" } else { "" },
-                escape(&r.metric),
-                r.n_a,
-                f(r.mean_a),
-                f(r.mean_b),
-                f(r.diff),
-                f(r.ci_low),
-                f(r.ci_high),
-                f(r.effect),
-                f(r.p_adjusted)
-            )
-            .ok();
-        }
-        body.push_str("</tbody></table></section>\n");
     }
+    body.push_str("</tbody></table></section>\n");
+    Ok(())
+}
 
-    Ok(page(&name, &toc, &body))
+/// The rows of a comparison its chart leaves out, and why, folded away under the chart.
+fn left_out_list(body: &mut String, cmp: &Comparison) {
+    let several_lenses = |r: &compare::Row| cmp.rows.iter().any(|q| q.lens_a != r.lens_a);
+    let mut out: Vec<String> = cmp
+        .rows
+        .iter()
+        .filter_map(|r| {
+            left_out(r).map(|why| {
+                let lens = if several_lenses(r) {
+                    format!("{}: ", r.lens_a)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "<li><code>{}{}</code>: {}</li>",
+                    escape(&lens),
+                    escape(&r.metric),
+                    escape(why)
+                )
+            })
+        })
+        .collect();
+    out.extend(cmp.skipped.iter().map(|m| {
+        format!(
+            "<li><code>{}</code>: undefined in every run of both sets (not compared)</li>",
+            escape(m)
+        )
+    }));
+    if !out.is_empty() {
+        writeln!(
+            body,
+            "<details><summary>Left out of the chart: {} row(s)</summary><ul class=\"left-out\">{}</ul></details>",
+            out.len(),
+            out.join("")
+        )
+        .ok();
+    }
 }
 
 /// A section per pair of interest (`pairs.csv`): trust both ways, identity and trade, each a
