@@ -7,6 +7,7 @@
 //! Significance is judged after Holm's (1979) step-down correction, which keeps
 //! the chance of any false positive among all the metrics compared at `alpha`.
 
+use crate::results::{self, PerRun, PerRunFile, Summaries, SummaryFile, SummaryRow};
 use crate::stats::{t_quantile, t_two_sided_p};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -17,6 +18,9 @@ use thiserror::Error;
 pub enum CompareError {
     #[error("{0}")]
     Input(String),
+    /// An output file that cannot be read, or a cell that is not a finite number.
+    #[error(transparent)]
+    File(#[from] results::FileError),
     #[error("{what} do not match: {detail}")]
     Mismatch { what: String, detail: String },
 }
@@ -48,7 +52,7 @@ impl OutputSet {
     /// Loads an output folder or a `runs.csv` file.
     pub fn load(path: &Path) -> Result<OutputSet> {
         let (dir, runs_csv) = if path.is_dir() {
-            (path.to_path_buf(), path.join("runs.csv"))
+            (path.to_path_buf(), path.join(results::RUNS))
         } else {
             (
                 path.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -61,10 +65,8 @@ impl OutputSet {
                 path.display()
             )));
         }
-        let bad = |e: csv::Error| CompareError::Input(format!("cannot read {}: {e}", runs_csv.display()));
-        let mut reader = csv::Reader::from_path(&runs_csv).map_err(bad)?;
-        let header: Vec<String> = reader.headers().map_err(bad)?.iter().map(String::from).collect();
-        if header.first().map(String::as_str) == Some("point") {
+        let table = PerRun::open(&runs_csv, PerRunFile::Runs)?;
+        if table.is_sweep() {
             return Err(CompareError::Input(format!(
                 "{} belongs to a sweep (`comity sweep`): compare compares two `comity run` folders; for a sweep use `comity sensitivity {}` or `comity report {}`, or compare two points by running them with `comity run --set`",
                 runs_csv.display(),
@@ -72,48 +74,17 @@ impl OutputSet {
                 dir.display()
             )));
         }
-        if header.len() < 3 || header[0] != "lens" || header[1] != "run" {
-            return Err(CompareError::Input(format!(
-                "{} is not a comity runs.csv (its header must start with lens,run)",
-                runs_csv.display()
-            )));
-        }
-        let columns = header[2..].to_vec();
-        let mut runs: BTreeMap<String, BTreeMap<u64, Vec<Option<f64>>>> = BTreeMap::new();
-        for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(bad)?;
-            let line = i + 2;
-            let run: u64 = record[1].parse().map_err(|_| {
-                CompareError::Input(format!(
-                    "{} line {line}: run \"{}\" is not an integer",
-                    runs_csv.display(),
-                    &record[1]
-                ))
-            })?;
-            let mut values = Vec::with_capacity(columns.len());
-            for (k, cell) in record.iter().skip(2).enumerate() {
-                values.push(if cell.is_empty() {
-                    None
-                } else {
-                    Some(finite_cell(cell).map_err(|why| {
-                        CompareError::Input(format!(
-                            "{} line {line}, column {}: \"{cell}\" {why}",
-                            runs_csv.display(),
-                            columns[k]
-                        ))
-                    })?)
-                });
-            }
-            runs.entry(record[0].to_string()).or_default().insert(run, values);
-        }
-        if runs.is_empty() {
+        let by_run = table.by_run()?;
+        if by_run.rows.is_empty() {
             return Err(CompareError::Input(format!("{} has no runs", runs_csv.display())));
         }
-        let manifest = crate::results::Manifest::read(&dir).ok();
+        let columns = by_run.columns.clone();
+        let runs = by_run.by_lens();
+        let manifest = results::Manifest::read(&dir).ok();
         let seed = manifest.as_ref().map(|m| m.seed);
         let period = manifest.as_ref().map(|m| m.period());
-        let ts = dir.join("timeseries.csv");
-        let at = load_runs_at(&dir.join("runs_at.csv"))?;
+        let ts = dir.join(results::TIMESERIES);
+        let at = load_runs_at(&dir.join(results::RUNS_AT))?;
         let pairs = manifest.map(|m| m.pairs).unwrap_or_default();
         Ok(OutputSet {
             pairs,
@@ -173,58 +144,17 @@ impl OutputSet {
 pub type AtRuns = BTreeMap<(String, i64), BTreeMap<u64, Vec<Option<f64>>>>;
 
 /// Reads `runs_at.csv` (written by `comity run --at-years`), if it exists.
-/// A cell of a per-run file: a finite number. comity writes an undefined value as an empty cell,
-/// so `NaN` or `inf` means the file was made or edited elsewhere; refusing it by name beats
-/// dropping the metric from the comparison without a word.
-fn finite_cell(cell: &str) -> std::result::Result<f64, &'static str> {
-    match cell.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err("is not a finite number (comity writes an undefined value as an empty cell; fix or empty it)"),
-        Err(_) => Err("is not a number"),
-    }
-}
-
 fn load_runs_at(path: &Path) -> Result<Option<(Vec<String>, AtRuns)>> {
     if !path.exists() {
         return Ok(None);
     }
-    let bad = |e: csv::Error| CompareError::Input(format!("cannot read {}: {e}", path.display()));
-    let mut reader = csv::Reader::from_path(path).map_err(bad)?;
-    let header: Vec<String> = reader.headers().map_err(bad)?.iter().map(String::from).collect();
-    if header.len() < 4 || header[..3] != ["lens", "run", "year"] {
-        return Err(CompareError::Input(format!(
-            "{} is not a comity runs_at.csv",
-            path.display()
-        )));
-    }
-    let mut out: AtRuns = BTreeMap::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(bad)?;
-        let line = i + 2;
-        let parse_int = |s: &str| {
-            s.parse::<i64>()
-                .map_err(|_| CompareError::Input(format!("{} line {line}: \"{s}\" is not an integer", path.display())))
-        };
-        let (run, year) = (parse_int(&record[1])? as u64, parse_int(&record[2])?);
-        let mut values = Vec::with_capacity(header.len().saturating_sub(3));
-        for (k, c) in record.iter().skip(3).enumerate() {
-            values.push(if c.is_empty() {
-                None
-            } else {
-                Some(finite_cell(c).map_err(|why| {
-                    CompareError::Input(format!(
-                        "{} line {line}, column {}: \"{c}\" {why}",
-                        path.display(),
-                        header.get(k + 3).map_or("?", String::as_str)
-                    ))
-                })?)
-            });
-        }
-        out.entry((record[0].to_string(), year))
-            .or_default()
-            .insert(run, values);
-    }
-    Ok(Some((header[3..].to_vec(), out)))
+    let by_run = PerRun::open(path, PerRunFile::RunsAt)?.by_run()?;
+    let at = by_run
+        .rows
+        .into_iter()
+        .map(|((lens, year), runs)| ((lens, year.unwrap_or_default()), runs))
+        .collect();
+    Ok(Some((by_run.columns, at)))
 }
 
 /// How a row was tested.
@@ -526,41 +456,8 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
     }
     let same = b.is_none();
     let b = b.unwrap_or(a);
-    if !same && a.columns != b.columns {
-        let only_a: Vec<&String> = a.columns.iter().filter(|c| !b.columns.contains(c)).collect();
-        let only_b: Vec<&String> = b.columns.iter().filter(|c| !a.columns.contains(c)).collect();
-        return Err(CompareError::Mismatch {
-            what: "the runs.csv columns (metrics or communities)".into(),
-            detail: format!(
-                "only in {}: {}; only in {}: {}",
-                a.label,
-                if only_a.is_empty() {
-                    "-".to_string()
-                } else {
-                    preview(&only_a)
-                },
-                b.label,
-                if only_b.is_empty() {
-                    "-".to_string()
-                } else {
-                    preview(&only_b)
-                }
-            ),
-        });
-    }
-    if !same
-        && !opts.at_only
-        && let (Some(pa), Some(pb)) = (&a.period, &b.period)
-        && pa != pb
-    {
-        return Err(CompareError::Mismatch {
-            what: "the simulated periods".into(),
-            detail: format!(
-                "{} runs {}..{} ({}), {} runs {}..{} ({}): their end values and totals belong to different years; \
-                 compare chosen years with --at YEAR --at-only",
-                a.label, pa.0, pa.1, pa.2, b.label, pb.0, pb.1, pb.2
-            ),
-        });
+    if !same {
+        check_comparable(a, b, opts)?;
     }
     if opts.at_only && opts.at.is_empty() {
         return Err(CompareError::Input("--at-only needs --at YEAR[,YEAR...]".into()));
@@ -595,11 +492,7 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
             "nothing to compare: the --metric and --community filters keep no row".into(),
         ));
     }
-    let adjusted = holm(&rows.iter().map(|r| r.p).collect::<Vec<_>>());
-    for (r, p) in rows.iter_mut().zip(adjusted) {
-        r.p_adjusted = p;
-        r.significant = p.is_finite() && p < opts.alpha;
-    }
+    correct(&mut rows, opts.alpha);
     let lenses = |k: usize| {
         let mut v: Vec<&str> = pairs
             .iter()
@@ -621,6 +514,54 @@ pub fn compare(a: &OutputSet, b: Option<&OutputSet>, opts: &Options) -> Result<C
         rows,
         skipped,
     })
+}
+
+/// Two output sets compare when they hold the same runs.csv columns and, unless only chosen
+/// years are compared, the same simulated period.
+fn check_comparable(a: &OutputSet, b: &OutputSet, opts: &Options) -> Result<()> {
+    if a.columns != b.columns {
+        let only = |x: &OutputSet, y: &OutputSet| {
+            let only: Vec<&String> = x.columns.iter().filter(|c| !y.columns.contains(c)).collect();
+            if only.is_empty() {
+                "-".to_string()
+            } else {
+                preview(&only)
+            }
+        };
+        return Err(CompareError::Mismatch {
+            what: "the runs.csv columns (metrics or communities)".into(),
+            detail: format!(
+                "only in {}: {}; only in {}: {}",
+                a.label,
+                only(a, b),
+                b.label,
+                only(b, a)
+            ),
+        });
+    }
+    if !opts.at_only
+        && let (Some(pa), Some(pb)) = (&a.period, &b.period)
+        && pa != pb
+    {
+        return Err(CompareError::Mismatch {
+            what: "the simulated periods".into(),
+            detail: format!(
+                "{} runs {}..{} ({}), {} runs {}..{} ({}): their end values and totals belong to different years; \
+                 compare chosen years with --at YEAR --at-only",
+                a.label, pa.0, pa.1, pa.2, b.label, pb.0, pb.1, pb.2
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Holm's correction over all `rows`: each row's adjusted p-value and significance at `alpha`.
+fn correct(rows: &mut [Row], alpha: f64) {
+    let adjusted = holm(&rows.iter().map(|r| r.p).collect::<Vec<_>>());
+    for (r, p) in rows.iter_mut().zip(adjusted) {
+        r.p_adjusted = p;
+        r.significant = p.is_finite() && p < alpha;
+    }
 }
 
 /// The (lens of A, lens of B) pairs to compare: the asked ones; without `--lens`, every lens the
@@ -766,61 +707,25 @@ fn compare_pair(
     Ok((rows, skipped, notes))
 }
 
-/// (community, metric) -> (n, mean, sd) for one lens and year of a timeseries.csv.
 /// (community, metric) -> (n, mean, sd) at one year.
 type YearSummaries = BTreeMap<(String, String), (f64, f64, f64)>;
 
+/// (community, metric) -> (n, mean, sd) for one lens and year of a timeseries.csv.
 fn timeseries_at(path: &Path, lens: &str, year: i64) -> Result<YearSummaries> {
-    let bad = |e: csv::Error| CompareError::Input(format!("cannot read {}: {e}", path.display()));
-    let mut reader = csv::Reader::from_path(path).map_err(bad)?;
-    let header: Vec<String> = reader.headers().map_err(bad)?.iter().map(String::from).collect();
-    let col = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            CompareError::Input(format!(
-                "{} is not a comity timeseries.csv (no column `{name}`)",
-                path.display()
-            ))
-        })
-    };
-    let (cl, cy, cc, cm, cn, cmean, csd) = (
-        col("lens")?,
-        col("year")?,
-        col("community")?,
-        col("metric")?,
-        col("n")?,
-        col("mean")?,
-        col("sd")?,
-    );
     let mut out = BTreeMap::new();
     let mut years_seen = std::collections::BTreeSet::new();
-    for record in reader.records() {
-        let r = record.map_err(bad)?;
-        let y: i64 = r[cy].parse().unwrap_or(i64::MIN);
-        years_seen.insert(y);
-        if &r[cl] != lens || y != year {
-            continue;
+    Summaries::open(path, SummaryFile::Timeseries)?.each(|r: &SummaryRow<'_>| -> Result<()> {
+        years_seen.insert(r.year);
+        if r.lens == lens && r.year == year {
+            // With sub-yearly steps a year has several ticks: keep the last one.
+            let undefined = f64::NAN;
+            out.insert(
+                (r.group.to_string(), r.metric.to_string()),
+                (r.n as f64, r.mean.unwrap_or(undefined), r.sd.unwrap_or(undefined)),
+            );
         }
-        for (c, name) in [(cmean, "mean"), (csd, "sd")] {
-            if !r[c].is_empty() {
-                finite_cell(&r[c]).map_err(|why| {
-                    CompareError::Input(format!(
-                        "{}: {} of {}.{} in {y}: \"{}\" {why}",
-                        path.display(),
-                        name,
-                        &r[cc],
-                        &r[cm],
-                        &r[c]
-                    ))
-                })?;
-            }
-        }
-        let num = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
-        // With sub-yearly steps a year has several ticks: keep the last one.
-        out.insert(
-            (r[cc].to_string(), r[cm].to_string()),
-            (num(&r[cn]), num(&r[cmean]), num(&r[csd])),
-        );
-    }
+        Ok(())
+    })?;
     if out.is_empty() {
         let (lo, hi) = (
             years_seen.iter().next().copied().unwrap_or(0),

@@ -9,7 +9,7 @@
 
 use crate::montecarlo::{self, LensAggregate};
 use crate::output::{self, AtomicFile, OutputError, TimeseriesWriter};
-use crate::results::{Manifest, PartInfo};
+use crate::results::{Manifest, ManifestError, PartInfo};
 use crate::scenario;
 use crate::shard::{PanelReader, Shard};
 use crate::sim::{Prepared, RunResult};
@@ -146,23 +146,20 @@ fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> O
 pub fn read_parts(dirs: &[PathBuf]) -> Result<(Kind, Vec<Part>), MergeError> {
     let mut parts = Vec::new();
     for dir in dirs {
-        let path = dir.join("manifest.json");
-        let text = std::fs::read_to_string(&path).map_err(|_| {
-            let hint = if dir.join(output::CHECKPOINT_FILE).is_file() {
-                "that shard was interrupted: rerun its task with --resume (docs/cluster.md)"
-            } else {
-                "that shard has not finished (or failed): rerun its task"
-            };
-            parts_err(
-                format!("{} has no manifest.json: the part is not complete", dir.display()),
-                hint,
-            )
-        })?;
-        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
-            parts_err(
-                format!("{} is not a comity manifest: {e}", path.display()),
-                "rerun that shard's task",
-            )
+        let path = dir.join(crate::results::MANIFEST);
+        let manifest = Manifest::read(dir).map_err(|e| match e {
+            ManifestError::Unreadable { .. } => {
+                let hint = if dir.join(output::CHECKPOINT_FILE).is_file() {
+                    "that shard was interrupted: rerun its task with --resume (docs/cluster.md)"
+                } else {
+                    "that shard has not finished (or failed): rerun its task"
+                };
+                parts_err(
+                    format!("{} has no manifest.json: the part is not complete", dir.display()),
+                    hint,
+                )
+            }
+            ManifestError::Invalid { .. } => parts_err(e.to_string(), "rerun that shard's task"),
         })?;
         let Some(info) = &manifest.shard else {
             return Err(parts_err(

@@ -10,6 +10,7 @@
 //! charts over the varied parameters ([`build_sweep`], in `report/sweep.rs`).
 
 use crate::compare::{self, Comparison, OutputSet, short};
+use crate::results::{self, LensRuns, Manifest, PerRun, PerRunFile, Summaries, SummaryFile, SummaryRow};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -29,6 +30,9 @@ pub enum ReportError {
     Data { message: String, hint: Option<String> },
     #[error(transparent)]
     Compare(#[from] compare::CompareError),
+    /// An output file that cannot be read, or a cell that is not a finite number.
+    #[error(transparent)]
+    File(#[from] results::FileError),
     #[error("drawing a chart failed: {0}")]
     Draw(String),
 }
@@ -64,6 +68,39 @@ const LEGEND_W: u32 = 170;
 /// Font size (px) and row height of the event numbers above a chart.
 const MARK_FONT: f64 = 11.0;
 const MARK_ROW: u32 = 13;
+
+/// `runs.csv` of a run folder: its value columns and lens -> run -> values.
+struct Runs {
+    columns: Vec<String>,
+    runs: LensRuns,
+}
+
+impl Runs {
+    fn read(dir: &Path) -> Result<Runs> {
+        let path = dir.join(results::RUNS);
+        if !path.exists() {
+            return Err(ReportError::Input(format!(
+                "{} has no runs.csv: give an output folder written by `comity run`",
+                dir.display()
+            )));
+        }
+        let table = PerRun::open(&path, PerRunFile::Runs)?;
+        if table.is_sweep() {
+            return Err(ReportError::Input(format!(
+                "{} belongs to a sweep (`comity sweep`), but {} is missing or not a sweep's: rerun the sweep",
+                path.display(),
+                dir.join(results::MANIFEST).display()
+            )));
+        }
+        let by_run = table.by_run()?;
+        let columns = by_run.columns.clone();
+        let runs = by_run.by_lens();
+        if runs.is_empty() {
+            return Err(ReportError::Input(format!("{} has no runs", path.display())));
+        }
+        Ok(Runs { columns, runs })
+    }
+}
 
 /// One row of timeseries.csv that the report uses.
 #[derive(Clone, Debug)]
@@ -115,78 +152,57 @@ pub fn decimal_year(date: &str) -> Option<f64> {
     year(date)
 }
 
-fn read_series(path: &Path) -> Result<(Series, Vec<String>, Vec<String>)> {
-    read_series_by(path, "community")
+/// A summary file read for charts: its series, and its lenses and groups (communities or
+/// pairs) in the order they first appear.
+struct SeriesFile {
+    series: Series,
+    lenses: Vec<String>,
+    groups: Vec<String>,
+    /// `pairs.csv`: each pair's two states.
+    states: BTreeMap<String, (String, String)>,
 }
 
-/// [`read_series`] of a file whose rows are grouped by `group` (`community` in
-/// `timeseries.csv`, `pair` in `pairs.csv`).
-fn read_series_by(path: &Path, group: &str) -> Result<(Series, Vec<String>, Vec<String>)> {
-    let bad = |e: csv::Error| ReportError::Input(format!("cannot read {}: {e}", path.display()));
-    let mut r = csv::Reader::from_path(path).map_err(bad)?;
-    let header: Vec<String> = r.headers().map_err(bad)?.iter().map(String::from).collect();
-    let col = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            ReportError::Input(format!(
-                "{} is not a comity timeseries.csv (no `{name}`)",
-                path.display()
-            ))
-        })
+/// Reads `timeseries.csv` or `pairs.csv` (through [`results::Summaries`], which refuses a cell
+/// that is not a finite number, naming its line and column).
+fn read_series(path: &Path, file: SummaryFile) -> Result<SeriesFile> {
+    let mut out = SeriesFile {
+        series: BTreeMap::new(),
+        lenses: Vec::new(),
+        groups: Vec::new(),
+        states: BTreeMap::new(),
     };
-    let (cl, cd, cc, cm, cmean, c5, c95) = (
-        col("lens")?,
-        col("date")?,
-        col(group)?,
-        col("metric")?,
-        col("mean")?,
-        col("p05")?,
-        col("p95")?,
-    );
-    let mut series: Series = BTreeMap::new();
-    let (mut lenses, mut communities) = (Vec::<String>::new(), Vec::<String>::new());
-    for rec in r.records() {
-        let rec = rec.map_err(bad)?;
-        // An empty cell is an undefined value (no run had one); anything else must be a finite
-        // number: `NaN` or `inf` means the file was made or edited elsewhere, and a chart
-        // that silently drops it would mislead.
-        let line = rec.position().map_or(0, |p| p.line());
-        let num = |c: usize| -> Result<f64> {
-            let cell = &rec[c];
-            if cell.is_empty() {
-                return Ok(f64::NAN);
-            }
-            match cell.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(v),
-                _ => Err(ReportError::Input(format!(
-                    "{}, line {line}, column `{}`: `{cell}` is not a finite number (comity writes an undefined value as an empty cell; fix or empty it, or run the scenario again)",
-                    path.display(),
-                    header[c]
-                ))),
-            }
-        };
-        let x = decimal_year(&rec[cd])
-            .ok_or_else(|| ReportError::Input(format!("{}: bad date {}", path.display(), &rec[cd])))?;
-        if !lenses.iter().any(|l| l == &rec[cl]) {
-            lenses.push(rec[cl].to_string());
+    Summaries::open(path, file)?.each(|r: &SummaryRow<'_>| -> Result<()> {
+        let x = decimal_year(r.date)
+            .ok_or_else(|| ReportError::Input(format!("{}: bad date {}", path.display(), r.date)))?;
+        if !out.lenses.iter().any(|l| l == r.lens) {
+            out.lenses.push(r.lens.to_string());
         }
-        if !communities.iter().any(|c| c == &rec[cc]) {
-            communities.push(rec[cc].to_string());
+        if !out.groups.iter().any(|c| c == r.group) {
+            out.groups.push(r.group.to_string());
         }
-        series
-            .entry((rec[cl].to_string(), rec[cc].to_string(), rec[cm].to_string()))
+        if let Some((a, b)) = r.states {
+            out.states
+                .entry(r.group.to_string())
+                .or_insert_with(|| (a.to_string(), b.to_string()));
+        }
+        // An empty cell is an undefined value (no run had one): no point on the line.
+        let undefined = f64::NAN;
+        out.series
+            .entry((r.lens.to_string(), r.group.to_string(), r.metric.to_string()))
             .or_default()
             .push(Point {
                 x,
-                date: rec[cd].to_string(),
-                mean: num(cmean)?,
-                p05: num(c5)?,
-                p95: num(c95)?,
+                date: r.date.to_string(),
+                mean: r.mean.unwrap_or(undefined),
+                p05: r.p05.unwrap_or(undefined),
+                p95: r.p95.unwrap_or(undefined),
             });
-    }
-    if series.is_empty() {
+        Ok(())
+    })?;
+    if out.series.is_empty() {
         return Err(ReportError::Input(format!("{} has no rows", path.display())));
     }
-    Ok((series, lenses, communities))
+    Ok(out)
 }
 
 fn draw_err<E: std::fmt::Debug>(e: E) -> ReportError {
@@ -624,7 +640,7 @@ fn lines_chart(
 /// The share of runs with no use of force among the members of `community` by the end of
 /// each year, per lens (from runs.csv `<community>.first_force_year`).
 fn survival_chart(
-    runs: &OutputSet,
+    runs: &Runs,
     lenses: &[String],
     community: &str,
     (x0, x1): (f64, f64),
@@ -704,7 +720,7 @@ fn survival_chart(
 }
 
 /// Histogram of the year of the first war, one bar colour per lens.
-fn first_war_chart(runs: &OutputSet, lenses: &[String]) -> Result<(String, String)> {
+fn first_war_chart(runs: &Runs, lenses: &[String]) -> Result<(String, String)> {
     let col = runs.columns.iter().position(|c| c == "system.first_war_year");
     let mut counts: BTreeMap<(usize, i64), usize> = BTreeMap::new();
     let mut caption = Vec::new();
@@ -1028,68 +1044,42 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Scenario events from the scenario file named in the manifest, if it can still be read.
-fn markers(manifest: &serde_json::Value) -> (Vec<Marker>, Option<String>) {
-    // Outputs of this version carry their events in the manifest: the page never needs the
-    // scenario file again.
-    if let Some(events) = manifest["scenario"]["events"].as_array() {
-        let mut merged: Vec<Marker> = Vec::new();
-        for e in events {
-            let (Some(date), Some(label)) = (e["date"].as_str(), e["label"].as_str()) else {
-                continue;
-            };
-            let Some(x) = decimal_year(date) else { continue };
-            match merged.last_mut() {
-                Some(last) if (last.x - x).abs() < 1e-9 => {
-                    if !last.label.contains(label) {
-                        last.label = format!("{}, {label}", last.label);
-                    }
-                }
-                _ => merged.push(Marker {
-                    x,
-                    date: date.to_string(),
-                    label: label.to_string(),
-                }),
-            }
-        }
-        return (merged, None);
-    }
-    let Some(path) = manifest["scenario"]["path"].as_str() else {
+/// The scripted events to mark: from the manifest, or (a manifest written before it listed
+/// them) from the scenario file it names, if that can still be read; with a note when they cannot.
+fn markers(manifest: Option<&Manifest>) -> (Vec<Marker>, Option<String>) {
+    let Some(manifest) = manifest else {
         return (Vec::new(), Some("no scenario path in manifest.json".into()));
     };
+    // Outputs of this version carry their events in the manifest: the page never needs the
+    // scenario file again.
+    if let Some(events) = &manifest.scenario.events {
+        let list = events.iter().filter_map(|e| {
+            Some(Marker {
+                x: decimal_year(&e.date)?,
+                date: e.date.clone(),
+                label: e.label.clone(),
+            })
+        });
+        return (one_per_date(list), None);
+    }
+    let path = manifest.scenario.path.as_str();
+    if path.is_empty() {
+        return (Vec::new(), Some("no scenario path in manifest.json".into()));
+    }
     // The path as given to `comity run`, else the absolute path it resolved to.
-    let absolute = manifest["scenario"]["absolute_path"].as_str().unwrap_or("");
+    let absolute = manifest.scenario.absolute_path.as_str();
     let found = [path, absolute]
         .into_iter()
         .find(|p| !p.is_empty() && Path::new(p).exists())
         .unwrap_or(path);
     match crate::scenario::load(Path::new(found)) {
         Ok(s) => {
-            let list = s
-                .events
-                .iter()
-                .map(|e| {
-                    let what = s.event_label(e);
-                    Marker {
-                        x: e.at.year() as f64 + (e.at.month() - 1) as f64 / 12.0,
-                        date: format!("{}-{:02}", e.at.year(), e.at.month()),
-                        label: what,
-                    }
-                })
-                .collect::<Vec<_>>();
-            // One marker per date: join the labels of events on the same month.
-            let mut merged: Vec<Marker> = Vec::new();
-            for m in list {
-                match merged.last_mut() {
-                    Some(last) if (last.x - m.x).abs() < 1e-9 => {
-                        if !last.label.contains(&m.label) {
-                            last.label = format!("{}, {}", last.label, m.label);
-                        }
-                    }
-                    _ => merged.push(m),
-                }
-            }
-            (merged, None)
+            let list = s.events.iter().map(|e| Marker {
+                x: e.at.year() as f64 + (e.at.month() - 1) as f64 / 12.0,
+                date: format!("{}-{:02}", e.at.year(), e.at.month()),
+                label: s.event_label(e),
+            });
+            (one_per_date(list), None)
         }
         Err(_) => (
             Vec::new(),
@@ -1100,12 +1090,25 @@ fn markers(manifest: &serde_json::Value) -> (Vec<Marker>, Option<String>) {
     }
 }
 
+/// One marker per date: the labels of events on the same month joined.
+fn one_per_date(list: impl Iterator<Item = Marker>) -> Vec<Marker> {
+    let mut merged: Vec<Marker> = Vec::new();
+    for m in list {
+        match merged.last_mut() {
+            Some(last) if (last.x - m.x).abs() < 1e-9 => {
+                if !last.label.contains(&m.label) {
+                    last.label = format!("{}, {}", last.label, m.label);
+                }
+            }
+            _ => merged.push(m),
+        }
+    }
+    merged
+}
+
 /// Whether `dir` holds the output of `comity sweep` (its manifest says `"kind": "sweep"`).
 pub fn is_sweep(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("manifest.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .is_some_and(|m| m["kind"] == "sweep")
+    Manifest::read(dir).is_ok_and(|m| m.is_sweep())
 }
 
 /// Builds the HTML page for an output folder, with an optional comparison of two folders.
@@ -1131,39 +1134,81 @@ pub fn build_with(
         }
         return build_sweep(dir, None);
     }
-    let ts = dir.join("timeseries.csv");
+    let ts = dir.join(results::TIMESERIES);
     if !ts.exists() {
         return Err(ReportError::Input(format!(
             "{} has no timeseries.csv: give an output folder written by `comity run`",
             dir.display()
         )));
     }
-    let (series, lenses, communities) = read_series(&ts)?;
-    let runs = OutputSet::load(dir)?;
-    let manifest: serde_json::Value = std::fs::read_to_string(dir.join("manifest.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(serde_json::Value::Null);
-    let (marks, marks_note) = markers(&manifest);
-    let name = manifest["scenario"]["name"]
-        .as_str()
-        .unwrap_or("comity results")
+    let SeriesFile {
+        series,
+        lenses,
+        groups: communities,
+        ..
+    } = read_series(&ts, SummaryFile::Timeseries)?;
+    let runs = Runs::read(dir)?;
+    let manifest = Manifest::read(dir).ok();
+    let (marks, marks_note) = markers(manifest.as_ref());
+    let name = manifest
+        .as_ref()
+        .map_or("comity results", |m| m.scenario.name.as_str())
         .to_string();
-
     let mut body = String::new();
-    writeln!(body, "<h1>{}</h1>", escape(&name)).ok();
+    let mut toc = String::new();
+    introduction(&mut body, dir, &name, manifest.as_ref(), &lenses, (&marks, marks_note));
+    let page_of = Charts {
+        series: &series,
+        lenses: &lenses,
+        marks: &marks,
+        share,
+    };
+    for community in &communities {
+        community_section(&mut body, &mut toc, &page_of, &runs, community)?;
+    }
+    let pairs_csv = dir.join(results::PAIRS);
+    if pairs_csv.exists() {
+        pair_sections(&pairs_csv, &lenses, &marks, &mut body, &mut toc, share)?;
+    }
+    first_war_section(&mut body, &mut toc, &runs, &lenses)?;
+    if let Some((a, b)) = compare_with {
+        comparison_section(&mut body, &mut toc, (a, b), compare_lens)?;
+    }
+    Ok(page(&name, &toc, &body))
+}
+
+/// What every chart of a run folder's page draws from.
+struct Charts<'a> {
+    series: &'a Series,
+    lenses: &'a [String],
+    marks: &'a [Marker],
+    /// The axis of shares (fitted, or 0-1 with `--unit-axes`).
+    share: Axis,
+}
+
+/// The page's title, what it shows (folder, runs, lenses, seed) and how to read it, and the
+/// list of scripted events (with `note` when they could not be read).
+fn introduction(
+    body: &mut String,
+    dir: &Path,
+    name: &str,
+    manifest: Option<&Manifest>,
+    lenses: &[String],
+    (marks, note): (&[Marker], Option<String>),
+) {
+    writeln!(body, "<h1>{}</h1>", escape(name)).ok();
     writeln!(
         body,
         "<p class=\"meta\">Output folder <code>{}</code>: {} runs x {} lens(es) ({}), seed {}, comity {}.</p>",
         escape(&dir.display().to_string()),
-        manifest["runs"].as_u64().map_or("?".to_string(), |r| r.to_string()),
+        manifest.map_or("?".to_string(), |m| m.runs.to_string()),
         lenses.len(),
         escape(&lenses.join(", ")),
-        manifest["seed"].as_u64().map_or("?".to_string(), |r| r.to_string()),
-        escape(manifest["comity_version"].as_str().unwrap_or("?"))
+        manifest.map_or("?".to_string(), |m| m.seed.to_string()),
+        escape(manifest.map_or("?", |m| m.comity_version.as_str()))
     )
     .ok();
-    let step = manifest["scenario"]["step"].as_str().unwrap_or("year");
+    let step = manifest.map_or("year", |m| m.scenario.step.as_str());
     let when = if step.starts_with("year") {
         "A point at a year is the state at the end of that year (after its events)"
     } else {
@@ -1172,7 +1217,7 @@ pub fn build_with(
     writeln!(
         body,
         "<p>Lines are means across runs; shaded bands span the 5th to 95th percentiles; y axes are fitted to the data (counts start at 0). {when}. Dashed vertical lines mark the scenario's scripted events at their dates, numbered as in the list below; hover over a number, a dot or a bar for its values.{}</p>",
-        marks_note.map(|n| format!(" ({})", escape(&n))).unwrap_or_default()
+        note.map(|n| format!(" ({})", escape(&n))).unwrap_or_default()
     )
     .ok();
     if !marks.is_empty() {
@@ -1189,275 +1234,292 @@ pub fn build_with(
         }
         body.push_str("</tbody></table></details>\n");
     }
-    let (x0, x1) = x_range(&series);
-    let mut toc = String::new();
-    for community in &communities {
-        let anchor = format!("c-{}", community.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
-        writeln!(toc, "<li><a href=\"#{anchor}\">{}</a></li>", escape(community)).ok();
-        writeln!(
-            body,
-            "<section id=\"{anchor}\"><h2>Community: {}</h2>",
-            escape(community)
-        )
-        .ok();
-        let bands: [(&str, &str, &str, Axis, Labels<'_>, u32, &str); 6] = [
-            (
-                "cohesion",
-                "Cohesion",
-                "mean trust among members",
-                share,
-                Labels::Plain,
-                56,
-                "Cohesion: mean directed trust among the members.",
-            ),
-            (
-                "identity",
-                "Identity (we-feeling)",
-                "mean identity among members",
-                share,
-                Labels::Plain,
-                56,
-                "Identity: mean directed we-feeling among the members (Deutsch).",
-            ),
-            (
-                "peaceful_change_share",
-                "Dependable expectations of peaceful change",
-                "share of member pairs",
-                share,
-                Labels::Plain,
-                56,
-                "Peaceful change: share of member pairs with trust and identity above the peace threshold both ways and no use of force within the peace window (Deutsch).",
-            ),
-            (
-                "kantian_share",
-                "Kantian culture",
-                "share of member pairs",
-                share,
-                Labels::Plain,
-                56,
-                "Kantian share: share of member pairs in Wendt's Kantian culture of friendship.",
-            ),
-            (
-                "phase",
-                "Phase (Adler-Barnett)",
-                "mean phase code",
-                Axis::Level,
-                Labels::Format(&phase_label),
-                96,
-                "Phase: mean across runs of the Adler-Barnett phase code (0 none, 1 nascent, 2 ascendant, 3 mature); a mean of 1.9 means mostly ascendant.",
-            ),
-            (
-                "trade",
-                "Trade among members",
-                "trade (scenario units)",
-                Axis::Count,
-                Labels::Plain,
-                70,
-                "Trade: total trade among the members.",
-            ),
-        ];
-        for (metric, title, y_desc, axis, y_labels, y_area, caption) in bands {
-            if !lenses
-                .iter()
-                .any(|l| series.contains_key(&(l.clone(), community.clone(), metric.to_string())))
-            {
-                continue;
-            }
-            let (svg, note) = band_chart(
-                &series,
-                &lenses,
-                &BandSpec {
-                    community,
-                    metric,
-                    title: format!("{title}, {community}"),
-                    y_desc,
-                    band: true,
-                    axis,
-                    y_labels,
-                    y_area,
-                },
-                &marks,
-            )?;
-            let caption = if note.is_empty() {
-                caption.to_string()
-            } else {
-                format!("{caption} Note: {note}.")
-            };
-            figure(&mut body, &svg, &caption);
-        }
-        if let Some(svg) = survival_chart(&runs, &lenses, community, (x0, x1), &marks, share)? {
-            figure(
-                &mut body,
-                &svg,
-                &format!(
-                    "No use of force yet: share of runs in which no dispute among the members of {community} has reached use of force or war by the end of each year (from runs.csv first_force_year), a survival curve."
-                ),
-            );
-        }
-        let levels = [
-            ("disputes_threat", "threat (2)", LEVEL_COLOURS[0]),
-            ("disputes_display", "display of force (3)", LEVEL_COLOURS[1]),
-            ("disputes_force", "use of force (4)", LEVEL_COLOURS[2]),
-            ("disputes_war", "war (5)", LEVEL_COLOURS[3]),
-        ];
-        // One y axis for every lens's dispute chart, so that they compare at a glance.
-        let y = fitted(
-            lenses.iter().flat_map(|lens| {
-                levels.iter().flat_map(|(m, _, _)| {
-                    series
-                        .get(&(lens.clone(), community.clone(), m.to_string()))
-                        .into_iter()
-                        .flatten()
-                        .map(|p| p.mean)
-                })
-            }),
+}
+
+/// A community's chart of one metric with bands: (metric, title, y axis, axis, y labels, y
+/// area width, caption).
+type CommunityBand<'a> = (&'a str, &'a str, &'a str, Axis, Labels<'a>, u32, &'a str);
+
+/// The community charts with bands, in page order.
+fn community_bands(share: Axis) -> [CommunityBand<'static>; 6] {
+    [
+        (
+            "cohesion",
+            "Cohesion",
+            "mean trust among members",
+            share,
+            Labels::Plain,
+            56,
+            "Cohesion: mean directed trust among the members.",
+        ),
+        (
+            "identity",
+            "Identity (we-feeling)",
+            "mean identity among members",
+            share,
+            Labels::Plain,
+            56,
+            "Identity: mean directed we-feeling among the members (Deutsch).",
+        ),
+        (
+            "peaceful_change_share",
+            "Dependable expectations of peaceful change",
+            "share of member pairs",
+            share,
+            Labels::Plain,
+            56,
+            "Peaceful change: share of member pairs with trust and identity above the peace threshold both ways and no use of force within the peace window (Deutsch).",
+        ),
+        (
+            "kantian_share",
+            "Kantian culture",
+            "share of member pairs",
+            share,
+            Labels::Plain,
+            56,
+            "Kantian share: share of member pairs in Wendt's Kantian culture of friendship.",
+        ),
+        (
+            "phase",
+            "Phase (Adler-Barnett)",
+            "mean phase code",
+            Axis::Level,
+            Labels::Format(&phase_label),
+            96,
+            "Phase: mean across runs of the Adler-Barnett phase code (0 none, 1 nascent, 2 ascendant, 3 mature); a mean of 1.9 means mostly ascendant.",
+        ),
+        (
+            "trade",
+            "Trade among members",
+            "trade (scenario units)",
             Axis::Count,
-        );
-        for lens in &lenses {
-            let svg = lines_chart(
-                &series,
-                lens,
-                community,
-                &levels,
-                &format!("Disputes by highest hostility level, {community} ({lens})"),
-                "disputes per step (mean across runs)",
-                y,
-                &marks,
-            )?;
-            figure(
-                &mut body,
-                &svg,
-                "New disputes between members per step, by the highest level reached on the Correlates of War ladder. The charts of all lenses share one y axis.",
-            );
+            Labels::Plain,
+            70,
+            "Trade: total trade among the members.",
+        ),
+    ]
+}
+
+/// `caption`, with the band chart's note on lenses that coincide, if any.
+fn with_note(caption: &str, note: &str) -> String {
+    if note.is_empty() {
+        caption.to_string()
+    } else {
+        format!("{caption} Note: {note}.")
+    }
+}
+
+/// A community's section: its charts with bands, the survival curve of no use of force, the
+/// disputes by hostility level per lens, and the escalation rate.
+fn community_section(body: &mut String, toc: &mut String, c: &Charts<'_>, runs: &Runs, community: &str) -> Result<()> {
+    let anchor = format!("c-{}", community.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    writeln!(toc, "<li><a href=\"#{anchor}\">{}</a></li>", escape(community)).ok();
+    writeln!(
+        body,
+        "<section id=\"{anchor}\"><h2>Community: {}</h2>",
+        escape(community)
+    )
+    .ok();
+    let drawn = |metric: &str| {
+        c.lenses.iter().any(|l| {
+            c.series
+                .contains_key(&(l.clone(), community.to_string(), metric.to_string()))
+        })
+    };
+    for (metric, title, y_desc, axis, y_labels, y_area, caption) in community_bands(c.share) {
+        if !drawn(metric) {
+            continue;
         }
-        let (svg, note) = band_chart(
-            &series,
-            &lenses,
-            &BandSpec {
-                community,
-                metric: "escalation_rate",
-                title: format!("Escalation rate, {community}"),
-                y_desc: "share reaching use of force",
-                band: false,
-                axis: share,
-                y_labels: Labels::Plain,
-                y_area: 56,
-            },
-            &marks,
-        )?;
-        let caption = "Escalation rate: share of the step's disputes that reached use of force or war (steps without a dispute are left out of the mean; no band, as a single run's rate is mostly 0 or 1).";
-        let caption = if note.is_empty() {
-            caption.to_string()
-        } else {
-            format!("{caption} Note: {note}.")
+        let spec = BandSpec {
+            community,
+            metric,
+            title: format!("{title}, {community}"),
+            y_desc,
+            band: true,
+            axis,
+            y_labels,
+            y_area,
         };
-        figure(&mut body, &svg, &caption);
-        body.push_str("</section>\n");
+        let (svg, note) = band_chart(c.series, c.lenses, &spec, c.marks)?;
+        figure(body, &svg, &with_note(caption, &note));
     }
-    let pairs_csv = dir.join("pairs.csv");
-    if pairs_csv.exists() {
-        pair_sections(&pairs_csv, &lenses, &marks, &mut body, &mut toc, share)?;
+    if let Some(svg) = survival_chart(runs, c.lenses, community, x_range(c.series), c.marks, c.share)? {
+        figure(
+            body,
+            &svg,
+            &format!(
+                "No use of force yet: share of runs in which no dispute among the members of {community} has reached use of force or war by the end of each year (from runs.csv first_force_year), a survival curve."
+            ),
+        );
     }
-    let (svg, caption) = first_war_chart(&runs, &lenses)?;
+    dispute_level_charts(body, c, community)?;
+    let spec = BandSpec {
+        community,
+        metric: "escalation_rate",
+        title: format!("Escalation rate, {community}"),
+        y_desc: "share reaching use of force",
+        band: false,
+        axis: c.share,
+        y_labels: Labels::Plain,
+        y_area: 56,
+    };
+    let (svg, note) = band_chart(c.series, c.lenses, &spec, c.marks)?;
+    let caption = "Escalation rate: share of the step's disputes that reached use of force or war (steps without a dispute are left out of the mean; no band, as a single run's rate is mostly 0 or 1).";
+    figure(body, &svg, &with_note(caption, &note));
+    body.push_str("</section>\n");
+    Ok(())
+}
+
+/// One chart per lens of a community's new disputes by highest hostility level, all on one y
+/// axis so that they compare at a glance.
+fn dispute_level_charts(body: &mut String, c: &Charts<'_>, community: &str) -> Result<()> {
+    let levels = [
+        ("disputes_threat", "threat (2)", LEVEL_COLOURS[0]),
+        ("disputes_display", "display of force (3)", LEVEL_COLOURS[1]),
+        ("disputes_force", "use of force (4)", LEVEL_COLOURS[2]),
+        ("disputes_war", "war (5)", LEVEL_COLOURS[3]),
+    ];
+    let y = fitted(
+        c.lenses.iter().flat_map(|lens| {
+            levels.iter().flat_map(|(m, _, _)| {
+                c.series
+                    .get(&(lens.clone(), community.to_string(), m.to_string()))
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p.mean)
+            })
+        }),
+        Axis::Count,
+    );
+    for lens in c.lenses {
+        let svg = lines_chart(
+            c.series,
+            lens,
+            community,
+            &levels,
+            &format!("Disputes by highest hostility level, {community} ({lens})"),
+            "disputes per step (mean across runs)",
+            y,
+            c.marks,
+        )?;
+        figure(
+            body,
+            &svg,
+            "New disputes between members per step, by the highest level reached on the Correlates of War ladder. The charts of all lenses share one y axis.",
+        );
+    }
+    Ok(())
+}
+
+/// The section on the year of the first war anywhere in the system.
+fn first_war_section(body: &mut String, toc: &mut String, runs: &Runs, lenses: &[String]) -> Result<()> {
+    let (svg, caption) = first_war_chart(runs, lenses)?;
     body.push_str("<section id=\"first-war\"><h2>First war</h2>\n");
     figure(
-        &mut body,
+        body,
         &svg,
         &format!("Distribution of the year of the first war anywhere in the system, across runs. {caption}."),
     );
     body.push_str("</section>\n");
     writeln!(toc, "<li><a href=\"#first-war\">First war</a></li>").ok();
-
-    if let Some((a, b)) = compare_with {
-        let set_a = OutputSet::load(a)?;
-        let set_b = OutputSet::load(b)?;
-        let opts = compare::Options {
-            lens_a: compare_lens.map(String::from),
-            lens_b: None,
-            at: Vec::new(),
-            at_only: false,
-            alpha: 0.05,
-            metrics: Vec::new(),
-            communities: Vec::new(),
-        };
-        let cmp = compare::compare(&set_a, Some(&set_b), &opts)?;
-        writeln!(toc, "<li><a href=\"#compare\">Comparison</a></li>").ok();
-        writeln!(
-            body,
-            "<section id=\"compare\"><h2>Comparison</h2><p>A: <code>{}</code><br/>B: <code>{}</code></p>",
-            escape(&cmp.a),
-            escape(&cmp.b)
-        )
-        .ok();
-        for n in &cmp.notes {
-            writeln!(body, "<p class=\"meta\">{}</p>", escape(n)).ok();
-        }
-        let svg = comparison_chart(&cmp)?;
-        figure(
-            &mut body,
-            &svg,
-            "Filled dots: significant after Holm's correction (alpha 0.05). Blue: B above A; vermillion: B below A. Bars with end caps: 95% intervals (drawn at least 6 pixels wide). Hover over a dot for its numbers.",
-        );
-        let mut out: Vec<String> = cmp
-            .rows
-            .iter()
-            .filter_map(|r| {
-                left_out(r).map(|why| {
-                    let lens = if cmp.rows.iter().any(|q| q.lens_a != r.lens_a) {
-                        format!("{}: ", r.lens_a)
-                    } else {
-                        String::new()
-                    };
-                    format!(
-                        "<li><code>{}{}</code>: {}</li>",
-                        escape(&lens),
-                        escape(&r.metric),
-                        escape(why)
-                    )
-                })
-            })
-            .collect();
-        out.extend(cmp.skipped.iter().map(|m| {
-            format!(
-                "<li><code>{}</code>: undefined in every run of both sets (not compared)</li>",
-                escape(m)
-            )
-        }));
-        if !out.is_empty() {
-            writeln!(
-                body,
-                "<details><summary>Left out of the chart: {} row(s)</summary><ul class=\"left-out\">{}</ul></details>",
-                out.len(),
-                out.join("")
-            )
-            .ok();
-        }
-        body.push_str("<table><thead><tr><th>metric</th><th>n</th><th>mean A</th><th>mean B</th><th>B - A</th><th>95% CI</th><th>effect</th><th>p (Holm)</th></tr></thead><tbody>\n");
-        for r in &cmp.rows {
-            let f = |x: f64| escape(&short(x));
-            writeln!(
-                body,
-                "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td><td>{}</td></tr>",
-                if r.significant { "sig" } else { "" },
-                escape(&r.metric),
-                r.n_a,
-                f(r.mean_a),
-                f(r.mean_b),
-                f(r.diff),
-                f(r.ci_low),
-                f(r.ci_high),
-                f(r.effect),
-                f(r.p_adjusted)
-            )
-            .ok();
-        }
-        body.push_str("</tbody></table></section>\n");
-    }
-
-    Ok(page(&name, &toc, &body))
+    Ok(())
 }
 
-/// A chart and its caption.
+/// The section comparing output folders A and B (`--compare A B`): the chart of differences,
+/// what it left out, and the table of every row.
+fn comparison_section(body: &mut String, toc: &mut String, (a, b): (&Path, &Path), lens: Option<&str>) -> Result<()> {
+    let set_a = OutputSet::load(a)?;
+    let set_b = OutputSet::load(b)?;
+    let opts = compare::Options {
+        lens_a: lens.map(String::from),
+        lens_b: None,
+        at: Vec::new(),
+        at_only: false,
+        alpha: 0.05,
+        metrics: Vec::new(),
+        communities: Vec::new(),
+    };
+    let cmp = compare::compare(&set_a, Some(&set_b), &opts)?;
+    writeln!(toc, "<li><a href=\"#compare\">Comparison</a></li>").ok();
+    writeln!(
+        body,
+        "<section id=\"compare\"><h2>Comparison</h2><p>A: <code>{}</code><br/>B: <code>{}</code></p>",
+        escape(&cmp.a),
+        escape(&cmp.b)
+    )
+    .ok();
+    for n in &cmp.notes {
+        writeln!(body, "<p class=\"meta\">{}</p>", escape(n)).ok();
+    }
+    let svg = comparison_chart(&cmp)?;
+    figure(
+        body,
+        &svg,
+        "Filled dots: significant after Holm's correction (alpha 0.05). Blue: B above A; vermillion: B below A. Bars with end caps: 95% intervals (drawn at least 6 pixels wide). Hover over a dot for its numbers.",
+    );
+    left_out_list(body, &cmp);
+    body.push_str("<table><thead><tr><th>metric</th><th>n</th><th>mean A</th><th>mean B</th><th>B - A</th><th>95% CI</th><th>effect</th><th>p (Holm)</th></tr></thead><tbody>\n");
+    for r in &cmp.rows {
+        let f = |x: f64| escape(&short(x));
+        writeln!(
+            body,
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td><td>{}</td></tr>",
+            if r.significant { "sig" } else { "" },
+            escape(&r.metric),
+            r.n_a,
+            f(r.mean_a),
+            f(r.mean_b),
+            f(r.diff),
+            f(r.ci_low),
+            f(r.ci_high),
+            f(r.effect),
+            f(r.p_adjusted)
+        )
+        .ok();
+    }
+    body.push_str("</tbody></table></section>\n");
+    Ok(())
+}
+
+/// The rows of a comparison its chart leaves out, and why, folded away under the chart.
+fn left_out_list(body: &mut String, cmp: &Comparison) {
+    let several_lenses = |r: &compare::Row| cmp.rows.iter().any(|q| q.lens_a != r.lens_a);
+    let mut out: Vec<String> = cmp
+        .rows
+        .iter()
+        .filter_map(|r| {
+            left_out(r).map(|why| {
+                let lens = if several_lenses(r) {
+                    format!("{}: ", r.lens_a)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "<li><code>{}{}</code>: {}</li>",
+                    escape(&lens),
+                    escape(&r.metric),
+                    escape(why)
+                )
+            })
+        })
+        .collect();
+    out.extend(cmp.skipped.iter().map(|m| {
+        format!(
+            "<li><code>{}</code>: undefined in every run of both sets (not compared)</li>",
+            escape(m)
+        )
+    }));
+    if !out.is_empty() {
+        writeln!(
+            body,
+            "<details><summary>Left out of the chart: {} row(s)</summary><ul class=\"left-out\">{}</ul></details>",
+            out.len(),
+            out.join("")
+        )
+        .ok();
+    }
+}
+
 /// A section per pair of interest (`pairs.csv`): trust both ways, identity and trade, each a
 /// mean line per lens with its p05-p95 band and the event markers.
 fn pair_sections(
@@ -1468,21 +1530,12 @@ fn pair_sections(
     toc: &mut String,
     share: Axis,
 ) -> Result<()> {
-    let (series, _, pairs) = read_series_by(path, "pair")?;
-    // The two states of each pair, from its rows.
-    let mut states: BTreeMap<String, (String, String)> = BTreeMap::new();
-    let bad = |e: csv::Error| ReportError::Input(format!("cannot read {}: {e}", path.display()));
-    let mut r = csv::Reader::from_path(path).map_err(bad)?;
-    let header: Vec<String> = r.headers().map_err(bad)?.iter().map(String::from).collect();
-    let at = |name: &str| header.iter().position(|h| h == name);
-    if let (Some(cp), Some(ca), Some(cb)) = (at("pair"), at("state_a"), at("state_b")) {
-        for rec in r.records() {
-            let rec = rec.map_err(bad)?;
-            states
-                .entry(rec[cp].to_string())
-                .or_insert_with(|| (rec[ca].to_string(), rec[cb].to_string()));
-        }
-    }
+    let SeriesFile {
+        series,
+        groups: pairs,
+        states,
+        ..
+    } = read_series(path, SummaryFile::Pairs)?;
     for pair in &pairs {
         let (a, b) = states.get(pair).cloned().unwrap_or_else(|| ("A".into(), "B".into()));
         let anchor = format!("p-{}", pair.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));

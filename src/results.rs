@@ -1,14 +1,29 @@
-//! The one owner of what an output folder's `manifest.json` says: a typed, versioned
-//! [`Manifest`] that `run`, `sweep` and `merge` write and `merge`, `compare` and `report` read
-//! (issue 14). Its keys are documented in `docs/outputs.md`.
+//! The one owner of reading an output folder back (issue 14): what its `manifest.json` says, a
+//! typed, versioned [`Manifest`] that `run`, `sweep` and `merge` write and `merge`, `compare`,
+//! `report` and [`crate::sweep::SweepFolder`] read; and the readers of its CSV files
+//! ([`tables`]: `runs.csv`, `runs_at.csv`, `timeseries.csv`, `pairs.csv`), which check every cell
+//! in one place. The keys and columns are documented in `docs/outputs.md`.
 //!
 //! Architecture Invariant: a manifest is built only through [`Manifest`]; a new key is a new
 //! field here. Every field has a default, so that folders written before a key existed still
 //! read (a missing key reads as its default).
+//!
+//! Architecture Invariant: `compare`, `report` and `sweep` read output CSV files only through
+//! [`tables`], so a cell means the same to each of them and a bad one is refused with the same
+//! file, line and column.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+pub mod tables;
+pub use tables::{
+    ByRun, FileError, LensRuns, PAIRS, PerRun, PerRunFile, RUNS, RUNS_AT, RunRow, SUMMARY_COLUMNS, Summaries,
+    SummaryFile, SummaryRow, TIMESERIES,
+};
+
+/// `manifest.json`: written last, so its presence marks a finished folder.
+pub const MANIFEST: &str = "manifest.json";
 
 /// The manifest format's version: 1 since it became typed (manifests before have no
 /// `manifest_version` and read as version 0, with the same keys).
@@ -77,8 +92,10 @@ pub struct ScenarioInfo {
     pub ticks: u32,
     pub states: usize,
     pub communities: Vec<String>,
-    #[serde(default)]
-    pub events: Vec<EventInfo>,
+    /// The scripted events (`None`: written before manifests listed them; `report` then reads
+    /// the scenario file for them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventInfo>>,
 }
 
 /// A scripted event, as the report marks it.
@@ -179,11 +196,13 @@ pub fn scenario_info(path: &Path, scenario: &crate::scenario::Scenario) -> Scena
         ticks: scenario.calendar.n_ticks(),
         states: scenario.n_states(),
         communities: scenario.communities.iter().map(|c| c.id.clone()).collect(),
-        events: scenario
-            .events_manifest()
-            .into_iter()
-            .map(|e| serde_json::from_value(e).expect("events_manifest writes EventInfo's fields"))
-            .collect(),
+        events: Some(
+            scenario
+                .events_manifest()
+                .into_iter()
+                .map(|e| serde_json::from_value(e).expect("events_manifest writes EventInfo's fields"))
+                .collect(),
+        ),
     }
 }
 
@@ -204,12 +223,29 @@ pub fn quantiles_info(prepared: &crate::sim::Prepared, runs: u64) -> QuantilesIn
         .expect("QuantileMethod::manifest writes QuantilesInfo's fields")
 }
 
+/// Why `manifest.json` could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// Missing or unreadable: the folder was not written by comity, or is not finished.
+    #[error("cannot read {}: {source}", .path.display())]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    /// Not JSON, or not a manifest's keys.
+    #[error("{} is not a comity manifest: {message}", .path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
 impl Manifest {
     /// Reads `DIR/manifest.json`; the error says what is wrong with it.
-    pub fn read(dir: &Path) -> Result<Manifest, String> {
-        let path = dir.join("manifest.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{} is not a comity manifest: {e}", path.display()))
+    pub fn read(dir: &Path) -> Result<Manifest, ManifestError> {
+        let path = dir.join(MANIFEST);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(source) => return Err(ManifestError::Unreadable { path, source }),
+        };
+        serde_json::from_str(&text).map_err(|e| ManifestError::Invalid {
+            path,
+            message: e.to_string(),
+        })
     }
 
     /// Whether this is a sweep's (or a sweep part's) manifest.

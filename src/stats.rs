@@ -6,6 +6,9 @@
 //! made once per aggregate from its runs and cells ([`QuantileMethod::choose`]), never from
 //! the values or the thread count, and values are fed in run order, so the result does not
 //! depend on the number of threads.
+//!
+//! The t distribution ([`t_quantile`], [`t_two_sided_p`], over [`ln_gamma`] and
+//! [`incomplete_beta`]) serves `compare`'s intervals and tests.
 
 /// The memory for one aggregate's values (runs x cells x 8 bytes) up to which percentiles are
 /// exact: 512 MiB. Above it every cell of the aggregate keeps a [`Kll`] sketch instead.
@@ -508,6 +511,104 @@ fn merge_sorted(a: &[f64], b: &[f64]) -> Vec<f64> {
     out
 }
 
+// ---------------------------------------------------------------- the t distribution
+// (for `compare`: confidence intervals and p-values of differences)
+
+/// Natural log of the gamma function (Lanczos approximation, g = 7, n = 9;
+/// relative error below 1e-13 for x > 0).
+pub fn ln_gamma(x: f64) -> f64 {
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = C[0];
+    let t = x + 7.5;
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+/// Regularized incomplete beta function `I_x(a, b)` (continued fraction, Lentz's method).
+pub fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    if x > (a + 1.0) / (a + b + 2.0) {
+        return 1.0 - incomplete_beta(b, a, 1.0 - x);
+    }
+    let tiny = 1e-300;
+    let (mut c, mut d) = (1.0, 1.0 - (a + b) * x / (a + 1.0));
+    if d.abs() < tiny {
+        d = tiny;
+    }
+    d = 1.0 / d;
+    let mut f = d;
+    for m in 1..500 {
+        let m = m as f64;
+        let num = m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
+        d = 1.0 + num * d;
+        d = if d.abs() < tiny { 1.0 / tiny } else { 1.0 / d };
+        c = 1.0 + num / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        f *= d * c;
+        let num = -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0));
+        d = 1.0 + num * d;
+        d = if d.abs() < tiny { 1.0 / tiny } else { 1.0 / d };
+        c = 1.0 + num / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        let delta = d * c;
+        f *= delta;
+        if (delta - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    ln_front.exp() * f / a
+}
+
+/// Two-sided p-value of a Student t statistic with `df` degrees of freedom.
+pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
+    if !t.is_finite() {
+        return if t.is_nan() { f64::NAN } else { 0.0 };
+    }
+    incomplete_beta(df / 2.0, 0.5, df / (df + t * t)).clamp(0.0, 1.0)
+}
+
+/// The `q` quantile (q in (0.5, 1)) of Student's t with `df` degrees of freedom, by bisection.
+pub fn t_quantile(q: f64, df: f64) -> f64 {
+    let target = 2.0 * (1.0 - q); // two-sided p at the quantile
+    let (mut lo, mut hi) = (0.0, 1e4);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if t_two_sided_p(mid, df) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -776,106 +877,6 @@ mod tests {
         assert_eq!(QuantileMethod::Exact.manifest(10, 1)["method"], "exact (R type 7)");
         assert_eq!(round_up(0.0029812), 0.002982);
     }
-}
-
-/// Natural log of the gamma function (Lanczos approximation, g = 7, n = 9;
-/// relative error below 1e-13 for x > 0).
-pub fn ln_gamma(x: f64) -> f64 {
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut a = C[0];
-    let t = x + 7.5;
-    for (i, c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
-}
-
-/// Regularized incomplete beta function `I_x(a, b)` (continued fraction, Lentz's method).
-pub fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x >= 1.0 {
-        return 1.0;
-    }
-    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
-    if x > (a + 1.0) / (a + b + 2.0) {
-        return 1.0 - incomplete_beta(b, a, 1.0 - x);
-    }
-    let tiny = 1e-300;
-    let (mut c, mut d) = (1.0, 1.0 - (a + b) * x / (a + 1.0));
-    if d.abs() < tiny {
-        d = tiny;
-    }
-    d = 1.0 / d;
-    let mut f = d;
-    for m in 1..500 {
-        let m = m as f64;
-        let num = m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
-        d = 1.0 + num * d;
-        d = if d.abs() < tiny { 1.0 / tiny } else { 1.0 / d };
-        c = 1.0 + num / c;
-        if c.abs() < tiny {
-            c = tiny;
-        }
-        f *= d * c;
-        let num = -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0));
-        d = 1.0 + num * d;
-        d = if d.abs() < tiny { 1.0 / tiny } else { 1.0 / d };
-        c = 1.0 + num / c;
-        if c.abs() < tiny {
-            c = tiny;
-        }
-        let delta = d * c;
-        f *= delta;
-        if (delta - 1.0).abs() < 1e-15 {
-            break;
-        }
-    }
-    ln_front.exp() * f / a
-}
-
-/// Two-sided p-value of a Student t statistic with `df` degrees of freedom.
-pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
-    if !t.is_finite() {
-        return if t.is_nan() { f64::NAN } else { 0.0 };
-    }
-    incomplete_beta(df / 2.0, 0.5, df / (df + t * t)).clamp(0.0, 1.0)
-}
-
-/// The `q` quantile (q in (0.5, 1)) of Student's t with `df` degrees of freedom, by bisection.
-pub fn t_quantile(q: f64, df: f64) -> f64 {
-    let target = 2.0 * (1.0 - q); // two-sided p at the quantile
-    let (mut lo, mut hi) = (0.0, 1e4);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if t_two_sided_p(mid, df) > target {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
-}
-
-#[cfg(test)]
-mod t_tests {
-    use super::*;
 
     #[test]
     fn gamma_and_beta_by_hand() {

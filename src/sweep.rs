@@ -8,12 +8,17 @@
 //! thread count, and only one point's aggregate is open at a time: memory is bounded by one
 //! aggregate and one chunk, whatever the number of points.
 
+use crate::design::{Design, DesignKind, Factor};
 use crate::montecarlo::{Config, LensAggregate};
 use crate::output::{OutputError, RunWriters, TimeseriesWriter};
 use crate::params::{self, Params};
+use crate::results::{
+    self, FileError, Manifest, ManifestError, PerRun, PerRunFile, RunRow, Summaries, SummaryFile, SummaryRow,
+};
 use crate::sim::{Prepared, RunResult};
 use crate::stats::{EXACT_BUDGET_BYTES, QuantileMethod};
 use rayon::prelude::*;
+use std::path::{Path, PathBuf};
 
 /// The parameter set of one point: the lens's parameters with the point's values set.
 pub fn point_params(base: &Params, names: &[String], values: &[f64]) -> Params {
@@ -261,6 +266,12 @@ fn read_error(message: impl Into<String>, hint: impl Into<String>) -> ReadError 
     }
 }
 
+impl From<FileError> for ReadError {
+    fn from(e: FileError) -> ReadError {
+        read_error(e.0, "rerun the sweep (comity sweep ... --out DIR --force)")
+    }
+}
+
 /// The outcome of one lens at every point.
 #[derive(Clone, Debug)]
 pub struct LensOutcome {
@@ -274,260 +285,95 @@ pub struct LensOutcome {
 /// A finished sweep folder: its design and where to read outcomes.
 #[derive(Clone, Debug)]
 pub struct SweepFolder {
-    pub dir: std::path::PathBuf,
-    pub manifest: serde_json::Value,
-    pub design: crate::design::Design,
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    pub design: Design,
     pub lenses: Vec<String>,
     pub runs: u64,
 }
 
-fn csv_reader(path: &std::path::Path) -> Result<csv::Reader<std::fs::File>, ReadError> {
-    csv::Reader::from_path(path).map_err(|e| {
-        read_error(
-            format!("cannot read {}: {e}", path.display()),
-            "rerun the sweep (comity sweep ... --out DIR --force)",
-        )
-    })
-}
+/// Per lens, per point: every run's value.
+type PerRunValues = Vec<Vec<Vec<f64>>>;
 
 impl SweepFolder {
     /// Opens a folder written by `comity sweep`: `manifest.json` and `points.csv`.
-    pub fn open(dir: &std::path::Path) -> Result<SweepFolder, ReadError> {
-        use crate::design::{Design, DesignKind, Factor};
-        let mpath = dir.join("manifest.json");
-        let text = std::fs::read_to_string(&mpath).map_err(|e| {
-            read_error(
-                format!("{} has no readable manifest.json ({e})", dir.display()),
+    pub fn open(dir: &Path) -> Result<SweepFolder, ReadError> {
+        let mpath = dir.join(results::MANIFEST);
+        let manifest = Manifest::read(dir).map_err(|e| match e {
+            ManifestError::Unreadable { source, .. } => read_error(
+                format!("{} has no readable manifest.json ({source})", dir.display()),
                 "give the folder a finished `comity sweep` wrote (its manifest is written last)",
-            )
+            ),
+            ManifestError::Invalid { .. } => read_error(e.to_string(), "rerun the sweep"),
         })?;
-        let manifest: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| read_error(format!("{}: {e}", mpath.display()), "rerun the sweep"))?;
-        if manifest["kind"] != "sweep" {
+        if !manifest.is_sweep() {
             return Err(read_error(
                 format!("{} is the output of `comity run`, not of `comity sweep`", dir.display()),
                 "run a sweep first: comity sweep SCENARIO --vary NAME=LO..HI --design sobol",
             ));
         }
-        let d = &manifest["design"];
-        let kind: DesignKind = d["kind"]
-            .as_str()
-            .unwrap_or("")
-            .parse()
-            .map_err(|e| read_error(format!("{}: {e}", mpath.display()), "rerun the sweep"))?;
-        let factors: Vec<Factor> = d["factors"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|f| Factor {
-                        name: f["name"].as_str().unwrap_or("").to_string(),
-                        lo: f["lo"].as_f64().unwrap_or(f64::NAN),
-                        hi: f["hi"].as_f64().unwrap_or(f64::NAN),
-                        levels: f["levels"].as_u64().map(|l| l as u32),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let lenses: Vec<String> = manifest["lenses"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|l| l.as_str().map(str::to_string)).collect())
-            .unwrap_or_default();
-        let runs = manifest["runs"].as_u64().unwrap_or(0);
-        let n_points = d["points"].as_u64().unwrap_or(0) as usize;
-        if factors.is_empty() || lenses.is_empty() || runs == 0 || n_points == 0 {
-            return Err(read_error(
+        let lacks = || {
+            read_error(
                 format!("{} lacks the design, lenses or runs of the sweep", mpath.display()),
                 "rerun the sweep",
-            ));
+            )
+        };
+        let d = manifest.design.as_ref().ok_or_else(lacks)?;
+        let kind: DesignKind = d
+            .kind
+            .parse()
+            .map_err(|e| read_error(format!("{}: {e}", mpath.display()), "rerun the sweep"))?;
+        let factors: Vec<Factor> = d
+            .factors
+            .iter()
+            .map(|f| Factor {
+                name: f.name.clone(),
+                lo: f.lo,
+                hi: f.hi,
+                levels: f.levels,
+            })
+            .collect();
+        let n_points = d.points as usize;
+        if factors.is_empty() || manifest.lenses.is_empty() || manifest.runs == 0 || n_points == 0 {
+            return Err(lacks());
         }
-        // The points as they ran, from points.csv (the first lens's rows).
-        let ppath = dir.join("points.csv");
-        let mut r = csv_reader(&ppath)?;
-        let mut points = Vec::with_capacity(n_points);
-        for (i, rec) in r.records().enumerate() {
-            let rec = rec.map_err(|e| read_error(format!("{}: {e}", ppath.display()), "rerun the sweep"))?;
-            if rec.get(1) != Some(lenses[0].as_str()) {
-                continue;
-            }
-            let row: Option<Vec<f64>> = (0..factors.len())
-                .map(|j| rec.get(2 + j).and_then(|c| c.parse::<f64>().ok()))
-                .collect();
-            points.push(row.ok_or_else(|| {
-                read_error(
-                    format!("{} line {}: not a row of numbers", ppath.display(), i + 2),
-                    "rerun the sweep",
-                )
-            })?);
-        }
-        if points.len() != n_points {
-            return Err(read_error(
-                format!(
-                    "{} holds {} points of lens {}, the manifest says {n_points}",
-                    ppath.display(),
-                    points.len(),
-                    lenses[0]
-                ),
-                "rerun the sweep",
-            ));
-        }
-        let seed = d["seed"].as_u64().unwrap_or(0);
-        let samples = d["samples"].as_u64().unwrap_or(n_points as u64) as usize;
-        let morris_levels = d["levels"].as_u64().unwrap_or(0) as u32;
+        let points = read_points(&dir.join("points.csv"), &manifest.lenses[0], factors.len(), n_points)?;
         let design = Design {
             kind,
             factors,
-            seed,
-            samples,
-            morris_levels,
+            seed: d.seed,
+            samples: d.samples.map_or(n_points, |s| s as usize),
+            morris_levels: d.levels.unwrap_or(0),
             points,
         };
-        if let Some(h) = d["sha256"].as_str()
-            && h != design.hash()
-        {
+        if !d.sha256.is_empty() && d.sha256 != design.hash() {
             return Err(read_error(
                 format!(
                     "{} does not match the design the manifest records (sha256)",
-                    ppath.display()
+                    dir.join("points.csv").display()
                 ),
                 "points.csv was edited or belongs to another sweep; rerun the sweep",
             ));
         }
         Ok(SweepFolder {
             dir: dir.to_path_buf(),
+            lenses: manifest.lenses.clone(),
+            runs: manifest.runs,
             manifest,
             design,
-            lenses,
-            runs,
         })
     }
 
     /// The outcome `metric` of every lens at every point.
     pub fn outcome(&self, metric: &MetricRef) -> Result<Vec<LensOutcome>, ReadError> {
+        self.check_community(metric)?;
         let n = self.design.points.len();
-        let communities: Vec<String> = std::iter::once("system".to_string())
-            .chain(
-                self.manifest["scenario"]["communities"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|c| c.as_str().map(str::to_string)),
-            )
-            .collect();
-        if !communities.contains(&metric.community) {
-            let hint = crate::suggest::closest(&metric.community, communities.iter().map(String::as_str))
-                .map(|s| format!("did you mean `{s}`? "))
-                .unwrap_or_default();
-            return Err(read_error(
-                format!("`{}` is not a community of this sweep's scenario", metric.community),
-                format!("{hint}communities: {}", communities.join(", ")),
-            ));
-        }
-        let lens_index = |name: &str| self.lenses.iter().position(|l| l == name);
         let mut sums = vec![vec![(0.0f64, 0u64); n]; self.lenses.len()];
-        let per_run: Option<Vec<Vec<Vec<f64>>>> = match metric.year {
-            None => {
-                let path = self.dir.join("runs.csv");
-                let mut r = csv_reader(&path)?;
-                let header = r
-                    .headers()
-                    .map_err(|e| read_error(format!("{}: {e}", path.display()), "rerun the sweep"))?
-                    .clone();
-                let col = metric.column();
-                let j = header.iter().position(|h| h == col).ok_or_else(|| {
-                    let names: Vec<&str> = crate::montecarlo::RUN_FINALS
-                        .iter()
-                        .chain(crate::montecarlo::RUN_TOTALS)
-                        .chain(crate::montecarlo::RUN_EXTRAS)
-                        .copied()
-                        .collect();
-                    let hint = crate::suggest::closest(&metric.metric, names.iter().copied())
-                        .map(|s| format!("did you mean `{}.{s}`? ", metric.community))
-                        .unwrap_or_default();
-                    read_error(
-                        format!("runs.csv has no column `{col}`"),
-                        format!(
-                            "{hint}end-of-run metrics: {}; for any metric in a given year write COMMUNITY.METRIC@YEAR",
-                            names.join(", ")
-                        ),
-                    )
-                })?;
-                let mut runs = vec![vec![Vec::new(); n]; self.lenses.len()];
-                for rec in r.records() {
-                    let rec = rec.map_err(|e| read_error(format!("{}: {e}", path.display()), "rerun the sweep"))?;
-                    let (Some(p), Some(l)) = (
-                        rec.get(0).and_then(|p| p.parse::<usize>().ok()).filter(|&p| p < n),
-                        rec.get(1).and_then(lens_index),
-                    ) else {
-                        return Err(read_error(
-                            format!("{}: a row names an unknown point or lens", path.display()),
-                            "rerun the sweep",
-                        ));
-                    };
-                    let v = rec.get(j).and_then(|c| c.parse::<f64>().ok()).unwrap_or(f64::NAN);
-                    if v.is_finite() {
-                        sums[l][p].0 += v;
-                        sums[l][p].1 += 1;
-                    }
-                    runs[l][p].push(v);
-                }
-                Some(runs)
-            }
+        let per_run = match metric.year {
+            None => Some(self.runs_csv(metric, &mut sums)?),
             Some(year) => {
-                if !crate::sim::metrics::METRICS.contains(&metric.metric.as_str()) {
-                    let hint = crate::suggest::closest(&metric.metric, crate::sim::metrics::METRICS.iter().copied())
-                        .map(|s| format!("did you mean `{s}`? "))
-                        .unwrap_or_default();
-                    return Err(read_error(
-                        format!("`{}` is not a metric of timeseries.csv", metric.metric),
-                        format!("{hint}metrics: {}", crate::sim::metrics::METRICS.join(", ")),
-                    ));
-                }
-                let path = self.dir.join("timeseries.csv");
-                let mut r = csv_reader(&path)?;
-                // The year's last tick: rows come tick by tick, so the last row of the year wins.
-                let mut found = false;
-                let mut last_tick = vec![vec![-1i64; n]; self.lenses.len()];
-                for rec in r.records() {
-                    let rec = rec.map_err(|e| read_error(format!("{}: {e}", path.display()), "rerun the sweep"))?;
-                    // point,lens,tick,date,year,community,metric,n,mean,...
-                    if rec.get(4).and_then(|y| y.parse::<i64>().ok()) != Some(year)
-                        || rec.get(5) != Some(metric.community.as_str())
-                        || rec.get(6) != Some(metric.metric.as_str())
-                    {
-                        continue;
-                    }
-                    let (Some(p), Some(l), Some(tick)) = (
-                        rec.get(0).and_then(|p| p.parse::<usize>().ok()).filter(|&p| p < n),
-                        rec.get(1).and_then(lens_index),
-                        rec.get(2).and_then(|t| t.parse::<i64>().ok()),
-                    ) else {
-                        return Err(read_error(
-                            format!("{}: a row names an unknown point or lens", path.display()),
-                            "rerun the sweep",
-                        ));
-                    };
-                    found = true;
-                    if tick > last_tick[l][p] {
-                        last_tick[l][p] = tick;
-                        let count = rec.get(7).and_then(|c| c.parse::<u64>().ok()).unwrap_or(0);
-                        let mean = rec.get(8).and_then(|c| c.parse::<f64>().ok());
-                        sums[l][p] = match mean {
-                            Some(m) if count > 0 => (m * count as f64, count),
-                            _ => (0.0, 0),
-                        };
-                    }
-                }
-                if !found {
-                    let (a, b) = (
-                        self.manifest["scenario"]["start"].as_str().unwrap_or("?"),
-                        self.manifest["scenario"]["end"].as_str().unwrap_or("?"),
-                    );
-                    return Err(read_error(
-                        format!("timeseries.csv has no year {year}"),
-                        format!("the scenario runs from {a} to {b}"),
-                    ));
-                }
-                self.runs_at(metric, n)?
+                self.timeseries_at(metric, year, &mut sums)?;
+                self.runs_at(metric, year)?
             }
         };
         Ok(self
@@ -545,35 +391,180 @@ impl SweepFolder {
             .collect())
     }
 
-    /// Per-run values of `metric` in its year from `runs_at.csv`, when the sweep wrote that year.
-    fn runs_at(&self, metric: &MetricRef, n: usize) -> Result<Option<Vec<Vec<Vec<f64>>>>, ReadError> {
-        let path = self.dir.join("runs_at.csv");
+    /// The metric's community is `system` or one of the scenario's.
+    fn check_community(&self, metric: &MetricRef) -> Result<(), ReadError> {
+        let communities: Vec<&str> = std::iter::once("system")
+            .chain(self.manifest.scenario.communities.iter().map(String::as_str))
+            .collect();
+        if communities.contains(&metric.community.as_str()) {
+            return Ok(());
+        }
+        let hint = crate::suggest::closest(&metric.community, communities.iter().copied())
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
+        Err(read_error(
+            format!("`{}` is not a community of this sweep's scenario", metric.community),
+            format!("{hint}communities: {}", communities.join(", ")),
+        ))
+    }
+
+    /// The (lens, point) indices of a row, or an error when it names neither.
+    fn slot(&self, path: &Path, point: Option<u64>, lens: &str) -> Result<(usize, usize), ReadError> {
+        let p = point.map(|p| p as usize).filter(|&p| p < self.design.points.len());
+        match (self.lenses.iter().position(|l| l == lens), p) {
+            (Some(l), Some(p)) => Ok((l, p)),
+            _ => Err(read_error(
+                format!("{}: a row names an unknown point or lens", path.display()),
+                "rerun the sweep",
+            )),
+        }
+    }
+
+    /// Every run's end-of-run value of `metric` from `runs.csv`, adding each finite one to
+    /// `sums`.
+    fn runs_csv(&self, metric: &MetricRef, sums: &mut [Vec<(f64, u64)>]) -> Result<PerRunValues, ReadError> {
+        let path = self.dir.join(results::RUNS);
+        let table = PerRun::open(&path, PerRunFile::Runs)?;
+        let col = metric.column();
+        let j = table.column(&col).ok_or_else(|| {
+            let names: Vec<&str> = crate::montecarlo::RUN_FINALS
+                .iter()
+                .chain(crate::montecarlo::RUN_TOTALS)
+                .chain(crate::montecarlo::RUN_EXTRAS)
+                .copied()
+                .collect();
+            let hint = crate::suggest::closest(&metric.metric, names.iter().copied())
+                .map(|s| format!("did you mean `{}.{s}`? ", metric.community))
+                .unwrap_or_default();
+            read_error(
+                format!("runs.csv has no column `{col}`"),
+                format!(
+                    "{hint}end-of-run metrics: {}; for any metric in a given year write COMMUNITY.METRIC@YEAR",
+                    names.join(", ")
+                ),
+            )
+        })?;
+        let mut runs = vec![vec![Vec::new(); self.design.points.len()]; self.lenses.len()];
+        table.each(|row: &RunRow<'_>| -> Result<(), ReadError> {
+            let (l, p) = self.slot(&path, row.point, row.lens)?;
+            let v = row.value(j)?.unwrap_or(f64::NAN);
+            if v.is_finite() {
+                sums[l][p].0 += v;
+                sums[l][p].1 += 1;
+            }
+            runs[l][p].push(v);
+            Ok(())
+        })?;
+        Ok(runs)
+    }
+
+    /// The mean of `metric` in `year`'s last tick from `timeseries.csv`, into `sums` (as sum and
+    /// count).
+    fn timeseries_at(&self, metric: &MetricRef, year: i64, sums: &mut [Vec<(f64, u64)>]) -> Result<(), ReadError> {
+        use crate::sim::metrics::METRICS;
+        if !METRICS.contains(&metric.metric.as_str()) {
+            let hint = crate::suggest::closest(&metric.metric, METRICS.iter().copied())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            return Err(read_error(
+                format!("`{}` is not a metric of timeseries.csv", metric.metric),
+                format!("{hint}metrics: {}", METRICS.join(", ")),
+            ));
+        }
+        let path = self.dir.join(results::TIMESERIES);
+        // The year's last tick: rows come tick by tick, so the last row of the year wins.
+        let mut found = false;
+        let mut last_tick = vec![vec![None; self.design.points.len()]; self.lenses.len()];
+        Summaries::open(&path, SummaryFile::Timeseries)?.each(|r: &SummaryRow<'_>| -> Result<(), ReadError> {
+            if r.year != year || r.group != metric.community || r.metric != metric.metric {
+                return Ok(());
+            }
+            let (l, p) = self.slot(&path, r.point, r.lens)?;
+            found = true;
+            if last_tick[l][p].is_none_or(|t| r.tick > t) {
+                last_tick[l][p] = Some(r.tick);
+                sums[l][p] = match r.mean {
+                    Some(m) if r.n > 0 => (m * r.n as f64, r.n),
+                    _ => (0.0, 0),
+                };
+            }
+            Ok(())
+        })?;
+        if !found {
+            let s = &self.manifest.scenario;
+            let (a, b) = (
+                if s.start.is_empty() { "?" } else { &s.start },
+                if s.end.is_empty() { "?" } else { &s.end },
+            );
+            return Err(read_error(
+                format!("timeseries.csv has no year {year}"),
+                format!("the scenario runs from {a} to {b}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Per-run values of `metric` in `year` from `runs_at.csv`, when the sweep wrote that year.
+    fn runs_at(&self, metric: &MetricRef, year: i64) -> Result<Option<PerRunValues>, ReadError> {
+        let path = self.dir.join(results::RUNS_AT);
         if !path.exists() {
             return Ok(None);
         }
-        let mut r = csv_reader(&path)?;
-        let header = r
-            .headers()
-            .map_err(|e| read_error(format!("{}: {e}", path.display()), "rerun the sweep"))?
-            .clone();
-        let Some(j) = header.iter().position(|h| h == metric.column()) else {
+        let table = PerRun::open(&path, PerRunFile::RunsAt)?;
+        let Some(j) = table.column(&metric.column()) else {
             return Ok(None);
         };
-        let year = metric.year.unwrap_or_default().to_string();
-        let mut runs = vec![vec![Vec::new(); n]; self.lenses.len()];
+        let mut runs = vec![vec![Vec::new(); self.design.points.len()]; self.lenses.len()];
         let mut any = false;
-        for rec in r.records() {
-            let rec = rec.map_err(|e| read_error(format!("{}: {e}", path.display()), "rerun the sweep"))?;
-            if rec.get(3) != Some(year.as_str()) {
-                continue;
+        table.each(|row: &RunRow<'_>| -> Result<(), ReadError> {
+            if row.year != Some(year) {
+                return Ok(());
             }
-            let p = rec.get(0).and_then(|p| p.parse::<usize>().ok()).filter(|&p| p < n);
-            let l = rec.get(1).and_then(|name| self.lenses.iter().position(|x| x == name));
+            let p = row.point.map(|p| p as usize).filter(|&p| p < self.design.points.len());
+            let l = self.lenses.iter().position(|x| x == row.lens);
             if let (Some(p), Some(l)) = (p, l) {
                 any = true;
-                runs[l][p].push(rec.get(j).and_then(|c| c.parse::<f64>().ok()).unwrap_or(f64::NAN));
+                runs[l][p].push(row.value(j)?.unwrap_or(f64::NAN));
             }
-        }
+            Ok(())
+        })?;
         Ok(any.then_some(runs))
     }
+}
+
+/// The points of a sweep as they ran, from `points.csv` (the rows of `lens`, the first lens).
+fn read_points(path: &Path, lens: &str, factors: usize, n_points: usize) -> Result<Vec<Vec<f64>>, ReadError> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| {
+        read_error(
+            format!("cannot read {}: {e}", path.display()),
+            "rerun the sweep (comity sweep ... --out DIR --force)",
+        )
+    })?;
+    let mut points = Vec::with_capacity(n_points);
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| read_error(format!("{}: {e}", path.display()), "rerun the sweep"))?;
+        if rec.get(1) != Some(lens) {
+            continue;
+        }
+        let row: Option<Vec<f64>> = (0..factors)
+            .map(|j| rec.get(2 + j).and_then(|c| c.parse::<f64>().ok()))
+            .collect();
+        points.push(row.ok_or_else(|| {
+            read_error(
+                format!("{} line {}: not a row of numbers", path.display(), i + 2),
+                "rerun the sweep",
+            )
+        })?);
+    }
+    if points.len() != n_points {
+        return Err(read_error(
+            format!(
+                "{} holds {} points of lens {lens}, the manifest says {n_points}",
+                path.display(),
+                points.len(),
+            ),
+            "rerun the sweep",
+        ));
+    }
+    Ok(points)
 }

@@ -34,9 +34,12 @@ const NO_VALUE: RGBColor = RGBColor(200, 200, 200);
 /// The outcome a sweep page shows unless told otherwise: the first community's cohesion at
 /// the end of the run (`system.cohesion` when the scenario defines no community).
 pub fn default_metric(folder: &SweepFolder) -> MetricRef {
-    let community = folder.manifest["scenario"]["communities"][0]
-        .as_str()
-        .unwrap_or("system");
+    let community = folder
+        .manifest
+        .scenario
+        .communities
+        .first()
+        .map_or("system", String::as_str);
     MetricRef {
         community: community.to_string(),
         metric: "cohesion".to_string(),
@@ -850,7 +853,11 @@ pub fn build_sweep(dir: &Path, metric: Option<&MetricRef>) -> Result<String> {
         Some(y) => format!("in {y}"),
         None => format!(
             "at the end of the run ({})",
-            manifest["scenario"]["end"].as_str().unwrap_or("?")
+            if manifest.scenario.end.is_empty() {
+                "?"
+            } else {
+                &manifest.scenario.end
+            }
         ),
     };
     let label = match metric.year {
@@ -873,7 +880,11 @@ pub fn build_sweep(dir: &Path, metric: Option<&MetricRef>) -> Result<String> {
         by_runs,
         y,
     };
-    let name = manifest["scenario"]["name"].as_str().unwrap_or("comity sweep");
+    let name = if manifest.scenario.name.is_empty() {
+        "comity sweep"
+    } else {
+        &manifest.scenario.name
+    };
     let mut body = String::new();
     let mut toc = String::new();
     writeln!(body, "<h1>{}: parameter sweep</h1>", escape(name)).ok();
@@ -887,8 +898,12 @@ pub fn build_sweep(dir: &Path, metric: Option<&MetricRef>) -> Result<String> {
         folder.runs,
         folder.lenses.len(),
         escape(&folder.lenses.join(", ")),
-        manifest["seed"].as_u64().map_or("?".to_string(), |r| r.to_string()),
-        escape(manifest["comity_version"].as_str().unwrap_or("?"))
+        manifest.seed,
+        escape(if manifest.comity_version.is_empty() {
+            "?"
+        } else {
+            &manifest.comity_version
+        })
     )
     .ok();
     body.push_str(

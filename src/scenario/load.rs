@@ -5,7 +5,7 @@
 
 use super::error::{Loc, ScenarioError, SourceFile};
 use super::limits::{self, MemoryEstimate, ReadError};
-use super::raw::{RawDyad, RawEvent, RawFile, RawHeader, RawState, S};
+use super::raw::{RawDyad, RawEvent, RawFile, RawHeader, RawKind, RawState, S};
 use super::{CommunitySpec, DyadInit, EventKind, EventSpec, NORMS, Scenario, StateSpec, TreatyKind, TreatySpec};
 use crate::params::{self, ParamError, Params};
 use crate::suggest::closest;
@@ -1093,39 +1093,21 @@ impl Loader {
         index: &BTreeMap<String, usize>,
         treaties: &[TreatySpec],
     ) -> Result<EventKind> {
-        let kind = e.kind.get_ref().as_str();
-        let fields: &[&str] = match kind {
-            "withdraw" | "announce" | "join" => &["state", "treaty"],
-            "tariff" => &["by", "against", "rate"],
-            "orientation" => &["state", "value"],
-            "crisis" => &["aggressor", "target", "level"],
-            "shock" => &["state", "power_factor", "gdp_factor"],
-            "summit" => &["states", "trust"],
-            "common_threat" => &["severity", "addressed_by"],
-            _ => {
-                let kinds = [
-                    "withdraw",
-                    "announce",
-                    "join",
-                    "tariff",
-                    "orientation",
-                    "crisis",
-                    "shock",
-                    "summit",
-                    "common_threat",
-                ];
-                let hint = match closest(kind, kinds) {
-                    Some(s) => format!("did you mean \"{s}\"? kinds: {}", kinds.join(", ")),
-                    None => format!("kinds: {}", kinds.join(", ")),
-                };
-                return Err(self.err(
-                    &loc(&e.kind),
-                    format!("unknown event kind \"{kind}\""),
-                    "unknown kind",
-                    Some(hint),
-                ));
-            }
+        let Some(raw_kind) = RawKind::parse(e.kind.get_ref()) else {
+            let written = e.kind.get_ref();
+            let kinds = RawKind::ALL.map(RawKind::name);
+            let hint = match closest(written, kinds) {
+                Some(s) => format!("did you mean \"{s}\"? kinds: {}", kinds.join(", ")),
+                None => format!("kinds: {}", kinds.join(", ")),
+            };
+            return Err(self.err(
+                &loc(&e.kind),
+                format!("unknown event kind \"{written}\""),
+                "unknown kind",
+                Some(hint),
+            ));
         };
+        let (kind, fields) = (raw_kind.name(), raw_kind.fields());
         for (name, span) in e.present_fields() {
             if !fields.contains(&name) {
                 return Err(self.err(
@@ -1167,20 +1149,20 @@ impl Loader {
             let v = f.as_ref().ok_or_else(|| missing(name))?;
             self.range(&val(v), name, min, max)
         };
-        Ok(match kind {
-            "withdraw" => EventKind::Withdraw {
+        Ok(match raw_kind {
+            RawKind::Withdraw => EventKind::Withdraw {
                 state: state(&e.state, "state")?,
                 treaty: treaty(&e.treaty, "treaty")?,
             },
-            "announce" => EventKind::Announce {
+            RawKind::Announce => EventKind::Announce {
                 state: state(&e.state, "state")?,
                 treaty: treaty(&e.treaty, "treaty")?,
             },
-            "join" => EventKind::Join {
+            RawKind::Join => EventKind::Join {
                 state: state(&e.state, "state")?,
                 treaty: treaty(&e.treaty, "treaty")?,
             },
-            "tariff" => {
+            RawKind::Tariff => {
                 let by = state(&e.by, "by")?;
                 let list = e.against.as_ref().ok_or_else(|| missing("against"))?;
                 let against = self.member_list(list, index, "the targets of a tariff")?;
@@ -1201,11 +1183,11 @@ impl Loader {
                     rate: number(&e.rate, "rate", 0.0, 1.0)?,
                 }
             }
-            "orientation" => EventKind::Orientation {
+            RawKind::Orientation => EventKind::Orientation {
                 state: state(&e.state, "state")?,
                 value: number(&e.value, "value", 0.0, 1.0)?,
             },
-            "crisis" => {
+            RawKind::Crisis => {
                 let aggressor = state(&e.aggressor, "aggressor")?;
                 let target = state(&e.target, "target")?;
                 if aggressor == target {
@@ -1226,7 +1208,7 @@ impl Loader {
                     level: *level.get_ref() as u8,
                 }
             }
-            "shock" => {
+            RawKind::Shock => {
                 if e.power_factor.is_none() && e.gdp_factor.is_none() {
                     return Err(missing("power_factor` or `gdp_factor"));
                 }
@@ -1252,7 +1234,7 @@ impl Loader {
                     gdp_factor: factor(&e.gdp_factor, "gdp_factor")?,
                 }
             }
-            "summit" => {
+            RawKind::Summit => {
                 let list = e.states.as_ref().ok_or_else(|| missing("states"))?;
                 let states = self.member_list(list, index, "a summit")?;
                 if states.len() < 2 {
@@ -1263,11 +1245,10 @@ impl Loader {
                     trust: number(&e.trust, "trust", -1.0, 1.0)?,
                 }
             }
-            "common_threat" => EventKind::CommonThreat {
+            RawKind::CommonThreat => EventKind::CommonThreat {
                 severity: number(&e.severity, "severity", 0.0, 1.0)?,
                 addressed_by: treaty(&e.addressed_by, "addressed_by")?,
             },
-            _ => unreachable!("kind checked above"),
         })
     }
 

@@ -9,6 +9,7 @@ mod error;
 pub mod limits;
 mod load;
 mod raw;
+pub use raw::RawKind;
 
 pub use error::{Loc, ScenarioError, SourceFile};
 pub use limits::{MemoryBound, MemoryEstimate};
@@ -174,18 +175,25 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub fn name(&self) -> &'static str {
+    /// Its kind as a scenario file names it.
+    pub fn kind(&self) -> raw::RawKind {
+        use raw::RawKind as K;
         match self {
-            EventKind::Withdraw { .. } => "withdraw",
-            EventKind::Announce { .. } => "announce",
-            EventKind::Join { .. } => "join",
-            EventKind::Tariff { .. } => "tariff",
-            EventKind::Orientation { .. } => "orientation",
-            EventKind::Crisis { .. } => "crisis",
-            EventKind::Shock { .. } => "shock",
-            EventKind::Summit { .. } => "summit",
-            EventKind::CommonThreat { .. } => "common_threat",
+            EventKind::Withdraw { .. } => K::Withdraw,
+            EventKind::Announce { .. } => K::Announce,
+            EventKind::Join { .. } => K::Join,
+            EventKind::Tariff { .. } => K::Tariff,
+            EventKind::Orientation { .. } => K::Orientation,
+            EventKind::Crisis { .. } => K::Crisis,
+            EventKind::Shock { .. } => K::Shock,
+            EventKind::Summit { .. } => K::Summit,
+            EventKind::CommonThreat { .. } => K::CommonThreat,
         }
+    }
+
+    /// The name of its kind (`withdraw`, `common_threat`, ...).
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
     }
 }
 

@@ -152,6 +152,69 @@ pub struct RawEvent {
     pub addressed_by: Option<S<String>>,
 }
 
+/// The kinds of scripted event, as an event's `kind` names them: each kind's name and fields
+/// are stated here once, and the loader matches the kinds exhaustively (a new kind that is not
+/// loaded does not compile).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RawKind {
+    Withdraw,
+    Announce,
+    Join,
+    Tariff,
+    Orientation,
+    Crisis,
+    Shock,
+    Summit,
+    CommonThreat,
+}
+
+impl RawKind {
+    pub const ALL: [RawKind; 9] = [
+        RawKind::Withdraw,
+        RawKind::Announce,
+        RawKind::Join,
+        RawKind::Tariff,
+        RawKind::Orientation,
+        RawKind::Crisis,
+        RawKind::Shock,
+        RawKind::Summit,
+        RawKind::CommonThreat,
+    ];
+
+    /// The name in a scenario file.
+    pub fn name(self) -> &'static str {
+        match self {
+            RawKind::Withdraw => "withdraw",
+            RawKind::Announce => "announce",
+            RawKind::Join => "join",
+            RawKind::Tariff => "tariff",
+            RawKind::Orientation => "orientation",
+            RawKind::Crisis => "crisis",
+            RawKind::Shock => "shock",
+            RawKind::Summit => "summit",
+            RawKind::CommonThreat => "common_threat",
+        }
+    }
+
+    /// The kind-specific fields it takes (besides `at`, `kind`, `probability` and `note`).
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            RawKind::Withdraw | RawKind::Announce | RawKind::Join => &["state", "treaty"],
+            RawKind::Tariff => &["by", "against", "rate"],
+            RawKind::Orientation => &["state", "value"],
+            RawKind::Crisis => &["aggressor", "target", "level"],
+            RawKind::Shock => &["state", "power_factor", "gdp_factor"],
+            RawKind::Summit => &["states", "trust"],
+            RawKind::CommonThreat => &["severity", "addressed_by"],
+        }
+    }
+
+    /// The kind named `name`, if any.
+    pub fn parse(name: &str) -> Option<RawKind> {
+        RawKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
 impl RawEvent {
     /// The kind-specific fields that are present, by name, with their spans.
     pub fn present_fields(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
