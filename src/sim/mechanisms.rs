@@ -672,6 +672,75 @@ mod tests {
     }
 
     #[test]
+    fn exp_upper_bound_is_a_bound_within_a_factor_two() {
+        // a dense sweep of the range the onset logit takes, and the edges
+        let mut x: f64 = -800.0;
+        while x < 720.0 {
+            let (e, b) = (x.exp(), exp_upper_bound(x));
+            assert!(b >= e, "exp({x}) = {e} above the bound {b}");
+            if e.is_normal() && x < 709.0 {
+                assert!(b <= 2.0 * e * (1.0 + 1e-8), "bound {b} of exp({x}) = {e} looser than 2x");
+            }
+            x += 0.001_37;
+        }
+        for x in [0.0, -0.0, 1.0, -1.0, std::f64::consts::LN_2, -std::f64::consts::LN_2, 710.0, -745.2, -1e300] {
+            assert!(exp_upper_bound(x) >= x.exp(), "{x}");
+        }
+        // the margin rounds exact powers of two up to the next one
+        assert_eq!(exp_upper_bound(0.0), 2.0);
+        assert_eq!(exp_upper_bound(-std::f64::consts::LN_2 * 3.5), 0.125);
+        assert_eq!(exp_upper_bound(f64::NAN), f64::INFINITY);
+        assert_eq!(exp_upper_bound(1e300), f64::INFINITY);
+        assert_eq!(exp_upper_bound(-1e300), f64::MIN_POSITIVE);
+    }
+
+    #[test]
+    fn onset_bound_only_skips_pairs_without_onset() {
+        // For random inputs and draws: whenever the bound says "no onset", the exact hazard
+        // (logistic of the logit, gated, per step) is at or below the draw.
+        let p = Params::default();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut skipped, mut total) = (0, 0);
+        for _ in 0..200_000 {
+            let x = OnsetInputs {
+                contiguous: next() < 0.3,
+                log_distance: 3.0 * next(),
+                major: next() < 0.2,
+                log_power_ratio: 4.0 * next(),
+                min_democracy: 2.0 * next() - 1.0,
+                dependence: 0.2 * next(),
+                institutions: 4.0 * next(),
+                allied: next() < 0.3,
+                peace_years: if next() < 0.2 { 0.0 } else { 100.0 * next() },
+                mean_trust: next(),
+                mean_identity: next(),
+                rivalry: next(),
+                igo_density: next(),
+            };
+            // draws across the whole range, and many near the hazard itself
+            let exact = logistic(onset_logit(&p, &x));
+            let u = if next() < 0.5 { next() } else { exact * 2.0 * next() };
+            let bound = onset_logit_bound(&p, &x);
+            assert!(bound >= onset_logit(&p, &x));
+            total += 1;
+            if onset_bound_exceeded(u, bound) {
+                skipped += 1;
+                let zone = next();
+                let gated = gated_probability(exact, p.zone_peace, zone);
+                for dt in [1.0, 0.25, 1.0 / 12.0] {
+                    assert!(u >= crate::time::per_step_probability(gated, dt), "{x:?} u {u} exact {exact}");
+                }
+            }
+        }
+        // the shortcut is taken for most pairs, or it would not be worth having
+        assert!(skipped > total / 3, "{skipped} of {total}");
+    }
+
+    #[test]
     fn trust_anchor_by_hand() {
         // partner gained 0.1 (log) relative since the start, sensitivity 2: logit 0.8 = ln 4, minus 0.2
         let down = 1.0 / (1.0 + (-(4f64.ln() - 0.2)).exp());
