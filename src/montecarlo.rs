@@ -278,30 +278,59 @@ pub fn run_span(
         } else {
             span.runs.start
         };
-        while start < span.runs.end {
-            let end = (start + chunk).min(span.runs.end);
-            let results: Vec<RunResult> = pool.install(|| {
-                (start..end)
+        // A pipeline of two chunks: while the pool computes chunk k + 1, this thread folds chunk
+        // k into the aggregate and hands it to the sink, in run order as before. At most two
+        // chunks' results are held.
+        let compute = |from: u64, to: u64| -> Vec<RunResult> {
+            pool.install(|| {
+                (from..to)
                     .into_par_iter()
                     .map(|run| prepared.run(params, config.seed, run, config.record_disputes))
                     .collect()
-            });
-            if let Some(aggs) = &mut aggregates {
-                results.iter().for_each(|r| aggs[l].fold(r));
-            }
-            sink.chunk(l, lens, prepared, &results)?;
-            done += end - start;
-            progress(done);
-            start = end;
-            if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) {
-                let (lens, next_run) = if start == span.runs.end {
-                    (l + 1, span.runs.start)
-                } else {
-                    (l, start)
+            })
+        };
+        let mut in_hand: Option<(u64, Vec<RunResult>)> = None;
+        while start < span.runs.end || in_hand.is_some() {
+            let end = (start + chunk).min(span.runs.end);
+            let stopping = stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
+            // Once stopping, no new chunk starts: the one in hand is the last.
+            let next = if start < end && !(stopping && in_hand.is_some()) {
+                Some(start..end)
+            } else {
+                None
+            };
+            let (computed, written) = std::thread::scope(|scope| {
+                let worker = next.clone().map(|r| scope.spawn(move || compute(r.start, r.end)));
+                let written = match in_hand.take() {
+                    Some((to, results)) => {
+                        if let Some(aggs) = &mut aggregates {
+                            results.iter().for_each(|r| aggs[l].fold(r));
+                        }
+                        sink.chunk(l, lens, prepared, &results)
+                            .map(|()| Some((to, results.len() as u64)))
+                    }
+                    None => Ok(None),
                 };
-                if lens < lenses.len() {
-                    return Ok(Outcome::Stopped { lens, next_run });
+                let computed = worker.map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+                (computed, written)
+            });
+            if let Some((to, count)) = written? {
+                done += count;
+                progress(done);
+                if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) && computed.is_none() {
+                    let (lens, next_run) = if to == span.runs.end {
+                        (l + 1, span.runs.start)
+                    } else {
+                        (l, to)
+                    };
+                    if lens < lenses.len() {
+                        return Ok(Outcome::Stopped { lens, next_run });
+                    }
                 }
+            }
+            if let (Some(range), Some(results)) = (next, computed) {
+                in_hand = Some((range.end, results));
+                start = range.end;
             }
         }
         if let Some(aggs) = &mut aggregates {

@@ -679,11 +679,24 @@ mod tests {
             let (e, b) = (x.exp(), exp_upper_bound(x));
             assert!(b >= e, "exp({x}) = {e} above the bound {b}");
             if e.is_normal() && x < 709.0 {
-                assert!(b <= 2.0 * e * (1.0 + 1e-8), "bound {b} of exp({x}) = {e} looser than 2x");
+                assert!(
+                    b <= 2.0 * e * (1.0 + 1e-8),
+                    "bound {b} of exp({x}) = {e} looser than 2x"
+                );
             }
             x += 0.001_37;
         }
-        for x in [0.0, -0.0, 1.0, -1.0, std::f64::consts::LN_2, -std::f64::consts::LN_2, 710.0, -745.2, -1e300] {
+        for x in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            std::f64::consts::LN_2,
+            -std::f64::consts::LN_2,
+            710.0,
+            -745.2,
+            -1e300,
+        ] {
             assert!(exp_upper_bound(x) >= x.exp(), "{x}");
         }
         // the margin rounds exact powers of two up to the next one
@@ -701,7 +714,9 @@ mod tests {
         let p = Params::default();
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
         let (mut skipped, mut total) = (0, 0);
@@ -732,7 +747,10 @@ mod tests {
                 let zone = next();
                 let gated = gated_probability(exact, p.zone_peace, zone);
                 for dt in [1.0, 0.25, 1.0 / 12.0] {
-                    assert!(u >= crate::time::per_step_probability(gated, dt), "{x:?} u {u} exact {exact}");
+                    assert!(
+                        u >= crate::time::per_step_probability(gated, dt),
+                        "{x:?} u {u} exact {exact}"
+                    );
                 }
             }
         }
