@@ -94,13 +94,25 @@ pub fn form_alliances(
     let p = &model.0;
     let n = rel.n;
     let rate = per_step_probability(p.alliance_search, clock.dt);
-    let bloc = |k: usize, ties: &Ties, without: usize| -> f64 {
+    // A state's bloc: its power plus its defence allies', in the allies' (ascending) order.
+    let bloc_sum = |k: usize, ties: &Ties, without: usize| -> f64 {
         table.power[k]
             + ties.allies[k]
                 .iter()
                 .filter(|&&x| x != without)
                 .map(|&x| table.power[x])
                 .sum::<f64>()
+    };
+    // Every bloc once per tick (and again for the two states of each new pact), so that a
+    // seeker's threat scan is O(n), not O(n x allies): the whole pass is O(n^2) per tick.
+    // Summed in the same order as `bloc_sum`, so the values are the same bits.
+    let mut blocs: Vec<f64> = (0..n).map(|k| bloc_sum(k, &ties, usize::MAX)).collect();
+    let bloc = |blocs: &[f64], k: usize, ties: &Ties, without: usize| -> f64 {
+        if without != usize::MAX && ties.allies[k].binary_search(&without).is_ok() {
+            bloc_sum(k, ties, without)
+        } else {
+            blocs[k]
+        }
     };
     for i in 0..n {
         let mut draws = info.key.at(Stream::AllianceSearch, clock.tick, i as u32);
@@ -114,7 +126,7 @@ pub fn form_alliances(
                 (
                     k,
                     walt_threat(
-                        bloc(k, &ties, i),
+                        bloc(&blocs, k, &ties, i),
                         rel.contiguous[i * n + k],
                         rel.distance[i * n + k],
                         1.0 - rel.trust[i * n + k],
@@ -126,8 +138,8 @@ pub fn form_alliances(
         if level < p.alliance_threat_threshold {
             continue;
         }
-        let own = bloc(i, &ties, usize::MAX);
-        let enemy_bloc = bloc(enemy, &ties, i);
+        let own = blocs[i];
+        let enemy_bloc = bloc(&blocs, enemy, &ties, i);
         let score = |j: usize| -> f64 {
             let balance = table.power[j] / enemy_bloc.max(1e-9);
             let dep = super::mechanisms::trade_dependence(rel.trade[i * n + j], table.gdp[i], table.gdp[j]);
@@ -194,6 +206,8 @@ pub fn form_alliances(
         ties.allies[a].sort_unstable();
         ties.allies[b].push(a);
         ties.allies[b].sort_unstable();
+        blocs[a] = bloc_sum(a, &ties, usize::MAX);
+        blocs[b] = bloc_sum(b, &ties, usize::MAX);
         ties.dirty = true;
         observe(&mut rel, &ties, p, a, b, true, p.pact_signal);
         observe(&mut rel, &ties, p, b, a, true, p.pact_signal);

@@ -121,10 +121,19 @@ pub fn update_trade(
 /// `R[i][t] = sum over members k of pact t of (1 - T_ik)`, this is
 /// `sum_{t contains j, not i} (R[i][t] - (1 - T_ij)) / sum_{t contains j, not i} (|t| - 1)`.
 pub fn rival_alignment(n: usize, trust: &[f64], ties: &Ties) -> Vec<f64> {
-    let mut rival = vec![0.0; n * n];
+    let mut rival = Vec::new();
+    rival_alignment_into(n, trust, ties, &mut rival);
+    rival
+}
+
+/// [`rival_alignment`] into a buffer a system keeps from tick to tick (no `n x n` allocation,
+/// and no page faults on fresh memory, per tick).
+pub fn rival_alignment_into(n: usize, trust: &[f64], ties: &Ties, rival: &mut Vec<f64>) {
+    rival.clear();
+    rival.resize(n * n, 0.0);
     let pacts = &ties.pacts;
     if pacts.is_empty() {
-        return rival;
+        return;
     }
     let mut distrust_of_pact = vec![0.0; pacts.len()];
     let mut in_pact = vec![false; pacts.len()];
@@ -148,7 +157,6 @@ pub fn rival_alignment(n: usize, trust: &[f64], ties: &Ties) -> Vec<f64> {
             }
         }
     }
-    rival
 }
 
 /// Trust and identity, directed, for every ordered pair.
@@ -166,6 +174,7 @@ pub fn update_trust_and_identity(
     table: Res<StateTable>,
     ties: Res<Ties>,
     mut rel: ResMut<Relations>,
+    mut rival_buffer: Local<Vec<f64>>,
 ) {
     let p = &model.0;
     let n = rel.n;
@@ -194,10 +203,11 @@ pub fn update_trust_and_identity(
     let sd_power = p.security_dilemma_weight * p.security_power_sensitivity;
     let sd_rival = p.security_dilemma_weight * p.security_rival_sensitivity;
     let rival_on = sd_rival > 0.0 && !ties.pacts.is_empty();
-    let rival = if rival_on {
-        rival_alignment(n, &rel.trust, &ties)
+    let rival: &[f64] = if rival_on {
+        rival_alignment_into(n, &rel.trust, &ties, &mut rival_buffer);
+        &rival_buffer
     } else {
-        Vec::new()
+        &[]
     };
     let keep = half_life_keep(dt, p.trust_half_life);
     let nu = (p.identity_trust_weight * per_step_rate(p.identity_trust_rate, dt)).min(1.0);
