@@ -145,6 +145,10 @@ params! {
     norm_interaction_rate: 0.5, [0.0, 1.0], "per year";
     /// Share of the difference on one trait copied in an interaction.
     norm_copy_share: 0.5, [0.0, 1.0], "share";
+    /// c_0: contact weight every other state has as a norm partner, however remote.
+    norm_contact_floor: 0.05, [0.0, 10.0], "weight";
+    /// c_X: contact weight of a partner that takes all of a state's trade.
+    norm_trade_contact: 5.0, [0.0, 100.0], "weight";
     /// Drop of the leaver's norm tied to a treaty's kind on leaving it, times salience.
     norm_exit_drop: 0.1, [0.0, 1.0], "";
 

@@ -10,6 +10,7 @@ use comity::scenario::{self, Scenario};
 use comity::sim::Prepared;
 use std::path::Path;
 use std::sync::Arc;
+use comity::sim::mechanisms::Hostility;
 
 /// Targets from `python3 scenarios/history/calibrate.py targets` (COW MID 5.0, 1946-1989).
 const ALL: f64 = 0.00366;
@@ -112,11 +113,11 @@ fn measure(s: &Scenario, params: &Params, runs: u64) -> Rates {
             ));
             if ec6.contains(&d.a) && ec6.contains(&d.b) {
                 on_ec6 += 1.0;
-                ec6_war |= d.highest == 5;
+                ec6_war |= d.highest == Hostility::War;
             }
             if nordic.contains(&d.a) && nordic.contains(&d.b) {
                 on_nordic += 1.0;
-                nordic_war |= d.highest == 5;
+                nordic_war |= d.highest == Hostility::War;
             }
             c += f64::from(u8::from(contig[k]));
             m += f64::from(u8::from(major[k]));
@@ -125,7 +126,7 @@ fn measure(s: &Scenario, params: &Params, runs: u64) -> Rates {
             } else {
                 np += 1.0
             }
-            levels[usize::from(d.highest) - 2] += 1.0;
+            levels[usize::from(d.highest.level()) - 2] += 1.0;
         }
         war_ec6 += f64::from(u8::from(ec6_war));
         war_nordic += f64::from(u8::from(nordic_war));

@@ -262,7 +262,7 @@ fn constructivist_a_high_identity_community_settles_below_force() {
         let mut counts = [0usize; 6];
         for run in 0..60 {
             for d in p.run(&params, 5, run, true).disputes {
-                counts[usize::from(d.highest)] += 1;
+                counts[usize::from(d.highest.level())] += 1;
             }
         }
         counts

@@ -7,6 +7,7 @@ use comity::sim::metrics::{M_COHESION, M_DISPUTES, METRICS};
 use comity::sim::{Prepared, RunResult};
 use std::path::Path;
 use std::sync::Arc;
+use comity::sim::mechanisms::Hostility;
 
 fn tiny() -> Scenario {
     scenario::load(Path::new(concat!(
@@ -46,7 +47,7 @@ fn the_scripted_crisis_happens_in_every_run() {
             .iter()
             .find(|d| d.scripted)
             .expect("scripted crisis recorded");
-        assert_eq!((crisis.a, crisis.b, crisis.entry, crisis.tick), (3, 1, 4, 2));
+        assert_eq!((crisis.a, crisis.b, crisis.entry.level(), crisis.tick), (3, 1, 4, 2));
     }
 }
 
@@ -151,7 +152,7 @@ fn kantian_dyads_settle_below_use_of_force() {
     for run in 0..40 {
         let r = p.run(&on, 1, run, true);
         disputes_on += r.disputes.len();
-        above_display_on += r.disputes.iter().filter(|d| d.highest > 3).count();
+        above_display_on += r.disputes.iter().filter(|d| d.highest > Hostility::Display).count();
     }
     assert!(disputes_on > 50, "the high base rate makes disputes: {disputes_on}");
     assert_eq!(above_display_on, 0, "a Kantian dyad never goes beyond display of force");
@@ -161,7 +162,7 @@ fn kantian_dyads_settle_below_use_of_force() {
             p.run(&on, 1, run, true)
                 .disputes
                 .iter()
-                .filter(|d| d.highest > 3)
+                .filter(|d| d.highest > Hostility::Display)
                 .count()
         })
         .sum();

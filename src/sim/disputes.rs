@@ -91,36 +91,31 @@ pub fn escalate_disputes(
     let p = &model.0;
     let n = rel.n;
     let log = &mut *log;
-    let mut queue: Vec<(usize, usize, Option<u8>)> = log.crises.iter().map(|&(a, b, l)| (a, b, Some(l))).collect();
+    let mut queue: Vec<(usize, usize, Option<Hostility>)> =
+        log.crises.iter().map(|&(a, b, l)| (a, b, Some(l))).collect();
     queue.extend(log.onsets.iter().map(|&(a, b)| (a, b, None)));
     for (a, b, scripted_level) in queue {
         let dyad = (a.min(b) * n + a.max(b)) as u32;
-        let mut draws = info.key.at(Stream::Escalation, clock.tick, dyad);
-        let u: [f64; 8] = std::array::from_fn(|_| draws.uniform());
+        let mut stream = info.key.at(Stream::Escalation, clock.tick, dyad);
+        let u = EscalationDraws::from_uniforms(std::array::from_fn(|_| stream.uniform()));
         let (ab, ba) = (a * n + b, b * n + a);
         let kantian =
             (p.kantian_cap >= 0.5 && rel.kantian[ab]) || settles_by_talks(p, zone_of(p, &table, &ties, &rel, a, b));
-        let reciprocated = u[1] < p.reciprocation;
-        let mut cap = 5u8;
-        if kantian {
-            cap = 3;
-        }
-        if !reciprocated {
-            cap = cap.min(4);
-        }
+        let reciprocated = u.reciprocation < p.reciprocation;
+        let cap = escalation_cap(kantian, reciprocated);
         let entry = match scripted_level {
             Some(level) => level,
-            None => entry_level(p, u[0]).min(cap),
+            None => entry_level(p, u.entry).min(cap),
         };
-        // The target calls its defence allies once: at war always, at use of
-        // force with probability `call_at_force` (one draw per dispute).
-        let calls_at_force = u[7] < p.call_at_force;
+        // The target calls its defence allies once: at war always, at use of force with
+        // probability `call_at_force` (one draw per dispute).
+        let calls_at_force = u.call_at_force < p.call_at_force;
         let mut level = entry;
         let mut called = false;
         let mut joiners = Vec::new();
-        let mut steps = u[2..5].iter();
+        let mut steps = u.steps.iter();
         loop {
-            if !called && (level == 5 || (level == 4 && calls_at_force)) {
+            if !called && (level == Hostility::War || (level == Hostility::Force && calls_at_force)) {
                 called = true;
                 call_allies(
                     p,
@@ -151,31 +146,11 @@ pub fn escalate_disputes(
             if *step_u >= escalation_probability(p, level, &x) {
                 break;
             }
-            level += 1;
+            level = level.escalated();
         }
         let side_b_power: f64 = table.power[b] + joiners.iter().map(|&k| table.power[k]).sum::<f64>();
-        let share_a = if table.power[a] + side_b_power > 0.0 {
-            table.power[a] / (table.power[a] + side_b_power)
-        } else {
-            0.5
-        };
-        let outcome = if level == 5 {
-            if u[5] < share_a {
-                Outcome::VictoryA
-            } else {
-                Outcome::VictoryB
-            }
-        } else if kantian {
-            Outcome::SettledByTalks
-        } else if u[5] < p.outcome_stalemate {
-            Outcome::Stalemate
-        } else if u[5] < p.outcome_stalemate + p.outcome_compromise {
-            Outcome::Compromise
-        } else if u[6] < share_a {
-            Outcome::YieldB
-        } else {
-            Outcome::YieldA
-        };
+        let share_a = war_share(table.power[a], side_b_power);
+        let outcome = dispute_outcome(p, level, kantian, share_a, u.outcome, u.yield_side);
         apply_consequences(p, &ties, &mut rel, a, b, level, &joiners);
         let dispute = Dispute {
             tick: clock.tick,
@@ -242,9 +217,17 @@ fn call_allies(
 
 /// A dispute is a defection both sides observe (weight `level / 5`) and adds 1 to the
 /// pair's rivalry stock; at use of force or war it also costs identity. Joiners enter the dispute with the initiator.
-fn apply_consequences(p: &Params, ties: &Ties, rel: &mut Relations, a: usize, b: usize, level: u8, joiners: &[usize]) {
+fn apply_consequences(
+    p: &Params,
+    ties: &Ties,
+    rel: &mut Relations,
+    a: usize,
+    b: usize,
+    level: Hostility,
+    joiners: &[usize],
+) {
     let n = rel.n;
-    let weight = p.dispute_signal * f64::from(level) / 5.0;
+    let weight = p.dispute_signal * f64::from(level.level()) / 5.0;
     let loss = p.identity_weight * p.dispute_identity_loss;
     let mut pairs = vec![(a, b)];
     pairs.extend(joiners.iter().map(|&k| (a, k)));
@@ -255,7 +238,7 @@ fn apply_consequences(p: &Params, ties: &Ties, rel: &mut Relations, a: usize, b:
         rel.peace_years[y * n + x] = 0.0;
         rel.rivalry[x * n + y] += 1.0;
         rel.rivalry[y * n + x] += 1.0;
-        if level >= 4 {
+        if level.is_force() {
             rel.force_years[x * n + y] = 0.0;
             rel.force_years[y * n + x] = 0.0;
             for k in [x * n + y, y * n + x] {

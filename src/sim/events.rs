@@ -140,7 +140,12 @@ pub fn apply_scripted_events(
                 aggressor,
                 target,
                 level,
-            } => log.crises.push((aggressor, target, level)),
+            } => {
+                // The loader admits levels 2 to 5 only (a located error otherwise).
+                if let Some(level) = Hostility::from_level(level) {
+                    log.crises.push((aggressor, target, level));
+                }
+            }
             EventKind::Shock {
                 state,
                 power_factor,

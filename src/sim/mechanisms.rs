@@ -116,6 +116,27 @@ pub fn openness(orientation: f64) -> f64 {
     2.0 * orientation
 }
 
+/// Contact weight of state j as i's norm partner (Axelrod 1997's neighbourhood, widened from
+/// adjacency to contact): `c_0 + [contiguous] + I_ij + c_X X_ij / X_i`, with `I_ij` the
+/// salience-weighted institutions the two share and `X_ij / X_i` j's share of i's trade (0 when i
+/// trades with no one). A state meets partners in proportion to these weights.
+pub fn norm_contact_weight(
+    p: &crate::params::Params,
+    contiguous: bool,
+    institutions: f64,
+    trade: f64,
+    row_trade: f64,
+) -> f64 {
+    p.norm_contact_floor
+        + f64::from(u8::from(contiguous))
+        + institutions
+        + if row_trade > 0.0 {
+            p.norm_trade_contact * trade / row_trade
+        } else {
+            0.0
+        }
+}
+
 /// Norm similarity `1 - mean |n_i - n_j|` (Axelrod 1997, for continuous traits).
 pub fn norm_similarity(a: &[f64], b: &[f64]) -> f64 {
     if a.is_empty() {
@@ -496,6 +517,148 @@ pub fn revert_to_anchor(trust: f64, anchor_before: f64, anchor_now: f64, keep: f
     (anchor_now + (trust - anchor_before) * keep).clamp(0.0, 1.0)
 }
 
+/// A rung of the Correlates of War hostility ladder (Jones, Bremer & Singer 1996; the MID
+/// `hostlev` code): 2 threat to use force, 3 display of force, 4 use of force, 5 war. Level 1
+/// (no militarized action) is no dispute, so the model has no rung for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Hostility {
+    Threat = 2,
+    Display = 3,
+    Force = 4,
+    War = 5,
+}
+
+impl Hostility {
+    /// The ladder from the bottom.
+    pub const ALL: [Hostility; 4] = [Hostility::Threat, Hostility::Display, Hostility::Force, Hostility::War];
+
+    /// The MID `hostlev` code, 2 to 5.
+    pub const fn level(self) -> u8 {
+        self as u8
+    }
+
+    /// The rung of a MID code, `None` outside 2 to 5 (the scenario loader refuses those).
+    pub const fn from_level(level: u8) -> Option<Hostility> {
+        match level {
+            2 => Some(Hostility::Threat),
+            3 => Some(Hostility::Display),
+            4 => Some(Hostility::Force),
+            5 => Some(Hostility::War),
+            _ => None,
+        }
+    }
+
+    /// One rung up; war is the top.
+    pub const fn escalated(self) -> Hostility {
+        match self {
+            Hostility::Threat => Hostility::Display,
+            Hostility::Display => Hostility::Force,
+            Hostility::Force | Hostility::War => Hostility::War,
+        }
+    }
+
+    /// Use of force or war: what breaks a zone of peace's "no force" record and costs identity.
+    pub const fn is_force(self) -> bool {
+        matches!(self, Hostility::Force | Hostility::War)
+    }
+}
+
+impl std::fmt::Display for Hostility {
+    /// The MID code, as `disputes.csv` writes it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.level())
+    }
+}
+
+/// The eight uniforms a dispute draws from its dyad's escalation sub-stream, by role, in the
+/// order they are drawn (the order is part of the model's random-number layout: changing it
+/// changes every run).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EscalationDraws {
+    /// The entry level ([`entry_level`]).
+    pub entry: f64,
+    /// Whether the target reciprocates (`< reciprocation`).
+    pub reciprocation: f64,
+    /// One per escalation step, at most three (threat to war).
+    pub steps: [f64; 3],
+    /// The outcome: a war's victor, or stalemate / compromise / yielding ([`dispute_outcome`]).
+    pub outcome: f64,
+    /// Which side yields, when one does.
+    pub yield_side: f64,
+    /// Whether the target calls its allies at use of force (`< call_at_force`).
+    pub call_at_force: f64,
+}
+
+impl EscalationDraws {
+    /// The roles of the draws `u[0..8]`: entry, reciprocation, three steps, outcome, yield side,
+    /// call at force.
+    pub fn from_uniforms(u: [f64; 8]) -> EscalationDraws {
+        EscalationDraws {
+            entry: u[0],
+            reciprocation: u[1],
+            steps: [u[2], u[3], u[4]],
+            outcome: u[5],
+            yield_side: u[6],
+            call_at_force: u[7],
+        }
+    }
+}
+
+/// The highest rung a dispute may reach: war in general; display of force when the pair settles
+/// by talks (a Kantian pair under `kantian_cap`, or a zone of peace under `zone_cap`: Deutsch's
+/// "dependable expectations of peaceful change"); use of force when the target does not
+/// reciprocate (a war takes two sides using force; Jones, Bremer & Singer 1996).
+pub fn escalation_cap(settles_by_talks: bool, reciprocated: bool) -> Hostility {
+    let cap = if settles_by_talks {
+        Hostility::Display
+    } else {
+        Hostility::War
+    };
+    if reciprocated { cap } else { cap.min(Hostility::Force) }
+}
+
+/// Side A's share of the power in a war: `P_A / (P_A + P_B + sum of B's joiners)`, one half when
+/// both sides have none (Bueno de Mesquita 1981's expected-utility odds, in its simplest form).
+pub fn war_share(power_a: f64, power_b_side: f64) -> f64 {
+    if power_a + power_b_side > 0.0 {
+        power_a / (power_a + power_b_side)
+    } else {
+        0.5
+    }
+}
+
+/// How a dispute ends (outcome shares from MID 5, Palmer et al. 2022): a war is won by side A
+/// with probability `share_a` ([`war_share`]); a dispute settled by talks ends in talks; else a
+/// stalemate with probability `outcome_stalemate`, a compromise with `outcome_compromise`, and
+/// otherwise one side yields, side B with probability `share_a` (the weaker side backs down).
+pub fn dispute_outcome(
+    p: &crate::params::Params,
+    highest: Hostility,
+    settled_by_talks: bool,
+    share_a: f64,
+    u_outcome: f64,
+    u_yield: f64,
+) -> super::world::Outcome {
+    use super::world::Outcome;
+    if highest == Hostility::War {
+        if u_outcome < share_a {
+            Outcome::VictoryA
+        } else {
+            Outcome::VictoryB
+        }
+    } else if settled_by_talks {
+        Outcome::SettledByTalks
+    } else if u_outcome < p.outcome_stalemate {
+        Outcome::Stalemate
+    } else if u_outcome < p.outcome_stalemate + p.outcome_compromise {
+        Outcome::Compromise
+    } else if u_yield < share_a {
+        Outcome::YieldB
+    } else {
+        Outcome::YieldA
+    }
+}
+
 /// Inputs of one escalation step.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EscalationInputs {
@@ -512,12 +675,12 @@ pub struct EscalationInputs {
 /// `logistic(a_L + b parity + c (1 - T) + d ln(1 + joiners) - e mediation - f W + r rivalry)`
 /// (rivals escalate more: Thompson & Dreyer 2012); the log keeps
 /// a multilateral alliance's dozen joiners from making war near certain.
-pub fn escalation_probability(p: &crate::params::Params, level: u8, x: &EscalationInputs) -> f64 {
+pub fn escalation_probability(p: &crate::params::Params, level: Hostility, x: &EscalationInputs) -> f64 {
     let a = match level {
-        2 => p.escalate_from_threat,
-        3 => p.escalate_from_display,
-        4 => p.escalate_from_force,
-        _ => return 0.0,
+        Hostility::Threat => p.escalate_from_threat,
+        Hostility::Display => p.escalate_from_display,
+        Hostility::Force => p.escalate_from_force,
+        Hostility::War => return 0.0,
     };
     logistic(
         a + p.escalate_parity * x.parity
@@ -530,13 +693,13 @@ pub fn escalation_probability(p: &crate::params::Params, level: u8, x: &Escalati
 }
 
 /// Entry level of a new dispute from one uniform draw.
-pub fn entry_level(p: &crate::params::Params, u: f64) -> u8 {
+pub fn entry_level(p: &crate::params::Params, u: f64) -> Hostility {
     if u < p.entry_threat {
-        2
+        Hostility::Threat
     } else if u < p.entry_threat + p.entry_display {
-        3
+        Hostility::Display
     } else {
-        4
+        Hostility::Force
     }
 }
 
@@ -669,6 +832,90 @@ mod tests {
         assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 0.0), 0.8));
         let twice = bayes_update(full, 0.95, 0.5, false);
         assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 2.0), twice));
+    }
+
+    #[test]
+    fn norm_contact_weights_by_hand() {
+        let p = Params::default();
+        // a remote state with no ties: the floor alone
+        assert!(close(norm_contact_weight(&p, false, 0.0, 0.0, 10.0), 0.05));
+        // a neighbour in 1.5 salience-weighted institutions taking a fifth of the trade
+        assert!(close(
+            norm_contact_weight(&p, true, 1.5, 2.0, 10.0),
+            0.05 + 1.0 + 1.5 + 5.0 * 0.2
+        ));
+        // a state with no trade at all: no trade term (and no division by zero)
+        assert!(close(norm_contact_weight(&p, false, 1.0, 0.0, 0.0), 1.05));
+    }
+
+    #[test]
+    fn the_hostility_ladder() {
+        assert_eq!(Hostility::ALL.map(Hostility::level), [2, 3, 4, 5]);
+        for h in Hostility::ALL {
+            assert_eq!(Hostility::from_level(h.level()), Some(h));
+            assert_eq!(h.to_string(), h.level().to_string());
+        }
+        assert_eq!(Hostility::from_level(1), None);
+        assert_eq!(Hostility::from_level(6), None);
+        assert_eq!(Hostility::Threat.escalated(), Hostility::Display);
+        assert_eq!(Hostility::Force.escalated(), Hostility::War);
+        assert_eq!(Hostility::War.escalated(), Hostility::War);
+        assert!(!Hostility::Display.is_force() && Hostility::Force.is_force() && Hostility::War.is_force());
+    }
+
+    #[test]
+    fn escalation_caps() {
+        assert_eq!(escalation_cap(false, true), Hostility::War);
+        assert_eq!(escalation_cap(false, false), Hostility::Force);
+        assert_eq!(escalation_cap(true, true), Hostility::Display);
+        assert_eq!(escalation_cap(true, false), Hostility::Display);
+    }
+
+    #[test]
+    fn the_eight_draws_by_role() {
+        let d = EscalationDraws::from_uniforms([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]);
+        assert_eq!((d.entry, d.reciprocation, d.steps), (0.0, 0.1, [0.2, 0.3, 0.4]));
+        assert_eq!((d.outcome, d.yield_side, d.call_at_force), (0.5, 0.6, 0.7));
+    }
+
+    #[test]
+    fn dispute_outcomes_by_hand() {
+        use crate::sim::world::Outcome;
+        let p = Params::default();
+        assert!(close(war_share(0.3, 0.1), 0.75));
+        assert_eq!(war_share(0.0, 0.0), 0.5);
+        // war: side A wins with its share of power
+        assert_eq!(
+            dispute_outcome(&p, Hostility::War, false, 0.75, 0.7, 0.0),
+            Outcome::VictoryA
+        );
+        assert_eq!(
+            dispute_outcome(&p, Hostility::War, true, 0.75, 0.8, 0.0),
+            Outcome::VictoryB
+        );
+        // below war: talks, then stalemate, compromise, yielding
+        assert_eq!(
+            dispute_outcome(&p, Hostility::Display, true, 0.5, 0.0, 0.0),
+            Outcome::SettledByTalks
+        );
+        let (st, co) = (p.outcome_stalemate, p.outcome_compromise);
+        assert_eq!(
+            dispute_outcome(&p, Hostility::Force, false, 0.5, st * 0.5, 0.0),
+            Outcome::Stalemate
+        );
+        assert_eq!(
+            dispute_outcome(&p, Hostility::Threat, false, 0.5, st + co * 0.5, 0.0),
+            Outcome::Compromise
+        );
+        let past = (st + co + 1.0) / 2.0;
+        assert_eq!(
+            dispute_outcome(&p, Hostility::Threat, false, 0.6, past, 0.59),
+            Outcome::YieldB
+        );
+        assert_eq!(
+            dispute_outcome(&p, Hostility::Threat, false, 0.6, past, 0.61),
+            Outcome::YieldA
+        );
     }
 
     #[test]
@@ -830,7 +1077,7 @@ mod tests {
             ..Default::default()
         };
         assert!(close(
-            escalation_probability(&p, 4, &x),
+            escalation_probability(&p, Hostility::Force, &x),
             logistic(p.escalate_from_force + p.escalate_rivalry)
         ));
     }
@@ -997,13 +1244,13 @@ mod tests {
             rivalry: 0.0,
         };
         assert!(close(
-            escalation_probability(&p, 4, &x),
+            escalation_probability(&p, Hostility::Force, &x),
             logistic(p.escalate_from_force)
         ));
-        assert_eq!(escalation_probability(&p, 5, &x), 0.0);
-        assert_eq!(entry_level(&p, 0.0), 2);
-        assert_eq!(entry_level(&p, p.entry_threat + 1e-9), 3);
-        assert_eq!(entry_level(&p, 0.999), 4);
+        assert_eq!(escalation_probability(&p, Hostility::War, &x), 0.0);
+        assert_eq!(entry_level(&p, 0.0), Hostility::Threat);
+        assert_eq!(entry_level(&p, p.entry_threat + 1e-9), Hostility::Display);
+        assert_eq!(entry_level(&p, 0.999), Hostility::Force);
         assert!(close(logistic(0.0), 0.5));
     }
 

@@ -331,7 +331,7 @@ fn measure(
     let mut disputes = 0.0;
     for d in log.disputes.iter().filter(|d| in_set[d.a] && in_set[d.b]) {
         disputes += 1.0;
-        by_level[usize::from(d.highest.clamp(2, 5) - 2)] += 1.0;
+        by_level[usize::from(d.highest.level() - Hostility::Threat.level())] += 1.0;
     }
     let calls = log.calls.iter().filter(|c| in_set[c.target] && in_set[c.ally]);
     let (called, honoured) = calls.fold((0.0, 0.0), |(c, h), call| {

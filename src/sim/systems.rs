@@ -319,13 +319,7 @@ pub fn diffuse_norms(
             *w = if j == i {
                 0.0
             } else {
-                0.05 + f64::from(u8::from(rel.contiguous[k]))
-                    + ties.institutions[k]
-                    + if row_trade > 0.0 {
-                        5.0 * rel.trade[k] / row_trade
-                    } else {
-                        0.0
-                    }
+                norm_contact_weight(p, rel.contiguous[k], ties.institutions[k], rel.trade[k], row_trade)
             };
         }
         let sum: f64 = weights.iter().sum();

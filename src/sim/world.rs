@@ -9,6 +9,7 @@
 
 use crate::params::Params;
 use crate::scenario::{NORMS, TreatyKind};
+pub use crate::sim::mechanisms::Hostility;
 use crate::sim::rng::RunKey;
 use crate::time::Calendar;
 use bevy_ecs::prelude::*;
@@ -355,8 +356,8 @@ pub struct Dispute {
     pub a: usize,
     /// Target (side B).
     pub b: usize,
-    pub entry: u8,
-    pub highest: u8,
+    pub entry: Hostility,
+    pub highest: Hostility,
     pub reciprocated: bool,
     /// Allies that honoured a call and joined side B.
     pub joiners: Vec<usize>,
@@ -377,7 +378,7 @@ pub struct Call {
 #[derive(Resource, Clone, Debug, Default)]
 pub struct TickLog {
     /// Crises scripted for this tick: (aggressor, target, level).
-    pub crises: Vec<(usize, usize, u8)>,
+    pub crises: Vec<(usize, usize, Hostility)>,
     /// Disputes begun this tick, before escalation: (initiator, target).
     pub onsets: Vec<(usize, usize)>,
     pub disputes: Vec<Dispute>,
