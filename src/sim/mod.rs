@@ -211,12 +211,8 @@ impl Prepared {
         let mut world = World::new();
         let mut registry = Registry::default();
         for (i, st) in s.states.iter().enumerate() {
-            let mut e = world.spawn((
+            let e = world.spawn((
                 StateIndex(i),
-                StateCode {
-                    id: Arc::from(st.id.as_str()),
-                    ccode: st.ccode,
-                },
                 Capability {
                     power: st.power,
                     gdp: st.gdp,
@@ -226,13 +222,12 @@ impl Prepared {
                 },
                 Orientation(st.orientation),
                 Norms(st.norms),
-                Trust { row: i },
-                Trade { row: i },
-                Alliances { row: i },
+                Trade {
+                    total: self.relations.trade[i * s.n_states()..(i + 1) * s.n_states()]
+                        .iter()
+                        .sum(),
+                },
             ));
-            if st.major {
-                e.insert(MajorPower);
-            }
             registry.states.push(e.id());
         }
         for treaty in treaty_entities(s) {

@@ -27,29 +27,36 @@ pub fn drift_capabilities(
     }
 }
 
-/// The components a state contributes to the [`StateTable`].
+/// The components a state contributes to the [`StateTable`] each tick: those that change.
 type StateRow = (
     &'static StateIndex,
     &'static Capability,
-    &'static Regime,
     &'static Orientation,
     &'static Norms,
-    Has<MajorPower>,
 );
 
-/// Copies the state components into the dense [`StateTable`] (by state index).
+/// Copies the state components that change during a run into the dense [`StateTable`] (by state
+/// index). Democracy and major-power status do not change in a run: the table has them from
+/// the start.
 pub fn gather_state_table(mut table: ResMut<StateTable>, states: Query<StateRow>) {
     let table = &mut *table;
     std::mem::swap(&mut table.power_prev, &mut table.power);
-    for (index, cap, regime, orientation, norms, major) in &states {
+    for (index, cap, orientation, norms) in &states {
         let i = index.0;
         table.power[i] = cap.power;
         table.gdp[i] = cap.gdp;
-        table.democracy[i] = regime.democracy;
         table.orientation[i] = orientation.0;
         table.norms[i] = norms.0;
-        table.major[i] = major;
     }
+}
+
+/// Each state's [`Trade`] total, by state index.
+fn trade_totals(n: usize, states: &Query<(&StateIndex, &Trade)>) -> Vec<f64> {
+    let mut totals = vec![0.0; n];
+    for (index, trade) in states {
+        totals[index.0] = trade.total;
+    }
+    totals
 }
 
 /// Recomputes the treaty-derived ties when memberships changed.
@@ -69,6 +76,7 @@ pub fn update_trade(
     table: Res<StateTable>,
     ties: Res<Ties>,
     mut rel: ResMut<Relations>,
+    mut states: Query<(&StateIndex, &mut Trade)>,
 ) {
     let p = &model.0;
     let n = rel.n;
@@ -112,6 +120,10 @@ pub fn update_trade(
             rel.trade[k] = x;
             rel.trade[j * n + i] = x;
         }
+    }
+    for (index, mut trade) in &mut states {
+        let i = index.0;
+        trade.total = rel.trade[i * n..(i + 1) * n].iter().sum();
     }
 }
 
@@ -174,6 +186,7 @@ pub fn update_trust_and_identity(
     table: Res<StateTable>,
     ties: Res<Ties>,
     mut rel: ResMut<Relations>,
+    states: Query<(&StateIndex, &Trade)>,
     mut rival_buffer: Local<Vec<f64>>,
 ) {
     let p = &model.0;
@@ -198,7 +211,7 @@ pub fn update_trust_and_identity(
             }
         })
         .collect();
-    let totals: Vec<f64> = (0..n).map(|i| rel.trade[i * n..(i + 1) * n].iter().sum()).collect();
+    let totals = trade_totals(n, &states);
     let total: f64 = totals.iter().sum();
     let sd_power = p.security_dilemma_weight * p.security_power_sensitivity;
     let sd_rival = p.security_dilemma_weight * p.security_rival_sensitivity;
@@ -297,7 +310,7 @@ pub fn diffuse_norms(
     ties: Res<Ties>,
     rel: Res<Relations>,
     registry: Res<Registry>,
-    mut norms: Query<&mut Norms>,
+    mut norms: Query<(&mut Norms, &Trade)>,
 ) {
     let p = &model.0;
     if p.norm_diffusion_weight <= 0.0 {
@@ -313,7 +326,7 @@ pub fn diffuse_norms(
         if u_meet >= rate || n < 2 {
             continue;
         }
-        let row_trade: f64 = rel.trade[i * n..(i + 1) * n].iter().sum();
+        let row_trade = norms.get(registry.states[i]).expect("state entity exists").1.total;
         for (j, w) in weights.iter_mut().enumerate() {
             let k = i * n + j;
             *w = if j == i {
@@ -334,7 +347,7 @@ pub fn diffuse_norms(
         let similarity = norm_similarity(&table.norms[i], &table.norms[j]);
         if u_accept < similarity {
             let trait_k = ((u_trait * NORMS as f64) as usize).min(NORMS - 1);
-            let mut mine = norms.get_mut(registry.states[i]).expect("state entity exists");
+            let (mut mine, _) = norms.get_mut(registry.states[i]).expect("state entity exists");
             mine.0[trait_k] += p.norm_copy_share * (table.norms[j][trait_k] - mine.0[trait_k]);
         }
     }

@@ -1,11 +1,16 @@
 //! Components and resources of one run's ECS world.
 //!
-//! States, treaties and communities are entities. Per-state attributes live in
-//! components (the source of truth for state-level data); every tick
-//! `gather_state_table` copies them into the dense [`StateTable`] so that the
-//! hot loops over dyads read flat arrays indexed by state index. The dyadic
-//! relations live in the dense [`Relations`] resource; the `Trust`, `Trade`
-//! and `Alliances` components front a state's row in it.
+//! States, treaties and communities are entities. What a state has that changes during a run
+//! lives in its components, the source of truth: `Capability` (drift, shocks), `Orientation`
+//! (leadership turns), `Norms` (diffusion, exits), `Trade` (its trade total), and `Regime`, which
+//! events read when a state joins a treaty. Every tick `gather_state_table` copies the changing
+//! ones into the dense [`StateTable`], so that the hot loops over dyads read flat arrays indexed
+//! by state index; what never changes in a run (ids, democracy, major-power status, the start
+//! values) is written into the table once, when the world is built. Pact memberships live in the
+//! `Treaty` entities' member lists, which events and `exit_pacts` change; [`Ties`] derives each
+//! state's allies and pacts from them when they change. Everything dyadic (trust, identity,
+//! trade, peace years, rivalry) lives in the dense [`Relations`] resource: it belongs to a pair,
+//! not to a state, so no state component holds it.
 
 use crate::params::Params;
 use crate::scenario::{NORMS, TreatyKind};
@@ -20,12 +25,6 @@ use std::sync::Arc;
 /// Position of a state in every dense array.
 #[derive(Component, Clone, Copy, Debug)]
 pub struct StateIndex(pub usize);
-
-#[derive(Component, Clone, Debug)]
-pub struct StateCode {
-    pub id: Arc<str>,
-    pub ccode: Option<i64>,
-}
 
 /// Material capability: COW CINC share and GDP (trillion USD, 0 when unknown).
 #[derive(Component, Clone, Copy, Debug)]
@@ -46,45 +45,12 @@ pub struct Orientation(pub f64);
 #[derive(Component, Clone, Copy, Debug)]
 pub struct Norms(pub [f64; NORMS]);
 
-/// Marker: a COW major power.
-#[derive(Component, Clone, Copy, Debug)]
-pub struct MajorPower;
-
-/// Fronts the state's row of the directed trust matrix: `Relations::trust[row * n + j]`
-/// is how this state sees state j.
-#[derive(Component, Clone, Copy, Debug)]
-pub struct Trust {
-    pub row: usize,
-}
-
-impl Trust {
-    pub fn toward(&self, rel: &Relations, j: usize) -> f64 {
-        rel.trust[self.row * rel.n + j]
-    }
-}
-
-/// Fronts the state's row of the symmetric trade matrix (bn USD per year).
-#[derive(Component, Clone, Copy, Debug)]
+/// A state's trade with all others this tick, bn USD per year: `update_trade` writes it after
+/// moving every dyad's trade, and the identity drive (relative acceptance) and the choice of
+/// norm partners read it.
+#[derive(Component, Clone, Copy, Debug, Default)]
 pub struct Trade {
-    pub row: usize,
-}
-
-impl Trade {
-    pub fn with(&self, rel: &Relations, j: usize) -> f64 {
-        rel.trade[self.row * rel.n + j]
-    }
-}
-
-/// Fronts the state's list of defence allies in [`Ties`].
-#[derive(Component, Clone, Copy, Debug)]
-pub struct Alliances {
-    pub row: usize,
-}
-
-impl Alliances {
-    pub fn allies<'a>(&self, ties: &'a Ties) -> &'a [usize] {
-        &ties.allies[self.row]
-    }
+    pub total: f64,
 }
 
 // ---- treaty and community entities ----------------------------------------
