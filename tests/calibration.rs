@@ -8,9 +8,9 @@
 use comity::params::{self, Params};
 use comity::scenario::{self, Scenario};
 use comity::sim::Prepared;
+use comity::sim::mechanisms::Hostility;
 use std::path::Path;
 use std::sync::Arc;
-use comity::sim::mechanisms::Hostility;
 
 /// Targets from `python3 scenarios/history/calibrate.py targets` (COW MID 5.0, 1946-1989).
 const ALL: f64 = 0.00366;

@@ -3,11 +3,11 @@
 
 use comity::params::Params;
 use comity::scenario::{self, EventKind, Scenario};
+use comity::sim::mechanisms::Hostility;
 use comity::sim::metrics::{M_COHESION, M_DISPUTES, METRICS};
 use comity::sim::{Prepared, RunResult};
 use std::path::Path;
 use std::sync::Arc;
-use comity::sim::mechanisms::Hostility;
 
 fn tiny() -> Scenario {
     scenario::load(Path::new(concat!(

@@ -91,36 +91,42 @@ pub fn update_trade(
             }
         })
         .collect();
-    let rel = &mut *rel;
-    for i in 0..n {
-        for j in i + 1..n {
-            let k = i * n + j;
-            let base = rel.trade_baseline[k];
-            if base <= 0.0 {
-                continue;
-            }
-            let shift = trade_log_shift(
-                f64::from(ties.pta[k]) - f64::from(ties.pta0[k]),
-                ties.institutions[k] - ties.institutions0[k],
-                rel.peace_years[k],
-                p,
-            );
-            let tariff = 0.5 * (rel.tariff[k] + rel.tariff[j * n + i]);
-            let target = gravity_target_grown(base, growth[i], growth[j], shift, tariff, p.trade_tariff_elasticity);
-            // An overflowing target (GDP growth over thousands of years, shocks piled on shocks,
-            // hundreds of shared pacts) saturates at the ceiling; 0 x infinity leaves trade as it is.
-            let target = if target <= TRADE_CEILING {
-                target
-            } else if target.is_nan() {
-                rel.trade[k]
-            } else {
-                TRADE_CEILING
-            };
-            let x = partial_adjust(rel.trade[k], target, lambda);
-            rel.trade[k] = x;
-            rel.trade[j * n + i] = x;
+    let Relations {
+        trade,
+        trade_baseline,
+        peace_years,
+        tariff,
+        ..
+    } = &mut *rel;
+    // Each pair's trade depends on its own entries alone, so tiles (`for_each_pair_tiled`, for
+    // the (j, i) entries' cache lines) change no result.
+    for_each_pair_tiled(n, |i, j| {
+        let k = i * n + j;
+        let base = trade_baseline[k];
+        if base <= 0.0 {
+            return;
         }
-    }
+        let shift = trade_log_shift(
+            f64::from(ties.pta[k]) - f64::from(ties.pta0[k]),
+            ties.institutions[k] - ties.institutions0[k],
+            peace_years[k],
+            p,
+        );
+        let tariff = 0.5 * (tariff[k] + tariff[j * n + i]);
+        let target = gravity_target_grown(base, growth[i], growth[j], shift, tariff, p.trade_tariff_elasticity);
+        // An overflowing target (GDP growth over thousands of years, shocks piled on shocks,
+        // hundreds of shared pacts) saturates at the ceiling; 0 x infinity leaves trade as it is.
+        let target = if target <= TRADE_CEILING {
+            target
+        } else if target.is_nan() {
+            trade[k]
+        } else {
+            TRADE_CEILING
+        };
+        let x = partial_adjust(trade[k], target, lambda);
+        trade[k] = x;
+        trade[j * n + i] = x;
+    });
     for (index, mut trade) in &mut states {
         let i = index.0;
         trade.total = rel.trade[i * n..(i + 1) * n].iter().sum();
