@@ -6,6 +6,7 @@ use crate::scenario::limits::{self, ReadError};
 use crate::scenario::raw::S;
 use crate::suggest::closest;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 /// The non-empty cells of each CSV row by column, with the row's location.
@@ -38,8 +39,14 @@ const DYAD_COLUMNS: &[&str] = &[
 ];
 
 impl Loader {
-    pub(super) fn read_csv(&mut self, rel: &S<String>, columns: &[&str], required: &[&str]) -> Result<CsvRows> {
-        let path = self.base_dir.join(rel.get_ref());
+    /// Reads the CSV file `rel`, named in file `named_in` and relative to its folder `dir`.
+    pub(super) fn read_csv(
+        &mut self,
+        (named_in, dir, rel): (usize, &Path, &S<String>),
+        columns: &[&str],
+        required: &[&str],
+    ) -> Result<CsvRows> {
+        let path = dir.join(rel.get_ref());
         let text = limits::read_text(&path, limits::MAX_CSV_BYTES).map_err(|e| {
             let (label, help) = match &e {
                 ReadError::TooLarge { .. } => (
@@ -56,7 +63,7 @@ impl Loader {
                 ),
             };
             self.err(
-                &loc(rel),
+                &loc(named_in, rel),
                 format!("cannot read {}: {e}", path.display()),
                 label,
                 Some(help),
@@ -203,8 +210,8 @@ impl Loader {
         }
     }
 
-    pub(super) fn states_from_csv(&mut self, rel: &S<String>) -> Result<Vec<StateIn>> {
-        let rows = self.read_csv(rel, STATE_COLUMNS, &["id", "power"])?;
+    pub(super) fn states_from_csv(&mut self, src: usize, dir: &Path, rel: &S<String>) -> Result<Vec<StateIn>> {
+        let rows = self.read_csv((src, dir, rel), STATE_COLUMNS, &["id", "power"])?;
         let mut out = Vec::new();
         for (row, row_loc) in rows {
             let id = row
@@ -254,8 +261,8 @@ impl Loader {
         Ok(out)
     }
 
-    pub(super) fn dyads_from_csv(&mut self, rel: &S<String>) -> Result<Vec<DyadIn>> {
-        let rows = self.read_csv(rel, DYAD_COLUMNS, &["state_a", "state_b"])?;
+    pub(super) fn dyads_from_csv(&mut self, src: usize, dir: &Path, rel: &S<String>) -> Result<Vec<DyadIn>> {
+        let rows = self.read_csv((src, dir, rel), DYAD_COLUMNS, &["state_a", "state_b"])?;
         let mut out = Vec::new();
         for (row, row_loc) in rows {
             let a = row

@@ -1,23 +1,25 @@
 //! `[defaults]`, `[[dyad]]` tables and `dyads_csv` rows become the dense dyad arrays.
 
+use super::compose::{Defaults, In};
 use super::{DyadIn, Loader, Result, Val, loc, val};
 use crate::scenario::DyadInit;
 use crate::scenario::error::Loc;
-use crate::scenario::raw::{RawDyad, RawFile, S};
+use crate::scenario::raw::RawDyad;
 use std::collections::BTreeMap;
 
 impl Loader {
     pub(super) fn dyads(
         &self,
-        raw: &RawFile,
+        tables: &[In<RawDyad>],
+        d: &Defaults,
         inputs: Vec<DyadIn>,
         index: &BTreeMap<String, usize>,
     ) -> Result<DyadInit> {
-        for dy in &raw.dyad {
+        for &(src, dy) in tables {
             let states = &dy.get_ref().states;
             if states.get_ref().len() != 2 {
                 return Err(self.err(
-                    &loc(states),
+                    &loc(src, states),
                     format!("a dyad names exactly two states, not {}", states.get_ref().len()),
                     "expected [\"A\", \"B\"]",
                     Some("write states = [\"USA\", \"CAN\"]".into()),
@@ -25,31 +27,29 @@ impl Loader {
             }
         }
         let n = index.len();
-        let d = raw.defaults.as_ref().map(|d| d.get_ref());
-        let get = |f: Option<&S<f64>>| f.map(val);
-        let trust0 = self.unit(&d.and_then(|d| get(d.trust.as_ref())), "trust", 0.3)?;
-        let identity0 = self.unit(&d.and_then(|d| get(d.identity.as_ref())), "identity", 0.1)?;
-        let trade0 = match d.and_then(|d| get(d.trade.as_ref())) {
-            Some(v) => self.trade(&v)?,
+        let trust0 = self.unit(&d.trust, "trust", 0.3)?;
+        let identity0 = self.unit(&d.identity, "identity", 0.1)?;
+        let trade0 = match &d.trade {
+            Some(v) => self.trade(v)?,
             None => 0.0,
         };
-        let distance0 = match d.and_then(|d| get(d.distance.as_ref())) {
-            Some(v) => self.range(&v, "distance", 0.0, f64::INFINITY)?,
+        let distance0 = match &d.distance {
+            Some(v) => self.range(v, "distance", 0.0, f64::INFINITY)?,
             None => 5000.0,
         };
-        let peace0 = match d.and_then(|d| get(d.peace_years.as_ref())) {
-            Some(v) => self.range(&v, "peace_years", 0.0, f64::INFINITY)?,
+        let peace0 = match &d.peace_years {
+            Some(v) => self.range(v, "peace_years", 0.0, f64::INFINITY)?,
             None => 20.0,
         };
-        let rivalry0 = match d.and_then(|d| get(d.rivalry.as_ref())) {
-            Some(v) => self.range(&v, "rivalry", 0.0, f64::INFINITY)?,
+        let rivalry0 = match &d.rivalry {
+            Some(v) => self.range(v, "rivalry", 0.0, f64::INFINITY)?,
             None => 0.0,
         };
-        let igos0 = match d.and_then(|d| get(d.shared_igos.as_ref())) {
-            Some(v) => self.range(&v, "shared_igos", 0.0, f64::INFINITY)?,
+        let igos0 = match &d.shared_igos {
+            Some(v) => self.range(v, "shared_igos", 0.0, f64::INFINITY)?,
             None => 0.0,
         };
-        let contiguous0 = d.and_then(|d| d.contiguous).unwrap_or(false);
+        let contiguous0 = d.contiguous.unwrap_or(false);
         let mut init = DyadInit {
             n,
             trust: vec![trust0; n * n],
@@ -140,11 +140,11 @@ impl Loader {
     }
 }
 
-pub(super) fn dyad_from_toml(d: &RawDyad) -> DyadIn {
+pub(super) fn dyad_from_toml(src: usize, d: &RawDyad) -> DyadIn {
     let states = d.states.get_ref();
-    let whole = loc(&d.states);
+    let whole = loc(src, &d.states);
     let pick = |i: usize| {
-        states.get(i).map(val).unwrap_or(Val {
+        states.get(i).map(|s| val(src, s)).unwrap_or(Val {
             v: String::new(),
             loc: whole.clone(),
         })
@@ -159,15 +159,15 @@ pub(super) fn dyad_from_toml(d: &RawDyad) -> DyadIn {
                 loc: whole.clone(),
             }
         },
-        trust: d.trust.as_ref().map(val),
-        identity: d.identity.as_ref().map(val),
-        trust_ba: d.trust_ba.as_ref().map(val),
-        identity_ba: d.identity_ba.as_ref().map(val),
-        trade: d.trade.as_ref().map(val),
+        trust: d.trust.as_ref().map(|x| val(src, x)),
+        identity: d.identity.as_ref().map(|x| val(src, x)),
+        trust_ba: d.trust_ba.as_ref().map(|x| val(src, x)),
+        identity_ba: d.identity_ba.as_ref().map(|x| val(src, x)),
+        trade: d.trade.as_ref().map(|x| val(src, x)),
         contiguous: d.contiguous,
-        distance: d.distance.as_ref().map(val),
-        peace_years: d.peace_years.as_ref().map(val),
-        rivalry: d.rivalry.as_ref().map(val),
-        shared_igos: d.shared_igos.as_ref().map(val),
+        distance: d.distance.as_ref().map(|x| val(src, x)),
+        peace_years: d.peace_years.as_ref().map(|x| val(src, x)),
+        rivalry: d.rivalry.as_ref().map(|x| val(src, x)),
+        shared_igos: d.shared_igos.as_ref().map(|x| val(src, x)),
     }
 }

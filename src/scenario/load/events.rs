@@ -1,12 +1,13 @@
 //! `[[event]]` tables: dates on the calendar, each kind's fields, and membership along the timeline.
 
-use super::{Loader, Result, loc, preview, val};
+use super::compose::In;
+use super::{Loader, Result, loc, preview, val, valid_id};
 use crate::scenario::error::Loc;
-use crate::scenario::raw::{RawEvent, RawFile, RawKind, S};
+use crate::scenario::raw::{RawEvent, RawKind, S};
 use crate::scenario::{EventKind, EventSpec, TreatySpec};
 use crate::suggest::closest;
 use crate::time::Calendar;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Range of a `shock` event's factors: a thousandfold loss or gain at most. Factors such as
 /// 1e300 overflowed trade and cohesion into undefined values for the rest of the run.
@@ -14,21 +15,47 @@ const SHOCK_MIN: f64 = 0.001;
 const SHOCK_MAX: f64 = 1000.0;
 
 impl Loader {
+    /// The events of `list` (each with the file it was written in), placed on the calendar;
+    /// an event's `order` is its position in `list`.
     pub(super) fn events(
         &self,
-        raw: &RawFile,
+        list: &[In<RawEvent>],
         cal: &Calendar,
         index: &BTreeMap<String, usize>,
         treaties: &[TreatySpec],
     ) -> Result<Vec<EventSpec>> {
         let mut out = Vec::new();
-        for (order, e) in raw.event.iter().enumerate() {
-            let whole = loc(e);
+        let mut ids: HashMap<&str, Loc> = HashMap::new();
+        for (order, &(src, e)) in list.iter().enumerate() {
+            let whole = loc(src, e);
             let e = e.get_ref();
-            let at = self.month(&e.at, false, "at")?;
+            if let Some(id) = &e.id {
+                let name = id.get_ref().trim();
+                if !valid_id(name) {
+                    return Err(self.err(
+                        &loc(src, id),
+                        format!("invalid event id \"{}\"", id.get_ref()),
+                        "ids are one word",
+                        Some("use letters, digits, '-', '_' or '.', e.g. \"us-leaves-paris\"".into()),
+                    ));
+                }
+                if let Some(first) = ids.get(name) {
+                    return Err(self.err(
+                        &loc(src, id),
+                        format!("duplicate event id \"{name}\""),
+                        "defined again here",
+                        Some(format!(
+                            "\"{name}\" is first defined in {}; to replace an event of the base, add its id to remove_events",
+                            self.line_of(first)
+                        )),
+                    ));
+                }
+                ids.insert(name, loc(src, id));
+            }
+            let at = self.month(&val(src, &e.at), false, "at")?;
             if at < cal.start || at > cal.end {
                 return Err(self.err(
-                    &loc(&e.at),
+                    &loc(src, &e.at),
                     "event date is outside the scenario's [start, end]",
                     "outside the simulated period",
                     Some(format!(
@@ -42,12 +69,12 @@ impl Loader {
             }
             let probability = match &e.probability {
                 Some(p) if !(*p.get_ref() > 0.0 && *p.get_ref() <= 1.0) => {
-                    return Err(self.err(&loc(p), "probability must be in (0, 1]", "out of range", None));
+                    return Err(self.err(&loc(src, p), "probability must be in (0, 1]", "out of range", None));
                 }
                 Some(p) => *p.get_ref(),
                 None => 1.0,
             };
-            let kind = self.event_kind(e, &whole, index, treaties)?;
+            let kind = self.event_kind(src, e, &whole, index, treaties)?;
             out.push(EventSpec {
                 at,
                 tick: cal.tick_of(at),
@@ -57,12 +84,13 @@ impl Loader {
             });
         }
         out.sort_by_key(|e| (e.at, e.order));
-        self.check_memberships(&out, raw, treaties)?;
+        self.check_memberships(&out, list, treaties)?;
         Ok(out)
     }
 
     pub(super) fn event_kind(
         &self,
+        src: usize,
         e: &RawEvent,
         whole: &Loc,
         index: &BTreeMap<String, usize>,
@@ -76,7 +104,7 @@ impl Loader {
                 None => format!("kinds: {}", kinds.join(", ")),
             };
             return Err(self.err(
-                &loc(&e.kind),
+                &loc(src, &e.kind),
                 format!("unknown event kind \"{written}\""),
                 "unknown kind",
                 Some(hint),
@@ -86,7 +114,7 @@ impl Loader {
         for (name, span) in e.present_fields() {
             if !fields.contains(&name) {
                 return Err(self.err(
-                    &Loc { src: 0, span },
+                    &Loc { src, span },
                     format!("field `{name}` does not belong to a `{kind}` event"),
                     "not used by this kind",
                     Some(format!("a `{kind}` event takes: {}", fields.join(", "))),
@@ -103,7 +131,7 @@ impl Loader {
         };
         let state = |f: &Option<S<String>>, name: &str| -> Result<usize> {
             let s = f.as_ref().ok_or_else(|| missing(name))?;
-            self.state_ref(s, index, &format!("a `{kind}` event"))
+            self.state_ref(src, s, index, &format!("a `{kind}` event"))
         };
         let treaty = |f: &Option<S<String>>, name: &str| -> Result<usize> {
             let t = f.as_ref().ok_or_else(|| missing(name))?;
@@ -113,7 +141,7 @@ impl Loader {
                     None => format!("known treaties: {}", preview(treaties.iter().map(|x| &x.id))),
                 };
                 self.err(
-                    &loc(t),
+                    &loc(src, t),
                     format!("unknown treaty \"{}\"", t.get_ref()),
                     "no treaty has this id",
                     Some(hint),
@@ -122,7 +150,7 @@ impl Loader {
         };
         let number = |f: &Option<S<f64>>, name: &str, min: f64, max: f64| -> Result<f64> {
             let v = f.as_ref().ok_or_else(|| missing(name))?;
-            self.range(&val(v), name, min, max)
+            self.range(&val(src, v), name, min, max)
         };
         Ok(match raw_kind {
             RawKind::Withdraw => EventKind::Withdraw {
@@ -140,13 +168,18 @@ impl Loader {
             RawKind::Tariff => {
                 let by = state(&e.by, "by")?;
                 let list = e.against.as_ref().ok_or_else(|| missing("against"))?;
-                let against = self.member_list(list, index, "the targets of a tariff")?;
+                let against = self.member_list(src, list, index, "the targets of a tariff")?;
                 if against.is_empty() {
-                    return Err(self.err(&loc(list), "a tariff needs at least one target", "empty list", None));
+                    return Err(self.err(
+                        &loc(src, list),
+                        "a tariff needs at least one target",
+                        "empty list",
+                        None,
+                    ));
                 }
                 if against.contains(&by) {
                     return Err(self.err(
-                        &loc(list),
+                        &loc(src, list),
                         "a state cannot put a tariff on itself",
                         "contains `by`",
                         None,
@@ -171,7 +204,7 @@ impl Loader {
                 let level = e.level.as_ref().ok_or_else(|| missing("level"))?;
                 if !(2..=5).contains(level.get_ref()) {
                     return Err(self.err(
-                        &loc(level),
+                        &loc(src, level),
                         format!("crisis level {} is not on the hostility ladder", level.get_ref()),
                         "expected 2..5",
                         Some("2 threat, 3 display of force, 4 use of force, 5 war".into()),
@@ -192,7 +225,7 @@ impl Loader {
                         None => Ok(1.0),
                         Some(v) if (SHOCK_MIN..=SHOCK_MAX).contains(v.get_ref()) => Ok(*v.get_ref()),
                         Some(v) => Err(self.err(
-                            &loc(v),
+                            &loc(src, v),
                             format!("{name} must be between {SHOCK_MIN} and {SHOCK_MAX}"),
                             "not a factor in range",
                             Some(
@@ -211,9 +244,14 @@ impl Loader {
             }
             RawKind::Summit => {
                 let list = e.states.as_ref().ok_or_else(|| missing("states"))?;
-                let states = self.member_list(list, index, "a summit")?;
+                let states = self.member_list(src, list, index, "a summit")?;
                 if states.len() < 2 {
-                    return Err(self.err(&loc(list), "a summit needs at least two states", "fewer than two", None));
+                    return Err(self.err(
+                        &loc(src, list),
+                        "a summit needs at least two states",
+                        "fewer than two",
+                        None,
+                    ));
                 }
                 EventKind::Summit {
                     states,
@@ -230,7 +268,12 @@ impl Loader {
     /// Walks the membership events in order and rejects a certain (probability 1)
     /// withdrawal by a non-member or join by a member. After an uncertain event the
     /// (state, treaty) membership is unknown and no longer checked.
-    pub(super) fn check_memberships(&self, events: &[EventSpec], raw: &RawFile, treaties: &[TreatySpec]) -> Result<()> {
+    pub(super) fn check_memberships(
+        &self,
+        events: &[EventSpec],
+        list: &[In<RawEvent>],
+        treaties: &[TreatySpec],
+    ) -> Result<()> {
         // Sets: with lists, 300,000 uncertain events took 38 s (tests/fuzz.rs).
         let mut members: Vec<BTreeSet<usize>> = treaties.iter().map(|t| t.members.iter().copied().collect()).collect();
         let mut unknown: BTreeSet<(usize, usize)> = BTreeSet::new();
@@ -249,7 +292,7 @@ impl Loader {
             }
             let is_member = members[treaty].contains(&state);
             if is_member != must_be_member {
-                let raw_event = &raw.event[e.order];
+                let (src, raw_event) = list[e.order];
                 let what = if must_be_member {
                     "is not a member of"
                 } else {
@@ -262,7 +305,7 @@ impl Loader {
                     .map(|s| s.get_ref().clone())
                     .unwrap_or_default();
                 return Err(self.err(
-                    &loc(raw_event),
+                    &loc(src, raw_event),
                     format!("\"{sid}\" {what} treaty \"{}\" at that date", treaties[treaty].id),
                     "membership does not allow this",
                     Some("check the treaty's members and the order of earlier join/withdraw events".into()),

@@ -1,22 +1,22 @@
 //! The `[scenario]` table: dates, the calendar, and whether the world fits in memory.
 
-use super::{Loader, Result, loc};
+use super::compose::Header;
+use super::{Loader, Result, Val};
 use crate::scenario::error::Loc;
 use crate::scenario::limits::{self, MemoryEstimate};
-use crate::scenario::raw::{RawHeader, S};
 use crate::time::{Calendar, Month, Step, parse_year_month};
 
 impl Loader {
-    pub(super) fn month(&self, value: &S<toml::Value>, end_of_year: bool, what: &str) -> Result<Month> {
+    pub(super) fn month(&self, value: &Val<toml::Value>, end_of_year: bool, what: &str) -> Result<Month> {
         let bad = || {
             self.err(
-                &loc(value),
+                &value.loc,
                 format!("{what} must be a year like 2017 or a month like \"2017-06\""),
                 "not a year or \"YYYY-MM\"",
                 Some("write a bare integer year (2017) or a quoted year-month (\"2017-06\")".into()),
             )
         };
-        match value.get_ref() {
+        match &value.v {
             toml::Value::Integer(y) if (1..=9999).contains(y) => Ok(if end_of_year {
                 Month::from_ym(*y, 12)
             } else {
@@ -51,18 +51,18 @@ impl Loader {
         ))
     }
 
-    pub(super) fn calendar(&self, h: &RawHeader) -> Result<Calendar> {
+    pub(super) fn calendar(&self, h: &Header) -> Result<Calendar> {
         let start = self.month(&h.start, false, "start")?;
         let end = self.month(&h.end, true, "end")?;
         if end < start {
-            return Err(self.err(&loc(&h.end), "end is before start", "ends before it starts", None));
+            return Err(self.err(&h.end.loc, "end is before start", "ends before it starts", None));
         }
         let step = match &h.step {
             None => Step::Year,
-            Some(s) => Step::parse(s.get_ref()).ok_or_else(|| {
+            Some(s) => Step::parse(&s.v).ok_or_else(|| {
                 self.err(
-                    &loc(s),
-                    format!("unknown step \"{}\"", s.get_ref()),
+                    &s.loc,
+                    format!("unknown step \"{}\"", s.v),
                     "expected year, quarter or month",
                     Some("step = \"year\" (default), \"quarter\" or \"month\"".into()),
                 )
@@ -70,12 +70,7 @@ impl Loader {
         };
         let cal = Calendar { start, end, step };
         if cal.n_ticks() > 100_000 {
-            return Err(self.err(
-                &loc(&h.end),
-                "the calendar has more than 100000 steps",
-                "too long",
-                None,
-            ));
+            return Err(self.err(&h.end.loc, "the calendar has more than 100000 steps", "too long", None));
         }
         Ok(cal)
     }

@@ -5,6 +5,7 @@
 // once per failed load, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod compose;
 mod csv;
 mod dyads;
 mod events;
@@ -17,7 +18,7 @@ mod values;
 use super::Scenario;
 use super::error::{Loc, ScenarioError, SourceFile};
 use super::limits::{self, MemoryEstimate, ReadError};
-use super::raw::{RawFile, S};
+use super::raw::S;
 use dyads::dyad_from_toml;
 use states::state_from_toml;
 use std::path::{Path, PathBuf};
@@ -61,7 +62,7 @@ struct DyadIn {
     shared_igos: Option<Val<f64>>,
 }
 
-/// Loads and validates a scenario file (and the CSV files it names).
+/// Loads and validates a scenario file (and the bases it extends, and the CSV files they name).
 ///
 /// The file is read with a bound ([`limits::MAX_SCENARIO_BYTES`]; a folder or a device is
 /// refused from its metadata), and a world too large for this machine's memory is refused
@@ -88,38 +89,42 @@ pub fn load(path: &Path) -> Result<Scenario> {
         ScenarioError::file(&display, format!("cannot read the scenario file: {e}"), Some(help))
     })?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    load_str(&text, &display, &base)
+    Loader::new(&text, &display).run(&base, std::fs::canonicalize(path).ok())
 }
 
-/// Validates scenario text; `base_dir` resolves `states_csv` and `dyads_csv`.
+/// Validates scenario text; `base_dir` resolves `extends`, `states_csv` and `dyads_csv`.
 pub fn load_str(text: &str, display_path: &str, base_dir: &Path) -> Result<Scenario> {
-    let mut loader = Loader {
-        files: vec![SourceFile {
-            path: display_path.to_string(),
-            text: Arc::new(text.to_string()),
-        }],
-        base_dir: base_dir.to_path_buf(),
-    };
-    loader.run()
+    Loader::new(text, display_path).run(base_dir, None)
 }
 
+/// Every file read so far (the named file first, then its bases, then CSV files): the `src`
+/// of a [`Loc`] indexes it.
 struct Loader {
     files: Vec<SourceFile>,
-    base_dir: PathBuf,
 }
 
-fn loc<T>(s: &S<T>) -> Loc {
-    Loc { src: 0, span: s.span() }
+/// Where `s`, written in file `src`, is.
+fn loc<T>(src: usize, s: &S<T>) -> Loc {
+    Loc { src, span: s.span() }
 }
 
-fn val<T: Clone>(s: &S<T>) -> Val<T> {
+fn val<T: Clone>(src: usize, s: &S<T>) -> Val<T> {
     Val {
         v: s.get_ref().clone(),
-        loc: loc(s),
+        loc: loc(src, s),
     }
 }
 
 impl Loader {
+    fn new(text: &str, display_path: &str) -> Loader {
+        Loader {
+            files: vec![SourceFile {
+                path: display_path.to_string(),
+                text: Arc::new(text.to_string()),
+            }],
+        }
+    }
+
     fn err(
         &self,
         at: &Loc,
@@ -130,65 +135,63 @@ impl Loader {
         ScenarioError::at(&self.files[at.src], at.span.clone(), message, label, help)
     }
 
-    fn run(&mut self) -> Result<Scenario> {
-        let raw: RawFile = toml::from_str(&self.files[0].text).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            let msg = e.message().trim().to_string();
-            let help = toml_hint(&msg);
-            self.err(&Loc { src: 0, span }, format!("invalid scenario: {msg}"), "here", help)
-        })?;
-        let header = raw.scenario.as_ref().ok_or_else(|| {
-            self.err(
-                &Loc { src: 0, span: 0..0 },
-                "missing [scenario] table",
-                "expected a [scenario] table",
-                Some("start the file with:\n[scenario]\nname = \"...\"\nstart = 2016\nend = 2030".into()),
-            )
-        })?;
-        let header = header.get_ref();
+    /// `FILE line N`: where a value was first written, for a hint.
+    fn line_of(&self, at: &Loc) -> String {
+        let file = &self.files[at.src];
+        format!("{} line {}", file.path, file.line_col(at.span.start).0)
+    }
+
+    fn run(&mut self, dir: &Path, identity: Option<PathBuf>) -> Result<Scenario> {
+        let layers = self.layers(dir, identity)?;
+        let c = self.compose(&layers)?;
+        let header = &c.header;
         let calendar = self.calendar(header)?;
         let seed = match &header.seed {
-            Some(s) if *s.get_ref() < 0 => {
-                return Err(self.err(&loc(s), "seed must be >= 0", "negative seed", None));
+            Some(s) if s.v < 0 => {
+                return Err(self.err(&s.loc, "seed must be >= 0", "negative seed", None));
             }
-            Some(s) => *s.get_ref() as u64,
+            Some(s) => s.v as u64,
             None => 0,
         };
         let runs = match &header.runs {
-            Some(s) if *s.get_ref() < 1 => {
-                return Err(self.err(&loc(s), "runs must be >= 1", "not a positive count", None));
+            Some(s) if s.v < 1 => {
+                return Err(self.err(&s.loc, "runs must be >= 1", "not a positive count", None));
             }
-            Some(s) => *s.get_ref() as u64,
+            Some(s) => s.v as u64,
             None => 1000,
         };
-        let custom_lenses = self.custom_lenses(&raw)?;
+        let custom_lenses = self.custom_lenses(&c.lenses)?;
         let lenses = self.lenses(header, &custom_lenses)?;
 
-        // States: CSV first, then [[state]] tables.
+        // States: in each file, from its base on, CSV first, then [[state]] tables.
         let mut state_inputs = Vec::new();
-        if let Some(rel) = &header.states_csv {
-            state_inputs.extend(self.states_from_csv(rel)?);
+        let mut states_csv = None;
+        for layer in &layers {
+            if let Some(rel) = layer.header().and_then(|h| h.states_csv.as_ref()) {
+                states_csv.get_or_insert(loc(layer.src, rel));
+                state_inputs.extend(self.states_from_csv(layer.src, &layer.dir, rel)?);
+            }
+            state_inputs.extend(layer.raw.state.iter().map(|s| state_from_toml(layer.src, s.get_ref())));
         }
-        state_inputs.extend(raw.state.iter().map(|s| state_from_toml(s.get_ref())));
         let (states, index) = self.states(state_inputs)?;
         if states.len() < 2 {
             return Err(self.err(
-                &loc(raw.scenario.as_ref().expect("checked above")),
+                &header.table,
                 format!("the scenario has {} state(s); it needs at least two", states.len()),
                 "too few [[state]] tables or states_csv rows",
                 Some("add at least two [[state]] tables (id and power are required)".into()),
             ));
         }
 
-        let treaties = self.treaties(&raw, &index)?;
-        let communities = self.communities(&raw, &index)?;
+        let treaties = self.treaties(&c.treaties, &index)?;
+        let communities = self.communities(&c.communities, &index)?;
         let mut pairs: Vec<super::PairSpec> = Vec::new();
-        for p in header.pairs.iter().flat_map(|p| p.get_ref()) {
-            let pair = super::parse_pair(p.get_ref(), &states, &communities)
-                .map_err(|e| self.err(&loc(p), e, "not a pair of this scenario's states", None))?;
+        for p in &header.pairs {
+            let pair = super::parse_pair(&p.v, &states, &communities)
+                .map_err(|e| self.err(&p.loc, e, "not a pair of this scenario's states", None))?;
             if pairs.iter().any(|q| q.name == pair.name) {
                 return Err(self.err(
-                    &loc(p),
+                    &p.loc,
                     format!("pair \"{}\" is listed twice", pair.name),
                     "listed before",
                     None,
@@ -197,10 +200,7 @@ impl Loader {
             pairs.push(pair);
         }
         // Before the dyads are read and their n x n arrays allocated.
-        let at = match &header.states_csv {
-            Some(rel) => loc(rel),
-            None => loc(raw.scenario.as_ref().expect("checked above")),
-        };
+        let at = states_csv.unwrap_or_else(|| header.table.clone());
         let estimate = MemoryEstimate::new(
             states.len(),
             u64::from(calendar.n_ticks()),
@@ -210,17 +210,19 @@ impl Loader {
         );
         self.fits_in_memory(&at, states.len(), &estimate)?;
         let mut dyad_inputs = Vec::new();
-        if let Some(rel) = &header.dyads_csv {
-            dyad_inputs.extend(self.dyads_from_csv(rel)?);
+        for layer in &layers {
+            if let Some(rel) = layer.header().and_then(|h| h.dyads_csv.as_ref()) {
+                dyad_inputs.extend(self.dyads_from_csv(layer.src, &layer.dir, rel)?);
+            }
+            dyad_inputs.extend(layer.raw.dyad.iter().map(|d| dyad_from_toml(layer.src, d.get_ref())));
         }
-        dyad_inputs.extend(raw.dyad.iter().map(|d| dyad_from_toml(d.get_ref())));
-        let dyads = self.dyads(&raw, dyad_inputs, &index)?;
-        let overrides = self.overrides(&raw)?;
-        let events = self.events(&raw, &calendar, &index, &treaties)?;
-        let sweep = self.sweep(&raw, &custom_lenses)?;
+        let dyads = self.dyads(&c.dyads, &c.defaults, dyad_inputs, &index)?;
+        let overrides = self.overrides(&c.parameters)?;
+        let events = self.events(&c.events, &calendar, &index, &treaties)?;
+        let sweep = self.sweep(c.sweep, &custom_lenses)?;
 
         Ok(Scenario {
-            name: header.name.get_ref().clone(),
+            name: header.name.clone(),
             description: header.description.clone().unwrap_or_default(),
             calendar,
             seed,

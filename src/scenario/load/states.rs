@@ -77,8 +77,14 @@ impl Loader {
         Ok((states, index))
     }
 
-    pub(super) fn state_ref(&self, name: &S<String>, index: &BTreeMap<String, usize>, role: &str) -> Result<usize> {
-        self.state_ref_val(&val(name), index, role)
+    pub(super) fn state_ref(
+        &self,
+        src: usize,
+        name: &S<String>,
+        index: &BTreeMap<String, usize>,
+        role: &str,
+    ) -> Result<usize> {
+        self.state_ref_val(&val(src, name), index, role)
     }
 
     pub(super) fn state_ref_val(
@@ -102,16 +108,16 @@ impl Loader {
     }
 }
 
-pub(super) fn state_from_toml(s: &RawState) -> StateIn {
+pub(super) fn state_from_toml(src: usize, s: &RawState) -> StateIn {
     StateIn {
-        id: val(&s.id),
+        id: val(src, &s.id),
         name: s.name.clone(),
         ccode: s.ccode.as_ref().map(|c| *c.get_ref()),
-        power: val(&s.power),
-        gdp: s.gdp.as_ref().map(val),
-        democracy: s.democracy.as_ref().map(val),
-        orientation: s.orientation.as_ref().map(val),
+        power: val(src, &s.power),
+        gdp: s.gdp.as_ref().map(|x| val(src, x)),
+        democracy: s.democracy.as_ref().map(|x| val(src, x)),
+        orientation: s.orientation.as_ref().map(|x| val(src, x)),
         major: s.major.unwrap_or(false),
-        norms: s.norms.as_ref().map(val),
+        norms: s.norms.as_ref().map(|x| val(src, x)),
     }
 }
