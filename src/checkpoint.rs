@@ -233,8 +233,8 @@ pub fn refold(
     make: &dyn Fn(&str) -> LensAggregate,
     pool: &rayon::ThreadPool,
 ) -> Result<Vec<LensAggregate>, String> {
-    let path = dir.join(".panels.bin.partial");
-    let len = checkpoint.lengths.get("panels.bin").copied();
+    let path = dir.join(format!(".{}.partial", crate::results::PANELS));
+    let len = checkpoint.lengths.get(crate::results::PANELS).copied();
     let mut reader = crate::shard::PanelReader::open(&path, len)?;
     let mut aggs: Vec<LensAggregate> = Vec::new();
     let mut scratch = RunResult {

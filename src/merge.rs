@@ -9,7 +9,9 @@
 
 use crate::montecarlo::{self, LensAggregate};
 use crate::output::{self, AtomicFile, OutputError, TimeseriesWriter};
-use crate::results::{Manifest, ManifestError, PartInfo};
+use crate::results::{
+    DISPUTES, MANIFEST, Manifest, ManifestError, PAIRS, PANELS, POINTS, PartInfo, RUNS, RUNS_AT, TIMESERIES,
+};
 use crate::scenario;
 use crate::shard::{PanelReader, Shard};
 use crate::sim::{Prepared, RunResult};
@@ -72,7 +74,7 @@ pub struct Merged {
 pub fn find_parts(args: &[PathBuf]) -> Result<Vec<PathBuf>, MergeError> {
     let mut out = Vec::new();
     for arg in args {
-        if arg.join("manifest.json").is_file() || is_part_name(arg) {
+        if arg.join(MANIFEST).is_file() || is_part_name(arg) {
             out.push(arg.clone());
             continue;
         }
@@ -318,29 +320,29 @@ pub fn merge(
         Kind::Sweep => 1,
     };
     if kind == Kind::Sweep {
-        copy_identical(parts, out, "points.csv")?;
-        files.push("points.csv".into());
-        merge_csv(parts, out, "timeseries.csv", lens_col, &lenses, None)?;
-        files.push("timeseries.csv".into());
+        copy_identical(parts, out, POINTS)?;
+        files.push(POINTS.into());
+        merge_csv(parts, out, TIMESERIES, lens_col, &lenses, None)?;
+        files.push(TIMESERIES.into());
     } else {
         let prepared = prepared.as_ref().expect("loaded above");
         let readers = readers.expect("opened above");
         write_timeseries(parts, readers, out, prepared, &lenses, runs, threads)?;
-        files.push("timeseries.csv".into());
+        files.push(TIMESERIES.into());
         if !prepared.scenario.pairs.is_empty() {
-            files.push("pairs.csv".into());
+            files.push(PAIRS.into());
         }
     }
     let run_check = (kind == Kind::Run).then_some(lens_col + 1);
-    merge_csv(parts, out, "runs.csv", lens_col, &lenses, run_check)?;
-    files.push("runs.csv".into());
-    for f in ["disputes.csv", "runs_at.csv"] {
+    merge_csv(parts, out, RUNS, lens_col, &lenses, run_check)?;
+    files.push(RUNS.into());
+    for f in [DISPUTES, RUNS_AT] {
         if has(f) {
             merge_csv(parts, out, f, lens_col, &lenses, None)?;
             files.push(f.into());
         }
     }
-    files.push("manifest.json".into());
+    files.push(MANIFEST.into());
     let manifest = Manifest {
         files: files.clone(),
         threads: parts.iter().map(|p| p.manifest.threads).max().unwrap_or(1),
@@ -428,8 +430,7 @@ fn load_scenario(m0: &Manifest, given: Option<&Path>) -> Result<Prepared, MergeE
 fn open_panels(parts: &[Part], cells: usize, lenses: usize) -> Result<Vec<PanelReader>, MergeError> {
     let mut readers = Vec::new();
     for p in parts {
-        let r =
-            PanelReader::open(&p.dir.join("panels.bin"), None).map_err(|e| parts_err(e, "rerun that shard's task"))?;
+        let r = PanelReader::open(&p.dir.join(PANELS), None).map_err(|e| parts_err(e, "rerun that shard's task"))?;
         let expected = (p.block.end - p.block.start) * lenses as u64;
         if r.cells() != cells || r.remaining() != expected {
             return Err(parts_err(

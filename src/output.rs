@@ -16,19 +16,15 @@ use std::io::{BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// Every file `comity run`, `comity sweep` and `comity report` write into an output folder.
-/// `--force` removes each of them, and each one's hidden `.NAME.partial`, and nothing else.
-pub const OUTPUT_FILES: &[&str] = &[
-    "timeseries.csv",
-    "runs.csv",
-    "runs_at.csv",
-    "disputes.csv",
-    "points.csv",
-    "pairs.csv",
-    "panels.bin",
-    "manifest.json",
-    "report.html",
-];
+/// Every file `comity run`, `comity sweep` and `comity report` write into an output folder, as
+/// the output schema ([`crate::results::files`]) names them: the writers below take their names
+/// from the same constants. `--force` removes each of them, and each one's hidden
+/// `.NAME.partial`, and nothing else.
+pub use crate::results::OUTPUT_FILES;
+use crate::results::{
+    DISPUTES, DISPUTES_COLUMNS, MANIFEST, PAIRS, PAIRS_KEY, PANELS, POINT, RUNS, RUNS_AT, RUNS_AT_KEY, RUNS_KEY,
+    SUMMARY_COLUMNS, TIMESERIES, TIMESERIES_KEY,
+};
 
 /// The lock file of an output folder. It stays after a run (removing a lock file while
 /// another process may have it open would let two processes hold "the" lock); it holds the pid
@@ -357,8 +353,8 @@ pub fn commit_csv(w: csv::Writer<AtomicFile>, path: &Path) -> Result<(), OutputE
     file.commit()
 }
 
-/// The summary columns of a cell of `timeseries.csv` and `pairs.csv`: n, mean, sd, p05, p50, p95.
-fn summary_cells(cell: &crate::stats::Summary) -> [String; 6] {
+/// The summary columns of a cell of `timeseries.csv` and `pairs.csv` ([`SUMMARY_COLUMNS`]).
+fn summary_cells(cell: &crate::stats::Summary) -> [String; SUMMARY_COLUMNS.len()] {
     [
         cell.n().to_string(),
         num(cell.mean()),
@@ -479,11 +475,11 @@ impl RunWriters {
             }
         };
         let lead = |rest: &[&str]| -> Vec<String> {
-            let mut v: Vec<String> = if sweep { vec!["point".into()] } else { vec![] };
+            let mut v: Vec<String> = if sweep { vec![POINT.into()] } else { vec![] };
             v.extend(rest.iter().map(|s| s.to_string()));
             v
         };
-        let runs_at_path = dir.join("runs_at.csv");
+        let runs_at_path = dir.join(RUNS_AT);
         let runs_at = if years.is_empty() {
             None
         } else {
@@ -497,48 +493,25 @@ impl RunWriters {
                         .map(|t| (y, t as usize))
                 })
                 .collect();
-            let mut header = lead(&["lens", "run", "year"]);
+            let mut header = lead(&RUNS_AT_KEY);
             header.extend(at_columns(prepared));
             Some((start(&runs_at_path, header)?, ticks))
         };
-        let runs_path = dir.join("runs.csv");
-        let disputes_path = dir.join("disputes.csv");
-        let mut header = lead(&["lens", "run"]);
+        let runs_path = dir.join(RUNS);
+        let disputes_path = dir.join(DISPUTES);
+        let mut header = lead(&RUNS_KEY);
         header.extend(run_columns(prepared));
         let runs = start(&runs_path, header)?;
         let disputes = if record_disputes {
-            Some(start(
-                &disputes_path,
-                lead(&[
-                    "lens",
-                    "run",
-                    "dispnum",
-                    "tick",
-                    "date",
-                    "year",
-                    "state_a",
-                    "state_b",
-                    "ccode1",
-                    "ccode2",
-                    "entry_level",
-                    "hostlev",
-                    "recip",
-                    "joiners",
-                    "joiner_ccodes",
-                    "outcome",
-                    "outcome_code",
-                    "settle",
-                    "scripted",
-                ]),
-            )?)
+            Some(start(&disputes_path, lead(&DISPUTES_COLUMNS))?)
         } else {
             None
         };
-        let panels_path = dir.join("panels.bin");
+        let panels_path = dir.join(PANELS);
         let panels = if !panels {
             None
         } else if let Some(lengths) = resume {
-            let len = *lengths.get("panels.bin").ok_or_else(|| OutputError::Io {
+            let len = *lengths.get(PANELS).ok_or_else(|| OutputError::Io {
                 path: panels_path.clone(),
                 source: std::io::Error::other("the checkpoint does not mention this file: start over with --force"),
             })?;
@@ -593,7 +566,7 @@ impl RunWriters {
                 path: self.panels_path.clone(),
                 source,
             })?;
-            out.insert("panels.bin".into(), len);
+            out.insert(PANELS.into(), len);
         }
         Ok(out)
     }
@@ -759,13 +732,10 @@ impl PairsWriter {
         if prepared.scenario.pairs.is_empty() {
             return Ok(None);
         }
-        let path = dir.join("pairs.csv");
+        let path = dir.join(PAIRS);
         let mut w = csv::Writer::from_writer(AtomicFile::create(&path)?);
-        w.write_record([
-            "lens", "tick", "date", "year", "pair", "state_a", "state_b", "metric", "n", "mean", "sd", "p05", "p50",
-            "p95",
-        ])
-        .map_err(csv_io(&path))?;
+        w.write_record(PAIRS_KEY.iter().chain(&SUMMARY_COLUMNS))
+            .map_err(csv_io(&path))?;
         Ok(Some(PairsWriter { w, path }))
     }
 
@@ -823,23 +793,13 @@ pub struct TimeseriesWriter {
 impl TimeseriesWriter {
     /// `sweep`: rows start with a `point` column.
     pub fn create(dir: &Path, sweep: bool) -> Result<TimeseriesWriter, OutputError> {
-        let path = dir.join("timeseries.csv");
+        let path = dir.join(TIMESERIES);
         let mut w = csv::Writer::from_writer(AtomicFile::create(&path)?);
-        let columns = [
-            "lens",
-            "tick",
-            "date",
-            "year",
-            "community",
-            "metric",
-            "n",
-            "mean",
-            "sd",
-            "p05",
-            "p50",
-            "p95",
-        ];
-        let header = sweep.then_some("point").into_iter().chain(columns);
+        let header = sweep
+            .then_some(POINT)
+            .into_iter()
+            .chain(TIMESERIES_KEY)
+            .chain(SUMMARY_COLUMNS);
         w.write_record(header).map_err(csv_io(&path))?;
         Ok(TimeseriesWriter { w, path })
     }
@@ -881,7 +841,7 @@ impl TimeseriesWriter {
 
 /// Writes `manifest.json` (last, so that its presence marks a complete output).
 pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<(), OutputError> {
-    let path = dir.join("manifest.json");
+    let path = dir.join(MANIFEST);
     let mut f = AtomicFile::create(&path)?;
     let text = serde_json::to_string_pretty(manifest).expect("a JSON value always serializes");
     f.writer()

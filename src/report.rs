@@ -1656,7 +1656,7 @@ table.events th{text-align:left}\n";
 
 /// Where `comity report` writes by default.
 pub fn default_path(dir: &Path) -> PathBuf {
-    dir.join("report.html")
+    dir.join(crate::results::REPORT)
 }
 
 #[cfg(test)]

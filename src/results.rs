@@ -1,8 +1,10 @@
-//! The one owner of reading an output folder back (issue 14): what its `manifest.json` says, a
-//! typed, versioned [`Manifest`] that `run`, `sweep` and `merge` write and `merge`, `compare`,
-//! `report` and [`crate::sweep::SweepFolder`] read; and the readers of its CSV files
-//! ([`tables`]: `runs.csv`, `runs_at.csv`, `timeseries.csv`, `pairs.csv`), which check every cell
-//! in one place. The keys and columns are documented in `docs/outputs.md`.
+//! The one owner of the output schema (issue 14): the names of the files and of their key
+//! columns ([`files`], which the writers of `crate::output` use, and from which `--force`'s list
+//! [`OUTPUT_FILES`] comes); what its `manifest.json` says, a typed, versioned [`Manifest`] that
+//! `run`, `sweep` and `merge` write and `merge`, `compare`, `report` and
+//! [`crate::sweep::SweepFolder`] read; and the readers of its CSV files ([`tables`]: `runs.csv`,
+//! `runs_at.csv`, `timeseries.csv`, `pairs.csv`), which check every cell in one place. The keys
+//! and columns are documented in `docs/outputs.md`.
 //!
 //! Architecture Invariant: a manifest is built only through [`Manifest`]; a new key is a new
 //! field here. Every field has a default, so that folders written before a key existed still
@@ -16,14 +18,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub mod files;
 pub mod tables;
-pub use tables::{
-    ByRun, FileError, LensRuns, PAIRS, PerRun, PerRunFile, RUNS, RUNS_AT, RunRow, SUMMARY_COLUMNS, Summaries,
-    SummaryFile, SummaryRow, TIMESERIES,
+pub use files::{
+    DISPUTES, DISPUTES_COLUMNS, MANIFEST, OUTPUT_FILES, PAIRS, PAIRS_KEY, PANELS, POINT, POINTS, POINTS_KEY, REPORT,
+    RUNS, RUNS_AT, RUNS_AT_KEY, RUNS_KEY, SUMMARY_COLUMNS, TIMESERIES, TIMESERIES_KEY,
 };
-
-/// `manifest.json`: written last, so its presence marks a finished folder.
-pub const MANIFEST: &str = "manifest.json";
+pub use tables::{ByRun, FileError, LensRuns, PerRun, PerRunFile, RunRow, Summaries, SummaryFile, SummaryRow};
 
 /// The manifest format's version: 1 since it became typed (manifests before have no
 /// `manifest_version` and read as version 0, with the same keys).

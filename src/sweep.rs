@@ -337,7 +337,12 @@ impl SweepFolder {
         if factors.is_empty() || manifest.lenses.is_empty() || manifest.runs == 0 || n_points == 0 {
             return Err(lacks());
         }
-        let points = read_points(&dir.join("points.csv"), &manifest.lenses[0], factors.len(), n_points)?;
+        let points = read_points(
+            &dir.join(crate::results::POINTS),
+            &manifest.lenses[0],
+            factors.len(),
+            n_points,
+        )?;
         let design = Design {
             kind,
             factors,
@@ -350,7 +355,7 @@ impl SweepFolder {
             return Err(read_error(
                 format!(
                     "{} does not match the design the manifest records (sha256)",
-                    dir.join("points.csv").display()
+                    dir.join(crate::results::POINTS).display()
                 ),
                 "points.csv was edited or belongs to another sweep; rerun the sweep",
             ));

@@ -20,8 +20,8 @@
 //! `MEMORY_LIMIT` prints its input and aborts the test binary (a hang cannot be unwound, and an
 //! allocation failure aborts anyway).
 //!
-//! Seeds: the bundled scenarios (`western_community.toml`, `america_first_2025.toml`, the
-//! teaching worlds, the `world_1990/` folder with its CSVs), `tests/bad_scenarios/*` and the CSV
+//! Seeds: the bundled scenarios (`western_community.toml`, `america_first_2025.toml` and the twin
+//! with the bases they extend, the teaching worlds, the `world_1990/` folder with its CSVs), `tests/bad_scenarios/*` and the CSV
 //! fixture world. Mutations: bit flips, byte changes, truncation, lines deleted, duplicated or
 //! swapped, numbers replaced by extreme values (0, -1, 1e308, -1e308, nan, inf, 5e-324, integers
 //! past i64 and u64, an empty string), keys renamed (to other keys of the format or misspelt),
@@ -210,8 +210,8 @@ fn repo(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
-/// A scenario and the files it reads: `files[0]` is the scenario, the rest lie beside it under
-/// the same relative names.
+/// A scenario and the files it reads: `files[0]` is the scenario, the rest (its CSVs, the bases
+/// it extends) lie beside it under the same relative names.
 #[derive(Clone, Debug)]
 struct Seed {
     name: String,
@@ -226,9 +226,30 @@ fn seeds() -> &'static [Seed] {
     static SEEDS: OnceLock<Vec<Seed>> = OnceLock::new();
     SEEDS.get_or_init(|| {
         let mut out = Vec::new();
-        let single = |rel: &str| Seed {
-            name: rel.to_string(),
-            files: vec![("scenario.toml".to_string(), read(&repo(rel)))],
+        // A single file, with the bases it extends (`extends`) where it finds them.
+        let single = |rel: &str| {
+            let mut files = vec![("scenario.toml".to_string(), read(&repo(rel)))];
+            let top = rel.trim_start_matches("scenarios/");
+            let folder = top.rsplit_once('/').map_or("", |(d, _)| d);
+            for base in comity::bundled::find(top)
+                .map(|b| b.files)
+                .unwrap_or_default()
+                .iter()
+                .skip(1)
+            {
+                let beside = if folder.is_empty() {
+                    Some(*base)
+                } else {
+                    base.strip_prefix(&format!("{folder}/")[..])
+                };
+                if let Some(name) = beside {
+                    files.push((name.to_string(), read(&repo("scenarios").join(base))));
+                }
+            }
+            Seed {
+                name: rel.to_string(),
+                files,
+            }
         };
         for rel in [
             "scenarios/western_community.toml",
@@ -383,6 +404,10 @@ const KEYS: &[&str] = &[
     "onset_base",
     "trust_half_life",
     "system",
+    "extends",
+    "replace_events",
+    "remove_events",
+    "remove_communities",
     "",
 ];
 
@@ -423,6 +448,14 @@ const SNIPPETS: &[&str] = &[
     "dyads_csv = \"dyads.csv\"",
     "states_csv = \".\"",
     "dyads_csv = \"/dev/null\"",
+    "extends = \"scenario.toml\"",
+    "extends = \".\"",
+    "extends = \"/dev/zero\"",
+    "extends = \"western_2016\"",
+    "replace_events = true",
+    "remove_events = [\"x\", \"x\"]",
+    "remove_communities = [\"west\"]",
+    "[[event]]\nid = \"e1\"\nat = 2020\nkind = \"orientation\"\nstate = \"USA\"\nvalue = 0",
     "norms = [0.5, 0.5, 0.5]",
     "norms = [nan, 0.5, 0.5, 0.5]",
     "members = [\"USA\", \"USA\"]",
@@ -828,7 +861,7 @@ impl ScenarioCase {
         }
     }
     /// The seed's files with the mutations applied; a mutation lands on the scenario file three
-    /// times in four, else on one of its CSVs.
+    /// times in four, else on one of its CSVs or bases.
     fn files(&self) -> Vec<(String, Vec<u8>)> {
         let mut files = self.seed().files.clone();
         let cx = Context::of(&files);
@@ -982,7 +1015,9 @@ fn simulate(mut s: Scenario) -> Result<(), TestCaseError> {
 fn load_and_run(files: &[(String, Vec<u8>)]) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in files {
-        std::fs::write(dir.path().join(name), bytes).unwrap();
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
     }
     let main = dir.path().join(&files[0].0);
     match scenario::load(&main) {

@@ -525,6 +525,123 @@ fn force_removes_every_file_comity_writes_and_nothing_else() {
     assert!(out.join("points.csv").exists());
 }
 
+/// Every file a run, a shard's part, a merge, a sweep and a report leave in their folder, and
+/// every file their manifests list, is one that `--force` may remove (`OUTPUT_FILES`, which
+/// comes from the output schema's names in `results::files`, as the writers' names do).
+#[test]
+fn every_file_comity_writes_is_one_force_may_remove() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = comity::output::OUTPUT_FILES;
+    let check = |out: &Path| {
+        let mut names = Vec::new();
+        for e in fs::read_dir(out).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            if name == comity::output::LOCK_FILE || fs::metadata(out.join(&name)).unwrap().is_dir() {
+                continue;
+            }
+            assert!(
+                ours.contains(&name.as_str()),
+                "{}: {name} is not in OUTPUT_FILES",
+                out.display()
+            );
+            names.push(name);
+        }
+        let m = comity::results::Manifest::read(out).unwrap();
+        for f in &m.files {
+            assert!(ours.contains(&f.as_str()), "{}: the manifest lists {f}", out.display());
+            assert!(
+                names.contains(f),
+                "{}: the manifest lists {f}, not written",
+                out.display()
+            );
+        }
+        names
+    };
+    let with = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            SCENARIO,
+            "--runs",
+            "4",
+            "--quiet",
+            "--disputes",
+            "--at-years",
+            "2020",
+            "--pairs",
+            "USA-GMY",
+        ];
+        args.extend_from_slice(extra);
+        args.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+    };
+    let comity = |args: &[String]| {
+        let mut c = bin();
+        for v in [
+            "SLURM_ARRAY_TASK_ID",
+            "SLURM_ARRAY_TASK_COUNT",
+            "SLURM_ARRAY_TASK_MIN",
+            "SLURM_ARRAY_TASK_MAX",
+            "JOB_COMPLETION_INDEX",
+        ] {
+            c.env_remove(v);
+        }
+        let o = c.args(args).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+    };
+    // A run with every optional file, then its report.
+    let one = dir.path().join("run");
+    comity(&with(&["--out", s(&one)]));
+    comity(&["report".to_string(), s(&one).to_string()]);
+    let names = check(&one);
+    for f in [
+        "timeseries.csv",
+        "runs.csv",
+        "runs_at.csv",
+        "disputes.csv",
+        "pairs.csv",
+        "manifest.json",
+        "report.html",
+    ] {
+        assert!(names.iter().any(|n| n == f), "{f} in {names:?}");
+    }
+    // Two shards' parts (each keeps panels.bin) and their merge.
+    let parts = dir.path().join("parts");
+    for k in ["0/2", "1/2"] {
+        comity(&with(&["--out", s(&parts), "--shard", k]));
+    }
+    for part in ["part-0-of-2", "part-1-of-2"] {
+        assert!(check(&parts.join(part)).iter().any(|n| n == "panels.bin"));
+    }
+    let merged = dir.path().join("merged");
+    comity(&[
+        "merge".to_string(),
+        s(&parts).to_string(),
+        "--out".to_string(),
+        s(&merged).to_string(),
+        "-q".to_string(),
+    ]);
+    check(&merged);
+    // A sweep with every optional file.
+    let sweep = dir.path().join("sweep");
+    comity(
+        &[
+            "sweep",
+            SCENARIO,
+            "--vary",
+            "identity_decay=0.01..0.05:2",
+            "--runs",
+            "2",
+            "--quiet",
+            "--disputes",
+            "--at-years",
+            "2020",
+            "--out",
+            s(&sweep),
+        ]
+        .map(String::from),
+    );
+    assert!(check(&sweep).iter().any(|n| n == "points.csv"));
+}
+
 // ---- inputs read with a size bound -----------------------------------------------------------
 
 fn validate(path: &Path) -> (Option<i32>, String) {

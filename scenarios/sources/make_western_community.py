@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
-"""Generate scenarios/western_community.toml (and its variants) from the peace-science data in shared/data/ir.
+"""Generate the western scenarios (scenarios/western_2016/ and the three files over it) from the peace-science data in shared/data/ir.
 
 Usage (from anywhere):
-    python3 scenarios/sources/make_western_community.py [--data DIR] [--variant V] [--out FILE]
+    python3 scenarios/sources/make_western_community.py [--data DIR] [--variant V] [--dir DIR]
 
-Variants (--variant), all on the same 2016 world (states, dyads, treaties, communities, seed):
-    western_community                 (default) 2016-2030 with the dated events of 2016-2020
-    western_community_counterfactual  the same without the US events of 2017-2020 (its twin)
-    america_first_2025                2016-2035: those events, the 2021-22 re-engagement, the 2025 turn
-    all                               write all three to their default paths
+The files (--variant; default all):
+    western_2016                      the base: the 2016 world (states, dyads, treaties, communities,
+                                      calendar 2016-2030, seed), no events; scenarios/western_2016/scenario.toml
+    western_community                 extends the base: the dated events of 2016-2020
+    western_community_counterfactual  extends western_community.toml, its events replaced by the non-US
+                                      ones (the twin)
+    america_first_2025                extends western_community.toml: to 2035, with the 2021-22
+                                      re-engagement and the 2025 turn after its events
+The three extend their bases by relative path (`extends`, docs/scenario-format.md), so they are
+written together under one scenarios folder.
 
 Defaults: --data is ../../../shared/data/ir relative to this script (i.e. <repo>/../shared/data/ir),
---out is ../<variant>.toml relative to this script (i.e. <repo>/scenarios/<variant>.toml).
+--dir is .. relative to this script (i.e. <repo>/scenarios/).
+
+What stays in Python, and why: `comity import` builds a world of every state of a year from the same
+tables, but not this one: the 16 states chosen by hand, the EU-based trust and identity proxies, the
+NATO and bilateral pacts from ATOP with their names, the comments that cite each value's source, and
+above all the events, each with its official source and the arithmetic of its tariff estimate.
 
 Standard library only. The output is deterministic: running the script twice gives the same bytes.
 Every number written to the TOML is either read from the data files (with the rule stated here and in
@@ -297,14 +307,14 @@ EVENTS = [
 ]
 
 # =============================================================================================
-# VARIANTS (--variant). The base file above is unchanged; two more scenarios share its world:
-#  * western_community_counterfactual: the same file without the US events of 2017-2020;
-#  * america_first_2025: 2016-2035, the base events, the 2021-22 re-engagement and the 2025 events.
+# VARIANTS (--variant). Two more scenarios build on western_community.toml (`extends`):
+#  * western_community_counterfactual: its events replaced by those without the US (2017-2020);
+#  * america_first_2025: 2016-2035, its events, then the 2021-22 re-engagement and the 2025 events.
 # =============================================================================================
 
 
 def us_involved(e):
-    """True for the US events of the base file: a US orientation/withdraw/announce/join, a tariff
+    """True for the US events of western_community.toml: a US orientation/withdraw/announce/join, a tariff
     by the US, and a tariff against the US (the partners' retaliation and its lifting)."""
     f = e["fields"]
     return f.get("state") == "USA" or f.get("by") == "USA" or "USA" in f.get("against", [])
@@ -1103,29 +1113,12 @@ def build(d):
 # Render
 # ---------------------------------------------------------------------------------------------
 
-HEADER = """\
-# =============================================================================================
-# Western security community, 2016-2030
-# GENERATED FILE - do not edit by hand. Regenerate with:
-#     python3 scenarios/sources/make_western_community.py [--data DIR]
-# (default DIR: ../shared/data/ir relative to the repository root). Same inputs -> same bytes.
-#
-# RUN (the teaching lab, docs/teaching.md section 2: the three lenses, 500 runs, seed 42):
-#     comity run scenarios/western_community.toml --lens all --runs 500 --out output/lab/west
-#     comity report output/lab/west
-# (`comity run scenarios/western_community.toml` alone runs the default lens 1000 times into
-# output/western_community, as in the README.)
-#
-# WHAT: 16 states - the 14 states of the Western security community (USA CAN UKG FRN GMY ITA NTH
-# BEL SPN POL TUR JPN AUL ROK) plus China and Russia - initialised from real 2016 data, then
-# driven by the dated events of 2016-2020: the UK EU referendum and Brexit, the US "America First"
-# turn, US withdrawal from TPP and the Paris Agreement, and the 2018-19 Section 232 steel/aluminium
-# tariffs and the partners' retaliation. After 2020 no scheduled events: the model runs free.
-# QUESTION: does the Western (Deutschian, pluralistic) security community - mutual trust,
-# collective identity, dependable expectations of peaceful change - survive a period in which its
-# leading state turns nationalist and trades tariffs with its allies? Which dyads erode first, and
-# is the community (and NATO) still a community in 2030?
-#
+# The scenarios are four files: the world (the base) and three files of events that extend it
+# (`extends`, docs/scenario-format.md). The base holds the states, treaties, communities and dyads
+# with the sources and rules of their values; each file of events holds its question, the sources
+# and rules of its events, and the events.
+
+SOURCES_WORLD = """\
 # SOURCES (data values read from shared/data/ir unless stated; see its README.md)
 #  * power: COW National Material Capabilities v7.0, cinc 2016, 4 significant digits. Singer,
 #    Bremer & Stuckey 1972, "Capability Distribution, Uncertainty, and Major Power War, 1820-1965",
@@ -1157,13 +1150,12 @@ HEADER = """\
 #    official member lists): the EU, the Council of Europe (CoE), the OSCE and the OAS, with their
 #    members among the 16 on 31 December 2016; kind and salience from that table (docs/import.md).
 #  * national trade: COW National Trade v4.0, imports+exports 2014 (same citation as dyadic trade).
-#  * events: official documents cited on each event; tariff rates are ESTIMATES (see below).
 #
 # RULES AND JUDGEMENTS
 #  * orientation (0 nationalist .. 1 internationalist) is a MODELLING JUDGEMENT, not data: 0.75 for
-#    every consolidated Western democracy (EU/NATO democracies, JPN, AUL, ROK, and the USA before
-#    2017); TUR 0.45, CHN 0.40, RUS 0.30. Events move UKG to 0.65 (June 2016 referendum) and the USA
-#    to 0.30 (January 2017); both values are judgements.
+#    every consolidated Western democracy (EU/NATO democracies, JPN, AUL, ROK and the USA); TUR
+#    0.45, CHN 0.40, RUS 0.30. Events of the scenarios over this base move it (judgements stated
+#    there).
 #  * norms = [multilateralism, pacific settlement, open trade, climate cooperation], each in [0,1]:
 #    - multilateralism = 0.3 + 0.6 * (IGO_full_2014 - min) / (max - min) over the 16 (min {igo_lo}, max {igo_hi});
 #    - pacific settlement = democracy (polyarchy 2016, 2 decimals);
@@ -1181,6 +1173,39 @@ HEADER = """\
 #  * rivalry = sum over the pair's distinct MID onset years y < 2016 of 0.5^((2016 - y) / H), with
 #    H = {half_life} years (the default rivalry_half_life of src/params.rs), 4 decimals, 0 without a
 #    dispute. The MID data stop in 1989, so disputes of 1990-2015 are missing: a lower bound.
+#  * Rounding: decimal round-half-up throughout.
+# =============================================================================================
+"""
+
+HEAD_WORLD = """\
+# =============================================================================================
+# The Western world of 2016: the base of the western scenarios
+# GENERATED FILE - do not edit by hand. Regenerate with:
+#     python3 scenarios/sources/make_western_community.py [--data DIR]
+# (it writes this base and the three scenarios over it; default DIR: ../shared/data/ir relative
+# to the repository root). Same inputs -> same bytes.
+#
+# WHAT: 16 states - the 14 states of the Western security community (USA CAN UKG FRN GMY ITA NTH
+# BEL SPN POL TUR JPN AUL ROK) plus China and Russia - with their treaties, the communities
+# measured (west, nato) and all 120 dyads, initialised from real 2016 data; the calendar (2016-2030,
+# yearly), the seed (42), 1000 runs and the pairs of interest. No events: the scenarios that extend
+# this base (`extends`, docs/scenario-format.md) keep all of it and add them:
+#     scenarios/western_community.toml                 the dated events of 2016-2020
+#     scenarios/western_community_counterfactual.toml  its twin, without the US events
+#     scenarios/america_first_2025.toml                to 2035, with the 2021-22 and 2025 events
+# Run alone, it is the 2016 world left to itself:
+#     comity run scenarios/western_2016/scenario.toml
+#
+"""
+
+# The sources and rules of the events of 2016-2020 (western_community.toml); the variants below
+# reuse them with the sentences that differ replaced (replace_once checks each one exists).
+BODY = """\
+# SOURCES: official documents cited on each event; tariff rates are ESTIMATES (see below).
+#
+# RULES AND JUDGEMENTS
+#  * orientation: Events move UKG to 0.65 (June 2016 referendum) and the USA
+#    to 0.30 (January 2017); both values are judgements (from the 0.75 of the base).
 #  * tariff rate = effective ad-valorem rate on ALL bilateral trade = sum over covered goods of
 #    (statutory rate x value of covered 2017 exports) / total 2017 goods exports of the exporter to
 #    the imposing state. The covered values and totals are ESTIMATES from published 2017 figures
@@ -1192,23 +1217,33 @@ HEADER = """\
 # =============================================================================================
 """
 
-
-# ---------------------------------------------------------------------------------------------
-# Variant headers. The base file keeps HEADER above byte for byte; the variants reuse its SOURCES
-# and RULES part with the sentences that differ replaced (replace_once checks each one exists).
-# ---------------------------------------------------------------------------------------------
-
-def replace_once(text, old, new):
-    assert text.count(old) == 1, old
-    return text.replace(old, new)
-
-
-BODY = HEADER[HEADER.index("# SOURCES"):]
-BASE_ORIENT = ("Events move UKG to 0.65 (June 2016 referendum) and the USA\n"
-               "#    to 0.30 (January 2017); both values are judgements.")
-BASE_TARIFF_END = "#    arithmetic. 3 decimals.\n"
-BASE_NOT_MODELLED = ("#  * Not modelled: US Section 301 tariffs on China (2018-), US-EU/UK/JPN steel quota deals (2022),\n"
-                     "#    US re-entry to Paris (2021), Turkey's May/June 2019 cut of its retaliation.\n")
+HEAD_WEST = """\
+# =============================================================================================
+# Western security community, 2016-2030
+# GENERATED FILE - do not edit by hand. Regenerate with:
+#     python3 scenarios/sources/make_western_community.py [--data DIR]
+# (default DIR: ../shared/data/ir relative to the repository root). Same inputs -> same bytes.
+#
+# RUN (the teaching lab, docs/teaching.md section 2: the three lenses, 500 runs, seed 42):
+#     comity run scenarios/western_community.toml --lens all --runs 500 --out output/lab/west
+#     comity report output/lab/west
+# (`comity run scenarios/western_community.toml` alone runs the default lens 1000 times into
+# output/western_community, as in the README.)
+#
+# WHAT: 16 states - the 14 states of the Western security community (USA CAN UKG FRN GMY ITA NTH
+# BEL SPN POL TUR JPN AUL ROK) plus China and Russia - initialised from real 2016 data, then
+# driven by the dated events of 2016-2020: the UK EU referendum and Brexit, the US "America First"
+# turn, US withdrawal from TPP and the Paris Agreement, and the 2018-19 Section 232 steel/aluminium
+# tariffs and the partners' retaliation. After 2020 no scheduled events: the model runs free.
+# THE WORLD is scenarios/western_2016/scenario.toml, which this file extends: the states, treaties,
+# communities, dyads, calendar (2016-2030), seed and pairs of interest, with the sources and rules
+# of every value. This file adds the events.
+# QUESTION: does the Western (Deutschian, pluralistic) security community - mutual trust,
+# collective identity, dependable expectations of peaceful change - survive a period in which its
+# leading state turns nationalist and trades tariffs with its allies? Which dyads erode first, and
+# is the community (and NATO) still a community in 2030?
+#
+"""
 
 # Headline numbers of the paired comparison, measured with the comity binary named there (update by
 # hand when the model changes: run the commands in the header and copy the rows).
@@ -1223,7 +1258,7 @@ TWIN_MEASURED = """\
 # in 2020 they cost 0.06 of mean trust.
 """
 TWIN_ROWS = [
-    "#   metric                                   A (twin)  B (base)   B - A    95% CI",
+    "#   metric                                   A (twin)  B (west)   B - A    95% CI",
     "#   west.cohesion, 2030 (mean trust)           0.667     0.651    -0.017   [-0.017, -0.016]",
     "#   west.peaceful_change_share, 2030           0.613     0.519    -0.094   [-0.096, -0.092]",
     "#   west.disputes_force, total 2016-2030       0.77      0.96     +0.19    [+0.15, +0.23]",
@@ -1234,17 +1269,18 @@ HEAD_TWIN = """\
 # =============================================================================================
 # Western security community, 2016-2030: COUNTERFACTUAL TWIN without the 2017-2020 US events
 # GENERATED FILE - do not edit by hand. Regenerate with:
-#     python3 scenarios/sources/make_western_community.py --variant western_community_counterfactual
-# (or --variant all; default data DIR: ../shared/data/ir relative to the repository root).
+#     python3 scenarios/sources/make_western_community.py [--data DIR]
+# (default DIR: ../shared/data/ir relative to the repository root). Same inputs -> same bytes.
 #
-# QUESTION: what did the US events of 2017-2020 do to the Western security community? This file is
-# scenarios/western_community.toml - same 16 states, 120 dyads, 10 treaties, 2 communities, seed 42,
-# 1000 runs, 2016-2030 - WITHOUT the US events: the January 2017 orientation turn, the TPP
+# QUESTION: what did the US events of 2017-2020 do to the Western security community? This file
+# extends scenarios/western_community.toml - the same world (scenarios/western_2016/: 16 states,
+# 120 dyads, 10 treaties, 2 communities, seed 42, 1000 runs, 2016-2030) - and replaces its events
+# (replace_events = true) by the non-US ones: it drops the January 2017 orientation turn, the TPP
 # withdrawal (January 2017), the Paris announcement (June 2017) and withdrawal (November 2020), the
 # 2018 Section 232 tariffs (and the Turkish doubling and 2019 cut), the partners' retaliation
 # against the US and the 2019 US-Canada lifting. It KEEPS the non-US events: the UK referendum
 # (orientation, June 2016), the Art. 50 notification (announce, March 2017) and Brexit (withdraw,
-# January 2020). The world is the base file's; only the [[event]] list differs.
+# January 2020). Only the [[event]] list differs.
 #
 # HOW TO USE: run both with the same seed, then compare them run by run. Run k of each file uses the
 # same random numbers wherever the two runs' logic does not branch (common random numbers), so
@@ -1255,8 +1291,8 @@ HEAD_TWIN = """\
 #     comity run scenarios/western_community_counterfactual.toml --lens realist,constructivist \\
 #         --runs 500 --out output/lab/twin
 #     comity compare output/lab/twin output/lab/west --lens constructivist --at 2020
-# (A = this twin, B = the base file; --lens realist for the other lens; add --csv FILE for every
-# row, or `comity report output/lab/west --compare output/lab/twin output/lab/west --lens
+# (A = this twin, B = western_community.toml; --lens realist for the other lens; add --csv FILE for
+# every row, or `comity report output/lab/west --compare output/lab/twin output/lab/west --lens
 # constructivist --output output/lab/us_events.html` for the chart.) Look at west.* and nato.*
 # (cohesion = mean trust, identity, peaceful_change_share, phase, disputes_force) at 2030
 # (runs.csv) and at 2020 (--at).
@@ -1268,13 +1304,14 @@ HEAD_AF = """\
 # =============================================================================================
 # America First, twice: the Western security community, 2016-2035
 # GENERATED FILE - do not edit by hand. Regenerate with:
-#     python3 scenarios/sources/make_western_community.py --variant america_first_2025
-# (or --variant all; default data DIR: ../shared/data/ir relative to the repository root).
+#     python3 scenarios/sources/make_western_community.py [--data DIR]
+# (default DIR: ../shared/data/ir relative to the repository root). Same inputs -> same bytes.
 #
 # QUESTION: does the Western security community survive a SECOND, sharper nationalist turn of its
-# leading state, after four years of re-engagement? Same 16 states, 2016 values, dyads, treaties,
-# communities and seed as scenarios/western_community.toml, run to 2035 with (1) the 2016-2020
-# events of that file; (2) the re-engagement of 2021-22: US orientation back up (January 2021),
+# leading state, after four years of re-engagement? This file extends
+# scenarios/western_community.toml: the same 16 states, 2016 values, dyads, treaties, communities
+# and seed (scenarios/western_2016/), run to 2035 with (1) the 2016-2020 events of that file,
+# which come first; (2) the re-engagement of 2021-22: US orientation back up (January 2021),
 # Paris rejoined (19 February 2021), the US-EU steel/aluminium truce (quotas from 1 January 2022)
 # and the EU's suspension of its rebalancing duties, the US-Japan (April 2022) and US-UK (June
 # 2022) arrangements, all modelled as lifting to 0 (Japan: lowering to 0.000); (3) the 2025 events:
@@ -1329,9 +1366,21 @@ HEAD_AF = """\
 #
 """
 
+
+def replace_once(text, old, new):
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+BASE_ORIENT = ("Events move UKG to 0.65 (June 2016 referendum) and the USA\n"
+               "#    to 0.30 (January 2017); both values are judgements (from the 0.75 of the base).")
+BASE_TARIFF_END = "#    arithmetic. 3 decimals.\n"
+BASE_NOT_MODELLED = ("#  * Not modelled: US Section 301 tariffs on China (2018-), US-EU/UK/JPN steel quota deals (2022),\n"
+                     "#    US re-entry to Paris (2021), Turkey's May/June 2019 cut of its retaliation.\n")
+
 AF_ORIENT = ("Events move UKG to 0.65 (June 2016 referendum) and the USA\n"
              "#    to 0.30 (January 2017), back up to 0.65 (January 2021) and down to 0.25 (January 2025); all\n"
-             "#    four values are judgements (reasons on the events).")
+             "#    four values are judgements (reasons on the events; the first two in western_community.toml).")
 AF_TARIFF_EXTRA = """\
 #  * 2025 tariff rates: same rule on 2024 trade (US Census totals as quoted by the sources on the
 #    events; covered values are ESTIMATES, named where a source gives them). Each event sets the
@@ -1344,7 +1393,7 @@ AF_TARIFF_EXTRA = """\
 AF_NOT_MODELLED = ("#  * Not modelled: see LEFT OUT above; also Turkey's May/June 2019 cut of its retaliation and the\n"
                    "#    US rejoining of the WHO (January 2021).\n")
 TWIN_ORIENT = ("An event moves UKG to 0.65 (June 2016 referendum; a\n"
-               "#    judgement). In this twin the USA keeps 0.75 throughout.")
+               "#    judgement). In this twin the USA keeps the 0.75 of the base throughout.")
 TWIN_TARIFFS = ("#  * tariffs: none in this twin (the 2018 tariff estimates and their arithmetic are in\n"
                 "#    scenarios/western_community.toml).\n")
 TWIN_NOT_MODELLED = "#  * Removed here: every US event of 2017-2020 (list at the top of this file).\n"
@@ -1365,16 +1414,30 @@ def body_for(variant):
     return body
 
 
+# The base: the world every variant shares, written to scenarios/western_2016/scenario.toml.
+BASE = "western_2016"
+BASE_FILE = os.path.join(BASE, "scenario.toml")
+WORLD = dict(
+    start=2016, end=2030, seed=42, runs=1000,
+    name="The Western world of 2016, without events",
+    description=(
+        "16 states (the 14 of the Western security community, with China and Russia as outsiders), "
+        "their treaties and dyads, initialised from 2016 COW/ATOP/V-Dem/CShapes data, run to 2030 "
+        "with no scheduled events. The base of western_community.toml, its twin and "
+        "america_first_2025.toml."))
+
+# The scenarios over it: what each file extends, its [scenario] fields and its events. The events
+# a file writes come after those it keeps of its base (america_first_2025: the 30 of 2016-2020).
 VARIANTS = {
     "western_community": dict(
-        events=EVENTS, start=2016, end=2030,
+        extends=BASE, events=EVENTS, header={},
         name="Western security community, 2016-2030",
         description=(
             "Does the Western security community (14 states, with China and Russia as outsiders) survive "
             "the 2017-2020 US nationalist turn, TPP and Paris withdrawals, Brexit and the 2018-19 "
             "steel/aluminium tariff dispute? Initialised from 2016 COW/ATOP/V-Dem/CShapes data; runs to 2030.")),
     "western_community_counterfactual": dict(
-        events=EVENTS_COUNTERFACTUAL, start=2016, end=2030,
+        extends="western_community.toml", replace_events=True, events=EVENTS_COUNTERFACTUAL, header={},
         name="Western security community, 2016-2030: counterfactual without the 2017-2020 US events",
         description=(
             "Counterfactual twin of western_community.toml: the same 2016 world and seed, with Brexit but "
@@ -1382,7 +1445,7 @@ VARIANTS = {
             "with the same seed and compare them run by run (comity compare) to measure what the US "
             "events did.")),
     "america_first_2025": dict(
-        events=EVENTS_AF2025, start=2016, end=2035,
+        extends="western_community.toml", events=EVENTS_2021_2026, header={"end": 2035},
         name="America First, twice: the Western security community, 2016-2035",
         description=(
             "The 2016 Western world of western_community.toml through the 2017-2020 US turn, the 2021-22 "
@@ -1390,25 +1453,68 @@ VARIANTS = {
             "IEEPA, Section 232 and reciprocal tariffs, Canadian and Chinese retaliation); runs free from "
             "2026 to 2035. Does the community survive a second, sharper turn?")),
 }
+# Every file written, in the order written (a base before the files that extend it).
+FILES = [BASE] + list(VARIANTS)
+
+
+def path_of(name):
+    """The file of a scenario, relative to scenarios/."""
+    return BASE_FILE if name == BASE else name + ".toml"
 
 
 def header_for(variant, b):
-    if variant == "western_community":
-        return HEADER.format(igo_lo=b["igo_range"][0], igo_hi=b["igo_range"][1],
-                             half_life=RIVALRY_HALF_LIFE)
-    head = HEAD_AF if variant == "america_first_2025" else \
+    fmt = dict(igo_lo=b["igo_range"][0], igo_hi=b["igo_range"][1], half_life=RIVALRY_HALF_LIFE)
+    if variant == BASE:
+        return HEAD_WORLD + SOURCES_WORLD.format(**fmt)
+    head = {"western_community": HEAD_WEST, "america_first_2025": HEAD_AF}.get(variant) or \
         HEAD_TWIN.format(measured=TWIN_MEASURED.format(rows="\n".join(TWIN_ROWS)))
-    return head + body_for(variant).format(igo_lo=b["igo_range"][0], igo_hi=b["igo_range"][1],
-                                           half_life=RIVALRY_HALF_LIFE)
+    return head + body_for(variant)
 
 
-def render(b, variant="western_community"):
-    v = VARIANTS[variant]
-    L = [header_for(variant, b)]
+def render_events(events, title):
+    L = ["", title]
+    for e in events:
+        L.append("")
+        L += comments(e["comment"])
+        L.append("[[event]]")
+        L.append(f"at = {tstr(e['at'])}")
+        L.append(f"kind = {tstr(e['kind'])}")
+        for k, v in e["fields"].items():
+            if isinstance(v, str) and k in ("value",):
+                v = Decimal(v)
+            L.append(f"{k} = {tval(v)}")
+    return L
+
+
+def render(b, variant):
+    """The text of scenario `variant`: the base (the world) or a file of events over it."""
+    if variant != BASE:
+        v = VARIANTS[variant]
+        L = [header_for(variant, b)]
+        L.append("# The world, and whatever this file does not set, comes from the scenario it extends.")
+        L.append(f"extends = {tstr(v['extends'])}")
+        if v.get("replace_events"):
+            L.append("# Its events are replaced by those below.")
+            L.append("replace_events = true")
+        L += ["", "[scenario]", "name = " + tstr(v["name"]), "description = " + tstr(v["description"])]
+        L += [f"{k} = {x}" for k, x in v["header"].items()]
+        if v["extends"] == BASE:
+            title = "# ---- Events (ordered by date; same-date events apply in file order)"
+        elif v.get("replace_events"):
+            title = "# ---- Events (they replace those of the scenario extended; ordered by date)"
+        else:
+            title = ("# ---- Events after 2020 (those of 2016-2020 come from the scenario extended, before\n"
+                     "# these; ordered by date, same-date events apply in file order)")
+        L += render_events(v["events"], title)
+        return "\n".join(L) + "\n"
+
+    w = WORLD
+    L = [header_for(BASE, b)]
     L.append("[scenario]")
-    L.append("name = " + tstr(v["name"]))
-    L.append("description = " + tstr(v["description"]))
-    L += [f"start = {v['start']}", f"end = {v['end']}", 'step = "year"', "seed = 42", "runs = 1000"]
+    L.append("name = " + tstr(w["name"]))
+    L.append("description = " + tstr(w["description"]))
+    L += [f"start = {w['start']}", f"end = {w['end']}", 'step = "year"', f"seed = {w['seed']}",
+          f"runs = {w['runs']}"]
     L.append("# Pairs of interest: their trust both ways, identity, trade, alliance and disputes go to pairs.csv.")
     L += ['pairs = ["USA-GMY", "USA-CAN", "USA-JPN", "USA-UKG"]', ""]
 
@@ -1478,33 +1584,30 @@ def render(b, variant="western_community"):
         L.append(kv("distance", tval(dy["distance"]), "km, CShapes 2.0 mindist 2016"))
         L.append(kv("shared_igos", tval(dy["shared_igos"]), dy["icomment"]))
         L.append(kv("rivalry", tval(dy["rivalry"]), dy["rcomment"]))
-
-    L.append("")
-    L.append("# ---- Events (ordered by date; same-date events apply in file order)")
-    for e in v["events"]:
-        L.append("")
-        L += comments(e["comment"])
-        L.append("[[event]]")
-        L.append(f"at = {tstr(e['at'])}")
-        L.append(f"kind = {tstr(e['kind'])}")
-        for k, v in e["fields"].items():
-            if isinstance(v, str) and k in ("value",):
-                v = Decimal(v)
-            L.append(f"{k} = {tval(v)}")
     return "\n".join(L) + "\n"
+
+
+def compose(docs, name):
+    """The scenario `name` as comity reads it: the parsed file over the scenario it extends (its
+    [scenario] fields over the base's; its events after the base's, or instead of them)."""
+    doc = dict(docs[name])
+    extends = doc.pop("extends", None)
+    if extends is None:
+        return doc
+    base = compose(docs, BASE if extends == BASE else extends[:-len(".toml")])
+    out = dict(base)
+    out["scenario"] = {**base["scenario"], **doc.get("scenario", {})}
+    kept = [] if doc.pop("replace_events", False) else base.get("event", [])
+    out["event"] = kept + doc.get("event", [])
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
 # Validate (on the parsed TOML, so we check what we wrote)
 # ---------------------------------------------------------------------------------------------
 
-def validate(text):
-    try:
-        import tomllib
-    except ImportError:  # Python < 3.11: skip the parse check
-        print("warning: tomllib not available; output not re-parsed", file=sys.stderr)
-        return
-    doc = tomllib.loads(text)
+def validate(doc):
+    """Checks a composed scenario (see compose)."""
     errs = []
 
     def err(m):
@@ -1573,7 +1676,7 @@ def validate(text):
         err(f"{len(seen)} dyads, expected {n * (n - 1) // 2}")
     prev = None
     members = {t["id"]: set(t["members"]) for t in doc["treaty"]}  # walked in event order
-    for e in doc["event"]:
+    for e in doc.get("event", []):
         at = e["at"]
         key = (at, 0) if isinstance(at, int) else (int(at[:4]), int(at[5:7]))
         if isinstance(at, str) and (len(at) != 7 or at[4] != "-" or not 1 <= key[1] <= 12):
@@ -1623,28 +1726,33 @@ def validate(text):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=DEFAULT_DATA, help=f"data folder (default {DEFAULT_DATA})")
-    ap.add_argument("--variant", default="western_community", choices=list(VARIANTS) + ["all"],
-                    help="which scenario to write (default western_community; 'all' writes the three "
-                         "files to their default paths)")
-    ap.add_argument("--out", default=None,
-                    help="output TOML (default scenarios/<variant>.toml; not allowed with --variant all)")
+    ap.add_argument("--variant", default="all", choices=FILES + ["all"],
+                    help="which file to write (default all: the base and the three scenarios over it)")
+    ap.add_argument("--dir", default=os.path.normpath(os.path.join(HERE, "..")),
+                    help="the scenarios folder to write into (default: this repository's scenarios/); "
+                         "the files extend each other by relative path, so they stay together")
     a = ap.parse_args()
-    if a.variant == "all" and a.out is not None:
-        die("--out cannot be used with --variant all")
     if not os.path.isdir(a.data):
         die(f"data folder not found: {a.data}\n"
             "  expected the peace-science data (README.md, cow_nmc_v7.csv, ...); pass --data DIR")
     b = build(load(a.data))
-    for variant in (list(VARIANTS) if a.variant == "all" else [a.variant]):
-        out = a.out or os.path.normpath(os.path.join(HERE, "..", variant + ".toml"))
-        text = render(b, variant)
-        doc = validate(text)
+    texts = {name: render(b, name) for name in FILES}
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11: skip the parse check
+        tomllib = None
+        print("warning: tomllib not available; output not re-parsed", file=sys.stderr)
+    docs = {name: tomllib.loads(text) for name, text in texts.items()} if tomllib else None
+    for name in (FILES if a.variant == "all" else [a.variant]):
+        doc = validate(compose(docs, name)) if docs else None
+        out = os.path.join(a.dir, path_of(name))
+        os.makedirs(os.path.dirname(out), exist_ok=True)
         with open(out, "w", encoding="ascii", newline="\n") as f:
-            f.write(text)
+            f.write(texts[name])
         print(f"wrote {out}", file=sys.stderr)
         if doc is not None:
             print(f"  {len(doc['state'])} states, {len(doc['treaty'])} treaties, {len(doc['community'])} "
-                  f"communities, {len(doc['dyad'])} dyads, {len(doc['event'])} events", file=sys.stderr)
+                  f"communities, {len(doc['dyad'])} dyads, {len(doc.get('event', []))} events", file=sys.stderr)
     for pair in b["unknown"]:
         print(f"  NOTE: unexpected ATOP defence pledge {'-'.join(sorted(pair))}: treaty added with a "
               "generic id; please identify it", file=sys.stderr)

@@ -96,20 +96,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         None if local.is_dir() => (local.to_path_buf(), None),
         None => {
             // Outside the repository: the bundled scenarios, written to a private temporary folder
-            // so that the folder scenarios' CSV files can be read.
+            // as they lie under scenarios/, so that CSV files and bases can be read.
             let tmp = std::env::temp_dir().join(format!("comity-list-{}", std::process::id()));
-            for b in comity::bundled::scenarios() {
-                let at = match b.scenario.strip_suffix("/scenario.toml") {
-                    Some(_) => tmp.clone(),
-                    None => tmp.join(Path::new(b.scenario).parent().unwrap_or(Path::new(""))),
-                };
-                comity::bundled::write(&b, &at, true).map_err(|source| {
-                    Failure::Output(comity::output::OutputError::Io {
-                        path: tmp.clone(),
-                        source,
-                    })
-                })?;
-            }
+            comity::bundled::write_all(&tmp).map_err(|source| {
+                Failure::Output(comity::output::OutputError::Io {
+                    path: tmp.clone(),
+                    source,
+                })
+            })?;
             (tmp.clone(), Some(tmp))
         }
     };

@@ -272,7 +272,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let cp = Checkpoint::read(&out)
             .map_err(|e| Failure::Data(e, None))?
             .ok_or_else(|| {
-                let finished = out.join("manifest.json").is_file();
+                let finished = out.join(results::MANIFEST).is_file();
                 Failure::Data(
                     format!("nothing to resume in {}: it holds no checkpoint", out.display()),
                     Some(if finished {
@@ -392,19 +392,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
         threads
     };
     let mut files = if shard.is_some() {
-        vec!["runs.csv", "panels.bin"]
+        vec![results::RUNS, results::PANELS]
     } else if scenario.pairs.is_empty() {
-        vec!["timeseries.csv", "runs.csv"]
+        vec![results::TIMESERIES, results::RUNS]
     } else {
-        vec!["timeseries.csv", "pairs.csv", "runs.csv"]
+        vec![results::TIMESERIES, results::PAIRS, results::RUNS]
     };
     if args.disputes {
-        files.push("disputes.csv");
+        files.push(results::DISPUTES);
     }
     if !args.at_years.is_empty() {
-        files.push("runs_at.csv");
+        files.push(results::RUNS_AT);
     }
-    files.push("manifest.json");
+    files.push(results::MANIFEST);
     let manifest = Manifest {
         manifest_version: MANIFEST_VERSION,
         comity_version: env!("CARGO_PKG_VERSION").into(),

@@ -38,8 +38,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         None => None,
         Some(m) => {
             let matching = (!m.is_empty()).then_some(m.as_str());
-            let text = comity::bundled::contents(b.scenario).unwrap_or_default();
-            let (twin, removed) = comity::bundled::without_events(text, matching);
+            let twin = comity::bundled::twin(&b, matching);
+            let removed = twin.removed;
             if removed == 0 {
                 return Err(Failure::Usage(
                     match matching {
@@ -60,12 +60,21 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 Some(m) => format!(" '{m}'"),
                 None => String::new(),
             };
+            let base = if twin.from_base > 0 {
+                format!(
+                    "# {} of them belong to the scenario it extends: `replace_events = true` drops that\n\
+                     # scenario's events, and those that stay are copied in before this file's own.\n",
+                    twin.from_base
+                )
+            } else {
+                String::new()
+            };
             Some((
                 format!(
                     "# Written by `comity scenario {} --without-events{flag}`: the bundled file without {how};\n\
                      # everything else byte for byte. Run it with the same seed as the original, and `comity\n\
-                     # compare` pairs the runs (common random numbers).\n{twin}",
-                    b.name
+                     # compare` pairs the runs (common random numbers).\n{base}{}",
+                    b.name, twin.text
                 ),
                 how,
             ))

@@ -249,13 +249,13 @@ fn build_design(args: &Args, scenario: &Scenario, seed: u64) -> Result<Design, F
 
 /// Writes `points.csv`: one row per (point, lens) with the varied values.
 fn write_points(dir: &Path, design: &Design, lenses: &[(String, Params)]) -> Result<(), OutputError> {
-    let path = dir.join("points.csv");
+    let path = dir.join(results::POINTS);
     let io = |e: csv::Error| OutputError::Io {
         path: path.clone(),
         source: std::io::Error::other(e),
     };
     let mut w = csv::Writer::from_writer(AtomicFile::create(&path)?);
-    let mut header = vec!["point".to_string(), "lens".to_string()];
+    let mut header: Vec<String> = results::POINTS_KEY.iter().map(|c| c.to_string()).collect();
     header.extend(design.factors.iter().map(|f| f.name.clone()));
     w.write_record(&header).map_err(io)?;
     for (lens, _) in lenses {
@@ -399,14 +399,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
     writers.runs.finish()?;
     writers.timeseries.finish()?;
 
-    let mut files = vec!["points.csv", "timeseries.csv", "runs.csv"];
+    let mut files = vec![results::POINTS, results::TIMESERIES, results::RUNS];
     if args.disputes {
-        files.push("disputes.csv");
+        files.push(results::DISPUTES);
     }
     if !args.at_years.is_empty() {
-        files.push("runs_at.csv");
+        files.push(results::RUNS_AT);
     }
-    files.push("manifest.json");
+    files.push(results::MANIFEST);
     let manifest = Manifest {
         manifest_version: MANIFEST_VERSION,
         comity_version: env!("CARGO_PKG_VERSION").into(),

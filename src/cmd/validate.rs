@@ -22,6 +22,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut out = String::new();
     writeln!(out, "{}: valid", args.scenario.display()).ok();
     writeln!(out, "  name         {}", s.name).ok();
+    // The bases it extends: the scenario files read after the named one (the rest are CSVs).
+    for base in s.sources.iter().skip(1).filter(|d| d.path.ends_with(".toml")) {
+        writeln!(out, "  extends      {}", base.path).ok();
+    }
     writeln!(
         out,
         "  period       {}-{:02} .. {}-{:02}, step {}, {} ticks",

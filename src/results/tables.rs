@@ -13,16 +13,9 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-/// `timeseries.csv`: one row per (lens, tick, community, metric), summarised across runs.
-pub const TIMESERIES: &str = "timeseries.csv";
-/// `runs.csv`: one row per (lens, run).
-pub const RUNS: &str = "runs.csv";
-/// `runs_at.csv` (`--at-years`): one row per (lens, run, year).
-pub const RUNS_AT: &str = "runs_at.csv";
-/// `pairs.csv`: one row per (lens, tick, pair of interest, metric), summarised across runs.
-pub const PAIRS: &str = "pairs.csv";
-/// The summary columns of `timeseries.csv` and `pairs.csv`, after the row's key.
-pub const SUMMARY_COLUMNS: [&str; 6] = ["n", "mean", "sd", "p05", "p50", "p95"];
+use super::files::{
+    PAIRS, PAIRS_KEY, POINT, RUNS, RUNS_AT, RUNS_AT_KEY, RUNS_KEY, SUMMARY_COLUMNS, TIMESERIES, TIMESERIES_KEY,
+};
 
 /// What is wrong with an output file: the message names the file (and, for a cell, its line and
 /// column).
@@ -107,8 +100,8 @@ impl PerRunFile {
 
     fn key(self) -> &'static [&'static str] {
         match self {
-            PerRunFile::Runs => &["lens", "run"],
-            PerRunFile::RunsAt => &["lens", "run", "year"],
+            PerRunFile::Runs => &RUNS_KEY,
+            PerRunFile::RunsAt => &RUNS_AT_KEY,
         }
     }
 }
@@ -141,7 +134,7 @@ impl PerRun {
     /// Opens `path` as `file`; a sweep's file (a leading `point` column) is recognised.
     pub fn open(path: &Path, file: PerRunFile) -> Result<PerRun, FileError> {
         let (head, reader) = open(path)?;
-        let sweep = head.header.first().map(String::as_str) == Some("point");
+        let sweep = head.header.first().map(String::as_str) == Some(POINT);
         let key = file.key();
         let lead = usize::from(sweep);
         let keys = lead + key.len();
@@ -191,7 +184,7 @@ impl PerRun {
             let row = RunRow {
                 line,
                 point: if sweep {
-                    Some(integer(path, line, "point", cell(0))?)
+                    Some(integer(path, line, POINT, cell(0))?)
                 } else {
                     None
                 },
@@ -290,12 +283,17 @@ impl SummaryFile {
         }
     }
 
+    /// The key of a row: [`TIMESERIES_KEY`] or [`PAIRS_KEY`].
+    pub fn key(self) -> &'static [&'static str] {
+        match self {
+            SummaryFile::Timeseries => &TIMESERIES_KEY,
+            SummaryFile::Pairs => &PAIRS_KEY,
+        }
+    }
+
     /// The column a row's group is in: `community` or `pair`.
     pub fn group(self) -> &'static str {
-        match self {
-            SummaryFile::Timeseries => "community",
-            SummaryFile::Pairs => "pair",
-        }
+        self.key()[4]
     }
 }
 
@@ -350,15 +348,17 @@ impl Summaries {
             })
         };
         let mut at = [0; 12];
-        let names = ["lens", "tick", "date", "year", file.group(), "metric"];
+        // lens, tick, date, year, the group and metric: the key but for pairs.csv's two states.
+        let key = file.key();
+        let names = [key[0], key[1], key[2], key[3], file.group(), key[key.len() - 1]];
         for (k, name) in names.into_iter().chain(SUMMARY_COLUMNS).enumerate() {
             at[k] = col(name)?;
         }
         let states = match file {
-            SummaryFile::Pairs => Some((col("state_a")?, col("state_b")?)),
+            SummaryFile::Pairs => Some((col(PAIRS_KEY[5])?, col(PAIRS_KEY[6])?)),
             SummaryFile::Timeseries => None,
         };
-        let sweep = head.header.first().map(String::as_str) == Some("point");
+        let sweep = head.header.first().map(String::as_str) == Some(POINT);
         Ok(Summaries {
             head,
             reader,
@@ -391,7 +391,7 @@ impl Summaries {
             let row = SummaryRow {
                 line,
                 point: if sweep {
-                    Some(integer(path, line, "point", cell(0))?)
+                    Some(integer(path, line, POINT, cell(0))?)
                 } else {
                     None
                 },

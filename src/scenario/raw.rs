@@ -12,6 +12,15 @@ pub type LensTable = BTreeMap<S<String>, S<toml::Value>>;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFile {
+    /// The scenario this file builds on: a scenario file, or a folder holding `scenario.toml`,
+    /// relative to this file's folder.
+    pub extends: Option<S<String>>,
+    /// With `extends`: drop every event of the base (this file's events replace them).
+    pub replace_events: Option<S<bool>>,
+    /// With `extends`: events of the base to drop, by id.
+    pub remove_events: Option<S<Vec<S<String>>>>,
+    /// With `extends`: communities of the base to drop, by id.
+    pub remove_communities: Option<S<Vec<S<String>>>>,
     pub scenario: Option<S<RawHeader>>,
     #[serde(default)]
     pub state: Vec<S<RawState>>,
@@ -46,10 +55,11 @@ pub struct RawSweep {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHeader {
-    pub name: S<String>,
+    /// `name`, `start` and `end` are required of a file that extends no other (the loader checks).
+    pub name: Option<S<String>>,
     pub description: Option<String>,
-    pub start: S<toml::Value>,
-    pub end: S<toml::Value>,
+    pub start: Option<S<toml::Value>>,
+    pub end: Option<S<toml::Value>>,
     pub step: Option<S<String>>,
     pub seed: Option<S<i64>>,
     pub runs: Option<S<i64>>,
@@ -129,6 +139,8 @@ pub struct RawDyad {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEvent {
+    /// An optional name, unique in the scenario, by which a file that extends this one removes it.
+    pub id: Option<S<String>>,
     pub at: S<toml::Value>,
     pub kind: S<String>,
     pub probability: Option<S<f64>>,
