@@ -64,7 +64,7 @@ pub fn onset_disputes(
             let p_year = gated_probability(logistic(onset_logit(p, &x)), p.zone_peace, zone);
             let p_step = per_step_probability(p_year, clock.dt);
             if u_onset < p_step {
-                let p_i_first = (0.5 + 0.5 * (rel.trust[ji] - rel.trust[ij])).clamp(0.05, 0.95);
+                let p_i_first = initiator_probability(rel.trust[ij], rel.trust[ji]);
                 log.onsets.push(if u_side < p_i_first { (i, j) } else { (j, i) });
             }
         }

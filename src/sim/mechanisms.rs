@@ -116,6 +116,28 @@ pub fn openness(orientation: f64) -> f64 {
     2.0 * orientation
 }
 
+/// One step of a geometric random walk (geometric Brownian motion, exact discretisation):
+/// `x exp((g - s^2 / 2) dt + s sqrt(dt) z)`, `z` a standard normal draw: GDP with trend
+/// `gdp_growth` and volatility `gdp_volatility`.
+pub fn geometric_step(x: f64, growth: f64, volatility: f64, dt: f64, z: f64) -> f64 {
+    x * ((growth - 0.5 * volatility * volatility) * dt + volatility * dt.sqrt() * z).exp()
+}
+
+/// [`geometric_step`] without a trend, `x exp(s sqrt(dt) z - s^2 dt / 2)`, whose expectation is
+/// `x`: power shares (volatility `power_volatility`) wander without drifting. (The same value as
+/// `geometric_step` with `g = 0` up to rounding; kept as its own function because runs depend on
+/// its exact bits.)
+pub fn martingale_step(x: f64, volatility: f64, dt: f64, z: f64) -> f64 {
+    x * (volatility * dt.sqrt() * z - 0.5 * volatility * volatility * dt).exp()
+}
+
+/// Probability that state i, not j, initiates a dispute of the pair: `0.5 + (T_ji - T_ij) / 2`
+/// clamped to `[0.05, 0.95]`: the side that trusts less is the likelier initiator (the spiral
+/// model, Jervis 1976), and neither side is ever certain to be the one.
+pub fn initiator_probability(trust_ij: f64, trust_ji: f64) -> f64 {
+    (0.5 + 0.5 * (trust_ji - trust_ij)).clamp(0.05, 0.95)
+}
+
 /// Contact weight of state j as i's norm partner (Axelrod 1997's neighbourhood, widened from
 /// adjacency to contact): `c_0 + [contiguous] + I_ij + c_X X_ij / X_i`, with `I_ij` the
 /// salience-weighted institutions the two share and `X_ij / X_i` j's share of i's trade (0 when i
@@ -832,6 +854,47 @@ mod tests {
         assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 0.0), 0.8));
         let twice = bayes_update(full, 0.95, 0.5, false);
         assert!(close(weighted_signal(0.8, 0.95, 0.5, false, 2.0), twice));
+    }
+
+    #[test]
+    fn geometric_steps_by_hand() {
+        // no shock: the drift term alone
+        assert!(close(
+            geometric_step(2.0, 0.03, 0.1, 1.0, 0.0),
+            2.0 * (0.03f64 - 0.005).exp()
+        ));
+        assert!(close(martingale_step(2.0, 0.1, 1.0, 0.0), 2.0 * (-0.005f64).exp()));
+        // a one-sd shock over a quarter
+        assert!(close(
+            martingale_step(1.0, 0.2, 0.25, 1.0),
+            (0.2f64 * 0.5 - 0.5 * 0.04 * 0.25).exp()
+        ));
+        assert!(close(
+            geometric_step(1.0, 0.0, 0.2, 0.25, 1.0),
+            martingale_step(1.0, 0.2, 0.25, 1.0)
+        ));
+        // E[exp(s sqrt(dt) z - s^2 dt / 2)] = 1 (no trend in power shares), and the trend g adds
+        // exp(g dt): midpoint rule against the normal density over [-10, 10]
+        let (k, h) = (20_000, 20.0 / 20_000.0);
+        let expect = |f: &dyn Fn(f64) -> f64| -> f64 {
+            (0..k)
+                .map(|m| {
+                    let z = -10.0 + (m as f64 + 0.5) * h;
+                    f(z) * (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt() * h
+                })
+                .sum()
+        };
+        assert!((expect(&|z| martingale_step(1.0, 0.3, 1.0, z)) - 1.0).abs() < 1e-9);
+        assert!((expect(&|z| geometric_step(1.0, 0.04, 0.3, 0.5, z)) - (0.02f64).exp()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn initiators_by_hand() {
+        assert!(close(initiator_probability(0.5, 0.5), 0.5));
+        // i trusts j less than j trusts i: i is the likelier initiator
+        assert!(close(initiator_probability(0.2, 0.6), 0.7));
+        assert!(close(initiator_probability(0.0, 1.0), 0.95));
+        assert!(close(initiator_probability(1.0, 0.0), 0.05));
     }
 
     #[test]

@@ -20,10 +20,8 @@ pub fn drift_capabilities(
     for (index, mut cap) in &mut states {
         let mut draws = info.key.at(Stream::Capabilities, clock.tick, index.0 as u32);
         let (z_power, z_gdp) = (draws.normal(), draws.normal());
-        let sp = p.power_volatility;
-        cap.power = (cap.power * (sp * dt.sqrt() * z_power - 0.5 * sp * sp * dt).exp()).min(POWER_CEILING);
-        let sg = p.gdp_volatility;
-        cap.gdp = (cap.gdp * ((p.gdp_growth - 0.5 * sg * sg) * dt + sg * dt.sqrt() * z_gdp).exp()).min(GDP_CEILING);
+        cap.power = martingale_step(cap.power, p.power_volatility, dt, z_power).min(POWER_CEILING);
+        cap.gdp = geometric_step(cap.gdp, p.gdp_growth, p.gdp_volatility, dt, z_gdp).min(GDP_CEILING);
     }
 }
 
