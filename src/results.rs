@@ -235,7 +235,45 @@ pub enum ManifestError {
     Invalid { path: PathBuf, message: String },
 }
 
+/// What every job's manifest (a run's, a sweep's, a part's) records the same way.
+pub struct Job<'a> {
+    pub scenario_path: &'a Path,
+    pub scenario: &'a crate::scenario::Scenario,
+    pub prepared: &'a crate::sim::Prepared,
+    pub seed: u64,
+    pub runs: u64,
+    pub lenses: &'a [(String, crate::params::Params)],
+    pub overrides: &'a [crate::params::Override],
+    pub threads: usize,
+    pub files: &'a [&'a str],
+    pub started_at: String,
+    pub finished_at: String,
+    pub wall_seconds: f64,
+}
+
 impl Manifest {
+    /// The fields a run and a sweep fill alike; the caller adds what is its own (kind, pairs,
+    /// design, shard, `--at-years`, resumed) with struct-update syntax.
+    pub fn of_job(job: Job<'_>) -> Manifest {
+        Manifest {
+            manifest_version: MANIFEST_VERSION,
+            comity_version: env!("CARGO_PKG_VERSION").into(),
+            scenario: scenario_info(job.scenario_path, job.scenario),
+            seed: job.seed,
+            runs: job.runs,
+            lenses: job.lenses.iter().map(|(n, _)| n.clone()).collect(),
+            overrides: job.overrides.to_vec(),
+            parameters: parameters_info(job.lenses),
+            threads: job.threads as u64,
+            quantiles: quantiles_info(job.prepared, job.runs),
+            files: job.files.iter().map(|f| f.to_string()).collect(),
+            started_at: job.started_at,
+            finished_at: job.finished_at,
+            wall_seconds: job.wall_seconds,
+            ..Manifest::default()
+        }
+    }
+
     /// Reads `DIR/manifest.json`; the error says what is wrong with it.
     pub fn read(dir: &Path) -> Result<Manifest, ManifestError> {
         let path = dir.join(MANIFEST);

@@ -5,7 +5,7 @@ use comity::checkpoint::{self, Checkpoint, Checkpointer};
 use comity::montecarlo::{self, Config, Outcome, Span};
 use comity::output::{self, RunWriters};
 use comity::params::{self, Params};
-use comity::results::{self, MANIFEST_VERSION, Manifest, ShardInfo};
+use comity::results::{self, Manifest, ShardInfo};
 use comity::scenario::{self, Scenario, limits};
 use comity::shard::{Shard, ShardSource};
 use comity::sim::Prepared;
@@ -406,23 +406,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     files.push(results::MANIFEST);
     let manifest = Manifest {
-        manifest_version: MANIFEST_VERSION,
-        comity_version: env!("CARGO_PKG_VERSION").into(),
-        kind: None,
-        scenario: results::scenario_info(&args.scenario, &scenario),
-        seed,
-        runs,
-        lenses: lenses.iter().map(|(n, _)| n.clone()).collect(),
         pairs: scenario.pairs.iter().map(|p| p.name.clone()).collect(),
-        design: None,
-        overrides: args.set.clone(),
-        parameters: results::parameters_info(&lenses),
-        threads: threads as u64,
-        quantiles: results::quantiles_info(&prepared, runs),
-        files: files.iter().map(|f| f.to_string()).collect(),
-        started_at: output::utc_timestamp(started),
-        finished_at: output::utc_timestamp(SystemTime::now()),
-        wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
         shard: shard.map(|(s, _)| {
             let r = s.range(runs);
             ShardInfo {
@@ -434,7 +418,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }),
         at_years: shard.is_some().then(|| args.at_years.clone()),
         resumed: args.resume.then_some(true),
-        merged_from: None,
+        ..Manifest::of_job(results::Job {
+            scenario_path: &args.scenario,
+            scenario: &scenario,
+            prepared: &prepared,
+            seed,
+            runs,
+            lenses: &lenses,
+            overrides: &args.set,
+            threads,
+            files: &files,
+            started_at: output::utc_timestamp(started),
+            finished_at: output::utc_timestamp(SystemTime::now()),
+            wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        })
     };
     output::write_manifest(&out, &manifest.to_json())?;
     Checkpoint::remove(&out)?;

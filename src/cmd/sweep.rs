@@ -6,7 +6,7 @@ use comity::design::{self, Design, DesignKind, Factor};
 use comity::montecarlo::Config;
 use comity::output::{self, AtomicFile, OutputError, RunWriters, TimeseriesWriter};
 use comity::params::{self, Params, Vary};
-use comity::results::{self, DesignInfo, FactorInfo, MANIFEST_VERSION, Manifest, ShardInfo};
+use comity::results::{self, DesignInfo, FactorInfo, Manifest, ShardInfo};
 use comity::scenario::{self, Scenario, limits};
 use comity::shard::Shard;
 use comity::sim::Prepared;
@@ -408,14 +408,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     files.push(results::MANIFEST);
     let manifest = Manifest {
-        manifest_version: MANIFEST_VERSION,
-        comity_version: env!("CARGO_PKG_VERSION").into(),
         kind: Some("sweep".into()),
-        scenario: results::scenario_info(&args.scenario, &scenario),
-        seed,
-        runs,
-        lenses: lenses.iter().map(|(n, _)| n.clone()).collect(),
-        pairs: Vec::new(),
         design: Some(DesignInfo {
             kind: design.kind.name().into(),
             factors: design
@@ -440,14 +433,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 .filter(|_| design.kind == DesignKind::File)
                 .map(|p| p.display().to_string()),
         }),
-        overrides: args.set.clone(),
-        parameters: results::parameters_info(&lenses),
-        threads: threads as u64,
-        quantiles: results::quantiles_info(&prepared, runs),
-        files: files.iter().map(|f| f.to_string()).collect(),
-        started_at: output::utc_timestamp(started),
-        finished_at: output::utc_timestamp(SystemTime::now()),
-        wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
         shard: shard.map(|(s, _)| ShardInfo {
             index: s.index,
             count: s.count,
@@ -455,8 +440,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
             points: Some([range.start, range.end]),
         }),
         at_years: shard.is_some().then(|| args.at_years.clone()),
-        resumed: None,
-        merged_from: None,
+        ..Manifest::of_job(results::Job {
+            scenario_path: &args.scenario,
+            scenario: &scenario,
+            prepared: &prepared,
+            seed,
+            runs,
+            lenses: &lenses,
+            overrides: &args.set,
+            threads,
+            files: &files,
+            started_at: output::utc_timestamp(started),
+            finished_at: output::utc_timestamp(SystemTime::now()),
+            wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        })
     };
     output::write_manifest(&out, &manifest.to_json())?;
     drop(lock);
