@@ -172,6 +172,17 @@ pub enum EventKind {
         severity: f64,
         addressed_by: usize,
     },
+    /// The state enters the system (it is absent before its first `enter`) and joins `treaties`
+    /// (ascending, no repeats). Always certain (the loader refuses a `probability`).
+    Enter {
+        state: usize,
+        treaties: Vec<usize>,
+    },
+    /// The state leaves the system: every treaty and pact, its alliances, trade and disputes.
+    /// Always certain.
+    Exit {
+        state: usize,
+    },
 }
 
 impl EventKind {
@@ -188,6 +199,8 @@ impl EventKind {
             EventKind::Shock { .. } => K::Shock,
             EventKind::Summit { .. } => K::Summit,
             EventKind::CommonThreat { .. } => K::CommonThreat,
+            EventKind::Enter { .. } => K::Enter,
+            EventKind::Exit { .. } => K::Exit,
         }
     }
 
@@ -272,6 +285,31 @@ impl Scenario {
         self.states.len()
     }
 
+    /// Which states are in the system at the start: all but those whose first `enter` or `exit`
+    /// event is an `enter` (the loader checks that the two alternate, and that both are certain).
+    pub fn present_at_start(&self) -> Vec<bool> {
+        let mut present = vec![true; self.states.len()];
+        let mut seen = vec![false; self.states.len()];
+        for e in &self.events {
+            let (state, enters) = match e.kind {
+                EventKind::Enter { state, .. } => (state, true),
+                EventKind::Exit { state } => (state, false),
+                _ => continue,
+            };
+            if !std::mem::replace(&mut seen[state], true) {
+                present[state] = !enters;
+            }
+        }
+        present
+    }
+
+    /// Whether any state enters or exits during the run (the state set changes).
+    pub fn has_entries_or_exits(&self) -> bool {
+        self.events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Enter { .. } | EventKind::Exit { .. }))
+    }
+
     /// What running this scenario needs in memory ([`limits`]); `aggregates`: the lens
     /// aggregates held at once (a run holds one per lens, a sweep one or two), each folding `runs`.
     pub fn memory(&self, aggregates: usize, runs: u64) -> MemoryEstimate {
@@ -315,6 +353,8 @@ impl Scenario {
             EventKind::Shock { state, .. } => format!("{} shock", id(*state)),
             EventKind::Summit { .. } => "summit".to_string(),
             EventKind::CommonThreat { .. } => "common threat".to_string(),
+            EventKind::Enter { state, .. } => format!("{} enters", id(*state)),
+            EventKind::Exit { state } => format!("{} exits", id(*state)),
         }
     }
 

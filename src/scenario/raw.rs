@@ -162,6 +162,8 @@ pub struct RawEvent {
     pub trust: Option<S<f64>>,
     pub severity: Option<S<f64>>,
     pub addressed_by: Option<S<String>>,
+    /// `enter`: the treaties the entering state joins on entry.
+    pub treaties: Option<S<Vec<S<String>>>>,
 }
 
 /// The kinds of scripted event, as an event's `kind` names them: each kind's name and fields
@@ -178,10 +180,12 @@ pub enum RawKind {
     Shock,
     Summit,
     CommonThreat,
+    Enter,
+    Exit,
 }
 
 impl RawKind {
-    pub const ALL: [RawKind; 9] = [
+    pub const ALL: [RawKind; 11] = [
         RawKind::Withdraw,
         RawKind::Announce,
         RawKind::Join,
@@ -191,6 +195,8 @@ impl RawKind {
         RawKind::Shock,
         RawKind::Summit,
         RawKind::CommonThreat,
+        RawKind::Enter,
+        RawKind::Exit,
     ];
 
     /// The name in a scenario file.
@@ -205,6 +211,8 @@ impl RawKind {
             RawKind::Shock => "shock",
             RawKind::Summit => "summit",
             RawKind::CommonThreat => "common_threat",
+            RawKind::Enter => "enter",
+            RawKind::Exit => "exit",
         }
     }
 
@@ -218,6 +226,8 @@ impl RawKind {
             RawKind::Shock => &["state", "power_factor", "gdp_factor"],
             RawKind::Summit => &["states", "trust"],
             RawKind::CommonThreat => &["severity", "addressed_by"],
+            RawKind::Enter => &["state", "treaties"],
+            RawKind::Exit => &["state"],
         }
     }
 
@@ -249,7 +259,8 @@ impl RawEvent {
             states,
             trust,
             severity,
-            addressed_by
+            addressed_by,
+            treaties
         );
         out
     }

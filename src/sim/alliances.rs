@@ -117,11 +117,11 @@ pub fn form_alliances(
     for i in 0..n {
         let mut draws = info.key.at(Stream::AllianceSearch, clock.tick, i as u32);
         let (u_search, z_own, z_enemy, u_wagon) = (draws.uniform(), draws.normal(), draws.normal(), draws.uniform());
-        if u_search >= rate {
+        if u_search >= rate || !table.active[i] {
             continue;
         }
         let threat = (0..n)
-            .filter(|&k| k != i && ties.defense[i * n + k] == 0)
+            .filter(|&k| k != i && ties.defense[i * n + k] == 0 && table.pair_active(i, k))
             .map(|k| {
                 (
                     k,
@@ -154,6 +154,7 @@ pub fn form_alliances(
         };
         let candidate = (0..n)
             .filter(|&j| j != i && j != enemy && ties.defense[i * n + j] == 0 && ties.defense[enemy * n + j] == 0)
+            .filter(|&j| table.pair_active(i, j))
             .filter(|&j| rel.trust[j * n + i] >= p.alliance_accept_trust)
             .map(|j| (j, score(j)))
             .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)));

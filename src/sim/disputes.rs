@@ -31,7 +31,9 @@ pub fn onset_disputes(
     for i in 0..n {
         for j in i + 1..n {
             let (u_onset, u_side) = (draws.uniform(), draws.uniform());
-            if !scripted.is_empty() && scripted.contains(&(i, j)) {
+            // Every pair draws, present or not, so that the draws of present pairs never depend
+            // on which states are absent.
+            if !table.pair_active(i, j) || (!scripted.is_empty() && scripted.contains(&(i, j))) {
                 continue;
             }
             let (ij, ji) = (i * n + j, j * n + i);

@@ -48,6 +48,42 @@ pub fn public_exit(rel: &mut Relations, ties: &Ties, p: &Params, treaty: &Treaty
     norms.0[k] = (norms.0[k] - p.identity_weight.min(1.0) * p.norm_exit_drop * treaty.salience).max(0.0);
 }
 
+/// A state enters: each of its pairs with a present state starts from the scenario's values, as a
+/// pair present from the start starts at the start (trust and its anchor, identity, trade and its
+/// baseline, peace years, rivalry; no tariff, no Kantian culture yet). `settle_entries` then sets
+/// the baselines that depend on the ties and on capabilities since the start.
+pub fn begin_pairs(rel: &mut Relations, initial: &Relations, active: &[bool], state: usize) {
+    let n = rel.n;
+    for j in (0..n).filter(|&j| j != state) {
+        for k in [state * n + j, j * n + state] {
+            rel.trust[k] = initial.trust[k];
+            rel.trust0[k] = initial.trust0[k];
+            rel.anchor_logit[k] = initial.anchor_logit[k];
+            rel.anchor[k] = initial.trust[k];
+            rel.identity[k] = initial.identity[k];
+            rel.trade[k] = if active[j] { initial.trade[k] } else { 0.0 };
+            rel.trade_baseline[k] = initial.trade_baseline[k];
+            rel.peace_years[k] = initial.peace_years[k];
+            rel.force_years[k] = initial.force_years[k];
+            rel.rivalry[k] = initial.rivalry[k];
+            rel.rivalry0[k] = initial.rivalry0[k];
+            rel.kantian[k] = false;
+            rel.tariff[k] = 0.0;
+        }
+    }
+}
+
+/// A state exits: it no longer trades, and tariffs on or by it lapse.
+pub fn end_pairs(rel: &mut Relations, state: usize) {
+    let n = rel.n;
+    for j in 0..n {
+        for k in [state * n + j, j * n + state] {
+            rel.trade[k] = 0.0;
+            rel.tariff[k] = 0.0;
+        }
+    }
+}
+
 /// Applies the events scheduled for this tick, in date then file order. Each
 /// event draws one uniform from its own sub-stream, keyed by its position in the
 /// file; the draws of the model's other streams do not depend on the events, but
@@ -62,6 +98,8 @@ pub fn apply_scripted_events(
     mut rel: ResMut<Relations>,
     mut ties: ResMut<Ties>,
     mut log: ResMut<TickLog>,
+    mut table: ResMut<StateTable>,
+    mut entrants: ResMut<Entrants>,
     mut treaties: Query<&mut Treaty>,
     mut states: Query<(&mut Capability, &Regime, &mut Orientation, &mut Norms)>,
 ) {
@@ -183,6 +221,46 @@ pub fn apply_scripted_events(
                         observe(&mut rel, &ties, p, i, f, false, weight * p.threat_free_ride);
                     }
                 }
+            }
+            EventKind::Enter {
+                state,
+                treaties: ref joined,
+            } => {
+                table.set_active(state, true);
+                let initial = entrants
+                    .initial
+                    .clone()
+                    .expect("a scenario with an `enter` keeps its initial dyads");
+                begin_pairs(&mut rel, &initial, &table.active, state);
+                let (cap, regime, _, _) = states.get(registry.states[state]).expect("state entity exists");
+                for &k in joined {
+                    let mut t = treaties.get_mut(registry.treaties[k]).expect("treaty entity exists");
+                    if t.has(state) {
+                        continue;
+                    }
+                    t.members.push(Membership {
+                        state,
+                        power_at_join: cap.power,
+                        democracy_at_join: regime.democracy,
+                    });
+                    t.members.sort_by_key(|m| m.state);
+                    t.former.retain(|&s| s != state);
+                    t.announced.retain(|&s| s != state);
+                }
+                ties.dirty = true;
+                entrants.pending.push(state);
+            }
+            EventKind::Exit { state } => {
+                table.set_active(state, false);
+                for mut t in &mut treaties {
+                    if t.has(state) || t.former.contains(&state) || t.announced.contains(&state) {
+                        t.members.retain(|m| m.state != state);
+                        t.former.retain(|&s| s != state);
+                        t.announced.retain(|&s| s != state);
+                    }
+                }
+                end_pairs(&mut rel, state);
+                ties.dirty = true;
             }
         }
     }

@@ -497,6 +497,41 @@ pub fn anchor_logit(t0: f64) -> f64 {
     (t / (1.0 - t)).ln()
 }
 
+/// A state's log capability change since the start, `ln(power / power0)`; 0 when either is 0.
+/// From the logs when the ratio overflows or underflows (a power near 0 or near its ceiling):
+/// both are finite, the ratio's log would be infinite.
+pub fn power_growth(now: f64, start: f64) -> f64 {
+    if now > 0.0 && start > 0.0 {
+        let ratio = now / start;
+        if ratio.is_normal() {
+            ratio.ln()
+        } else {
+            now.ln() - start.ln()
+        }
+    } else {
+        0.0
+    }
+}
+
+/// A state's GDP growth factor in the gravity target, `(gdp / gdp0)^elasticity`; 1 when the
+/// start GDP is unknown (0).
+pub fn gdp_growth_factor(gdp: f64, gdp0: f64, elasticity: f64) -> f64 {
+    if gdp0 > 0.0 { (gdp / gdp0).powf(elasticity) } else { 1.0 }
+}
+
+/// The trade baseline of a pair that begins when one of its states enters: the scenario's trade
+/// over both states' growth factors ([`gdp_growth_factor`]) at the entry, so that the gravity
+/// target at the entry is the scenario's trade. Unchanged when the product is 0, subnormal,
+/// infinite or undefined.
+pub fn entry_trade_baseline(trade: f64, growth_a: f64, growth_b: f64) -> f64 {
+    let scale = growth_a * growth_b;
+    if scale.is_normal() && scale > 0.0 {
+        trade / scale
+    } else {
+        trade
+    }
+}
+
 /// [`trust_anchor`] with the log-odds of `t0` already taken ([`anchor_logit`]): the same value,
 /// bit for bit, without a logarithm per pair and tick.
 pub fn trust_anchor_from_logit(

@@ -255,9 +255,21 @@ pub fn record_metrics(
     let p = &model.0;
     let mut list: Vec<&Community> = communities.iter().collect();
     list.sort_by_key(|c| c.slot);
-    let everyone: Vec<usize> = (0..rel.n).collect();
+    // Present states only: an absent state (before its entry, after its exit) counts nowhere.
+    let everyone: Vec<usize> = (0..rel.n).filter(|&i| table.active[i]).collect();
+    let present: Vec<Vec<usize>> = if table.all_active {
+        Vec::new()
+    } else {
+        list.iter()
+            .map(|c| c.members.iter().copied().filter(|&i| table.active[i]).collect())
+            .collect()
+    };
     let mut member_sets: Vec<&[usize]> = vec![&everyone];
-    member_sets.extend(list.iter().map(|c| c.members.as_slice()));
+    if table.all_active {
+        member_sets.extend(list.iter().map(|c| c.members.as_slice()));
+    } else {
+        member_sets.extend(present.iter().map(Vec::as_slice));
+    }
     let outcomes = &mut *outcomes;
     for (slot, members) in member_sets.into_iter().enumerate() {
         let mut row = measure(p, &table, &ties, &rel, &log, members, outcomes.force_seen[slot]);
@@ -278,7 +290,12 @@ pub fn record_metrics(
     let mut pairs: Vec<&PairOfInterest> = pairs.iter().collect();
     pairs.sort_by_key(|p| p.index);
     for p in pairs {
-        let row = measure_pair(&ties, &rel, &log, p.a, p.b);
+        // Undefined (an empty cell) while either state is absent.
+        let row = if table.pair_active(p.a, p.b) {
+            measure_pair(&ties, &rel, &log, p.a, p.b)
+        } else {
+            [f64::NAN; 6]
+        };
         outcomes
             .pairs
             .extend(row.iter().map(|&x| if x == -0.0 { 0.0 } else { x }));

@@ -57,6 +57,7 @@ pub fn tick_schedule() -> Schedule {
             systems::drift_capabilities,
             systems::gather_state_table,
             systems::refresh_ties,
+            systems::settle_entries,
         )
             .chain()
             .in_set(Phase::Capabilities),
@@ -126,6 +127,7 @@ pub struct Prepared {
     table: StateTable,
     relations: Relations,
     ties: Ties,
+    entrants: Entrants,
 }
 
 impl Prepared {
@@ -145,6 +147,12 @@ impl Prepared {
             orientation: s.states.iter().map(|x| x.orientation).collect(),
             norms: s.states.iter().map(|x| x.norms).collect(),
             major: s.states.iter().map(|x| x.major).collect(),
+            active: s.present_at_start(),
+            all_active: true,
+        };
+        let table = StateTable {
+            all_active: table.active.iter().all(|&a| a),
+            ..table
         };
         let relations = Relations {
             n,
@@ -166,6 +174,7 @@ impl Prepared {
             rivalry: d.rivalry.clone(),
             rivalry0: d.rivalry.clone(),
             shared_igos: d.shared_igos.clone(),
+            gain0: Vec::new(),
         };
         let mut ties = Ties {
             n,
@@ -192,11 +201,31 @@ impl Prepared {
         ties.shared0 = ties.shared.clone();
         let mut relations = relations;
         relations.rival0 = systems::rival_alignment(n, &relations.trust, &ties);
+        // A state absent at the start has no trade until it enters (its pairs start then from
+        // the scenario's values, which `Entrants::initial` keeps).
+        let enters = s
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, crate::scenario::EventKind::Enter { .. }));
+        let entrants = Entrants {
+            initial: enters.then(|| Arc::new(relations.clone())),
+            pending: Vec::new(),
+        };
+        if enters {
+            relations.gain0 = vec![0.0; n * n];
+        }
+        for i in (0..n).filter(|&i| !table.active[i]) {
+            for j in 0..n {
+                relations.trade[i * n + j] = 0.0;
+                relations.trade[j * n + i] = 0.0;
+            }
+        }
         Prepared {
             scenario,
             table,
             relations,
             ties,
+            entrants,
         }
     }
 
@@ -259,6 +288,7 @@ impl Prepared {
         world.insert_resource(self.table.clone());
         world.insert_resource(self.relations.clone());
         world.insert_resource(self.ties.clone());
+        world.insert_resource(self.entrants.clone());
         world.insert_resource(Timeline {
             events: s.events.clone(),
             next: 0,

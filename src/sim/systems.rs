@@ -13,11 +13,16 @@ pub fn drift_capabilities(
     clock: Res<Clock>,
     info: Res<RunInfo>,
     model: Res<Model>,
+    table: Res<StateTable>,
     mut states: Query<(&StateIndex, &mut Capability)>,
 ) {
     let p = &model.0;
     let dt = clock.dt;
     for (index, mut cap) in &mut states {
+        // An absent state's capabilities wait for its entry (its draws are its own sub-stream).
+        if !table.active[index.0] {
+            continue;
+        }
         let mut draws = info.key.at(Stream::Capabilities, clock.tick, index.0 as u32);
         let (z_power, z_gdp) = (draws.normal(), draws.normal());
         cap.power = martingale_step(cap.power, p.power_volatility, dt, z_power).min(POWER_CEILING);
@@ -67,6 +72,50 @@ pub fn refresh_ties(mut ties: ResMut<Ties>, treaties: Query<&Treaty>) {
     ties.rebuild(list.into_iter());
 }
 
+/// The pairs of the states that entered this tick begin now: their baselines (shared pacts and
+/// institutions, alliance, rival alignment, the relative power gain) are taken from the ties that
+/// include the treaties joined on entry, and the trade baseline is set so that the gravity target
+/// at entry is the scenario's trade (GDP growth counts from the entry, as from the start for the
+/// others). Runs after `refresh_ties`; a no-op in a tick without an entry.
+pub fn settle_entries(
+    model: Res<Model>,
+    table: Res<StateTable>,
+    mut ties: ResMut<Ties>,
+    mut rel: ResMut<Relations>,
+    mut entrants: ResMut<Entrants>,
+) {
+    if entrants.pending.is_empty() {
+        return;
+    }
+    let p = &model.0;
+    let n = rel.n;
+    let grown: Vec<f64> = (0..n).map(|i| power_growth(table.power[i], table.power0[i])).collect();
+    let growth: Vec<f64> = (0..n)
+        .map(|i| gdp_growth_factor(table.gdp[i], table.gdp0[i], p.trade_gdp_elasticity))
+        .collect();
+    let rival = rival_alignment(n, &rel.trust, &ties);
+    let (rel, ties) = (&mut *rel, &mut *ties);
+    let mut pending = std::mem::take(&mut entrants.pending);
+    pending.sort_unstable();
+    pending.dedup();
+    for &e in &pending {
+        // A pair of two states that entered together is begun once, by the first of them.
+        for j in (0..n).filter(|&j| j != e && !(j < e && pending.binary_search(&j).is_ok())) {
+            for (k, from, to) in [(e * n + j, e, j), (j * n + e, j, e)] {
+                ties.pta0[k] = ties.pta[k];
+                ties.institutions0[k] = ties.institutions[k];
+                ties.defense0[k] = ties.defense[k];
+                ties.shared0[k] = ties.shared[k];
+                rel.gain0[k] = grown[to] - grown[from];
+                if !rel.rival0.is_empty() {
+                    rel.rival0[k] = rival[k];
+                }
+                rel.trade_baseline[k] = entry_trade_baseline(rel.trade_baseline[k], growth[e], growth[j]);
+            }
+        }
+    }
+}
+
 /// Trade moves toward its gravity target by partial adjustment (brief section 3, liberal).
 pub fn update_trade(
     clock: Res<Clock>,
@@ -81,13 +130,7 @@ pub fn update_trade(
     let lambda = per_step_rate(p.trade_adjustment, clock.dt);
     // (GDP / GDP0)^a per state, once per tick; the gravity target then needs no powf per dyad.
     let growth: Vec<f64> = (0..n)
-        .map(|i| {
-            if table.gdp0[i] > 0.0 {
-                (table.gdp[i] / table.gdp0[i]).powf(p.trade_gdp_elasticity)
-            } else {
-                1.0
-            }
-        })
+        .map(|i| gdp_growth_factor(table.gdp[i], table.gdp0[i], p.trade_gdp_elasticity))
         .collect();
     let Relations {
         trade,
@@ -99,6 +142,10 @@ pub fn update_trade(
     // Each pair's trade depends on its own entries alone, so tiles (`for_each_pair_tiled`, for
     // the (j, i) entries' cache lines) change no result.
     for_each_pair_tiled(n, |i, j| {
+        // A pair with an absent state has no trade (set to 0 at the exit, or from the start).
+        if !table.pair_active(i, j) {
+            return;
+        }
         let k = i * n + j;
         let base = trade_baseline[k];
         if base <= 0.0 {
@@ -198,23 +245,7 @@ pub fn update_trust_and_identity(
     let dt = clock.dt;
     let rel = &mut *rel;
     // Each state's log capability change since the start.
-    let grown: Vec<f64> = (0..n)
-        .map(|i| {
-            let (now, start) = (table.power[i], table.power0[i]);
-            if now > 0.0 && start > 0.0 {
-                // From the logs when the ratio overflows or underflows (a power near 0 or near
-                // its ceiling): both are finite, the ratio's log would be infinite.
-                let ratio = now / start;
-                if ratio.is_normal() {
-                    ratio.ln()
-                } else {
-                    now.ln() - start.ln()
-                }
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    let grown: Vec<f64> = (0..n).map(|i| power_growth(table.power[i], table.power0[i])).collect();
     let totals = trade_totals(n, &states);
     let total: f64 = totals.iter().sum();
     let sd_power = p.security_dilemma_weight * p.security_power_sensitivity;
@@ -245,8 +276,10 @@ pub fn update_trust_and_identity(
         rivalry,
         rivalry0,
         kantian,
+        gain0,
         ..
     } = rel;
+    let offsets = !gain0.is_empty();
     let (institutions, institutions0) = (&ties.institutions[..], &ties.institutions0[..]);
     let (defense, defense0) = (&ties.defense[..], &ties.defense0[..]);
     // The transaction drive and the structural shift are symmetric (RA, shared institutions,
@@ -255,6 +288,10 @@ pub fn update_trust_and_identity(
     // entries are read from cache; each pair's update reads and writes only its own entries,
     // so the order of pairs changes no result.
     for_each_pair_tiled(n, |i, j| {
+        // An absent state's pairs wait (frozen) until it enters; after an exit they no longer move.
+        if !table.pair_active(i, j) {
+            return;
+        }
         let (ij, ji) = (i * n + j, j * n + i);
         let pressure = rivalry_pressure(rivalry[ij], p.rivalry_saturation);
         let drive = if identity_moves {
@@ -275,10 +312,13 @@ pub fn update_trust_and_identity(
         let shift = anchor_shift(p, allied_change, institutions_change, rivalry_change);
         for (k, from, to) in [(ij, i, j), (ji, j, i)] {
             let rival_change = if rival_on { rival[k] - rival0[k] } else { 0.0 };
+            // The relative gain since the pair began: the start, or a later entry (`gain0`).
+            let gain = grown[to] - grown[from];
+            let gain = if offsets { gain - gain0[k] } else { gain };
             let anchor = trust_anchor_from_logit(
                 trust0[k],
                 anchor_logit[k],
-                grown[to] - grown[from],
+                gain,
                 sd_power,
                 rival_change,
                 sd_rival,
@@ -327,13 +367,13 @@ pub fn diffuse_norms(
         let mut draws = info.key.at(Stream::Norms, clock.tick, i as u32);
         let (u_meet, u_partner, u_accept, u_trait) =
             (draws.uniform(), draws.uniform(), draws.uniform(), draws.uniform());
-        if u_meet >= rate || n < 2 {
+        if u_meet >= rate || n < 2 || !table.active[i] {
             continue;
         }
         let row_trade = norms.get(registry.states[i]).expect("state entity exists").1.total;
         for (j, w) in weights.iter_mut().enumerate() {
             let k = i * n + j;
-            *w = if j == i {
+            *w = if j == i || !table.pair_active(i, j) {
                 0.0
             } else {
                 norm_contact_weight(p, rel.contiguous[k], ties.institutions[k], rel.trade[k], row_trade)

@@ -142,6 +142,36 @@ pub struct StateTable {
     pub orientation: Vec<f64>,
     pub norms: Vec<[f64; NORMS]>,
     pub major: Vec<bool>,
+    /// Whether each state is in the system now: a state that enters later is absent from the
+    /// start until its `enter` event, a state that exits is absent after its `exit`. Every pass
+    /// over states or pairs skips absent ones, and every metric counts present ones only.
+    pub active: Vec<bool>,
+    /// Every state is present (always so in a scenario without `enter` or `exit` events): the
+    /// passes then skip the per-pair check.
+    pub all_active: bool,
+}
+
+impl StateTable {
+    /// Whether the pair (i, j) is in the system now (both states are).
+    #[inline(always)]
+    pub fn pair_active(&self, i: usize, j: usize) -> bool {
+        self.all_active || (self.active[i] && self.active[j])
+    }
+
+    /// Sets a state's presence, and `all_active` with it.
+    pub fn set_active(&mut self, state: usize, present: bool) {
+        self.active[state] = present;
+        self.all_active = self.active.iter().all(|&a| a);
+    }
+}
+
+/// What an entry needs: the scenario's initial dyads (a state's pairs start from them when it
+/// enters) and the states that entered this tick, whose pairs' baselines `settle_entries` sets
+/// once the ties include their treaties. `initial` is `None` when no state ever enters.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Entrants {
+    pub initial: Option<Arc<Relations>>,
+    pub pending: Vec<usize>,
 }
 
 /// Dense dyadic state, `n x n` row-major.
@@ -182,6 +212,10 @@ pub struct Relations {
     pub rivalry0: Vec<f64>,
     /// Symmetric: shared full IGO memberships at the start (COW IGO v3).
     pub shared_igos: Vec<f64>,
+    /// Directed: the relative power gain `grown[to] - grown[from]` when the pair began (a pair
+    /// with a state that entered after the start begins at the entry). Empty when no state ever
+    /// enters: every pair then begins at the start, where the gain is 0.
+    pub gain0: Vec<f64>,
 }
 
 /// Treaty-derived dyadic ties, recomputed when memberships change.

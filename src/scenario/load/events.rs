@@ -84,6 +84,7 @@ impl Loader {
             });
         }
         out.sort_by_key(|e| (e.at, e.order));
+        self.check_presence(&out, list, index, treaties)?;
         self.check_memberships(&out, list, treaties)?;
         Ok(out)
     }
@@ -111,30 +112,34 @@ impl Loader {
             ));
         };
         let (kind, fields) = (raw_kind.name(), raw_kind.fields());
+        let a = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
         for (name, span) in e.present_fields() {
             if !fields.contains(&name) {
                 return Err(self.err(
                     &Loc { src, span },
-                    format!("field `{name}` does not belong to a `{kind}` event"),
+                    format!("field `{name}` does not belong to {a} `{kind}` event"),
                     "not used by this kind",
-                    Some(format!("a `{kind}` event takes: {}", fields.join(", "))),
+                    Some(format!("{a} `{kind}` event takes: {}", fields.join(", "))),
                 ));
             }
         }
         let missing = |field: &str| {
             self.err(
                 whole,
-                format!("a `{kind}` event needs `{field}`"),
+                format!("{a} `{kind}` event needs `{field}`"),
                 format!("`{field}` missing"),
-                Some(format!("a `{kind}` event takes: {}", fields.join(", "))),
+                Some(format!("{a} `{kind}` event takes: {}", fields.join(", "))),
             )
         };
         let state = |f: &Option<S<String>>, name: &str| -> Result<usize> {
             let s = f.as_ref().ok_or_else(|| missing(name))?;
-            self.state_ref(src, s, index, &format!("a `{kind}` event"))
+            self.state_ref(src, s, index, &format!("{a} `{kind}` event"))
         };
-        let treaty = |f: &Option<S<String>>, name: &str| -> Result<usize> {
-            let t = f.as_ref().ok_or_else(|| missing(name))?;
+        let treaty_id = |t: &S<String>| -> Result<usize> {
             treaties.iter().position(|x| x.id == t.get_ref().trim()).ok_or_else(|| {
                 let hint = match closest(t.get_ref(), treaties.iter().map(|x| x.id.as_str())) {
                     Some(s) => format!("did you mean \"{s}\"?"),
@@ -147,6 +152,9 @@ impl Loader {
                     Some(hint),
                 )
             })
+        };
+        let treaty = |f: &Option<S<String>>, name: &str| -> Result<usize> {
+            treaty_id(f.as_ref().ok_or_else(|| missing(name))?)
         };
         let number = |f: &Option<S<f64>>, name: &str, min: f64, max: f64| -> Result<f64> {
             let v = f.as_ref().ok_or_else(|| missing(name))?;
@@ -262,10 +270,152 @@ impl Loader {
                 severity: number(&e.severity, "severity", 0.0, 1.0)?,
                 addressed_by: treaty(&e.addressed_by, "addressed_by")?,
             },
+            RawKind::Enter | RawKind::Exit => {
+                if let Some(p) = e.probability.as_ref().filter(|p| *p.get_ref() < 1.0) {
+                    return Err(self.err(
+                        &loc(src, p),
+                        format!("an `{kind}` event is certain: it takes no probability below 1"),
+                        "uncertain entry or exit",
+                        Some(
+                            "which states exist is a condition of the run, not one of its draws: remove \
+                             `probability`, and compare a copy of the scenario without the event"
+                                .into(),
+                        ),
+                    ));
+                }
+                let state = state(&e.state, "state")?;
+                if raw_kind == RawKind::Exit {
+                    EventKind::Exit { state }
+                } else {
+                    let mut joined: Vec<usize> = Vec::new();
+                    for t in e.treaties.iter().flat_map(|list| list.get_ref()) {
+                        let k = treaty_id(t)?;
+                        if joined.contains(&k) {
+                            return Err(self.err(
+                                &loc(src, t),
+                                format!("treaty \"{}\" is listed twice", t.get_ref()),
+                                "listed before",
+                                None,
+                            ));
+                        }
+                        joined.push(k);
+                    }
+                    joined.sort_unstable();
+                    EventKind::Enter {
+                        state,
+                        treaties: joined,
+                    }
+                }
+            }
         })
     }
 
-    /// Walks the membership events in order and rejects a certain (probability 1)
+    /// Walks the events in order with the set of states present: a state whose first `enter` or
+    /// `exit` is an `enter` is absent from the start until then. Refused: entering a present
+    /// state, the exit of an absent one, any other event that names a state absent at its date,
+    /// and a treaty that lists among its first members a state absent at the start.
+    pub(super) fn check_presence(
+        &self,
+        events: &[EventSpec],
+        list: &[In<RawEvent>],
+        index: &BTreeMap<String, usize>,
+        treaties: &[TreatySpec],
+    ) -> Result<()> {
+        let n = index.len();
+        let mut present = vec![true; n];
+        let mut seen = vec![false; n];
+        for e in events {
+            if let EventKind::Enter { state, .. } | EventKind::Exit { state } = e.kind
+                && !std::mem::replace(&mut seen[state], true)
+            {
+                present[state] = matches!(e.kind, EventKind::Exit { .. });
+            }
+        }
+        let id_of = |i: usize| index.iter().find(|(_, v)| **v == i).map_or("", |(k, _)| k.as_str());
+        let date = |e: &EventSpec| format!("{}-{:02}", e.at.year(), e.at.month());
+        // A treaty's first members are members from the start: an entering state joins on entry.
+        for e in events {
+            if let EventKind::Enter { state, .. } = e.kind
+                && !present[state]
+                && let Some(t) = treaties.iter().find(|t| t.members.contains(&state))
+            {
+                let (src, raw) = list[e.order];
+                return Err(self.err(
+                    &loc(src, raw),
+                    format!(
+                        "\"{}\" enters at {} but treaty \"{}\" lists it among its members from the start",
+                        id_of(state),
+                        date(e),
+                        t.id
+                    ),
+                    "absent at the start",
+                    Some(format!(
+                        "remove it from the treaty's `members` and add \"{}\" to this event's `treaties`",
+                        t.id
+                    )),
+                ));
+            }
+        }
+        for e in events {
+            let (src, raw) = list[e.order];
+            let state_loc = || {
+                raw.get_ref()
+                    .state
+                    .as_ref()
+                    .map_or_else(|| loc(src, raw), |s| loc(src, s))
+            };
+            match e.kind {
+                EventKind::Enter { state, .. } if present[state] => {
+                    return Err(self.err(
+                        &state_loc(),
+                        format!("\"{}\" is already in the system at {}", id_of(state), date(e)),
+                        "already present",
+                        Some(
+                            "a state enters once, or again after an `exit`; a state whose first `enter`/`exit` \
+                             event is an `exit` is present from the start"
+                                .into(),
+                        ),
+                    ));
+                }
+                EventKind::Enter { state, .. } => present[state] = true,
+                EventKind::Exit { state } if !present[state] => {
+                    return Err(self.err(
+                        &state_loc(),
+                        format!(
+                            "\"{}\" is not in the system at {}: it cannot exit",
+                            id_of(state),
+                            date(e)
+                        ),
+                        "absent at that date",
+                        Some("check the order of this state's `enter` and `exit` events".into()),
+                    ));
+                }
+                EventKind::Exit { state } => present[state] = false,
+                _ => {
+                    if let Some(&absent) = event_states(&e.kind).iter().find(|&&s| !present[s]) {
+                        return Err(self.err(
+                            &loc(src, raw),
+                            format!(
+                                "\"{}\" is not in the system at {}: a `{}` event cannot name it",
+                                id_of(absent),
+                                date(e),
+                                e.kind.name()
+                            ),
+                            "names an absent state",
+                            Some(format!(
+                                "move the event to a date between \"{}\"'s `enter` and `exit`, or drop the state from it",
+                                id_of(absent)
+                            )),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Walks the membership events in order (an `enter` joins its treaties, an `exit` leaves
+    /// every treaty) and rejects a certain (probability 1)
     /// withdrawal by a non-member or join by a member. After an uncertain event the
     /// (state, treaty) membership is unknown and no longer checked.
     pub(super) fn check_memberships(
@@ -281,6 +431,20 @@ impl Loader {
             let (state, treaty, must_be_member) = match e.kind {
                 EventKind::Withdraw { state, treaty } | EventKind::Announce { state, treaty } => (state, treaty, true),
                 EventKind::Join { state, treaty } => (state, treaty, false),
+                EventKind::Enter { state, ref treaties } => {
+                    for &t in treaties {
+                        members[t].insert(state);
+                        unknown.remove(&(state, t));
+                    }
+                    continue;
+                }
+                EventKind::Exit { state } => {
+                    for (t, set) in members.iter_mut().enumerate() {
+                        set.remove(&state);
+                        unknown.remove(&(state, t));
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             if unknown.contains(&(state, treaty)) {
@@ -318,5 +482,22 @@ impl Loader {
             }
         }
         Ok(())
+    }
+}
+
+/// The states an event other than `enter`/`exit` names.
+fn event_states(kind: &EventKind) -> Vec<usize> {
+    match kind {
+        EventKind::Withdraw { state, .. }
+        | EventKind::Announce { state, .. }
+        | EventKind::Join { state, .. }
+        | EventKind::Orientation { state, .. }
+        | EventKind::Shock { state, .. }
+        | EventKind::Enter { state, .. }
+        | EventKind::Exit { state } => vec![*state],
+        EventKind::Tariff { by, against, .. } => std::iter::once(*by).chain(against.iter().copied()).collect(),
+        EventKind::Crisis { aggressor, target, .. } => vec![*aggressor, *target],
+        EventKind::Summit { states, .. } => states.clone(),
+        EventKind::CommonThreat { .. } => Vec::new(),
     }
 }
