@@ -64,17 +64,7 @@ fn outputs_doc_lists_every_metric_and_run_column() {
 #[test]
 fn scenario_doc_names_every_event_kind() {
     let doc = read("docs/scenario-format.md");
-    for kind in [
-        "withdraw",
-        "announce",
-        "join",
-        "tariff",
-        "orientation",
-        "crisis",
-        "shock",
-        "summit",
-        "common_threat",
-    ] {
+    for kind in comity::scenario::RawKind::ALL.map(comity::scenario::RawKind::name) {
         assert!(
             doc.contains(&format!("`{kind}`")),
             "docs/scenario-format.md does not document `{kind}`"
