@@ -3,6 +3,7 @@
 //! committed `scenarios/world_1990/`.
 
 mod common;
+use comity::scenario::EventKind;
 use common::*;
 use std::fs;
 
@@ -117,6 +118,13 @@ fn the_full_tables_rebuild_the_committed_world_of_1990() {
     let o = import("1990", data.to_str().unwrap(), &out, &["--end", "2014"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("161 states"), "{}", text(&o.stdout));
+    // The state system grows: the successor states of the Soviet Union, Yugoslavia and
+    // Czechoslovakia, Kuwait back in 1991, East Timor, Montenegro, Kosovo, South Sudan, ...
+    assert!(
+        text(&o.stdout).contains("state system: 35 entries and 1 exits 1991-2014"),
+        "{}",
+        text(&o.stdout)
+    );
     for f in ["scenario.toml", "states.csv", "dyads.csv"] {
         let made = fs::read_to_string(out.join(f)).unwrap();
         let committed = fs::read_to_string(repo("scenarios/world_1990").join(f)).unwrap();
@@ -125,6 +133,173 @@ fn the_full_tables_rebuild_the_committed_world_of_1990() {
             "scenarios/world_1990/{f} is not what comity import makes today: regenerate it"
         );
     }
+    let s = comity::scenario::load(&repo("scenarios/world_1990/scenario.toml")).unwrap();
+    let present = s.present_at_start();
+    assert_eq!((present.len(), present.iter().filter(|p| **p).count()), (196, 161));
+    let czechoslovakia = s.states.iter().position(|x| x.id == "CZE").unwrap();
+    assert!(
+        s.events
+            .iter()
+            .any(|e| e.kind == EventKind::Exit { state: czechoslovakia } && e.at.year() == 1993)
+    );
+}
+
+#[test]
+fn the_full_tables_rebuild_the_calibration_world_with_fixed_states() {
+    let Some(data) = shared_data() else {
+        eprintln!("skipping: ../shared/data/ir is not present (a fresh clone has no shared data)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("w1960");
+    let o = import(
+        "1960",
+        data.to_str().unwrap(),
+        &out,
+        &["--end", "1989", "--fixed-states"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for f in ["scenario.toml", "states.csv", "dyads.csv"] {
+        let made = fs::read_to_string(out.join(f)).unwrap();
+        let committed = fs::read_to_string(repo("scenarios/history/world_1960").join(f)).unwrap();
+        assert!(
+            made == committed,
+            "scenarios/history/world_1960/{f} is not what comity import --fixed-states makes today"
+        );
+    }
+    let s = comity::scenario::load(&repo("scenarios/history/world_1960/scenario.toml")).unwrap();
+    assert!(
+        !s.has_entries_or_exits(),
+        "the calibration world keeps the state set of 1960"
+    );
+}
+
+/// The `states.csv` row of `id`.
+fn state_row(dir: &std::path::Path, id: &str) -> String {
+    fs::read_to_string(dir.join("states.csv"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with(&format!("{id},")))
+        .unwrap_or_else(|| panic!("no state {id}"))
+        .to_string()
+}
+
+/// The GDR and West Germany exit in 1990 and united Germany enters (cow_states_v2016: GFR and
+/// GDR end on 2 October 1990, GMY starts on 3 October): with the attributes and dyads of the
+/// world of 1990, the institutions it belongs to then, and no presence before.
+#[test]
+fn germany_unites_in_1990_by_exits_and_an_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("w");
+    let o = import("1989", "tests/fixtures/ir", &out, &["--end", "1992"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let summary = text(&o.stdout);
+    assert!(
+        summary
+            .contains("state system: 1 entries and 2 exits 1990-1992; 1 states enter after 1989 (GMY), with 7 dyads"),
+        "{summary}"
+    );
+    let s = comity::scenario::load(&out.join("scenario.toml")).unwrap();
+    let ids: Vec<&str> = s.states.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["USA", "CAN", "UKG", "FRN", "GFR", "GDR", "RUS", "CHN", "JPN", "GMY"]
+    );
+    let present: Vec<&str> = ids
+        .iter()
+        .zip(s.present_at_start())
+        .filter(|(_, p)| *p)
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(present, ["USA", "CAN", "UKG", "FRN", "GFR", "GDR", "RUS", "CHN", "JPN"]);
+    let changes: Vec<(i64, String)> = s
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Enter { .. } | EventKind::Exit { .. }))
+        .map(|e| (e.at.year(), s.event_label(e)))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (1990, "GFR exits".to_string()),
+            (1990, "GDR exits".to_string()),
+            (1990, "GMY enters".to_string())
+        ]
+    );
+    let joined = s
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Enter { treaties, .. } => {
+                Some(treaties.iter().map(|&t| s.treaties[t].id.clone()).collect::<Vec<_>>())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        joined,
+        ["ec", "coe", "csce"],
+        "united Germany's seats on 31 December 1990"
+    );
+    for t in &s.treaties {
+        assert!(!t.members.contains(&9), "GMY is in no treaty at the start: {}", t.id);
+    }
+    // Its row and its dyads are those of the world of 1990, made by the same rules.
+    let y1990 = dir.path().join("y1990");
+    assert!(
+        import("1990", "tests/fixtures/ir", &y1990, &["--end", "1992"])
+            .status
+            .success()
+    );
+    assert_eq!(state_row(&out, "GMY"), state_row(&y1990, "GMY"));
+    for other in ["USA", "CAN", "UKG", "FRN", "RUS", "CHN", "JPN"] {
+        assert_eq!(
+            dyad_row(&out, other, "GMY"),
+            dyad_row(&y1990, other, "GMY"),
+            "{other}-GMY"
+        );
+    }
+    let toml = fs::read_to_string(out.join("scenario.toml")).unwrap();
+    assert!(toml.contains("A run is a forecast conditional on which states come to exist"));
+    assert!(!toml.contains("--fixed-states (comity"), "the command in the header");
+    // The run: no dispute of GMY in 1989, none of GFR or GDR from 1990 on.
+    let run_dir = dir.path().join("o");
+    let o = run(&[
+        "run",
+        out.join("scenario.toml").to_str().unwrap(),
+        "--runs",
+        "20",
+        "--lens",
+        "all",
+        "--disputes",
+        "--quiet",
+        "--out",
+        run_dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (header, rows) = read_csv(&run_dir.join("disputes.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for row in &rows {
+        let y: i64 = row[col("year")].parse().unwrap();
+        for side in [&row[col("state_a")], &row[col("state_b")]] {
+            assert!(side != "GMY" || y >= 1990, "{row:?}");
+            assert!(!(side == "GFR" || side == "GDR") || y < 1990, "{row:?}");
+        }
+    }
+}
+
+#[test]
+fn fixed_states_keep_the_state_set_of_the_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("w");
+    let o = import("1989", "tests/fixtures/ir", &out, &["--end", "1992", "--fixed-states"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!text(&o.stdout).contains("state system:"));
+    let s = comity::scenario::load(&out.join("scenario.toml")).unwrap();
+    assert!(!s.has_entries_or_exits());
+    assert!(!s.states.iter().any(|x| x.id == "GMY"));
+    let toml = fs::read_to_string(out.join("scenario.toml")).unwrap();
+    assert!(toml.contains("--fixed-states (comity"), "the header names the flag");
 }
 
 /// The row of `a`-`b` in an imported dyads.csv, as a map from column to cell.
@@ -229,11 +404,12 @@ fn an_institution_founded_later_starts_empty_and_fills_by_events() {
     )
     .unwrap();
     let out = dir.path().join("w");
+    // With the state set of 1987 (united Germany never enters): `--fixed-states`.
     let o = import(
         "1987",
         "tests/fixtures/ir",
         &out,
-        &["--institutions", table.to_str().unwrap()],
+        &["--institutions", table.to_str().unwrap(), "--fixed-states"],
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let s = comity::scenario::load(&out.join("scenario.toml")).unwrap();

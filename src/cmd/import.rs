@@ -30,6 +30,11 @@ pub struct Args {
     /// [default: the committed scenarios/data/institutions.csv, built into the binary].
     #[arg(long, value_name = "FILE")]
     pub institutions: Option<PathBuf>,
+    /// Keep the state set of --year: no enter or exit events (the calibration world of 1960 is
+    /// made so). Without it the states that enter and exit the COW state system between --year
+    /// and --end do so by events, each entrant with its attributes and dyads of its entry year.
+    #[arg(long)]
+    pub fixed_states: bool,
     /// Replace the three files in a non-empty --out folder.
     #[arg(long)]
     pub force: bool,
@@ -55,6 +60,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         trade_to_gdp: args.trade_to_gdp,
         allow_nearest: args.allow_nearest,
         institutions: args.institutions.clone(),
+        fixed_states: args.fixed_states,
     };
     let imported = import::import(&opts).map_err(Failure::Import)?;
     comity::output::prepare_dir_for(&args.out, args.force, &FILES)?;

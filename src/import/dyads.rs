@@ -314,12 +314,15 @@ pub(super) struct Dyads {
 /// Every pair's row of `dyads.csv`: trust and identity from the documented proxies (alliance,
 /// democracy, shared IGOs, a shared community institution, a recent dispute), trade, contiguity,
 /// distance (CShapes, else between capitals, else 5000 km), peace years, rivalry and shared IGOs.
+/// Only the pairs `keep(i, j)` accepts (every pair of the world; an entry year's world: the
+/// pairs of the states that enter then) are written and counted.
 pub(super) fn rows(
     world: &World,
     attributes: &Attributes,
     t: &Tables,
     memberships: &[Membership],
     log: &mut Log,
+    keep: &dyn Fn(usize, usize) -> bool,
 ) -> Dyads {
     let (y, n, states) = (world.year, world.n(), &world.states);
     // Community institutions (kind `community` in the institutions table: the EC, the Nordic
@@ -337,8 +340,10 @@ pub(super) fn rows(
     let democracy = &attributes.democracy;
     let mut dyad_rows =
         String::from("state_a,state_b,trust,identity,trade,contiguous,distance,peace_years,rivalry,shared_igos\n");
+    let mut pairs = 0;
     for i in 0..n {
-        for j in i + 1..n {
+        for j in (i + 1..n).filter(|&j| keep(i, j)) {
+            pairs += 1;
             let k = key(states[i].ccode, states[j].ccode);
             let x = t.trade.get(&k).copied().unwrap_or_else(|| {
                 no_trade += 1;
@@ -407,7 +412,6 @@ pub(super) fn rows(
             .ok();
         }
     }
-    let pairs = n * (n - 1) / 2;
     let trade_year = t.trade_year;
     if t.trade_earlier > 0 {
         log.fills.push(format!(

@@ -12,6 +12,7 @@
 //! ([`pacts`]), and writes the scenario ([`write`]).
 
 mod dyads;
+mod growth;
 mod institutions;
 mod pacts;
 mod states;
@@ -63,6 +64,8 @@ pub struct Options {
     /// Table of institution memberships; `None`: the committed
     /// `scenarios/data/institutions.csv`, built into the binary.
     pub institutions: Option<PathBuf>,
+    /// Keep the state set of the year: no `enter` or `exit` events (the calibration world).
+    pub fixed_states: bool,
 }
 
 /// The files of an imported scenario and what was filled.
@@ -101,10 +104,37 @@ pub fn import(opts: &Options) -> Result<Imported> {
     let attributes = states::Attributes::read(data, &world, opts, &mut log)?;
     let tables = dyads::Tables::read(data, &world, opts, &mut log)?;
     let gdp = states::gdp(&world, &attributes, &tables.trade, opts.trade_to_gdp, &mut log);
-    let dyads = dyads::rows(&world, &attributes, &tables, &memberships, &mut log);
+    let dyads = dyads::rows(&world, &attributes, &tables, &memberships, &mut log, &|_, _| true);
     let pacts = pacts::cover(&world, &tables.allied);
     let nato = pacts::nato(data, &world)?;
-    let institutions = institutions::Institutions::build(&memberships, &world, opts.end, &mut log);
+    let mut growth = if growth::wanted(opts) {
+        Some(growth::Growth::read(data, world.clone(), opts, &memberships)?)
+    } else {
+        None
+    };
+    let grown = growth.as_ref().map_or(&world, |g| &g.world);
+    let mut institutions = institutions::Institutions::build(&memberships, grown, opts.end, &mut log);
+    if let Some(g) = &mut growth {
+        let dropped = g.fit_institutions(&mut institutions, &memberships);
+        let (entries, exits) = g.counts();
+        log.notes.push(format!(
+            "state system: {entries} entries and {exits} exits {}-{}; the {} states not in the world of {} take their attributes and dyads from the tables of their entry year ({}), by the same rules (those years' fills are not itemised here)",
+            opts.year + 1,
+            opts.end,
+            g.world.n() - g.n_start,
+            opts.year,
+            if g.entry_years.is_empty() {
+                "none".to_string()
+            } else {
+                g.entry_years.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            }
+        ));
+        if dropped > 0 {
+            log.notes.push(format!(
+                "institutions: {dropped} join/withdraw event(s) in a year the state is not in the system, or enters (its entry joins), dropped"
+            ));
+        }
+    }
     let community_ids = institutions::community_ids(&memberships);
     let built = write::Built {
         opts,
@@ -119,11 +149,15 @@ pub fn import(opts: &Options) -> Result<Imported> {
         community_ids: &community_ids,
         inst_file: &inst_file,
         log: &log,
+        growth: growth.as_ref(),
     };
     Ok(Imported {
         scenario_toml: write::scenario_toml(&built),
         states_csv: write::states_csv(&built),
-        dyads_csv: dyads.csv.clone(),
+        dyads_csv: match &growth {
+            Some(g) => format!("{}{}", dyads.csv, g.dyad_rows),
+            None => dyads.csv.clone(),
+        },
         n_states: world.n(),
         n_pacts: pacts.len(),
         summary: write::summary(&built),

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A state of the world.
+#[derive(Clone, Debug)]
 pub(super) struct State {
     /// COW abbreviation: the scenario's state id.
     pub abb: String,
@@ -20,6 +21,7 @@ pub(super) struct State {
 pub(super) type Spell = (i64, String, i64, i64, bool);
 
 /// The state system in the imported year.
+#[derive(Clone)]
 pub(super) struct World {
     pub year: i64,
     /// Members on 31 December, by ccode.

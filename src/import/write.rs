@@ -24,6 +24,18 @@ pub(super) struct Built<'a> {
     /// How the institutions table is named.
     pub inst_file: &'a str,
     pub log: &'a Log,
+    /// The entries and exits of the state system (`None` with `--fixed-states`).
+    pub growth: Option<&'a super::growth::Growth>,
+}
+
+impl Built<'_> {
+    /// Every state of the scenario: the world's, then the entrants'.
+    fn all_states(&self) -> &[super::states::State] {
+        match self.growth {
+            Some(g) => &g.world.states,
+            None => &self.world.states,
+        }
+    }
 }
 
 /// A TOML basic string.
@@ -41,29 +53,34 @@ fn toml_string(s: &str) -> String {
     out
 }
 
-/// `states.csv`: a row per state.
+/// `states.csv`: a row per state (the entrants' after the world's).
 pub(super) fn states_csv(b: &Built<'_>) -> String {
-    let (a, states) = (b.attributes, &b.world.states);
     let mut states_csv = String::from("id,name,ccode,power,gdp,democracy,orientation,major,norms\n");
-    for (i, s) in states.iter().enumerate() {
-        let name = s.name.replace(',', " ").replace('"', "");
-        writeln!(
-            states_csv,
-            "{},{},{},{:.6},{:.4},{:.3},{:.3},{},{:.3};{:.3};0.5;0.5",
-            s.abb,
-            name,
-            s.ccode,
-            a.power[i],
-            b.gdp[i],
-            a.democracy[i],
-            a.orientation[i],
-            a.major[i],
-            a.multilateral[i],
-            a.democracy[i]
-        )
-        .ok();
+    for (i, s) in b.world.states.iter().enumerate() {
+        states_csv.push_str(&state_row(s, b.attributes, b.gdp, i));
+    }
+    if let Some(g) = b.growth {
+        states_csv.push_str(&g.state_rows);
     }
     states_csv
+}
+
+/// The `states.csv` row of state `i` of a world.
+pub(super) fn state_row(s: &super::states::State, a: &Attributes, gdp: &[f64], i: usize) -> String {
+    let name = s.name.replace(',', " ").replace('"', "");
+    format!(
+        "{},{},{},{:.6},{:.4},{:.3},{:.3},{},{:.3};{:.3};0.5;0.5\n",
+        s.abb,
+        name,
+        s.ccode,
+        a.power[i],
+        gdp[i],
+        a.democracy[i],
+        a.orientation[i],
+        a.major[i],
+        a.multilateral[i],
+        a.democracy[i]
+    )
 }
 
 /// `scenario.toml`: its header, then its tables.
@@ -98,8 +115,9 @@ fn header(b: &Built<'_>) -> String {
     line(
         &mut toml,
         &format!(
-            "Made by: comity import --year {y} --end {} --data DATA --out DIR{} (comity {})",
+            "Made by: comity import --year {y} --end {} --data DATA --out DIR{}{} (comity {})",
             opts.end,
+            if opts.fixed_states { " --fixed-states" } else { "" },
             if opts.institutions.is_some() {
                 " --institutions FILE"
             } else {
@@ -120,6 +138,21 @@ fn header(b: &Built<'_>) -> String {
         &mut toml,
         "         and the `nato` community when present. Years after 1989 are out of sample: the MID data stop in 1989.",
     );
+    if let Some(g) = b.growth {
+        let (entries, exits) = g.counts();
+        line(
+            &mut toml,
+            &format!(
+                "State system: {entries} entries and {exits} exits {}-{} as in the COW state system (enter and exit events).",
+                y + 1,
+                opts.end
+            ),
+        );
+        line(
+            &mut toml,
+            "         A run is a forecast conditional on which states come to exist (and cease to): it takes them as given.",
+        );
+    }
     line(&mut toml, "");
     line(&mut toml, "Sources (peacesciencer exports; cite the originals):");
     for s in [
@@ -193,6 +226,17 @@ fn header(b: &Built<'_>) -> String {
     ] {
         line(&mut toml, &format!("  {s}"));
     }
+    if b.growth.is_some() {
+        for s in [
+            "State system: a state that is a member on 31 December of year t but was not on 31 December of t - 1 enters at t,",
+            "  one that was but is not exits at t (enter and exit events). A state not in the world of the year brings its",
+            "  attributes and its dyads with the states present then from its entry year, by the rules above; its entry joins",
+            "  the institutions it belongs to on 31 December of that year, and it joins no ATOP pact. A state that exits and",
+            "  returns keeps its rows of the year. Without entries and exits: comity import --fixed-states.",
+        ] {
+            line(&mut toml, &format!("  {s}"));
+        }
+    }
     if !emitted.is_empty() {
         let kinds: Vec<String> = emitted
             .iter()
@@ -226,7 +270,7 @@ fn header(b: &Built<'_>) -> String {
 
 /// The scenario, its pacts, institutions and NATO, and the membership events.
 fn tables(b: &Built<'_>) -> String {
-    let (y, opts, inst_file, states) = (b.world.year, b.opts, b.inst_file, &b.world.states);
+    let (y, opts, inst_file, states) = (b.world.year, b.opts, b.inst_file, b.all_states());
     let power = &b.attributes.power;
     let emitted = b.institutions.emitted();
     let mut toml = String::new();
@@ -234,7 +278,12 @@ fn tables(b: &Built<'_>) -> String {
     writeln!(toml, "name = \"World of {y}: every COW system member\"").ok();
     writeln!(
         toml,
-        "description = \"How do disputes, alliances and communities evolve from the world of {y} on? Imported from the COW/ATOP/V-Dem/CShapes tables.\""
+        "description = \"How do disputes, alliances and communities evolve from the world of {y} on? Imported from the COW/ATOP/V-Dem/CShapes tables.{}\"",
+        if b.growth.is_some() {
+            " States enter and exit as in the COW state system: a forecast conditional on which states come to exist."
+        } else {
+            ""
+        }
     )
     .ok();
     writeln!(toml, "start = {y}\nend = {}\nseed = {y}\nruns = 200", opts.end).ok();
@@ -277,6 +326,43 @@ fn tables(b: &Built<'_>) -> String {
     if b.nato.len() >= 2 {
         let members: Vec<String> = b.nato.iter().map(|&m| format!("\"{}\"", states[m].abb)).collect();
         writeln!(toml, "# NATO members in {y} (derived/nato_members_from_atop5.1.csv)\n[[community]]\nid = \"nato\"\nmembers = [{}]", members.join(", ")).ok();
+    }
+    if let Some(g) = b.growth.filter(|g| !g.changes.is_empty()) {
+        writeln!(
+            toml,
+            "\n# The state system {}-{}: entries and exits (COW state system, members on 31 December)",
+            y + 1,
+            opts.end
+        )
+        .ok();
+        for &(year, i, enters) in &g.changes {
+            if enters {
+                let joined: Vec<String> = g.enter_treaties[&(year, i)]
+                    .iter()
+                    .map(|&k| toml_string(b.institutions.list[k].id))
+                    .collect();
+                writeln!(
+                    toml,
+                    "\n[[event]]\nat = {year}\nkind = \"enter\"\nstate = \"{}\"{}\nnote = \"COW state system: a member on 31 December {year}, not {}\"",
+                    states[i].abb,
+                    if joined.is_empty() {
+                        String::new()
+                    } else {
+                        format!("\ntreaties = [{}]", joined.join(", "))
+                    },
+                    year - 1
+                )
+                .ok();
+            } else {
+                writeln!(
+                    toml,
+                    "\n[[event]]\nat = {year}\nkind = \"exit\"\nstate = \"{}\"\nnote = \"COW state system: a member on 31 December {}, not {year}\"",
+                    states[i].abb,
+                    year - 1
+                )
+                .ok();
+            }
+        }
     }
     if !b.institutions.events.is_empty() {
         writeln!(
@@ -329,6 +415,24 @@ pub(super) fn summary(b: &Built<'_>) -> Vec<String> {
             "{} institutions as treaties (members in {y}: {}), {n_joins} join and {n_withdrawals} withdraw events",
             emitted.len(),
             listed.join(", ")
+        ));
+    }
+    if let Some(g) = b.growth {
+        let (entries, exits) = g.counts();
+        let ids = g.entrant_ids();
+        summary.push(format!(
+            "state system: {entries} entries and {exits} exits {}-{}; {} states enter after {y}{}, with {} dyads of their entry years",
+            y + 1,
+            b.opts.end,
+            ids.len(),
+            if ids.is_empty() {
+                String::new()
+            } else if ids.len() > 12 {
+                format!(" ({}, ...)", ids[..12].join(", "))
+            } else {
+                format!(" ({})", ids.join(", "))
+            },
+            g.n_dyads
         ));
     }
     if b.dyads.community_pairs > 0 {
