@@ -119,7 +119,7 @@ fn the_full_tables_rebuild_the_committed_world_of_1990() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("161 states"), "{}", text(&o.stdout));
     // The state system grows: the successor states of the Soviet Union, Yugoslavia and
-    // Czechoslovakia, Kuwait back in 1991, East Timor, Montenegro, Kosovo, South Sudan, ...
+    // Czechoslovakia, the Baltic states back in 1991, East Timor, Montenegro, Kosovo, South Sudan, ...
     assert!(
         text(&o.stdout).contains("state system: 35 entries and 1 exits 1991-2014"),
         "{}",
