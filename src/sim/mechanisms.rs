@@ -862,6 +862,35 @@ pub fn phase(cohesion: f64, identity: f64, peaceful_share: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn growth_factors_of_power_and_gdp() {
+        assert_eq!(power_growth(0.2, 0.1), 2f64.ln());
+        assert_eq!(power_growth(0.1, 0.1), 0.0);
+        assert_eq!(power_growth(0.0, 0.1), 0.0);
+        assert_eq!(power_growth(0.1, 0.0), 0.0);
+        // A ratio that underflows is taken from the logs, finite.
+        let g = power_growth(1e-300, 1e10);
+        assert!(g.is_finite() && (g - (1e-300f64.ln() - 1e10f64.ln())).abs() < 1e-9);
+        assert_eq!(gdp_growth_factor(4.0, 1.0, 0.5), 2.0);
+        assert_eq!(
+            gdp_growth_factor(4.0, 0.0, 0.5),
+            1.0,
+            "an unknown start GDP does not grow"
+        );
+    }
+
+    #[test]
+    fn an_entering_pair_starts_at_its_gravity_target() {
+        // The baseline over both growth factors: base x g_a x g_b is the scenario's trade again.
+        let (trade, ga, gb) = (80.0, 1.25, 0.8);
+        let base = entry_trade_baseline(trade, ga, gb);
+        assert_eq!(base * ga * gb, trade);
+        assert_eq!(entry_trade_baseline(trade, 1.0, 1.0), trade);
+        for bad in [0.0, f64::INFINITY, f64::NAN, 1e-320] {
+            assert_eq!(entry_trade_baseline(trade, bad, 1.0), trade, "{bad}");
+        }
+    }
+
     use super::*;
     use crate::params::Params;
 
