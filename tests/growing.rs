@@ -185,3 +185,46 @@ fn the_manifest_and_validate_name_the_entries_and_exits() {
     assert_eq!(labels, ["NEW enters", "OLD exits"]);
     assert!(Path::new(&repo(FIXTURE)).exists());
 }
+
+/// A pair begins at its state's entry as a pair present from the start begins at the start: with
+/// no identity pull and no dispute or new pact in the pair, trust at the entry tick is the dyad
+/// table's value exactly (the security dilemma reads power changes since the entry, not since the
+/// start, although AAA's power has drifted for five years), and trade is the table's value (the
+/// gravity target counts GDP growth from the entry).
+#[test]
+fn pairs_begin_at_the_entry_with_their_baselines() {
+    let p = Prepared::new(Arc::new(growing()));
+    let mut params = comity::params::lens("realist").unwrap();
+    for (name, value) in [
+        ("identity_trust_weight", 0.0),
+        ("power_volatility", 0.05),
+        ("gdp_volatility", 0.0),
+        ("gdp_growth", 0.05),
+        ("trade_dispute_penalty", 0.0),
+    ] {
+        params.set(name, value).unwrap();
+    }
+    assert!(params.security_dilemma_weight * params.security_power_sensitivity > 0.0);
+    let width = PAIR_METRICS.len();
+    let col = |m: &str| PAIR_METRICS.iter().position(|&x| x == m).unwrap();
+    let mut checked = 0;
+    for run in 0..40 {
+        let r = p.run(&params, 11, run, true);
+        let row = &r.pairs[(ENTRY as usize * 2) * width..(ENTRY as usize * 2 + 1) * width];
+        let quarrel = r
+            .disputes
+            .iter()
+            .any(|d| d.tick == ENTRY && [d.a, d.b].contains(&0) && [d.a, d.b].contains(&NEW));
+        if quarrel || row[col("allied")] == 1.0 {
+            continue;
+        }
+        checked += 1;
+        assert_eq!((row[col("trust_ab")], row[col("trust_ba")]), (0.1, 0.1), "run {run}");
+        assert!(
+            (row[col("trade")] - 80.0).abs() < 1e-9,
+            "run {run}: {}",
+            row[col("trade")]
+        );
+    }
+    assert!(checked > 10, "{checked}");
+}
