@@ -180,6 +180,11 @@ fn the_manifest_and_validate_name_the_entries_and_exits() {
     let o = run(&["validate", FIXTURE]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("enter 1, exit 1"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("5 (4 major powers; 1 absent at the start, entering later)"),
+        "{}",
+        text(&o.stdout)
+    );
     let s = growing();
     let labels: Vec<String> = s.events.iter().map(|e| s.event_label(e)).collect();
     assert_eq!(labels, ["NEW enters", "OLD exits"]);

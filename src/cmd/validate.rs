@@ -37,11 +37,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
         cal.n_ticks()
     )
     .ok();
+    let later = s.present_at_start().iter().filter(|p| !**p).count();
     writeln!(
         out,
-        "  states       {} ({} major powers)",
+        "  states       {} ({} major powers{})",
         s.n_states(),
-        s.states.iter().filter(|x| x.major).count()
+        s.states.iter().filter(|x| x.major).count(),
+        if later > 0 {
+            format!("; {later} absent at the start, entering later")
+        } else {
+            String::new()
+        }
     )
     .ok();
     let n = s.n_states();
