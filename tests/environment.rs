@@ -42,6 +42,14 @@ fn main() {
             ),
         ),
         (
+            "import::the_full_tables_rebuild_the_calibration_world_with_fixed_states",
+            shared.is_some(),
+            shared.as_ref().map_or(
+                "../shared/data/ir is not present (a fresh clone has none)".to_string(),
+                |d| format!("tables at {}", d.display()),
+            ),
+        ),
+        (
             "compare::filters_shared_lenses_and_a_reader_that_is_not_comitys (its python3 part)",
             python,
             if python {
