@@ -18,7 +18,7 @@ fn main() {
     let pandas = python_modules(&["pandas", "matplotlib"]);
     let tidyverse = r_packages(&["tidyverse"]);
     let why_browser = "no Chromium (install the Debian package `chromium`; .ci/run does), or set CHROMIUM=/path";
-    let rows: [(&str, bool, String); 7] = [
+    let rows: [(&str, bool, String); 8] = [
         (
             "report::a_headless_browser_draws_charts_not_a_blank_page",
             browser.is_some(),
