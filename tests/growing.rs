@@ -233,3 +233,35 @@ fn pairs_begin_at_the_entry_with_their_baselines() {
     }
     assert!(checked > 10, "{checked}");
 }
+
+/// Common random numbers: every pair draws whether its states are present or not, so two
+/// scenarios that differ only in the date of an entry give the same runs until the earlier of
+/// the two dates.
+#[test]
+fn an_entry_date_changes_nothing_before_it() {
+    let early = growing();
+    let text = fs::read_to_string(repo(FIXTURE))
+        .unwrap()
+        .replace("at = 2005\nkind = \"enter\"", "at = 2008\nkind = \"enter\"");
+    let late = scenario::load_str(&text, "late.toml", &repo("tests/fixtures")).unwrap();
+    assert_ne!(early, late);
+    let (a, b) = (Prepared::new(Arc::new(early)), Prepared::new(Arc::new(late)));
+    let row = METRICS.len() * a.slots();
+    for params in lenses() {
+        for run in 0..10 {
+            let (x, y) = (a.run(&params, 11, run, true), b.run(&params, 11, run, true));
+            let before = ENTRY as usize * row;
+            let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&x.metrics[..before]), bits(&y.metrics[..before]), "run {run}");
+            let early_disputes = |r: &comity::sim::RunResult| {
+                r.disputes
+                    .iter()
+                    .filter(|d| d.tick < ENTRY)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(early_disputes(&x), early_disputes(&y), "run {run}");
+            assert_ne!(bits(&x.metrics), bits(&y.metrics), "the entry date matters after it");
+        }
+    }
+}
