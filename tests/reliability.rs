@@ -151,6 +151,45 @@ fn memory_estimate_matches_what_a_world_and_a_run_allocate() {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
+/// The estimate of a world whose last state enters at the second tick (`enter`): the scenario's
+/// dyads kept for the entry and each pair's power gain at its start are covered too.
+#[test]
+fn memory_estimate_covers_a_growing_world() {
+    use comity::scenario::{EventKind, EventSpec};
+    use comity::sim::Prepared;
+    let n = 300;
+    let (prepared, world) = peak_of(|| {
+        let mut scenario = comity::synthetic::world(n, 5, 1);
+        for t in &mut scenario.treaties {
+            t.members.retain(|&m| m != n - 1);
+        }
+        let at = scenario.calendar.month_of(1);
+        scenario.events.push(EventSpec {
+            at,
+            tick: 1,
+            order: scenario.events.len(),
+            probability: 1.0,
+            kind: EventKind::Enter {
+                state: n - 1,
+                treaties: Vec::new(),
+            },
+        });
+        Prepared::new(Arc::new(scenario))
+    });
+    let estimate = prepared.scenario.memory(1, 1000);
+    let params = comity::params::lens("constructivist").unwrap();
+    let (_, per_run) = peak_of(|| prepared.run(&params, 3, 0, false));
+    for (what, measured, estimated) in [
+        ("world", world, estimate.world),
+        ("per thread", per_run, estimate.per_thread),
+    ] {
+        assert!(
+            estimated >= measured && estimated as f64 <= 1.5 * measured as f64,
+            "{what}: estimated {estimated} bytes, measured {measured}"
+        );
+    }
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }

@@ -123,6 +123,9 @@ pub const SCENARIO_BYTES_PER_DYAD: u64 = 7 * 8 + 1;
 /// Bytes per ordered pair of states in one world: `Relations` (16 `f64` and 2 `bool` arrays)
 /// and `Ties` (2 `f64`, 6 `u16` and one `(f64, f64)` array).
 pub const WORLD_BYTES_PER_DYAD: u64 = 16 * 8 + 2 + 2 * 8 + 6 * 2 + 16;
+/// Bytes per ordered pair of states in one `Relations` (16 `f64` and 2 `bool` arrays; a 17th
+/// `f64` array, `gain0`, only when a state enters: [`MemoryEstimate::with_entries`]).
+pub const RELATIONS_BYTES_PER_DYAD: u64 = 16 * 8 + 2;
 /// Bytes per ordered pair of states that a run allocates for a while during a tick (the
 /// rival-alignment array and other temporaries: two `f64` arrays at most).
 pub const SCRATCH_BYTES_PER_DYAD: u64 = 2 * 8;
@@ -177,6 +180,19 @@ impl MemoryEstimate {
                 .saturating_mul(aggregates as u64)
                 .saturating_add(panel.saturating_mul(RUNS_IN_FLIGHT)),
         }
+    }
+
+    /// With states that enter during the run (`enter` events): the world keeps the scenario's
+    /// dyads for their entries (one more `Relations`, once: [`RELATIONS_BYTES_PER_DYAD`]) and
+    /// each run the relative power gain of every pair at its start (one more `f64` array) and,
+    /// in a tick with an entry, the rival alignment the entrants' pairs start from (another).
+    pub fn with_entries(mut self, states: usize) -> MemoryEstimate {
+        let dyads = (states as u64).saturating_mul(states as u64);
+        self.world = self
+            .world
+            .saturating_add(dyads.saturating_mul(RELATIONS_BYTES_PER_DYAD + 8));
+        self.per_thread = self.per_thread.saturating_add(dyads.saturating_mul(2 * 8));
+        self
     }
 
     /// The whole estimate with `threads` runs in flight.

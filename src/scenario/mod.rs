@@ -313,13 +313,18 @@ impl Scenario {
     /// What running this scenario needs in memory ([`limits`]); `aggregates`: the lens
     /// aggregates held at once (a run holds one per lens, a sweep one or two), each folding `runs`.
     pub fn memory(&self, aggregates: usize, runs: u64) -> MemoryEstimate {
-        MemoryEstimate::new(
+        let estimate = MemoryEstimate::new(
             self.n_states(),
             u64::from(self.calendar.n_ticks()),
             1 + self.communities.len(),
             aggregates,
             runs,
-        )
+        );
+        if self.events.iter().any(|e| matches!(e.kind, EventKind::Enter { .. })) {
+            estimate.with_entries(self.n_states())
+        } else {
+            estimate
+        }
     }
     /// The parameter set of a lens: the built-in lens (or a custom lens's base), then the
     /// scenario's `[parameters]`, then the custom lens's own overrides.
