@@ -34,6 +34,11 @@ fn lenses() -> Vec<Params> {
 fn the_entering_state_is_absent_until_its_entry_and_the_leaver_after_its_exit() {
     let s = growing();
     assert_eq!(s.present_at_start(), vec![true, true, true, true, false]);
+    let all = vec![true; 5];
+    assert_eq!(s.present_at(ENTRY - 1), [true, true, true, true, false]);
+    assert_eq!(s.present_at(ENTRY), all);
+    assert_eq!(s.present_at(EXIT), [true, true, true, false, true]);
+    assert_eq!(s.present_at(12), [true, true, true, false, true]);
     let p = Prepared::new(Arc::new(s));
     let ticks = p.scenario.calendar.n_ticks() as usize;
     let (mut new_after, mut old_before, mut others) = (0, 0, 0);

@@ -303,6 +303,20 @@ impl Scenario {
         present
     }
 
+    /// Which states are in the system during `tick` (after the entries and exits of that tick,
+    /// which apply at its start): for readers of outputs that count pairs or dyad-years.
+    pub fn present_at(&self, tick: u32) -> Vec<bool> {
+        let mut present = self.present_at_start();
+        for e in self.events.iter().take_while(|e| e.tick <= tick) {
+            match e.kind {
+                EventKind::Enter { state, .. } => present[state] = true,
+                EventKind::Exit { state } => present[state] = false,
+                _ => {}
+            }
+        }
+        present
+    }
+
     /// Whether any state enters or exits during the run (the state set changes).
     pub fn has_entries_or_exits(&self) -> bool {
         self.events
