@@ -15,7 +15,7 @@ mod dyads;
 mod institutions;
 mod pacts;
 mod states;
-mod tables;
+pub(crate) mod tables;
 mod write;
 
 pub use institutions::{INSTITUTIONS_CSV, INSTITUTIONS_FILE, Membership, parse_institutions};

@@ -21,13 +21,15 @@ pub const PAIRS: &str = "pairs.csv";
 pub const PANELS: &str = "panels.bin";
 /// `manifest.json`: written last, so its presence marks a finished folder.
 pub const MANIFEST: &str = "manifest.json";
+/// `backtest.csv`: `comity backtest`'s tidy rows, which `comity report` draws.
+pub const BACKTEST: &str = "backtest.csv";
 /// `report.html`: the page `comity report` writes into the folder it draws.
 pub const REPORT: &str = "report.html";
 
 /// Every file comity writes into an output folder. `--force` removes each of them, and each
 /// one's hidden `.NAME.partial`, and nothing else.
 pub const OUTPUT_FILES: &[&str] = &[
-    TIMESERIES, RUNS, RUNS_AT, DISPUTES, POINTS, PAIRS, PANELS, MANIFEST, REPORT,
+    TIMESERIES, RUNS, RUNS_AT, DISPUTES, POINTS, PAIRS, PANELS, MANIFEST, REPORT, BACKTEST,
 ];
 
 /// The first column of every CSV file of a sweep: the design point.
