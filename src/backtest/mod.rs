@@ -384,7 +384,8 @@ fn observed_rate(onsets: u64, exposure: u64) -> (Option<f64>, Option<f64>, Optio
     }
     let (lo, hi) = poisson_interval(onsets);
     let e = exposure as f64;
-    (Some(onsets as f64 / e), Some(lo / e), Some(hi / e))
+    // A dyad-year holds at most one onset: the rate's interval stops at 1.
+    (Some(onsets as f64 / e), Some(lo / e), Some((hi / e).min(1.0)))
 }
 
 /// Pooled value (total events / total exposure) and the 2.5%-97.5% percentiles of the per-run
@@ -533,8 +534,10 @@ pub fn backtest(opts: &Options) -> Result<Backtest, BacktestError> {
     // The windows.
     let from = opts.from.unwrap_or(world.first);
     let to = opts.to.unwrap_or(world.last.min(rec.last));
-    if from > to {
-        return Err(input(format!("--from {from} is after --to {to}"), None));
+    if let (Some(f), Some(t)) = (opts.from, opts.to)
+        && f > t
+    {
+        return Err(input(format!("--from {f} is after --to {t}"), None));
     }
     let observed = (from.max(rec.first), to.min(rec.last));
     let compared = (observed.0.max(world.first), observed.1.min(world.last));
@@ -601,7 +604,10 @@ pub fn backtest(opts: &Options) -> Result<Backtest, BacktestError> {
     ctx.base_r = recent.map(|w| ctx.system(w));
     let mut rows = Vec::new();
     rate_rows(&ctx, observed, compared, &mut rows);
-    for (a, b) in blocks(observed.0, observed.1) {
+    for (a, b) in blocks(observed.0, observed.1)
+        .into_iter()
+        .filter(|&blk| blk != observed)
+    {
         let sim = (a.max(compared.0), b.min(compared.1));
         rate_rows(&ctx, (a, b), sim, &mut rows);
     }
