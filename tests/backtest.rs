@@ -187,6 +187,25 @@ fn simulated_figures_are_recounted_from_disputes_csv() {
     let first = fs::read(out.join("backtest.csv")).unwrap();
     backtest_json(&out, &[]);
     assert_eq!(first, fs::read(out.join("backtest.csv")).unwrap());
+    // the report draws it
+    let o = run(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let page = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains("id=\"backtest\"") && page.contains("onset rate among west"),
+        "no backtest section"
+    );
+    // and refuses an edited one by line
+    fs::write(
+        out.join("backtest.csv"),
+        String::from_utf8(first)
+            .unwrap()
+            .replacen(",observed,", ",observed,x", 1),
+    )
+    .unwrap();
+    let o = run(&["report", out.to_str().unwrap(), "--force"]);
+    assert_eq!(o.status.code(), Some(65), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("backtest.csv line 2"), "{}", text(&o.stderr));
 }
 
 #[test]
