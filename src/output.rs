@@ -10,7 +10,7 @@
 use crate::montecarlo::{LensAggregate, Sink, run_columns, summarise_run};
 use crate::scenario::Scenario;
 use crate::sim::metrics::METRICS;
-use crate::sim::{Prepared, RunResult};
+use crate::sim::{Prepared, Record, RunResult};
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -22,8 +22,8 @@ use thiserror::Error;
 /// `.NAME.partial`, and nothing else.
 pub use crate::results::OUTPUT_FILES;
 use crate::results::{
-    DISPUTES, DISPUTES_COLUMNS, MANIFEST, PAIRS, PAIRS_KEY, PANELS, POINT, RUNS, RUNS_AT, RUNS_AT_KEY, RUNS_KEY,
-    SUMMARY_COLUMNS, TIMESERIES, TIMESERIES_KEY,
+    DISPUTES, DISPUTES_COLUMNS, DYAD_YEARS, DYAD_YEARS_COLUMNS, MANIFEST, PAIRS, PAIRS_KEY, PANELS, POINT, RUNS,
+    RUNS_AT, RUNS_AT_KEY, RUNS_KEY, SUMMARY_COLUMNS, TIMESERIES, TIMESERIES_KEY,
 };
 
 /// The lock file of an output folder. It stays after a run (removing a lock file while
@@ -379,6 +379,8 @@ pub struct RunWriters {
     runs_path: PathBuf,
     disputes_path: PathBuf,
     runs_at_path: PathBuf,
+    /// `dyad_years.csv` (`--dyad-years`).
+    dyad_years: Option<DyadYearsWriter>,
     /// `panels.bin`: each run's metric panel ([`crate::shard`]), for a shard's part or a
     /// checkpoint.
     panels: Option<AtomicFile>,
@@ -399,13 +401,8 @@ impl Write for AtomicFile {
 
 impl RunWriters {
     /// `years`: the calendar years whose per-run values go to `runs_at.csv` (none: no file).
-    pub fn create(
-        dir: &Path,
-        prepared: &Prepared,
-        record_disputes: bool,
-        years: &[i64],
-    ) -> Result<RunWriters, OutputError> {
-        Self::create_for(dir, prepared, record_disputes, years, false)
+    pub fn create(dir: &Path, prepared: &Prepared, record: Record, years: &[i64]) -> Result<RunWriters, OutputError> {
+        Self::open(dir, prepared, record, years, false, false, None)
     }
 
     /// [`RunWriters::create`]; `sweep`: every file starts with a `point` column.
@@ -416,7 +413,11 @@ impl RunWriters {
         years: &[i64],
         sweep: bool,
     ) -> Result<RunWriters, OutputError> {
-        Self::open(dir, prepared, record_disputes, years, sweep, false, None)
+        let record = Record {
+            disputes: record_disputes,
+            dyad_years: false,
+        };
+        Self::open(dir, prepared, record, years, sweep, false, None)
     }
 
     /// [`RunWriters::create`] that also writes every run's panel to `panels.bin` (a shard's
@@ -424,27 +425,27 @@ impl RunWriters {
     pub fn create_with_panels(
         dir: &Path,
         prepared: &Prepared,
-        record_disputes: bool,
+        record: Record,
         years: &[i64],
     ) -> Result<RunWriters, OutputError> {
-        Self::open(dir, prepared, record_disputes, years, false, true, None)
+        Self::open(dir, prepared, record, years, false, true, None)
     }
 
     /// Reopens the partial files of an interrupted run at the lengths its checkpoint vouches for.
     pub fn resume(
         dir: &Path,
         prepared: &Prepared,
-        record_disputes: bool,
+        record: Record,
         years: &[i64],
         lengths: &FileLengths,
     ) -> Result<RunWriters, OutputError> {
-        Self::open(dir, prepared, record_disputes, years, false, true, Some(lengths))
+        Self::open(dir, prepared, record, years, false, true, Some(lengths))
     }
 
     fn open(
         dir: &Path,
         prepared: &Prepared,
-        record_disputes: bool,
+        record: Record,
         years: &[i64],
         sweep: bool,
         panels: bool,
@@ -502,8 +503,15 @@ impl RunWriters {
         let mut header = lead(&RUNS_KEY);
         header.extend(run_columns(prepared));
         let runs = start(&runs_path, header)?;
-        let disputes = if record_disputes {
+        let disputes = if record.disputes {
             Some(start(&disputes_path, lead(&DISPUTES_COLUMNS))?)
+        } else {
+            None
+        };
+        let dyad_years = if record.dyad_years {
+            let path = dir.join(DYAD_YEARS);
+            let w = start(&path, lead(&DYAD_YEARS_COLUMNS))?;
+            Some(DyadYearsWriter::new(w, path, prepared))
         } else {
             None
         };
@@ -534,6 +542,7 @@ impl RunWriters {
             runs_path,
             disputes_path,
             runs_at_path,
+            dyad_years,
             panels,
             panels_path,
         })
@@ -560,6 +569,9 @@ impl RunWriters {
         }
         if let Some((w, _)) = &mut self.runs_at {
             one(w, &self.runs_at_path)?;
+        }
+        if let Some(d) = &mut self.dyad_years {
+            one(&mut d.w, &d.path)?;
         }
         if let Some(p) = &mut self.panels {
             let len = p.sync().map_err(|source| OutputError::Io {
@@ -607,6 +619,9 @@ impl RunWriters {
         }
         if let Some((w, _)) = self.runs_at {
             finish(w, &self.runs_at_path)?;
+        }
+        if let Some(d) = self.dyad_years {
+            finish(d.w, &d.path)?;
         }
         Ok(())
     }
@@ -686,9 +701,159 @@ impl RunWriters {
                     .map_err(std::io::Error::other)?;
                 }
             }
+            if let Some(w) = &mut self.dyad_years {
+                w.write_run(lens, prepared, r)?;
+            }
         }
         Ok(())
     }
+}
+
+/// Streams `dyad_years.csv`: every pair of every recorded year of the runs that recorded them
+/// ([`crate::sim::dyadyears`]), in (lens, run, year, pair) order. The pairs are in the
+/// peace-science order, fixed once: side 1 is the state with the lower COW code (the earlier
+/// state in the scenario when a state has no code; states with a code come first), and pairs
+/// are sorted by side 1, then side 2.
+struct DyadYearsWriter {
+    w: csv::Writer<AtomicFile>,
+    path: PathBuf,
+    /// (side 1, side 2) of every pair, in row order.
+    order: Vec<(usize, usize)>,
+    /// Per state: its COW code as text (empty when none).
+    ccodes: Vec<String>,
+    /// Per pair, in `order`: `contiguous`, `distance` and `shared_community` as text.
+    fixed: Vec<[String; 3]>,
+    /// A number's text.
+    scratch: String,
+}
+
+impl DyadYearsWriter {
+    fn new(w: csv::Writer<AtomicFile>, path: PathBuf, prepared: &Prepared) -> DyadYearsWriter {
+        let s = &prepared.scenario;
+        let n = s.n_states();
+        let key = |i: usize| match s.states[i].ccode {
+            Some(c) => (0, c, i),
+            None => (1, 0, i),
+        };
+        let mut order: Vec<(usize, usize)> = (0..n)
+            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+            .map(|(i, j)| if key(j) < key(i) { (j, i) } else { (i, j) })
+            .collect();
+        order.sort_by_key(|&(a, b)| (key(a), key(b)));
+        let fixed = order
+            .iter()
+            .map(|&(a, b)| {
+                let k = a * n + b;
+                let shared = s
+                    .communities
+                    .iter()
+                    .any(|c| c.members.contains(&a) && c.members.contains(&b));
+                [
+                    u8::from(s.dyads.contiguous[k]).to_string(),
+                    num(Some(s.dyads.distance[k])),
+                    u8::from(shared).to_string(),
+                ]
+            })
+            .collect();
+        DyadYearsWriter {
+            w,
+            path,
+            order,
+            ccodes: s
+                .states
+                .iter()
+                .map(|x| x.ccode.map(|c| c.to_string()).unwrap_or_default())
+                .collect(),
+            fixed,
+            scratch: String::new(),
+        }
+    }
+
+    /// Writes the rows of one run (none when it recorded no dyad-years). Every row is written
+    /// here, in one loop: a filter of the pairs written is one line in it.
+    fn write_run(&mut self, lens: &str, prepared: &Prepared, r: &RunResult) -> std::io::Result<()> {
+        use crate::sim::dyadyears::pair_index;
+        let s = &prepared.scenario;
+        let n = s.n_states();
+        let run = r.run.to_string();
+        let flag = |b: bool| if b { "1" } else { "0" };
+        let (w, sc) = (&mut self.w, &mut self.scratch);
+        let field = |w: &mut csv::Writer<AtomicFile>, text: &str| w.write_field(text).map_err(std::io::Error::other);
+        for y in &r.dyad_years {
+            let year = y.year.to_string();
+            for (&(a, b), fixed) in self.order.iter().zip(&self.fixed) {
+                let (i, j) = (a.min(b), a.max(b));
+                let p = &y.pairs[pair_index(n, i, j)];
+                let (trust_12, trust_21) = if a < b {
+                    (p.trust_ij, p.trust_ji)
+                } else {
+                    (p.trust_ji, p.trust_ij)
+                };
+                let (da, db) = (y.democracy[a], y.democracy[b]);
+                let (pa, pb) = (y.power[a], y.power[b]);
+                for text in [
+                    lens,
+                    &run,
+                    &year,
+                    &s.states[a].id,
+                    &s.states[b].id,
+                    &self.ccodes[a],
+                    &self.ccodes[b],
+                ] {
+                    field(w, text)?;
+                }
+                field(w, flag(p.onset))?;
+                field(w, &p.hostlev.to_string())?;
+                field(w, &fixed[0])?;
+                field(w, flag(y.major[a] || y.major[b]))?;
+                field(w, flag(p.ally))?;
+                for x in [
+                    p.shared_igos,
+                    p.trade,
+                    trust_12,
+                    trust_21,
+                    p.identity,
+                    p.rivalry,
+                    p.peace_years,
+                ] {
+                    sc.clear();
+                    num32(sc, x);
+                    field(w, sc)?;
+                }
+                field(w, flag(p.onset_naive))?;
+                field(w, &p.hostlev_naive.to_string())?;
+                field(w, flag(p.scripted))?;
+                field(w, &fixed[1])?;
+                let ratio = crate::sim::mechanisms::log_power_ratio(pa, pb);
+                for x in [da, db, da.min(db), pa, pb, ratio] {
+                    field(w, &num(Some(x)))?;
+                }
+                sc.clear();
+                num32(sc, p.dependence);
+                field(w, sc)?;
+                field(w, flag(p.kantian))?;
+                field(w, &fixed[2])?;
+                w.write_record(None::<&[u8]>).map_err(std::io::Error::other)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Appends an `f32` as [`num`] writes a double: the shortest text that reads back to the same
+/// `f32`, with an exponent below 1e-5 and from 1e16 in magnitude; empty when not finite.
+pub fn num32(out: &mut String, x: f32) {
+    use std::fmt::Write as _;
+    if !x.is_finite() {
+        return;
+    }
+    let _ = if x == 0.0 {
+        write!(out, "0")
+    } else if x.abs() < 1e-5 || x.abs() >= 1e16 {
+        write!(out, "{x:e}")
+    } else {
+        write!(out, "{x}")
+    };
 }
 
 /// Column names of `runs_at.csv` after `lens,run,year`: `<community>.<metric>` for every metric,

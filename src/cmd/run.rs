@@ -42,6 +42,15 @@ pub struct Args {
     /// Also write disputes.csv, one row per simulated dispute.
     #[arg(long)]
     pub disputes: bool,
+    /// Also write dyad_years.csv: one row per (lens, run, year, pair of states) of the first
+    /// runs of each lens (--dyad-years-runs), in the peace-science dyad-year convention, to fit
+    /// a model of dispute onset (columns: docs/outputs.md).
+    #[arg(long)]
+    pub dyad_years: bool,
+    /// With --dyad-years: write runs 0..N of each lens [default: 10]. 0 is refused; more than
+    /// --runs writes every run (a note says so).
+    #[arg(long, value_name = "N", requires = "dyad_years", value_parser = clap::value_parser!(u64).range(1..))]
+    pub dyad_years_runs: Option<u64>,
     /// Also write runs_at.csv: every run's metrics at these years (e.g. 2020,2030), so that
     /// `comity compare --at` can pair runs there.
     #[arg(long, value_delimiter = ',')]
@@ -204,11 +213,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
     )?;
     let scenario = Arc::new(scenario);
     let prepared = Prepared::new(scenario.clone());
+    let dyad_year_runs = dyad_year_runs(&args, runs);
     let config = Config {
         runs,
         seed,
         threads,
         record_disputes: args.disputes,
+        dyad_year_runs,
+    };
+    let record = comity::sim::Record {
+        disputes: args.disputes,
+        dyad_years: args.dyad_years,
     };
     let span_runs = shard.map_or(0..runs, |(s, _)| s.range(runs));
     let span_len = span_runs.end - span_runs.start;
@@ -221,6 +236,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "lenses": lenses.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
         "parameters": results::parameters_info(&lenses),
         "disputes": args.disputes,
+        "dyad_year_runs": dyad_year_runs,
         "at_years": args.at_years,
         "pairs": scenario.pairs.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
         "shard": shard.map(|(s, _)| s),
@@ -291,7 +307,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 )),
             ));
         }
-        let writers = RunWriters::resume(&out, &prepared, args.disputes, &args.at_years, &cp.lengths)?;
+        let writers = RunWriters::resume(&out, &prepared, record, &args.at_years, &cp.lengths)?;
         let aggregates = if shard.is_some() {
             None
         } else {
@@ -308,9 +324,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         (writers, aggregates, (cp.lens, cp.next_run), cp.done)
     } else {
         let writers = if keep_panels {
-            RunWriters::create_with_panels(&out, &prepared, args.disputes, &args.at_years)?
+            RunWriters::create_with_panels(&out, &prepared, record, &args.at_years)?
         } else {
-            RunWriters::create(&out, &prepared, args.disputes, &args.at_years)?
+            RunWriters::create(&out, &prepared, record, &args.at_years)?
         };
         (writers, shard.is_none().then(Vec::new), (0, span_runs.start), 0)
     };
@@ -404,6 +420,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if !args.at_years.is_empty() {
         files.push(results::RUNS_AT);
     }
+    if args.dyad_years {
+        files.push(results::DYAD_YEARS);
+    }
     files.push(results::MANIFEST);
     let manifest = Manifest {
         pairs: scenario.pairs.iter().map(|p| p.name.clone()).collect(),
@@ -418,6 +437,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }),
         at_years: shard.is_some().then(|| args.at_years.clone()),
         resumed: args.resume.then_some(true),
+        dyad_year_runs: args.dyad_years.then_some(dyad_year_runs),
         ..Manifest::of_job(results::Job {
             scenario_path: &args.scenario,
             scenario: &scenario,
@@ -463,6 +483,24 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// The runs of each lens whose dyad-years are written: `--dyad-years-runs` (10 by default)
+/// clamped to `runs`, with a note when the clamp cuts a number given; 0 without `--dyad-years`.
+fn dyad_year_runs(args: &Args, runs: u64) -> u64 {
+    if !args.dyad_years {
+        return 0;
+    }
+    let asked = args.dyad_years_runs.unwrap_or(DYAD_YEAR_RUNS);
+    if asked > runs && args.dyad_years_runs.is_some() && !args.quiet {
+        emit_err(&format!(
+            "note: --dyad-years-runs {asked} is more than the {runs} runs: dyad_years.csv holds every run\n"
+        ));
+    }
+    asked.min(runs)
+}
+
+/// `--dyad-years-runs` when not given.
+pub const DYAD_YEAR_RUNS: u64 = 10;
 
 /// Estimates a job of `total` runs before it starts: a pilot run (run `first` of the first
 /// lens, not part of the results) times one run when the job is large enough for its time to

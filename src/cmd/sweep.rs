@@ -335,6 +335,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         seed,
         threads: threads_arg,
         record_disputes: args.disputes,
+        dyad_year_runs: 0,
     };
     // Before the folder is touched: a job too large for this machine needs --yes. The estimate
     // times a pilot run at the base parameters (not part of the results) when it matters.
