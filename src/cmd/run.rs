@@ -203,17 +203,21 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     // A shard's part folds nothing: it keeps each run's panel for `comity merge`.
     let aggregates_held = if shard.is_some() { 0 } else { lenses.len() };
+    let dyad_year_runs = dyad_year_runs(&args, runs);
+    let years = (last - first + 1).max(1) as u64;
+    let dyad_year_bytes = comity::sim::dyadyears::run_bytes(scenario.n_states(), years);
     let threads = threads_within_memory(
         &args.scenario,
         &scenario,
         args.threads,
         aggregates_held,
         runs,
+        // The pipeline holds two chunks of 8 runs per thread: at most 16 recording runs each.
+        dyad_year_bytes.saturating_mul(dyad_year_runs.min(16)),
         args.quiet,
     )?;
     let scenario = Arc::new(scenario);
     let prepared = Prepared::new(scenario.clone());
-    let dyad_year_runs = dyad_year_runs(&args, runs);
     let config = Config {
         runs,
         seed,
@@ -262,6 +266,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             if keep_panels { panel_bytes / total.max(1) } else { 0 },
             args.at_years.len() as u64,
             if shard.is_none() { lenses.len() as u64 } else { 0 },
+            // dyad_years.csv: about 200 bytes a row.
+            (dyad_year_runs.min(span_runs.end).saturating_sub(span_runs.start) * lenses.len() as u64)
+                .saturating_mul(years * dyad_pairs(&scenario) * 200),
         )
     };
     if !args.resume {
@@ -499,6 +506,12 @@ fn dyad_year_runs(args: &Args, runs: u64) -> u64 {
     asked.min(runs)
 }
 
+/// The non-directed pairs of a scenario's states.
+fn dyad_pairs(scenario: &Scenario) -> u64 {
+    let n = scenario.n_states() as u64;
+    n * n.saturating_sub(1) / 2
+}
+
 /// `--dyad-years-runs` when not given.
 pub const DYAD_YEAR_RUNS: u64 = 10;
 
@@ -517,6 +530,7 @@ pub fn estimate_job(
     panel_bytes: u64,
     at_years: u64,
     timeseries_lenses: u64,
+    dyad_year_bytes: u64,
 ) -> limits::JobEstimate {
     let threads = if config.threads == 0 {
         rayon::current_num_threads()
@@ -540,8 +554,8 @@ pub fn estimate_job(
         at_years * (per_tick + 3),
         disputes,
         panel_bytes,
-        // timeseries.csv: about 90 bytes a row.
-        timeseries_lenses * cells * 90,
+        // timeseries.csv: about 90 bytes a row; then dyad_years.csv.
+        (timeseries_lenses * cells * 90).saturating_add(dyad_year_bytes),
     )
 }
 
@@ -610,16 +624,19 @@ pub fn announce(lock: &output::DirLock, shard: Option<(Shard, ShardSource)>, blo
 /// ([`comity::scenario::limits`]) fits this machine's bound. With 0 asked, fewer threads when
 /// that makes it fit (said on stderr unless `quiet`); with a count asked, a usage error naming
 /// the count that fits; when one thread does not fit, a scenario error. `aggregates`: the lens
-/// aggregates held at once, each folding `runs` runs.
+/// aggregates held at once, each folding `runs` runs; `held_per_thread`: bytes of finished runs'
+/// records (dyad-years) held per thread on top of the estimate.
 pub fn threads_within_memory(
     path: &Path,
     scenario: &Scenario,
     requested: usize,
     aggregates: usize,
     runs: u64,
+    held_per_thread: u64,
     quiet: bool,
 ) -> Result<usize, Failure> {
-    let estimate = scenario.memory(aggregates, runs);
+    let mut estimate = scenario.memory(aggregates, runs);
+    estimate.per_thread = estimate.per_thread.saturating_add(held_per_thread);
     let threads = if requested == 0 {
         rayon::current_num_threads()
     } else {

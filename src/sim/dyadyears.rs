@@ -73,6 +73,15 @@ pub struct DyadYearLog {
     pub years: Vec<DyadYear>,
 }
 
+/// The bytes a run's record of `states` states over `years` calendar years holds (a
+/// [`PairYear`] per pair and year, three values per state and year).
+pub fn run_bytes(states: usize, years: u64) -> u64 {
+    let n = states as u64;
+    let pairs = n * n.saturating_sub(1) / 2;
+    let per_year = pairs * std::mem::size_of::<PairYear>() as u64 + n * 17 + 100;
+    years.saturating_mul(per_year)
+}
+
 /// The position of pair `(i, j)`, `i < j`, among the `n (n - 1) / 2` pairs of `n` states in dyad
 /// order (`(0,1), (0,2), ..., (1,2), ...`).
 #[inline]
@@ -154,6 +163,13 @@ pub fn record_onsets(tick_log: Res<TickLog>, rel: Res<Relations>, log: Option<Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pair_year_takes_40_bytes() {
+        assert_eq!(std::mem::size_of::<PairYear>(), 40);
+        // 193 states over 100 years, as docs/outputs.md says: 74 MB a run.
+        assert_eq!(run_bytes(193, 100) / 1_000_000, 74);
+    }
 
     #[test]
     fn pair_index_counts_pairs_in_dyad_order() {
