@@ -332,3 +332,37 @@ fn dyad_years_runs_is_checked_and_clamped() {
         "{help}"
     );
 }
+
+/// The covariates are those the onset draw of the year saw: `peace_years` is 1 in the year after
+/// a year with a dispute of the pair (joiners' pairs included, whose peace ends too), and one
+/// more than the year before otherwise.
+#[test]
+fn peace_years_count_from_the_last_dispute_as_onset_saw_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("dy");
+    western(&out, "2", true);
+    let (h, rows) = read_csv(&out.join("dyad_years.csv"));
+    let c = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let mut last: BTreeMap<(String, String, String, String), (i64, f64, bool)> = BTreeMap::new();
+    let (mut after_dispute, mut checked) = (0, 0);
+    for r in &rows {
+        let key = (
+            r[c("lens")].clone(),
+            r[c("run")].clone(),
+            r[c("state_a")].clone(),
+            r[c("state_b")].clone(),
+        );
+        let year: i64 = r[c("year")].parse().unwrap();
+        let peace: f64 = r[c("peace_years")].parse().unwrap();
+        if let Some(&(y, p, disputed)) = last.get(&key) {
+            assert_eq!(y + 1, year);
+            let want = if disputed { 1.0 } else { p + 1.0 };
+            assert_eq!(peace, want, "{r:?}");
+            after_dispute += usize::from(disputed);
+            checked += 1;
+        }
+        last.insert(key, (year, peace, r[c("midonset_naive")] == "1"));
+    }
+    assert_eq!(checked, 2 * 5 * 14 * 120);
+    assert!(after_dispute > 50, "{after_dispute}");
+}
