@@ -798,6 +798,7 @@ impl DyadYearsWriter {
             let democracy: Vec<String> = y.democracy.iter().map(|&x| f32_text(x as f32)).collect();
             let cinc: Vec<String> = y.power.iter().map(|&x| f32_text(x as f32)).collect();
             for (&(a, b), fixed) in self.order.iter().zip(&self.fixed) {
+                // Which pairs a year has is decided here, and only here (every pair, for now).
                 let (i, j) = (a.min(b), a.max(b));
                 let p = &y.pairs[pair_index(n, i, j)];
                 let (trust_12, trust_21) = if a < b {
