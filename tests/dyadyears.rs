@@ -366,3 +366,64 @@ fn peace_years_count_from_the_last_dispute_as_onset_saw_them() {
     assert_eq!(checked, 2 * 5 * 14 * 120);
     assert!(after_dispute > 50, "{after_dispute}");
 }
+
+/// With quarterly steps a year is still one row per pair: `midonset` covers the year's four
+/// steps (the disputes of `disputes.csv` in that year), the covariates are the first step's.
+#[test]
+fn quarterly_steps_give_one_row_per_pair_and_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = fs::read_to_string(repo("tests/fixtures/tiny.toml")).unwrap();
+    let text = tiny.replace("end = 2010\n", "end = 2010\nstep = \"quarter\"\n");
+    assert_ne!(text, tiny);
+    let scenario = dir.path().join("quarters.toml");
+    fs::write(&scenario, text).unwrap();
+    let out = dir.path().join("out");
+    ok(&run(&[
+        "run",
+        s(&scenario),
+        "--runs",
+        "4",
+        "--dyad-years",
+        "--disputes",
+        "-q",
+        "--out",
+        s(&out),
+    ]));
+    let (h, rows) = read_csv(&out.join("dyad_years.csv"));
+    let c = |name: &str| h.iter().position(|x| x == name).unwrap();
+    assert_eq!(rows.len(), 4 * 11 * 6);
+    let (dh, disputes) = read_csv(&out.join("disputes.csv"));
+    let dc = |name: &str| dh.iter().position(|x| x == name).unwrap();
+    let pair = |a: &str, b: &str| {
+        if a < b {
+            (a.to_string(), b.to_string())
+        } else {
+            (b.to_string(), a.to_string())
+        }
+    };
+    let mut want: BTreeMap<(String, String, (String, String)), u8> = BTreeMap::new();
+    for d in &disputes {
+        let e = want
+            .entry((
+                d[dc("run")].clone(),
+                d[dc("year")].clone(),
+                pair(&d[dc("state_a")], &d[dc("state_b")]),
+            ))
+            .or_default();
+        *e = (*e).max(d[dc("hostlev")].parse().unwrap());
+    }
+    assert!(!want.is_empty());
+    let mut seen = 0;
+    for r in &rows {
+        let k = (
+            r[c("run")].clone(),
+            r[c("year")].clone(),
+            pair(&r[c("state_a")], &r[c("state_b")]),
+        );
+        let level = want.get(&k).copied().unwrap_or(0);
+        assert_eq!(r[c("hostlev")], level.to_string(), "{r:?}");
+        assert_eq!(r[c("midonset")], u8::from(level > 0).to_string(), "{r:?}");
+        seen += usize::from(level > 0);
+    }
+    assert_eq!(seen, want.len());
+}

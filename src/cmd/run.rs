@@ -519,7 +519,8 @@ pub const DYAD_YEAR_RUNS: u64 = 10;
 /// lens, not part of the results) times one run when the job is large enough for its time to
 /// matter (at least 50 runs per thread), and counts its disputes.
 /// `panel_bytes`: checkpoint bytes per run; `at_years`: years in `runs_at.csv`;
-/// `timeseries_lenses`: lenses summarised in `timeseries.csv`.
+/// `timeseries_lenses`: lenses summarised in `timeseries.csv`; `dyad_year_bytes`: the size of
+/// `dyad_years.csv`.
 #[allow(clippy::too_many_arguments)]
 pub fn estimate_job(
     prepared: &Prepared,
@@ -546,7 +547,7 @@ pub fn estimate_job(
     };
     let cells = montecarlo::cells(prepared) as u64;
     let per_tick = cells / u64::from(prepared.scenario.calendar.n_ticks()).max(1);
-    limits::JobEstimate::new(
+    let mut estimate = limits::JobEstimate::new(
         total,
         per_run,
         threads,
@@ -556,7 +557,11 @@ pub fn estimate_job(
         panel_bytes,
         // timeseries.csv: about 90 bytes a row; then dyad_years.csv.
         (timeseries_lenses * cells * 90).saturating_add(dyad_year_bytes),
-    )
+    );
+    // dyad_years.csv is written on one thread, about 1 s per million rows of 200 bytes
+    // (docs/outputs.md).
+    estimate.seconds += dyad_year_bytes as f64 / 200.0 * 1e-6;
+    estimate
 }
 
 /// Refuses a job that needs `--yes` ([`limits::JobEstimate::needs_yes`]) unless `yes`; prints
