@@ -427,3 +427,48 @@ fn quarterly_steps_give_one_row_per_pair_and_year() {
     }
     assert_eq!(seen, want.len());
 }
+
+/// A stopped run resumes only with the `--dyad-years-runs` it was started with (the file's
+/// bytes across a resume are checked in `tests/shards.rs`).
+#[test]
+fn a_run_resumes_only_with_its_own_dyad_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "run",
+            SCENARIO,
+            "--runs",
+            "40",
+            "--threads",
+            "1",
+            "-q",
+            "--out",
+            s(&out),
+        ];
+        a.extend_from_slice(extra);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let o = bin()
+        .args(args(&["--dyad-years", "--dyad-years-runs", "12"]))
+        .env("COMITY_TEST_STOP_AFTER_RUNS", "8")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o.stderr));
+    for other in [&["--resume"][..], &["--resume", "--dyad-years"][..]] {
+        let o = bin().args(args(other)).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{other:?}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("`dyad_year_runs` differs"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+    let o = bin()
+        .args(args(&["--dyad-years", "--dyad-years-runs", "12", "--resume"]))
+        .output()
+        .unwrap();
+    ok(&o);
+    let (_, rows) = read_csv(&out.join("dyad_years.csv"));
+    assert_eq!(rows.len(), 12 * 15 * 120);
+}

@@ -232,7 +232,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let span_runs = shard.map_or(0..runs, |(s, _)| s.range(runs));
     let span_len = span_runs.end - span_runs.start;
     let total = span_len.saturating_mul(lenses.len() as u64);
-    let identity = serde_json::json!({
+    let mut identity = serde_json::json!({
         "comity_version": env!("CARGO_PKG_VERSION"),
         "scenario_sha256": scenario.sources.iter().map(|d| d.sha256.clone()).collect::<Vec<_>>(),
         "seed": seed,
@@ -240,11 +240,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "lenses": lenses.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
         "parameters": results::parameters_info(&lenses),
         "disputes": args.disputes,
-        "dyad_year_runs": dyad_year_runs,
         "at_years": args.at_years,
         "pairs": scenario.pairs.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
         "shard": shard.map(|(s, _)| s),
     });
+    // Only with --dyad-years, so that a checkpoint written before the flag existed still resumes.
+    if args.dyad_years {
+        identity["dyad_year_runs"] = dyad_year_runs.into();
+    }
     let panel_bytes = comity::shard::panel_record_bytes(montecarlo::cells(&prepared)).saturating_mul(total);
     // A shard's part always keeps its panels: they are what `comity merge` folds.
     let keep_panels = shard.is_some() || (!args.no_checkpoint && panel_bytes <= CHECKPOINT_MAX_BYTES);
