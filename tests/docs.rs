@@ -53,6 +53,12 @@ fn outputs_doc_lists_every_metric_and_run_column() {
             "docs/outputs.md does not document metric `{m}`"
         );
     }
+    for name in comity::results::DYAD_YEARS_COLUMNS {
+        assert!(
+            outputs.contains(&format!("`{name}`")),
+            "docs/outputs.md does not document dyad_years.csv column {name}"
+        );
+    }
     for name in comity::montecarlo::RUN_EXTRAS {
         assert!(
             outputs.contains(name),
@@ -113,7 +119,13 @@ const SNIPPET_SETUPS: &[(&str, &[&str])] = &[
     ("docs/outputs.md", &["run", "scenarios/western_community.toml"]),
     (
         "docs/outputs.md",
-        &["run", "scenarios/western_community.toml", "--disputes", "--force"],
+        &[
+            "run",
+            "scenarios/western_community.toml",
+            "--disputes",
+            "--dyad-years",
+            "--force",
+        ],
     ),
     (
         "docs/teaching.md",
@@ -192,6 +204,15 @@ fn run_snippets(lang: &str, interpreter: &str, extension: &str) -> usize {
                 args.join(" "),
                 text(&o.stderr)
             );
+            // The dyad-year logits fit where the file is (they print the model of `midonset`).
+            if snippet.contains("dyad_years.csv") && args.iter().any(|a| a == "--dyad-years") {
+                assert!(
+                    text(&o.stdout).contains("midonset"),
+                    "{doc}, {lang} snippet {}: no logit of midonset printed:\n{}",
+                    k + 1,
+                    text(&o.stdout)
+                );
+            }
             ran += 1;
         }
     }
