@@ -115,7 +115,23 @@ fn fenced(doc: &str, lang: &str) -> Vec<String> {
 /// Where the docs' snippets read their data: each document with the `comity` commands that write
 /// the outputs its snippets name (run in a fresh folder; the snippets then run there). The
 /// outputs.md snippets run twice: on the README's default output, and again with disputes.csv.
+/// `&&` separates commands run one after the other.
 const SNIPPET_SETUPS: &[(&str, &[&str])] = &[
+    (
+        "docs/validation.md",
+        &[
+            "run",
+            "tests/fixtures/backtest/scenario.toml",
+            "--disputes",
+            "--out",
+            "output/val/insample",
+            "&&",
+            "backtest",
+            "output/val/insample",
+            "--data",
+            "tests/fixtures/ir",
+        ],
+    ),
     ("docs/outputs.md", &["run", "scenarios/western_community.toml"]),
     (
         "docs/outputs.md",
@@ -169,20 +185,22 @@ fn run_snippets(lang: &str, interpreter: &str, extension: &str) -> usize {
         let args: Vec<String> = args
             .iter()
             .map(|a| {
-                if a.starts_with("scenarios/") {
+                if a.starts_with("scenarios/") || a.starts_with("tests/") {
                     repo(a).display().to_string()
                 } else {
                     a.to_string()
                 }
             })
             .collect();
-        let o = bin()
-            .current_dir(dir.path())
-            .args(&args)
-            .arg("--quiet")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "comity {}: {}", args.join(" "), text(&o.stderr));
+        for command in args.split(|a| a == "&&") {
+            let mut c = bin();
+            c.current_dir(dir.path()).args(command);
+            if command[0] == "run" {
+                c.arg("--quiet");
+            }
+            let o = c.output().unwrap();
+            assert!(o.status.success(), "comity {}: {}", command.join(" "), text(&o.stderr));
+        }
         for (k, snippet) in snippets.iter().enumerate() {
             assert!(
                 snippet.contains("lens"),
@@ -244,4 +262,25 @@ fn r_snippets_in_the_docs_run_verbatim() {
     }
     let ran = run_snippets("r", "Rscript", "R");
     assert!(ran >= 1, "only {ran} R snippets ran");
+}
+
+/// Every document with a Python or R snippet is in [`SNIPPET_SETUPS`], so that its snippets run.
+#[test]
+fn every_document_with_snippets_runs_them() {
+    let mut docs: Vec<String> = std::fs::read_dir(repo("docs"))
+        .unwrap()
+        .map(|e| format!("docs/{}", e.unwrap().file_name().to_string_lossy()))
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    docs.extend(["README.md".to_string(), "scenarios/teaching/README.md".to_string()]);
+    for doc in docs {
+        let text = read(&doc);
+        if fenced(&text, "python").is_empty() && fenced(&text, "r").is_empty() {
+            continue;
+        }
+        assert!(
+            SNIPPET_SETUPS.iter().any(|(d, _)| *d == doc),
+            "{doc} has Python or R snippets that no test runs: add it to SNIPPET_SETUPS with the command that writes what they read"
+        );
+    }
 }
