@@ -29,6 +29,7 @@ fn driver(prepared: &Prepared, runs: u64, threads: usize) -> f64 {
         seed: 1,
         threads,
         record_disputes: false,
+        dyad_year_runs: 0,
     };
     let t = Instant::now();
     montecarlo::run(prepared, &lenses, &config, &mut NullSink, &|_| {}).expect("no I/O in the null sink");

@@ -242,6 +242,7 @@ pub fn refold(
         metrics: Vec::new(),
         pairs: Vec::new(),
         disputes: Vec::new(),
+        dyad_years: Vec::new(),
     };
     while let Some(p) = reader.next_panel()? {
         let l = p.lens as usize;

@@ -4,6 +4,7 @@
 //! run ([`sim`]) -> per-run results -> aggregates ([`stats`], [`montecarlo`]) ->
 //! files ([`output`]). See `docs/ARCHITECTURE.md`.
 
+pub mod backtest;
 pub mod bundled;
 pub mod checkpoint;
 pub mod compare;

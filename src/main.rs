@@ -38,6 +38,9 @@ enum Command {
     Report(cmd::report::Args),
     /// Build a scenario for one year from peace-science tables (COW, ATOP, V-Dem, CShapes).
     Import(cmd::import::Args),
+    /// Hold an output's simulated disputes against the real dispute record (rates, hostility,
+    /// communities, 5-year blocks, baselines, dyad ranking).
+    Backtest(cmd::backtest::Args),
     /// List the bundled scenarios, one line each.
     List(cmd::list::Args),
     /// Write a bundled scenario out (to run or edit it anywhere).
@@ -67,6 +70,7 @@ fn main() {
         Command::Compare(args) => cmd::compare::run(args),
         Command::Report(args) => cmd::report::run(args),
         Command::Import(args) => cmd::import::run(args),
+        Command::Backtest(args) => cmd::backtest::run(args),
         Command::List(args) => cmd::list::run(args),
         Command::Scenario(args) => cmd::scenario::run(args),
         Command::Synth(args) => cmd::synth::run(args),

@@ -10,7 +10,7 @@
 use crate::montecarlo::{self, LensAggregate};
 use crate::output::{self, AtomicFile, OutputError, TimeseriesWriter};
 use crate::results::{
-    DISPUTES, MANIFEST, Manifest, ManifestError, PAIRS, PANELS, POINTS, PartInfo, RUNS, RUNS_AT, TIMESERIES,
+    DISPUTES, DYAD_YEARS, MANIFEST, Manifest, ManifestError, PAIRS, PANELS, POINTS, PartInfo, RUNS, RUNS_AT, TIMESERIES,
 };
 use crate::scenario;
 use crate::shard::{PanelReader, Shard};
@@ -243,7 +243,7 @@ pub fn read_parts(dirs: &[PathBuf]) -> Result<(Kind, Vec<Part>), MergeError> {
                     parts[0].dir.display(),
                     p.dir.display()
                 ),
-                "run every shard with the same scenario, seed, runs, lenses, --set, --disputes and --at-years (and the same comity)",
+                "run every shard with the same scenario, seed, runs, lenses, --set, --disputes, --at-years and --dyad-years (and the same comity)",
             ));
         }
     }
@@ -336,7 +336,7 @@ pub fn merge(
     let run_check = (kind == Kind::Run).then_some(lens_col + 1);
     merge_csv(parts, out, RUNS, lens_col, &lenses, run_check)?;
     files.push(RUNS.into());
-    for f in [DISPUTES, RUNS_AT] {
+    for f in [DISPUTES, RUNS_AT, DYAD_YEARS] {
         if has(f) {
             merge_csv(parts, out, f, lens_col, &lenses, None)?;
             files.push(f.into());
@@ -472,6 +472,7 @@ fn write_timeseries(
         metrics: Vec::new(),
         pairs: Vec::new(),
         disputes: Vec::new(),
+        dyad_years: Vec::new(),
     };
     for (l, lens) in lenses.iter().enumerate() {
         let mut agg = LensAggregate::new(lens, method, runs, cells);

@@ -22,6 +22,18 @@ pub struct Config {
     /// 0: all cores.
     pub threads: usize,
     pub record_disputes: bool,
+    /// Runs below this index record their dyad-years (`dyad_years.csv`); 0: none.
+    pub dyad_year_runs: u64,
+}
+
+impl Config {
+    /// What run `run` records.
+    pub fn record(&self, run: u64) -> crate::sim::Record {
+        crate::sim::Record {
+            disputes: self.record_disputes,
+            dyad_years: run < self.dyad_year_runs,
+        }
+    }
 }
 
 /// Across-run summaries of every (tick, slot, metric) of one lens.
@@ -285,7 +297,7 @@ pub fn run_span(
             pool.install(|| {
                 (from..to)
                     .into_par_iter()
-                    .map(|run| prepared.run(params, config.seed, run, config.record_disputes))
+                    .map(|run| prepared.run_with(params, config.seed, run, config.record(run)))
                     .collect()
             })
         };

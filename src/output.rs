@@ -10,7 +10,7 @@
 use crate::montecarlo::{LensAggregate, Sink, run_columns, summarise_run};
 use crate::scenario::Scenario;
 use crate::sim::metrics::METRICS;
-use crate::sim::{Prepared, RunResult};
+use crate::sim::{Prepared, Record, RunResult};
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -22,8 +22,8 @@ use thiserror::Error;
 /// `.NAME.partial`, and nothing else.
 pub use crate::results::OUTPUT_FILES;
 use crate::results::{
-    DISPUTES, DISPUTES_COLUMNS, MANIFEST, PAIRS, PAIRS_KEY, PANELS, POINT, RUNS, RUNS_AT, RUNS_AT_KEY, RUNS_KEY,
-    SUMMARY_COLUMNS, TIMESERIES, TIMESERIES_KEY,
+    DISPUTES, DISPUTES_COLUMNS, DYAD_YEARS, DYAD_YEARS_COLUMNS, MANIFEST, PAIRS, PAIRS_KEY, PANELS, POINT, RUNS,
+    RUNS_AT, RUNS_AT_KEY, RUNS_KEY, SUMMARY_COLUMNS, TIMESERIES, TIMESERIES_KEY,
 };
 
 /// The lock file of an output folder. It stays after a run (removing a lock file while
@@ -379,6 +379,8 @@ pub struct RunWriters {
     runs_path: PathBuf,
     disputes_path: PathBuf,
     runs_at_path: PathBuf,
+    /// `dyad_years.csv` (`--dyad-years`).
+    dyad_years: Option<DyadYearsWriter>,
     /// `panels.bin`: each run's metric panel ([`crate::shard`]), for a shard's part or a
     /// checkpoint.
     panels: Option<AtomicFile>,
@@ -399,13 +401,8 @@ impl Write for AtomicFile {
 
 impl RunWriters {
     /// `years`: the calendar years whose per-run values go to `runs_at.csv` (none: no file).
-    pub fn create(
-        dir: &Path,
-        prepared: &Prepared,
-        record_disputes: bool,
-        years: &[i64],
-    ) -> Result<RunWriters, OutputError> {
-        Self::create_for(dir, prepared, record_disputes, years, false)
+    pub fn create(dir: &Path, prepared: &Prepared, record: Record, years: &[i64]) -> Result<RunWriters, OutputError> {
+        Self::open(dir, prepared, record, years, false, false, None)
     }
 
     /// [`RunWriters::create`]; `sweep`: every file starts with a `point` column.
@@ -416,7 +413,11 @@ impl RunWriters {
         years: &[i64],
         sweep: bool,
     ) -> Result<RunWriters, OutputError> {
-        Self::open(dir, prepared, record_disputes, years, sweep, false, None)
+        let record = Record {
+            disputes: record_disputes,
+            dyad_years: false,
+        };
+        Self::open(dir, prepared, record, years, sweep, false, None)
     }
 
     /// [`RunWriters::create`] that also writes every run's panel to `panels.bin` (a shard's
@@ -424,27 +425,27 @@ impl RunWriters {
     pub fn create_with_panels(
         dir: &Path,
         prepared: &Prepared,
-        record_disputes: bool,
+        record: Record,
         years: &[i64],
     ) -> Result<RunWriters, OutputError> {
-        Self::open(dir, prepared, record_disputes, years, false, true, None)
+        Self::open(dir, prepared, record, years, false, true, None)
     }
 
     /// Reopens the partial files of an interrupted run at the lengths its checkpoint vouches for.
     pub fn resume(
         dir: &Path,
         prepared: &Prepared,
-        record_disputes: bool,
+        record: Record,
         years: &[i64],
         lengths: &FileLengths,
     ) -> Result<RunWriters, OutputError> {
-        Self::open(dir, prepared, record_disputes, years, false, true, Some(lengths))
+        Self::open(dir, prepared, record, years, false, true, Some(lengths))
     }
 
     fn open(
         dir: &Path,
         prepared: &Prepared,
-        record_disputes: bool,
+        record: Record,
         years: &[i64],
         sweep: bool,
         panels: bool,
@@ -502,8 +503,15 @@ impl RunWriters {
         let mut header = lead(&RUNS_KEY);
         header.extend(run_columns(prepared));
         let runs = start(&runs_path, header)?;
-        let disputes = if record_disputes {
+        let disputes = if record.disputes {
             Some(start(&disputes_path, lead(&DISPUTES_COLUMNS))?)
+        } else {
+            None
+        };
+        let dyad_years = if record.dyad_years {
+            let path = dir.join(DYAD_YEARS);
+            let w = start(&path, lead(&DYAD_YEARS_COLUMNS))?;
+            Some(DyadYearsWriter::new(w, path, prepared)?)
         } else {
             None
         };
@@ -534,6 +542,7 @@ impl RunWriters {
             runs_path,
             disputes_path,
             runs_at_path,
+            dyad_years,
             panels,
             panels_path,
         })
@@ -560,6 +569,9 @@ impl RunWriters {
         }
         if let Some((w, _)) = &mut self.runs_at {
             one(w, &self.runs_at_path)?;
+        }
+        if let Some(d) = &mut self.dyad_years {
+            out.insert(DYAD_YEARS.into(), d.sync()?);
         }
         if let Some(p) = &mut self.panels {
             let len = p.sync().map_err(|source| OutputError::Io {
@@ -607,6 +619,9 @@ impl RunWriters {
         }
         if let Some((w, _)) = self.runs_at {
             finish(w, &self.runs_at_path)?;
+        }
+        if let Some(d) = self.dyad_years {
+            d.w.commit()?;
         }
         Ok(())
     }
@@ -686,8 +701,235 @@ impl RunWriters {
                     .map_err(std::io::Error::other)?;
                 }
             }
+            if let Some(w) = &mut self.dyad_years {
+                w.write_run(lens, prepared, r)?;
+            }
         }
         Ok(())
+    }
+}
+
+/// Streams `dyad_years.csv`: every pair of every recorded year of the runs that recorded them
+/// ([`crate::sim::dyadyears`]), in (lens, run, year, pair) order. The pairs are in the
+/// peace-science order, fixed once: side 1 is the state with the lower COW code (the earlier
+/// state in the scenario when a state has no code; states with a code come first), and pairs
+/// are sorted by side 1, then side 2. Values are written in single precision (the shortest
+/// text that reads back to the same `f32`: about 7 significant digits), which keeps the file
+/// to about 200 bytes a row. Millions of rows: each is put together in one buffer (no field
+/// needs quoting) and numbers are formatted with `ryu`.
+struct DyadYearsWriter {
+    w: AtomicFile,
+    path: PathBuf,
+    /// (side 1, side 2) of every pair, in row order.
+    order: Vec<(usize, usize)>,
+    /// Per state: `id,` and its COW code as text (empty when none).
+    ids: Vec<String>,
+    ccodes: Vec<String>,
+    /// Per pair, in `order`: `contiguous`, `distance` and `shared_community` as text.
+    fixed: Vec<[String; 3]>,
+    /// The row being put together.
+    line: Vec<u8>,
+}
+
+impl DyadYearsWriter {
+    fn new(w: csv::Writer<AtomicFile>, path: PathBuf, prepared: &Prepared) -> Result<DyadYearsWriter, OutputError> {
+        // The header (or, resuming, nothing) went through the csv writer; rows go straight on.
+        let w = w.into_inner().map_err(|e| OutputError::Io {
+            path: path.clone(),
+            source: e.into_error(),
+        })?;
+        let s = &prepared.scenario;
+        let n = s.n_states();
+        let key = |i: usize| match s.states[i].ccode {
+            Some(c) => (0, c, i),
+            None => (1, 0, i),
+        };
+        let mut order: Vec<(usize, usize)> = (0..n)
+            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+            .map(|(i, j)| if key(j) < key(i) { (j, i) } else { (i, j) })
+            .collect();
+        order.sort_by_key(|&(a, b)| (key(a), key(b)));
+        let text32 = |x: f64| {
+            let mut text = String::new();
+            num32(&mut text, x as f32);
+            text
+        };
+        let fixed = order
+            .iter()
+            .map(|&(a, b)| {
+                let k = a * n + b;
+                let shared = s
+                    .communities
+                    .iter()
+                    .any(|c| c.members.contains(&a) && c.members.contains(&b));
+                [
+                    u8::from(s.dyads.contiguous[k]).to_string(),
+                    text32(s.dyads.distance[k]),
+                    u8::from(shared).to_string(),
+                ]
+            })
+            .collect();
+        Ok(DyadYearsWriter {
+            w,
+            path,
+            order,
+            ids: s.states.iter().map(|x| x.id.clone()).collect(),
+            ccodes: s
+                .states
+                .iter()
+                .map(|x| x.ccode.map(|c| c.to_string()).unwrap_or_default())
+                .collect(),
+            fixed,
+            line: Vec::with_capacity(512),
+        })
+    }
+
+    /// Writes the rows of one run (none when it recorded no dyad-years). Every row is written
+    /// here, in one loop over the pairs: a filter of the pairs written is one line in it.
+    fn write_run(&mut self, lens: &str, prepared: &Prepared, r: &RunResult) -> std::io::Result<()> {
+        use crate::sim::dyadyears::pair_index;
+        let n = prepared.scenario.n_states();
+        let flag = |b: bool| if b { "1" } else { "0" };
+        let run = r.run.to_string();
+        let line = &mut self.line;
+        let growing = prepared.scenario.has_entries_or_exits();
+        for y in &r.dyad_years {
+            let year = y.year.to_string();
+            // A growing state system: the states present at the year's first step (as the
+            // covariates are), none of an absent state's pairs.
+            let present = if growing {
+                prepared.scenario.present_at(y.tick)
+            } else {
+                Vec::new()
+            };
+            // What is per state this year, formatted once.
+            let democracy: Vec<String> = y.democracy.iter().map(|&x| f32_text(x as f32)).collect();
+            let cinc: Vec<String> = y.power.iter().map(|&x| f32_text(x as f32)).collect();
+            for (&(a, b), fixed) in self.order.iter().zip(&self.fixed) {
+                // Which pairs a year has is decided here, and only here: every pair of states
+                // present that year.
+                if growing && !(present[a] && present[b]) {
+                    continue;
+                }
+                let (i, j) = (a.min(b), a.max(b));
+                let p = &y.pairs[pair_index(n, i, j)];
+                let (trust_12, trust_21) = if a < b {
+                    (p.trust_ij, p.trust_ji)
+                } else {
+                    (p.trust_ji, p.trust_ij)
+                };
+                let low = if y.democracy[a] <= y.democracy[b] { a } else { b };
+                let ratio = crate::sim::mechanisms::log_power_ratio(y.power[a], y.power[b]) as f32;
+                line.clear();
+                let mut text = |t: &str| {
+                    line.extend_from_slice(t.as_bytes());
+                    line.push(b',');
+                };
+                for t in [
+                    lens,
+                    &run,
+                    &year,
+                    &self.ids[a],
+                    &self.ids[b],
+                    &self.ccodes[a],
+                    &self.ccodes[b],
+                ] {
+                    text(t);
+                }
+                text(flag(p.onset));
+                text(LEVELS[usize::from(p.hostlev)]);
+                text(&fixed[0]);
+                text(flag(y.major[a] || y.major[b]));
+                text(flag(p.ally));
+                for x in [
+                    p.shared_igos,
+                    p.trade,
+                    trust_12,
+                    trust_21,
+                    p.identity,
+                    p.rivalry,
+                    p.peace_years,
+                ] {
+                    push_f32(line, x);
+                }
+                let mut text = |t: &str| {
+                    line.extend_from_slice(t.as_bytes());
+                    line.push(b',');
+                };
+                text(flag(p.onset_naive));
+                text(LEVELS[usize::from(p.hostlev_naive)]);
+                text(flag(p.scripted));
+                text(&fixed[1]);
+                text(&democracy[a]);
+                text(&democracy[b]);
+                text(&democracy[low]);
+                text(&cinc[a]);
+                text(&cinc[b]);
+                push_f32(line, ratio);
+                push_f32(line, p.dependence);
+                let mut text = |t: &str| {
+                    line.extend_from_slice(t.as_bytes());
+                    line.push(b',');
+                };
+                text(flag(p.kantian));
+                text(&fixed[2]);
+                // The last field ends the row.
+                *line.last_mut().expect("a row has fields") = b'\n';
+                self.w.write_all(line)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes to the disk and returns the partial file's length.
+    fn sync(&mut self) -> Result<u64, OutputError> {
+        self.w.sync().map_err(|source| OutputError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// A hostility level's text (0: none).
+const LEVELS: [&str; 6] = ["0", "1", "2", "3", "4", "5"];
+
+/// `x` as [`num32`] writes it.
+fn f32_text(x: f32) -> String {
+    let mut text = String::new();
+    num32(&mut text, x);
+    text
+}
+
+/// Appends `x` as [`num32`] writes it, and a comma.
+fn push_f32(line: &mut Vec<u8>, x: f32) {
+    let mut buf = ryu::Buffer::new();
+    line.extend_from_slice(f32_str(x, &mut buf).as_bytes());
+    line.push(b',');
+}
+
+/// Appends an `f32` as [`num`] writes a double: the shortest text that reads back to the same
+/// `f32` (ryu's; where two are as short and as close, ryu's choice), in plain decimals from 1e-5
+/// to 1e16 in magnitude and with an exponent outside; `0` for zero; empty when not finite.
+pub fn num32(out: &mut String, x: f32) {
+    let mut buf = ryu::Buffer::new();
+    out.push_str(&f32_str(x, &mut buf));
+}
+
+fn f32_str(x: f32, buf: &mut ryu::Buffer) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let a = x.abs();
+    if !x.is_finite() {
+        Cow::Borrowed("")
+    } else if x == 0.0 {
+        Cow::Borrowed("0")
+    } else if (1e-5..1e13).contains(&a) {
+        // ryu writes plain decimals here, with a `.0` on whole numbers.
+        let t = buf.format_finite(x);
+        Cow::Borrowed(t.strip_suffix(".0").unwrap_or(t))
+    } else if a < 1e-5 || a >= 1e16 {
+        Cow::Owned(format!("{x:e}"))
+    } else {
+        Cow::Owned(format!("{x}"))
     }
 }
 
@@ -883,6 +1125,56 @@ pub fn utc_timestamp(t: std::time::SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_precision_numbers_are_shortest_and_read_back() {
+        // Every 9973rd bit pattern of a positive and negative f32 (finite and not), and edges.
+        let mut xs: Vec<f32> = (0..u32::MAX / 9973).map(|k| f32::from_bits(k * 9973)).collect();
+        xs.extend(xs.clone().iter().map(|x| -x));
+        xs.extend([
+            0.0,
+            -0.0,
+            1.0,
+            20.0,
+            1e-5,
+            9.99e-6,
+            1e13,
+            9.999e12,
+            1e16,
+            0.3,
+            0.1 + 0.2,
+            f32::MAX,
+            f32::MIN_POSITIVE,
+        ]);
+        for x in xs {
+            let mut line = Vec::new();
+            push_f32(&mut line, x);
+            let mut text = String::new();
+            num32(&mut text, x);
+            assert_eq!(String::from_utf8(line).unwrap(), format!("{text},"), "{x:e}");
+            if x.is_finite() {
+                assert_eq!(text.parse::<f32>().unwrap(), x, "{text} reads back");
+                // As short as Rust's own shortest text (which may break a tie the other way).
+                let std = if x == 0.0 {
+                    "0".to_string()
+                } else if x.abs() < 1e-5 || x.abs() >= 1e16 {
+                    format!("{x:e}")
+                } else {
+                    format!("{x}")
+                };
+                assert_eq!(text.len(), std.len(), "{text} against {std}");
+            }
+        }
+        let text = |x: f32| {
+            let mut t = String::new();
+            num32(&mut t, x);
+            t
+        };
+        assert_eq!(text(0.85), "0.85");
+        assert_eq!(text(20.0), "20");
+        assert_eq!(text(2.5e-6), "2.5e-6");
+        assert_eq!(text(-0.0), "0");
+    }
 
     #[test]
     fn numbers_round_trip_and_tiny_ones_use_an_exponent() {

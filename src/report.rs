@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+mod backtest;
 mod sweep;
 use sweep::SPLICE;
 pub use sweep::{build_sweep, default_metric};
@@ -1171,6 +1172,7 @@ pub fn build_with(
         pair_sections(&pairs_csv, &lenses, &marks, &mut body, &mut toc, share)?;
     }
     first_war_section(&mut body, &mut toc, &runs, &lenses)?;
+    backtest::section(dir, &mut body, &mut toc)?;
     if let Some((a, b)) = compare_with {
         comparison_section(&mut body, &mut toc, (a, b), compare_lens)?;
     }

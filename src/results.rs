@@ -21,8 +21,9 @@ use std::path::{Path, PathBuf};
 pub mod files;
 pub mod tables;
 pub use files::{
-    DISPUTES, DISPUTES_COLUMNS, MANIFEST, OUTPUT_FILES, PAIRS, PAIRS_KEY, PANELS, POINT, POINTS, POINTS_KEY, REPORT,
-    RUNS, RUNS_AT, RUNS_AT_KEY, RUNS_KEY, SUMMARY_COLUMNS, TIMESERIES, TIMESERIES_KEY,
+    BACKTEST, DISPUTES, DISPUTES_COLUMNS, DYAD_YEARS, DYAD_YEARS_COLUMNS, MANIFEST, OUTPUT_FILES, PAIRS, PAIRS_KEY,
+    PANELS, POINT, POINTS, POINTS_KEY, REPORT, RUNS, RUNS_AT, RUNS_AT_KEY, RUNS_KEY, SUMMARY_COLUMNS, TIMESERIES,
+    TIMESERIES_KEY,
 };
 pub use tables::{ByRun, FileError, LensRuns, PerRun, PerRunFile, RunRow, Summaries, SummaryFile, SummaryRow};
 
@@ -70,6 +71,10 @@ pub struct Manifest {
     /// A part's `--at-years` (the merge checks that the parts agree).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_years: Option<Vec<i64>>,
+    /// `dyad_years.csv` holds runs `0..dyad_year_runs` of every lens (`--dyad-years`; a part's
+    /// file, those of its block).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dyad_year_runs: Option<u64>,
     /// Finished with `--resume`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed: Option<bool>,

@@ -53,6 +53,12 @@ fn outputs_doc_lists_every_metric_and_run_column() {
             "docs/outputs.md does not document metric `{m}`"
         );
     }
+    for name in comity::results::DYAD_YEARS_COLUMNS {
+        assert!(
+            outputs.contains(&format!("`{name}`")),
+            "docs/outputs.md does not document dyad_years.csv column {name}"
+        );
+    }
     for name in comity::montecarlo::RUN_EXTRAS {
         assert!(
             outputs.contains(name),
@@ -99,11 +105,33 @@ fn fenced(doc: &str, lang: &str) -> Vec<String> {
 /// Where the docs' snippets read their data: each document with the `comity` commands that write
 /// the outputs its snippets name (run in a fresh folder; the snippets then run there). The
 /// outputs.md snippets run twice: on the README's default output, and again with disputes.csv.
+/// `&&` separates commands run one after the other.
 const SNIPPET_SETUPS: &[(&str, &[&str])] = &[
+    (
+        "docs/validation.md",
+        &[
+            "run",
+            "tests/fixtures/backtest/scenario.toml",
+            "--disputes",
+            "--out",
+            "output/val/insample",
+            "&&",
+            "backtest",
+            "output/val/insample",
+            "--data",
+            "tests/fixtures/ir",
+        ],
+    ),
     ("docs/outputs.md", &["run", "scenarios/western_community.toml"]),
     (
         "docs/outputs.md",
-        &["run", "scenarios/western_community.toml", "--disputes", "--force"],
+        &[
+            "run",
+            "scenarios/western_community.toml",
+            "--disputes",
+            "--dyad-years",
+            "--force",
+        ],
     ),
     (
         "docs/teaching.md",
@@ -147,20 +175,22 @@ fn run_snippets(lang: &str, interpreter: &str, extension: &str) -> usize {
         let args: Vec<String> = args
             .iter()
             .map(|a| {
-                if a.starts_with("scenarios/") {
+                if a.starts_with("scenarios/") || a.starts_with("tests/") {
                     repo(a).display().to_string()
                 } else {
                     a.to_string()
                 }
             })
             .collect();
-        let o = bin()
-            .current_dir(dir.path())
-            .args(&args)
-            .arg("--quiet")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "comity {}: {}", args.join(" "), text(&o.stderr));
+        for command in args.split(|a| a == "&&") {
+            let mut c = bin();
+            c.current_dir(dir.path()).args(command);
+            if command[0] == "run" {
+                c.arg("--quiet");
+            }
+            let o = c.output().unwrap();
+            assert!(o.status.success(), "comity {}: {}", command.join(" "), text(&o.stderr));
+        }
         for (k, snippet) in snippets.iter().enumerate() {
             assert!(
                 snippet.contains("lens"),
@@ -182,6 +212,15 @@ fn run_snippets(lang: &str, interpreter: &str, extension: &str) -> usize {
                 args.join(" "),
                 text(&o.stderr)
             );
+            // The dyad-year logits fit where the file is (they print the model of `midonset`).
+            if snippet.contains("dyad_years.csv") && args.iter().any(|a| a == "--dyad-years") {
+                assert!(
+                    text(&o.stdout).contains("midonset"),
+                    "{doc}, {lang} snippet {}: no logit of midonset printed:\n{}",
+                    k + 1,
+                    text(&o.stdout)
+                );
+            }
             ran += 1;
         }
     }
@@ -213,4 +252,25 @@ fn r_snippets_in_the_docs_run_verbatim() {
     }
     let ran = run_snippets("r", "Rscript", "R");
     assert!(ran >= 1, "only {ran} R snippets ran");
+}
+
+/// Every document with a Python or R snippet is in [`SNIPPET_SETUPS`], so that its snippets run.
+#[test]
+fn every_document_with_snippets_runs_them() {
+    let mut docs: Vec<String> = std::fs::read_dir(repo("docs"))
+        .unwrap()
+        .map(|e| format!("docs/{}", e.unwrap().file_name().to_string_lossy()))
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    docs.extend(["README.md".to_string(), "scenarios/teaching/README.md".to_string()]);
+    for doc in docs {
+        let text = read(&doc);
+        if fenced(&text, "python").is_empty() && fenced(&text, "r").is_empty() {
+            continue;
+        }
+        assert!(
+            SNIPPET_SETUPS.iter().any(|(d, _)| *d == doc),
+            "{doc} has Python or R snippets that no test runs: add it to SNIPPET_SETUPS with the command that writes what they read"
+        );
+    }
 }

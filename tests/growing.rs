@@ -270,3 +270,39 @@ fn an_entry_date_changes_nothing_before_it() {
         }
     }
 }
+
+/// `--dyad-years`: a year has the pairs of the states present at its first step only.
+#[test]
+fn dyad_years_hold_the_pairs_of_present_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let o = run(&[
+        "run",
+        FIXTURE,
+        "--runs",
+        "3",
+        "--dyad-years",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (header, rows) = read_csv(&out.join("dyad_years.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (run_col, year) = (col("run"), col("year"));
+    let (a, b) = (col(&header[3]), col(&header[4]));
+    let mut per_year = std::collections::BTreeMap::new();
+    for row in &rows {
+        let y: i64 = row[year].parse().unwrap();
+        for side in [&row[a], &row[b]] {
+            assert!(side != "NEW" || y >= 2005, "{row:?}");
+            assert!(side != "OLD" || y < 2006, "{row:?}");
+        }
+        *per_year.entry((row[run_col].clone(), y)).or_insert(0) += 1;
+    }
+    for ((_, y), count) in per_year {
+        // 4 states present before 2005 (6 pairs), 5 in 2005 (10), 4 from 2006 (6).
+        let want = if y == 2005 { 10 } else { 6 };
+        assert_eq!(count, want, "{y}");
+    }
+}

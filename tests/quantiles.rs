@@ -110,6 +110,7 @@ fn a_forced_sketch_keeps_its_stated_rank_error_on_the_bundled_scenario() {
             seed: 7,
             threads,
             record_disputes: false,
+            dyad_year_runs: 0,
         };
         montecarlo::run_within(&prepared, &lenses, &config, sink, &|_| {}, 0).unwrap()
     };

@@ -535,7 +535,13 @@ fn force_removes_every_file_comity_writes_and_nothing_else() {
     for name in users {
         assert_eq!(fs::read_to_string(out.join(name)).unwrap(), "mine", "{name} survives");
     }
-    for name in ["points.csv", "runs_at.csv", "disputes.csv", "report.html"] {
+    for name in [
+        "points.csv",
+        "runs_at.csv",
+        "disputes.csv",
+        "dyad_years.csv",
+        "report.html",
+    ] {
         assert!(!out.join(name).exists(), "stale {name} removed");
     }
     assert!(
@@ -606,6 +612,7 @@ fn every_file_comity_writes_is_one_force_may_remove() {
             "--disputes",
             "--at-years",
             "2020",
+            "--dyad-years",
             "--pairs",
             "USA-GMY",
         ];
@@ -636,6 +643,7 @@ fn every_file_comity_writes_is_one_force_may_remove() {
         "runs.csv",
         "runs_at.csv",
         "disputes.csv",
+        "dyad_years.csv",
         "pairs.csv",
         "manifest.json",
         "report.html",

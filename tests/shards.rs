@@ -9,7 +9,14 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SCENARIO: &str = "scenarios/western_community.toml";
-const DATA_FILES: &[&str] = &["timeseries.csv", "pairs.csv", "runs.csv", "disputes.csv", "runs_at.csv"];
+const DATA_FILES: &[&str] = &[
+    "timeseries.csv",
+    "pairs.csv",
+    "runs.csv",
+    "disputes.csv",
+    "runs_at.csv",
+    "dyad_years.csv",
+];
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -40,6 +47,10 @@ fn job(out: &Path) -> Vec<String> {
         "--disputes",
         "--at-years",
         "2020,2030",
+        // Runs 0..8 of each lens: the first shard's block, part of the second's, none of the others'.
+        "--dyad-years",
+        "--dyad-years-runs",
+        "8",
         "-q",
         "--pairs",
         "USA-GMY,USA-CAN",
@@ -112,6 +123,7 @@ fn shards_from_the_flag_slurm_or_kubernetes_merge_to_the_unsharded_bytes() {
             "runs.csv",
             "disputes.csv",
             "runs_at.csv",
+            "dyad_years.csv",
             "manifest.json"
         ])
     );

@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Calibration of comity's dispute model to COW MID 5.0, 1946-1989 (brief section 6).
+"""Calibration of comity's dispute model to COW MID 5.0, 1946-1989 (brief section 6): the fitting loop.
 
-Usage (from the repository root; standard library only, Python >= 3.11):
+Every measurement comes from `comity backtest --json` (docs/validation.md): the targets are its
+observed rows over 1946-1989 (`--from 1946 --to 1989`), the simulated figures its rows for the
+output. This script runs comity, reads those figures, and moves the levers.
 
-    # (a) the targets, computed from the data, next to the brief's figures
+Usage (from the repository root; standard library only, Python >= 3.11; build comity first with
+`cargo build --release`):
+
+    # (a) the targets, computed from the data by `comity backtest` (a one-run output is made to read them)
     python3 scenarios/history/calibrate.py targets
 
     # (b) measure a comity output folder made with --disputes on the calibration world
@@ -22,10 +27,12 @@ Usage (from the repository root; standard library only, Python >= 3.11):
         --lens realist_cal,liberal_cal,constructivist_cal --runs 100 --iterations 6 \
         [--nato liberal_cal=onset_alliance] [--fix PARAM,...] [--damping 0.85] [--write FILE]
 
-Options of `measure`, `run` and `fit`: `--json FILE` writes every figure as JSON; `--data DIR` (default:
-<repo>/../shared/data/ir); `--scenario FILE` (`measure`; default: the scenario named in the output's
-manifest.json, else scenarios/history/world_1960). `run` and `fit` also take `--comity BIN` (default:
-target/release/comity), `--world FILE`, `--lens`, `--runs`, `--seed` and `--out` (default
+Options of every command: `--comity BIN` (default: target/release/comity), `--data DIR` (default:
+<repo>/../shared/data/ir), `--from Y` and `--to Y` (the targets' years, default 1946-1989; the
+simulated figures cover the simulated years up to `--to`: `fit --to 1974` fits on 1960-1974 only,
+the pseudo out-of-sample test of docs/validation.md), `--json FILE` (every figure as JSON).
+`measure` also takes `--scenario FILE` (default: the scenario named in the output's manifest.json);
+`run` and `fit` take `--world FILE`, `--lens`, `--runs`, `--seed` and `--out` (default
 /tmp/comity-calibration; comity's own files there are replaced).
 
 `fit` (needs `--lenses-file`; every lens of `--lens` must be a [lens.NAME] table there) runs up to
@@ -50,36 +57,21 @@ score is under `--tolerance` (default 0.05; `--score-exclude rate_all,...` drops
 a world's mix of dyads can keep a row off target whatever the parameters), and prints the full
 table of the last run.
 
-Definitions (docs/calibration.md has the full account):
+Definitions (docs/calibration.md and docs/validation.md have the full account; `comity backtest`
+computes every figure):
 
-* Real dyad-years: non-directed pairs of COW system members (cow_states_v2016, a state counts in
-  every year it is a member for any part of), 1946-1989.
-* Onset: the non-directed dyad-year has `cowmidonset` = 1 in either direction of
-  cow_mid5_directed_dyad_years_nodup.csv.
-* Contiguous: a cow_contdir_v3.2 record of conttype 1-4 whose stdate year <= year <= enddate year.
-  Major: a COW major power (cow_majors_v2016) in that year. PRD: contiguous or major.
-* Hostility distribution: per dispute, the highest hostility level `hostlev` of the disputes of
-  cow_mid5_disputes.csv that began (styear) in 1946-1989. (Per dyad onset is also reported.)
-* NATO: dyad-years 1949-1989 in which both states are members in
-  derived/nato_members_from_atop5.1.csv (and system members): the brief's figure. The like-for-like
-  target of a world, whose `nato` community is fixed, is the pairs of that community's states from
-  the world's start to 1989 (both system members).
-* Simulated dyad-years: every pair of the scenario's states x every simulated year x runs (the
-  state set is fixed in the model). Categories are fixed at the scenario's values: `contiguous`
-  from dyads.csv, `major` from states.csv. NATO = the scenario's `nato` community. Onsets are
-  unique (run, year, dyad) triples of the (initiator, target) pair of each row of disputes.csv;
-  hostility is per simulated dispute (one row). The calibrated rows compare these with the brief's
-  targets. Also printed, not calibrated on: the originator-dyad targets (both states originators
-  of the MID: the like-for-like counterpart of the (initiator, target) pairs), the simulated
-  rates with the (initiator, joiner) pairs counted as onsets too (the counterpart of the naive MID
-  dyads), the all-dyads target re-weighted to the world's PRD share, rates by decade, and the
-  EC-6 and Nordic dyads (0 and 1 MIDs in the data).
+* Targets: onset rates of non-directed dyad-years of COW system members (a state counts in every
+  year it is a member for any part of), 1946-1989, by category (all, PRD, non-PRD, contiguous,
+  major, and the four contiguity x major cells); the highest hostility level of the disputes that
+  began in those years; the like-for-like NATO target: the pairs of the world's `nato` community,
+  from the world's start to 1989, both system members.
+* Simulated: every pair of the scenario's states x simulated years x runs; categories fixed at the
+  scenario's values; onsets are the unique (run, year, pair) of the (initiator, target) pair of
+  each row of disputes.csv; hostility is per simulated dispute (one row).
 """
 
 import argparse
-import collections
 import csv
-import gzip
 import json
 import math
 import os
@@ -99,7 +91,6 @@ DEFAULT_WORLD = os.path.join(HERE, "world_1960", "scenario.toml")
 DEFAULT_COMITY = os.path.join(REPO, "target", "release", "comity")
 
 FIRST, LAST = 1946, 1989
-NATO_FIRST = 1949
 
 # The brief's figures (model-brief.md section 6), for comparison only.
 BRIEF = {
@@ -112,7 +103,6 @@ BRIEF = {
     "host_3": 0.200,
     "host_4": 0.756,
     "host_5": 0.023,
-    "rate_nato": 0.0060,
 }
 
 RATES = ["rate_all", "rate_prd", "rate_nonprd", "rate_contiguous", "rate_major"]
@@ -127,213 +117,20 @@ LABEL = {
     "host_3": "highest level: display (3)",
     "host_4": "highest level: use of force (4)",
     "host_5": "highest level: war (5)",
-    "rate_nato": "onset rate, both NATO members",
     "rate_nato_world": "onset rate, the world's NATO members",
     "rate_all_adjusted": "onset rate, all, at the world's PRD share",
 }
-# pacified zones of brief section 6 (the brief says 0 MIDs; the data have 0 and 1): COW codes and years
-GROUPS = {
-    "EC-6": ({210, 211, 212, 220, 260, 325}, 1958, LAST),
-    "Nordic": ({375, 380, 385, 390, 395}, FIRST, LAST),
-}
-DECADES = [(1950, 1959), (1960, 1969), (1970, 1979), (1980, 1989)]
+# backtest's names of the categories and levels -> this script's keys
+CATEGORY_KEY = {"all": "rate_all", "prd": "rate_prd", "nonprd": "rate_nonprd", "contiguous": "rate_contiguous",
+                "major": "rate_major", "noncontig_minor": "cell_noncont_minor", "contig_minor": "cell_cont_minor",
+                "noncontig_major": "cell_noncont_major", "contig_major": "cell_cont_major"}
+LEVEL_KEY = {"threat": "host_2", "display": "host_3", "use_of_force": "host_4", "war": "host_5"}
+# pacified zones of brief section 6 (the brief says 0 MIDs; the data have 0 and 1): COW codes
+GROUPS = {"EC-6": {210, 211, 212, 220, 260, 325}, "Nordic": {375, 380, 385, 390, 395}}
 
 # the quantities calibrated to +/-25% (relative); NATO "as close as possible"
 CALIBRATED = RATES + HOST
 TOLERANCE = 0.25
-
-
-def _open(path):
-    if os.path.exists(path):
-        return open(path, newline="")
-    if os.path.exists(path + ".gz"):
-        return gzip.open(path + ".gz", "rt", newline="")
-    raise FileNotFoundError(path)
-
-
-def _rows(data, name):
-    with _open(os.path.join(data, name)) as f:
-        yield from csv.DictReader(f)
-
-
-def _pairs(members):
-    s = sorted(members)
-    for i, a in enumerate(s):
-        for b in s[i + 1:]:
-            yield a, b
-
-
-# ---------------------------------------------------------------------------------------------
-# (a) targets from the data
-
-
-def load_data(data):
-    """Year-by-year members, majors, contiguity, MID onsets (non-directed) and NATO members."""
-    years = range(FIRST, LAST + 1)
-    spells = [(int(r["ccode"]), int(r["styear"]), int(r["endyear"])) for r in _rows(data, "cow_states_v2016.csv")]
-    members = {y: {c for c, s, e in spells if s <= y <= e} for y in years}
-    mspells = [(int(r["ccode"]), int(r["styear"]), int(r["endyear"])) for r in _rows(data, "cow_majors_v2016.csv")]
-    majors = {y: {c for c, s, e in mspells if s <= y <= e} for y in years}
-    cont = collections.defaultdict(list)
-    for r in _rows(data, "cow_contdir_v3.2.csv"):
-        t = int(r["conttype"])
-        if 1 <= t <= 4:
-            a, b = int(r["ccode1"]), int(r["ccode2"])
-            cont[(min(a, b), max(a, b))].append((int(r["stdate"][:4]), int(r["enddate"][:4])))
-    onsets = {}  # (a, b, year) -> highest hostlev of the dyad's onset rows
-    for r in _rows(data, "cow_mid5_directed_dyad_years_nodup.csv"):
-        y = int(r["year"])
-        if FIRST <= y <= LAST and r["cowmidonset"] == "1":
-            a, b = int(r["ccode1"]), int(r["ccode2"])
-            if a in members[y] and b in members[y]:
-                k = (min(a, b), max(a, b), y)
-                onsets[k] = max(onsets.get(k, 0), int(r["hostlev"]))
-    orig = set()  # onsets of dyads whose two states were both originators of the dispute
-    for r in _rows(data, "cow_mid5_directed_dispute_years.csv"):
-        y = int(r["year"])
-        if (FIRST <= y <= LAST and r["disponset"] == "1" and r["orig1"] == "1" and r["orig2"] == "1"):
-            a, b = int(r["ccode1"]), int(r["ccode2"])
-            if a in members[y] and b in members[y]:
-                orig.add((min(a, b), max(a, b), y))
-    disputes = collections.Counter()
-    for r in _rows(data, "cow_mid5_disputes.csv"):
-        if FIRST <= int(r["styear"]) <= LAST:
-            disputes[int(r["hostlev"])] += 1
-    nato = collections.defaultdict(set)
-    for r in _rows(data, os.path.join("derived", "nato_members_from_atop5.1.csv")):
-        nato[int(r["year"])].add(int(r["ccode"]))
-    return dict(members=members, majors=majors, cont=cont, onsets=onsets, orig=orig, disputes=disputes, nato=nato)
-
-
-def contiguous(d, a, b, y):
-    return any(s <= y <= e for s, e in d["cont"].get((min(a, b), max(a, b)), ()))
-
-
-def compute_targets(data, world=DEFAULT_WORLD):
-    d = load_data(data)
-    n = collections.Counter()
-    o = collections.Counter()
-    cells = collections.Counter()  # (contiguous, major) -> dyad-years, onsets
-    for y in range(FIRST, LAST + 1):
-        mj = d["majors"][y]
-        for a, b in _pairs(d["members"][y]):
-            c = contiguous(d, a, b, y)
-            m = a in mj or b in mj
-            on = (a, b, y) in d["onsets"]
-            og = (a, b, y) in d["orig"]
-            for cat, flag in (("all", True), ("prd", c or m), ("nonprd", not (c or m)),
-                              ("contiguous", c), ("major", m)):
-                if flag:
-                    n[cat] += 1
-                    o[cat] += on
-                    o["orig_" + cat] += og
-            cells[(c, m, "n")] += 1
-            cells[(c, m, "o")] += on
-    # NATO: all members (1949-1989), and the like-for-like target of a world whose `nato`
-    # community is fixed: the pairs of that community's states from the world's start to 1989
-    for y in range(NATO_FIRST, LAST + 1):
-        for a, b in _pairs(d["members"][y] & d["nato"][y]):
-            n["nato"] += 1
-            o["nato"] += (a, b, y) in d["onsets"]
-    if world:
-        w = load_world(world)
-        codes = {w["states"][m]["ccode"] for m in w["communities"].get("nato", ()) if m in w["states"]}
-        for y in range(max(world_start(w), FIRST), LAST + 1):
-            for a, b in _pairs(d["members"][y] & codes):
-                n["nato_world"] += 1
-                o["nato_world"] += (a, b, y) in d["onsets"]
-    for g, (codes, first, last) in GROUPS.items():
-        for y in range(first, last + 1):
-            for a, b in _pairs(d["members"][y] & codes):
-                n["group_" + g] += 1
-                o["group_" + g] += (a, b, y) in d["onsets"]
-    t = {}
-    for g in GROUPS:
-        t["group_onsets_" + g] = o["group_" + g]
-        t["group_n_" + g] = n["group_" + g]
-    for cat in ("all", "prd", "nonprd", "contiguous", "major", "nato", "nato_world"):
-        if not n[cat]:
-            continue
-        t["rate_" + cat] = o[cat] / n[cat]
-        t["n_" + cat] = n[cat]
-        t["onsets_" + cat] = o[cat]
-        if cat in ("all", "prd", "nonprd", "contiguous", "major"):
-            t["orig_rate_" + cat] = o["orig_" + cat] / n[cat]
-            t["orig_onsets_" + cat] = o["orig_" + cat]
-    tot = sum(d["disputes"].values())
-    for lv in (2, 3, 4, 5):
-        t["host_%d" % lv] = d["disputes"][lv] / tot
-        t["disputes_%d" % lv] = d["disputes"][lv]
-    t["disputes"] = tot
-    hd = collections.Counter(d["onsets"].values())
-    for lv in (2, 3, 4, 5):
-        t["dyad_host_%d" % lv] = hd[lv] / sum(hd.values())
-    for c in (False, True):
-        for m in (False, True):
-            k = "cell_%s_%s" % ("cont" if c else "noncont", "major" if m else "minor")
-            t[k] = cells[(c, m, "o")] / cells[(c, m, "n")]
-            t["n_" + k] = cells[(c, m, "n")]
-    return t
-
-
-def same_world_reference(data, world):
-    """Real onset rates from the world's start to 1989 among its own states, with its fixed categories."""
-    d = load_data(data)
-    w = load_world(world)
-    by_ccode = {s["ccode"]: s for s in w["states"].values()}
-    n = collections.Counter()
-    o = collections.Counter()
-    for y in range(world_start(w), LAST + 1):
-        mem = [c for c in by_ccode if c in d["members"][y]]
-        for a, b in _pairs(mem):
-            cats = w["cats"][frozenset((by_ccode[a]["id"], by_ccode[b]["id"]))]
-            on = (a, b, y) in d["onsets"]
-            dec = "_%ds" % (y // 10 * 10)
-            for cat in cats:
-                n[cat] += 1
-                o[cat] += on
-                if cat in ("all", "prd"):
-                    n[cat + dec] += 1
-                    o[cat + dec] += on
-    return {"rate_" + c: o[c] / n[c] for c in n if n[c]}
-
-
-def _poisson_cdf(k, lam):
-    """P(X <= k) for X ~ Poisson(lam), summed in log space."""
-    if lam <= 0:
-        return 1.0
-    total, logp = 0.0, -lam
-    for i in range(k + 1):
-        if i:
-            logp += math.log(lam) - math.log(i)
-        total += math.exp(logp)
-    return min(1.0, total)
-
-
-def poisson_ci(k, level=0.95):
-    """Exact (Garwood) interval for a Poisson count k, by bisection."""
-    a = (1 - level) / 2
-
-    def solve(f, lo, hi):
-        for _ in range(100):
-            mid = (lo + hi) / 2
-            if f(mid):
-                hi = mid
-            else:
-                lo = mid
-        return (lo + hi) / 2
-
-    hi_bound = k + 10 * math.sqrt(k + 1) + 10
-    lower = 0.0 if k == 0 else solve(lambda lam: 1 - _poisson_cdf(k - 1, lam) >= a, 0.0, hi_bound)
-    upper = solve(lambda lam: _poisson_cdf(k, lam) <= a, 0.0, hi_bound)
-    return lower, upper
-
-
-def wilson_ci(k, n, z=1.959964):
-    p = k / n
-    c = (p + z * z / (2 * n)) / (1 + z * z / n)
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return c - h, c + h
 
 
 def fmt_pct(x, digits=3):
@@ -342,205 +139,10 @@ def fmt_pct(x, digits=3):
     return ("%." + str(digits) + "f%%") % (100 * x)
 
 
-def print_targets(t, out=sys.stdout):
-    print("Targets, COW MID 5.0, non-directed dyad-years of COW members, %d-%d" % (FIRST, LAST), file=out)
-    print("%-42s %9s %9s  %-19s %s" % ("quantity", "computed", "brief", "95% interval", "counts"), file=out)
-    for k in RATES + ["rate_nato", "rate_nato_world"]:
-        cat = k[5:]
-        if k not in t:
-            continue
-        lo, hi = poisson_ci(t["onsets_" + cat])
-        print("%-42s %9s %9s  %-19s %d / %d" % (
-            LABEL[k], fmt_pct(t[k]), fmt_pct(BRIEF[k]) if k in BRIEF else "-",
-            "%s-%s" % (fmt_pct(lo / t["n_" + cat]), fmt_pct(hi / t["n_" + cat])),
-            t["onsets_" + cat], t["n_" + cat]), file=out)
-    for k in HOST:
-        lv = int(k[-1])
-        lo, hi = wilson_ci(t["disputes_%d" % lv], t["disputes"])
-        print("%-42s %9s %9s  %-19s %d / %d disputes (per dyad onset: %s)" % (
-            LABEL[k], fmt_pct(t[k], 1), fmt_pct(BRIEF[k], 1), "%s-%s" % (fmt_pct(lo, 1), fmt_pct(hi, 1)),
-            t["disputes_%d" % lv], t["disputes"], fmt_pct(t["dyad_host_%d" % lv], 1)), file=out)
-    print("pacified zones: " + "; ".join("%s %d onsets in %d dyad-years" % (
-        g, t["group_onsets_" + g], t["group_n_" + g]) for g in GROUPS), file=out)
-    print("originator dyads only (both states originators of the dispute): " + "; ".join(
-        "%s %s (%d)" % (c, fmt_pct(t["orig_rate_" + c]), t["orig_onsets_" + c])
-        for c in ("all", "prd", "nonprd", "contiguous", "major")), file=out)
-    print("cells (onset rate, dyad-years): " + "; ".join(
-        "%s %s (%d)" % (k[5:], fmt_pct(t[k]), t["n_" + k]) for k in sorted(t) if k.startswith("cell_")), file=out)
-
-
-# ---------------------------------------------------------------------------------------------
-# (b) the same quantities from a comity output
-
-
-def world_start(w):
-    """The first simulated year of a loaded world (`start` may be a year or a date)."""
-    return int(str(w["scenario"]["scenario"]["start"])[:4])
-
-
-def load_world(path):
-    with open(path, "rb") as f:
-        sc = tomllib.load(f)
-    base = os.path.dirname(os.path.abspath(path))
-    states = {}
-    if "states_csv" in sc["scenario"]:
-        with open(os.path.join(base, sc["scenario"]["states_csv"]), newline="") as f:
-            for r in csv.DictReader(f):
-                states[r["id"]] = dict(id=r["id"], ccode=int(float(r["ccode"])) if r.get("ccode") else None,
-                                       major=r.get("major", "").strip().lower() == "true")
-    for s in sc.get("state", []):
-        states[s["id"]] = dict(id=s["id"], ccode=s.get("ccode"), major=bool(s.get("major", False)))
-    cont = {}
-    dflt = bool(sc.get("defaults", {}).get("contiguous", False))
-    if "dyads_csv" in sc["scenario"]:
-        with open(os.path.join(base, sc["scenario"]["dyads_csv"]), newline="") as f:
-            for r in csv.DictReader(f):
-                v = r.get("contiguous", "").strip().lower()
-                cont[frozenset((r["state_a"], r["state_b"]))] = (v == "true") if v else dflt
-    for dy in sc.get("dyad", []):
-        cont[frozenset(dy["states"])] = bool(dy.get("contiguous", dflt))
-    cats = {}
-    for a, b in _pairs(states):
-        c = cont.get(frozenset((a, b)), dflt)
-        m = states[a]["major"] or states[b]["major"]
-        cats[frozenset((a, b))] = [k for k, f in (("all", True), ("prd", c or m), ("nonprd", not (c or m)),
-                                                  ("contiguous", c), ("major", m)) if f] + [
-            "cell_%s_%s" % ("cont" if c else "noncont", "major" if m else "minor")]
-    comms = {c["id"]: set(c["members"]) for c in sc.get("community", [])}
-    return dict(states=states, cats=cats, communities=comms, scenario=sc)
-
-
-def measure(outdir, scenario=None):
-    """Per lens: onset rates (dispute dyads and with joiner dyads), hostility shares, diagnostics."""
-    with open(os.path.join(outdir, "manifest.json")) as f:
-        man = json.load(f)
-    if scenario is None:
-        candidates = [man["scenario"].get("absolute_path"), man["scenario"].get("path")]
-        scenario = next((c for c in candidates if c and os.path.exists(c)), DEFAULT_WORLD)
-    w = load_world(scenario)
-    runs, ticks = man["runs"], man["scenario"]["ticks"]
-    if man["scenario"]["step"] != "year":
-        raise SystemExit("calibrate.py measures yearly scenarios only")
-    lenses = man["lenses"]
-    years_runs = runs * ticks
-    n = collections.Counter()
-    for cats in w["cats"].values():
-        for c in cats:
-            n[c] += years_runs
-    nato = w["communities"].get("nato", set())
-    n["nato"] = len(nato) * (len(nato) - 1) // 2 * years_runs
-    start = int(man["scenario"]["start"])
-    years = range(start, start + ticks)
-    groups = {}
-    for g, (codes, first, last) in GROUPS.items():
-        ids = {s["id"] for s in w["states"].values() if s["ccode"] in codes}
-        groups[g] = (ids, max(first, start), last)
-        k = len(ids) * (len(ids) - 1) // 2
-        n["group_" + g] = k * runs * sum(1 for y in years if first <= y <= last)
-    for lo, hi in DECADES:
-        ny = sum(1 for y in years if lo <= y <= hi)
-        for cat in ("all", "prd"):
-            n["%s_%ds" % (cat, lo)] = ny * runs * sum(cat in c for c in w["cats"].values())
-    onsets = {ln: set() for ln in lenses}   # (run, year, dyad) of initiator-target pairs
-    jonsets = {ln: set() for ln in lenses}  # the same plus (initiator, joiner) pairs
-    host = {ln: collections.Counter() for ln in lenses}
-    extra = {ln: collections.Counter() for ln in lenses}
-    # zones of peace (issue 9): runs with a war / a use of force inside each group, NATO pair counts
-    group_war_runs = {ln: {g: set() for g in groups} for ln in lenses}
-    group_force_runs = {ln: {g: set() for g in groups} for ln in lenses}
-    nato_pairs = {ln: collections.Counter() for ln in lenses}
-    code_of = {sid: s["ccode"] for sid, s in w["states"].items()}
-    with open(os.path.join(outdir, "disputes.csv"), newline="") as f:
-        for r in csv.DictReader(f):
-            ln = r["lens"]
-            a, b = r["state_a"], r["state_b"]
-            key = (int(r["run"]), int(r["year"]))
-            onsets[ln].add(key + (frozenset((a, b)),))
-            jonsets[ln].add(key + (frozenset((a, b)),))
-            js = [j for j in r["joiners"].split(";") if j]
-            for j in js:
-                jonsets[ln].add(key + (frozenset((a, j)),))
-            host[ln][int(r["hostlev"])] += 1
-            for g, (ids, first, last) in groups.items():
-                if a in ids and b in ids and first <= key[1] <= last:
-                    if int(r["hostlev"]) >= 5:
-                        group_war_runs[ln][g].add(key[0])
-                    if int(r["hostlev"]) >= 4:
-                        group_force_runs[ln][g].add(key[0])
-            if a in nato and b in nato:
-                nato_pairs[ln][frozenset((a, b))] += 1
-            e = extra[ln]
-            e["entry_%s" % r["entry_level"]] += 1
-            e["reciprocated"] += int(r["recip"] if "recip" in r else r["reciprocated"])
-            e["joined"] += len(js)
-            e["with_joiners"] += bool(js)
-            e["scripted"] += int(r["scripted"])
-            e["outcome_" + r["outcome"]] += 1
-
-    def rates(ons, prefix, r):
-        o = collections.Counter()
-        for run, year, pair in ons:
-            dec = "_%ds" % (year // 10 * 10)
-            for c in w["cats"][pair]:
-                o[c] += 1
-                if c in ("all", "prd"):
-                    o[c + dec] += 1
-            if pair <= nato:
-                o["nato"] += 1
-            for g, (ids, first, last) in groups.items():
-                if pair <= ids and first <= year <= last:
-                    o["group_" + g] += 1
-        for cat in n:
-            r[prefix + cat] = o[cat] / n[cat] if n[cat] else float("nan")
-            r["onsets_" + prefix + cat] = o[cat]
-            r["n_" + cat] = n[cat]
-
-    res = {}
-    for ln in lenses:
-        r = {}
-        rates(onsets[ln], "rate_", r)
-        rates(jonsets[ln], "jrate_", r)
-        tot = sum(host[ln].values())
-        nan = float("nan")
-        for lv in (2, 3, 4, 5):
-            r["host_%d" % lv] = host[ln][lv] / tot if tot else nan
-        e = extra[ln]
-        r["disputes"] = tot
-        r["runs"] = runs
-        for lv in (2, 3, 4):
-            r["entry_%d" % lv] = e["entry_%d" % lv] / tot if tot else nan
-        r["reciprocated"] = e["reciprocated"] / tot if tot else nan
-        r["joiners_per_dispute"] = e["joined"] / tot if tot else nan
-        r["share_with_joiners"] = e["with_joiners"] / tot if tot else nan
-        below = tot - host[ln][5]
-        r["stalemate_below_war"] = e["outcome_stalemate"] / below if below else nan
-        r["scripted"] = e["scripted"]
-        r["prd_share"] = n["prd"] / n["all"]
-        for g in groups:
-            r["group_nowar_runs_" + g] = 1 - len(group_war_runs[ln][g]) / runs
-            r["group_noforce_runs_" + g] = 1 - len(group_force_runs[ln][g]) / runs
-        npairs = nato_pairs[ln]
-        total_nato = sum(npairs.values())
-        gt = frozenset(sid for sid, c in code_of.items() if c in (350, 640))
-        r["nato_grc_tur_share"] = npairs[gt] / total_nato if total_nato and len(gt) == 2 else nan
-        r["nato_top_pairs"] = ["%s-%s %d" % (*sorted(pr), k) for pr, k in npairs.most_common(5)]
-        res[ln] = r
-    # NATO cohesion (mean trust among members) in the first and the last year, from timeseries.csv
-    ts = os.path.join(outdir, "timeseries.csv")
-    if os.path.exists(ts) and nato:
-        first_year, last_year = str(start), str(start + ticks - 1)
-        with open(ts, newline="") as f:
-            for row in csv.DictReader(f):
-                if row["community"] == "nato" and row["metric"] in ("cohesion", "identity") \
-                        and row["year"] in (first_year, last_year) and row["lens"] in res:
-                    which = "first" if row["year"] == first_year else "last"
-                    res[row["lens"]]["nato_%s_%s" % (row["metric"], which)] = float(row["mean"])
-    return res, dict(scenario=scenario, runs=runs, ticks=ticks, lenses=lenses,
-                     wall_seconds=man.get("wall_seconds"), dyads=len(w["cats"]), states=len(w["states"]))
-
-
 def rel(sim, tgt):
-    return (sim - tgt) / tgt if tgt else float("nan")
+    if sim is None or tgt is None or not tgt:
+        return float("nan")
+    return (sim - tgt) / tgt
 
 
 def score(r, t, keys=CALIBRATED):
@@ -548,76 +150,187 @@ def score(r, t, keys=CALIBRATED):
     return max(abs(rel(r[k], t[k])) for k in keys)
 
 
+# ---------------------------------------------------------------------------------------------
+# every figure from `comity backtest --json`
+
+
+def world_codes(scenario):
+    """The COW codes of a scenario's states (its states.csv and [[state]] tables)."""
+    with open(scenario, "rb") as f:
+        sc = tomllib.load(f)
+    codes = set()
+    name = sc.get("scenario", {}).get("states_csv")
+    if name:
+        with open(os.path.join(os.path.dirname(os.path.abspath(scenario)), name), newline="") as f:
+            for r in csv.DictReader(f):
+                if r.get("ccode"):
+                    codes.add(int(float(r["ccode"])))
+    for s in sc.get("state", []):
+        if "ccode" in s:
+            codes.add(int(s["ccode"]))
+    return codes
+
+
+def backtest(a, outdir, scenario=None):
+    """`comity backtest OUT --json` over the targets' years, with the EC-6 and Nordic groups."""
+    cmd = [a.comity, "backtest", outdir, "--data", a.data, "--from", str(a.frm), "--to", str(a.to), "--json",
+           "--csv", os.path.join(outdir, "backtest.csv"), "--force"]
+    if scenario:
+        cmd += ["--scenario", scenario]
+        codes = world_codes(scenario)
+        for g, members in GROUPS.items():
+            present = sorted(members & codes)
+            if len(present) >= 2:
+                cmd += ["--group", "%s=%s" % (g, ",".join(map(str, present)))]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit("%s failed:\n%s" % (" ".join(shlex.quote(c) for c in cmd), p.stderr))
+    return json.loads(p.stdout)
+
+
+def figures(b):
+    """From a backtest: the targets t, and per lens r, in this script's keys."""
+    observed = "%d-%d" % tuple(b["observed_years"])
+    compared = "%d-%d" % tuple(b["compared_years"])
+    t, res, world_data, blocks, pairs = {}, {ln: {} for ln in b["lenses"]}, {}, {}, {}
+    for row in b["rows"]:
+        sec, src, cat, ln, per = row["section"], row["source"], row["category"], row["lens"], row["period"]
+        if sec == "rate" and cat in CATEGORY_KEY:
+            key = CATEGORY_KEY[cat]
+            if per == observed and row["scope"] == "system" and src == "observed":
+                t[key] = row["value"]
+                t["onsets_" + key], t["n_" + key] = row["events"], row["exposure"]
+            if per == compared and row["scope"] == "world" and src == "observed":
+                world_data[key] = row["value"]
+            if per == compared and row["scope"] == "world" and src == "simulated":
+                k = key if key.startswith("rate_") else "rate_" + key
+                res[ln][k] = row["value"]
+                # the keys fit_update reads: onsets_rate_<category>, n_<category>
+                res[ln]["onsets_" + k], res[ln]["n_" + k[5:]] = row["events"], row["exposure"]
+            if per not in (observed, compared) and row["scope"] == "world" and cat in ("all", "prd"):
+                blocks.setdefault(per, {})[(cat, src, ln)] = row["value"]
+        elif sec == "hostility" and cat in LEVEL_KEY:
+            key = LEVEL_KEY[cat]
+            if src == "observed":
+                t[key], t["disputes_" + key[-1]], t["disputes"] = row["value"], row["events"], row["exposure"]
+            elif src == "simulated":
+                res[ln][key] = row["value"]
+                res[ln]["disputes"] = row["exposure"]
+        elif sec == "group" and cat == "onset_rate":
+            g = row["scope"]
+            if src == "observed":
+                t["rate_group_" + g], t["onsets_group_" + g], t["n_group_" + g] = row["value"], row["events"], row["exposure"]
+            elif src == "simulated":
+                res[ln]["rate_group_" + g] = row["value"]
+                res[ln]["onsets_rate_group_" + g], res[ln]["n_group_" + g] = row["events"], row["exposure"]
+        elif sec == "group" and src == "simulated" and cat == "runs_without_war":
+            res[ln]["group_nowar_runs_" + row["scope"]] = row["value"]
+        elif sec == "pair" and src == "simulated":
+            pairs.setdefault((ln, row["scope"]), []).append((row["category"], row["events"]))
+    if "rate_group_nato" in t:
+        t["rate_nato_world"] = t["rate_group_nato"]
+    for ln, r in res.items():
+        if "rate_group_nato" in r:
+            r["rate_nato"], r["onsets_rate_nato"], r["n_nato"] = (
+                r["rate_group_nato"], r["onsets_rate_group_nato"], r["n_group_nato"])
+        r["prd_share"] = r["n_prd"] / r["n_all"] if r.get("n_all") else float("nan")
+        nato = sorted(pairs.get((ln, "nato"), []), key=lambda p: (-p[1], p[0]))
+        total = r.get("onsets_rate_group_nato") or 0
+        gt = [k for name, k in nato if set(name.split("-")) == {"GRC", "TUR"}]
+        r["nato_grc_tur_share"] = gt[0] / total if gt and total else float("nan")
+        r["nato_top_pairs"] = ["%s %d" % (name, k) for name, k in nato[:5] if k]
+    info = dict(scenario=b["scenario"], runs=b["runs"], lenses=b["lenses"], observed=observed, compared=compared,
+                world_data=world_data, blocks=blocks, notes=b["notes"])
+    return res, info, t
+
+
+def measure(a, outdir, scenario=None):
+    """The figures of an output folder (its scenario from manifest.json unless given)."""
+    if scenario is None:
+        with open(os.path.join(outdir, "manifest.json")) as f:
+            man = json.load(f)["scenario"]
+        scenario = next((c for c in (man.get("path"), man.get("absolute_path")) if c and os.path.exists(c)), None)
+        if scenario is None:
+            raise SystemExit("the scenario of %s cannot be found from here: pass --scenario FILE" % outdir)
+    return figures(backtest(a, outdir, scenario))
+
+
+def print_targets(t, out=sys.stdout):
+    print("Targets (comity backtest), COW MID 5.0, non-directed dyad-years of COW members, %d-%d" % (FIRST, LAST), file=out)
+    print("%-42s %9s %9s  %s" % ("quantity", "computed", "brief", "counts"), file=out)
+    for k in RATES + ["cell_noncont_minor", "cell_cont_minor", "cell_noncont_major", "cell_cont_major"]:
+        print("%-42s %9s %9s  %d / %d" % (LABEL.get(k, "onset rate, " + k[5:]), fmt_pct(t[k]),
+                                          fmt_pct(BRIEF[k]) if k in BRIEF else "-", t["onsets_" + k], t["n_" + k]), file=out)
+    for k in HOST:
+        print("%-42s %9s %9s  %d / %d disputes" % (LABEL[k], fmt_pct(t[k], 1), fmt_pct(BRIEF[k], 1),
+                                                   t["disputes_" + k[-1]], t["disputes"]), file=out)
+    if "rate_nato_world" in t:
+        print("%-42s %9s %9s  %d / %d" % (LABEL["rate_nato_world"], fmt_pct(t["rate_nato_world"]), "-",
+                                          t["onsets_group_nato"], t["n_group_nato"]), file=out)
+    for g in GROUPS:
+        if "n_group_" + g in t:
+            print("%s dyads: %d onsets in %d dyad-years" % (g, t["onsets_group_" + g], t["n_group_" + g]), file=out)
+
+
 def print_table(res, info, t, out=sys.stdout):
-    """Primary table (brief targets vs simulated dispute dyads), then the like-for-like variants."""
-    print("Simulated vs target: %s, %d runs x %d years x %d dyads per lens" % (
-        info["scenario"], info["runs"], info["ticks"], info["dyads"]), file=out)
+    """Calibrated rows (targets vs simulated dispute dyads), then NATO, the cells, blocks and zones."""
+    print("Simulated vs target: %s, %d runs per lens; targets %s, simulated %s" % (
+        info["scenario"], info["runs"], info["observed"], info["compared"]), file=out)
     any_r = next(iter(res.values()))
     adj = any_r["prd_share"] * t["rate_prd"] + (1 - any_r["prd_share"]) * t["rate_nonprd"]
     rows = [(LABEL[k], t[k], k, True, 1 if k in HOST else 3) for k in RATES + HOST]
-    rows += [(LABEL["rate_nato"] + " (brief)", t["rate_nato"], "rate_nato", False, 3),
-             (LABEL["rate_nato_world"], t["rate_nato_world"], "rate_nato", False, 3),
-             (LABEL["rate_all_adjusted"], adj, "rate_all", False, 3)]
-    rows += [(None,) * 5]
-    rows += [("originator dyads: " + c, t["orig_rate_" + c], "rate_" + c, False, 3)
-             for c in ("all", "prd", "nonprd", "contiguous", "major")]
-    rows += [("naive dyads vs sim. with joiners: " + c, t["rate_" + c], "jrate_" + c, False, 3)
-             for c in ("all", "prd", "nonprd", "contiguous", "major")]
+    if "rate_nato_world" in t:
+        rows += [(LABEL["rate_nato_world"], t["rate_nato_world"], "rate_nato", False, 3)]
+    rows += [(LABEL["rate_all_adjusted"], adj, "rate_all", False, 3)]
+    rows += [("cell: " + c[5:], t[c], "rate_" + c, False, 3) for c in CELLS]
     head = "%-44s %8s" % ("quantity", "target")
     for ln in res:
         head += " | %-14s %6s" % (ln[:14], "error")
     print(head, file=out)
     print("-" * len(head), file=out)
     for label, tgt, key, calibrated, dig in rows:
-        if label is None:
-            print("like-for-like variants (not calibrated on):", file=out)
-            continue
         line = "%-44s %8s" % (label, fmt_pct(tgt, dig))
         for ln, r in res.items():
-            e = rel(r[key], tgt)
+            e = rel(r.get(key), tgt)
             mark = "*" if calibrated and abs(e) > TOLERANCE else " "
-            line += " | %-14s %+5.0f%%%s" % (fmt_pct(r[key], dig), 100 * e, mark)
+            line += " | %-14s %+5.0f%%%s" % (fmt_pct(r.get(key), dig), 100 * e, mark)
         print(line, file=out)
     print("(* outside +/-%d%%. Onsets are (run, year, dyad) triples of the sim's initiator-target pairs; "
           "NATO is the world's `nato` community, fixed; the world's PRD share is %.1f%%, the "
-          "data's %.1f%%)" % (100 * TOLERANCE, 100 * any_r["prd_share"], 100 * t["n_prd"] / t["n_all"]), file=out)
-    ref = info.get("same_world")
-    print("by decade (onset rate, all / PRD dyads)%s:" % (
-        "; data: the real rates among the world's states" if ref else ""), file=out)
-    for lo, hi in DECADES:
-        if all(math.isnan(r.get("rate_all_%ds" % lo, math.nan)) for r in res.values()):
-            continue  # before the world's start
-        line = "  %d-%d" % (lo, hi)
-        if ref:
-            line += "  data %s / %s" % (fmt_pct(ref.get("rate_all_%ds" % lo)), fmt_pct(ref.get("rate_prd_%ds" % lo)))
-        for ln, r in res.items():
-            line += " | %s %s / %s" % (ln[:14], fmt_pct(r.get("rate_all_%ds" % lo)), fmt_pct(r.get("rate_prd_%ds" % lo)))
+          "data's %.1f%%)" % (100 * TOLERANCE, 100 * any_r["prd_share"], 100 * t["n_rate_prd"] / t["n_rate_all"]), file=out)
+    wd = info["world_data"]
+    print("data among the world's states, %s (its fixed categories): %s" % (info["compared"], "; ".join(
+        "%s %s" % (k[5:], fmt_pct(wd.get(k))) for k in RATES)), file=out)
+    print("by 5-year block (onset rate, all / PRD dyads of the world; data: the real rates among its states):", file=out)
+    for per in sorted(info["blocks"]):
+        v = info["blocks"][per]
+        if ("all", "simulated", next(iter(res))) not in v:
+            continue
+        line = "  %s  data %s / %s" % (per, fmt_pct(v.get(("all", "observed", ""))), fmt_pct(v.get(("prd", "observed", ""))))
+        for ln in res:
+            line += " | %s %s / %s" % (ln[:14], fmt_pct(v.get(("all", "simulated", ln))), fmt_pct(v.get(("prd", "simulated", ln))))
         print(line, file=out)
     for g in GROUPS:
-        line = "%s dyads (data %d MIDs):" % (g, t["group_onsets_" + g])
+        if "n_group_" + g not in t:
+            continue
+        line = "%s dyads (data %d MIDs in %d dyad-years):" % (g, t["onsets_group_" + g], t["n_group_" + g])
         for ln, r in res.items():
             line += " | %s %d onsets, %s, no war in %.1f%% of runs" % (
                 ln[:14], r["onsets_rate_group_" + g], fmt_pct(r["rate_group_" + g]),
                 100 * r["group_nowar_runs_" + g])
         print(line, file=out)
-    line = "NATO: Greece-Turkey share of NATO-pair onsets (data 11 of 23):"
+    if "rate_nato_world" in t:
+        line = "NATO: Greece-Turkey share of NATO-pair onsets (data 11 of 23):"
+        for ln, r in res.items():
+            line += " | %s %.0f%%" % (ln[:14], 100 * r["nato_grc_tur_share"])
+        print(line, file=out)
+        for ln, r in res.items():
+            print("NATO pairs with most onsets, %s: %s" % (ln, ", ".join(r["nato_top_pairs"])), file=out)
     for ln, r in res.items():
-        line += " | %s %.0f%%" % (ln[:14], 100 * r["nato_grc_tur_share"])
-    print(line, file=out)
-    line = "NATO: cohesion (mean trust) first -> last year:"
-    for ln, r in res.items():
-        if "nato_cohesion_first" in r:
-            line += " | %s %.3f -> %.3f (%+.3f)" % (ln[:14], r["nato_cohesion_first"], r["nato_cohesion_last"],
-                                                    r["nato_cohesion_last"] - r["nato_cohesion_first"])
-    print(line, file=out)
-    for ln, r in res.items():
-        print("NATO pairs with most onsets, %s: %s" % (ln, ", ".join(r["nato_top_pairs"])), file=out)
-    for ln, r in res.items():
-        print("%-18s max |error| %3.0f%% (calibrated rows), %3.0f%% (without the raw all-dyads rate); %d disputes; entry 2/3/4 %s/%s/%s; reciprocated %s; "
-              "joiners per dispute %.2f (%s of disputes); stalemate %s of non-war" % (
-                  ln, 100 * score(r, t), 100 * score(r, t, [k for k in CALIBRATED if k != "rate_all"]), r["disputes"], fmt_pct(r["entry_2"], 1), fmt_pct(r["entry_3"], 1),
-                  fmt_pct(r["entry_4"], 1), fmt_pct(r["reciprocated"], 1), r["joiners_per_dispute"],
-                  fmt_pct(r["share_with_joiners"], 1), fmt_pct(r["stalemate_below_war"], 1)), file=out)
+        print("%-18s max |error| %3.0f%% (calibrated rows), %3.0f%% (without the raw all-dyads rate); %d disputes" % (
+            ln, 100 * score(r, t), 100 * score(r, t, [k for k in CALIBRATED if k != "rate_all"]), r["disputes"]), file=out)
+    for n in info["notes"]:
+        print("note (comity backtest): " + n, file=out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -875,7 +588,7 @@ def fit_update(cur, r, t, damping, levers, nato_param, specs, nato_scale=1.0):
     return changes
 
 
-def cmd_fit(a, t):
+def cmd_fit(a):
     names = [n for n in a.lens.split(",") if n]
     if a.iterations < 1 or not names:
         raise SystemExit("fit needs --iterations >= 1 and at least one lens")
@@ -913,7 +626,7 @@ def cmd_fit(a, t):
     print("fit: %s; lenses %s; %d runs; damping %.2f; levers %s%s; stop when every score < %.0f%%; writes %s" % (
         os.path.relpath(a.world), ", ".join(names), a.runs, a.damping,
         ", ".join(p for p in ONSET_LEVERS + HOST_LEVERS if p not in fixed),
-        "".join("; %s also %s (NATO target %s)" % (n, nato[n], fmt_pct(t[NATO_TARGET])) for n in nato if nato[n] not in fixed),
+        "".join("; %s also %s (the NATO rate)" % (n, nato[n]) for n in nato if nato[n] not in fixed),
         100 * a.tolerance, write))
     tmp = tempfile.mkdtemp(prefix="comity-fit-")
     try:
@@ -935,7 +648,7 @@ def cmd_fit(a, t):
                 f.write(render_lenses(header, tables, comments))
             scen = scratch_scenario(a.world, lf, wdir)
             elapsed = run_comity(a.comity, scen, ",".join(names), a.runs, a.out, a.seed)
-            res, info = measure(a.out, scen)
+            res, info, t = measure(a, a.out, scen)
             scores = {}
             for n in names:
                 r = res[n]
@@ -972,7 +685,6 @@ def cmd_fit(a, t):
         shutil.rmtree(tmp, ignore_errors=True)
     print()
     info["scenario"] = "%s + the lens tables of iteration %d (from %s)" % (os.path.relpath(a.world), it, a.lenses_file)
-    info["same_world"] = same_world_reference(a.data, a.world)
     print_table(res, info, t)
     print("wrote %s%s" % (write, "" if done else "; its tables are the update after the last run (not yet run: "
                           "check them with `calibrate.py run --lenses-file %s`)" % write))
@@ -983,33 +695,39 @@ def cmd_fit(a, t):
     return 0
 
 
+def add_common(p):
+    p.add_argument("--comity", default=DEFAULT_COMITY, help="the comity binary (default: %(default)s)")
+    p.add_argument("--data", default=DEFAULT_DATA, help="the IR data folder (default: %(default)s)")
+    p.add_argument("--from", dest="frm", type=int, default=FIRST, help="first year of the targets (default: %(default)s)")
+    p.add_argument("--to", type=int, default=LAST, help="last year of the targets and of the simulated figures "
+                   "(default: %(default)s)")
+    p.add_argument("--json", help="also write every figure to this JSON file")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    p_t = sub.add_parser("targets", help="compute the 1946-1989 targets from the data")
-    p_t.add_argument("--data", default=DEFAULT_DATA)
-    p_t.add_argument("--world", default=DEFAULT_WORLD, help="also give the real rates among this world's states")
-    p_t.add_argument("--json")
-    for name, hlp in (("measure", "measure a comity output folder (made with --disputes) against the targets"),
+    for name, hlp in (("targets", "the targets, computed from the data by comity backtest"),
+                      ("measure", "measure a comity output folder (made with --disputes) against the targets"),
                       ("run", "run comity on a scratch copy of the world, then measure"),
                       ("fit", "search the onset, hostility (and NATO) levers of a lenses file (docs/calibration.md 4)")):
         p = sub.add_parser(name, help=hlp)
-        p.add_argument("--data", default=DEFAULT_DATA, help="the IR data folder (default: %(default)s)")
-        p.add_argument("--json", help="also write every figure to this JSON file")
+        add_common(p)
         if name == "measure":
             p.add_argument("outdir", help="comity output folder with manifest.json and disputes.csv")
             p.add_argument("--scenario", help="the scenario that was run (default: from manifest.json)")
-        else:
-            p.add_argument("--comity", default=DEFAULT_COMITY, help="the comity binary (default: %(default)s)")
-            p.add_argument("--world", default=DEFAULT_WORLD, help="the scenario to copy (default: %(default)s)")
-            p.add_argument("--lenses-file", required=name == "fit",
-                           help="TOML with [lens.NAME] tables appended to the scratch copy")
-            p.add_argument("--lens", default="realist_cal,liberal_cal,constructivist_cal" if name == "fit" else
-                           "realist,liberal,constructivist", help="lenses to run (default: %(default)s)")
-            p.add_argument("--runs", type=int, default=100, help="runs per lens (default: %(default)s)")
-            p.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
-            p.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "comity-calibration"),
-                           help="comity output folder; comity's files there are replaced (default: %(default)s)")
+            continue
+        p.add_argument("--world", default=DEFAULT_WORLD, help="the scenario to copy (default: %(default)s)")
+        if name == "targets":
+            continue
+        p.add_argument("--lenses-file", required=name == "fit",
+                       help="TOML with [lens.NAME] tables appended to the scratch copy")
+        p.add_argument("--lens", default="realist_cal,liberal_cal,constructivist_cal" if name == "fit" else
+                       "realist,liberal,constructivist", help="lenses to run (default: %(default)s)")
+        p.add_argument("--runs", type=int, default=100, help="runs per lens (default: %(default)s)")
+        p.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
+        p.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "comity-calibration"),
+                       help="comity output folder; comity's files there are replaced (default: %(default)s)")
         if name == "fit":
             p.add_argument("--iterations", type=int, default=6, help="most run-and-update rounds (default: %(default)s)")
             p.add_argument("--write", help="write the updated tables here after every iteration "
@@ -1022,46 +740,36 @@ def main(argv=None):
                            help="stop when every lens's score is below this (default: %(default)s)")
             p.add_argument("--score-exclude", help="KEY,...: calibrated rows left out of the score (e.g. rate_all)")
     a = ap.parse_args(argv)
-    if a.cmd == "targets":
-        t = compute_targets(a.data, a.world)
-        print_targets(t)
-        if a.world:
-            ref = same_world_reference(a.data, a.world)
-            print("Reference: real onset rates %d-%d among the states of %s (its fixed categories):" % (
-                world_start(load_world(a.world)), LAST, os.path.relpath(a.world)))
-            print("  " + "; ".join("%s %s" % (k[5:], fmt_pct(v)) for k, v in sorted(ref.items()) if "0s" not in k))
-            print("  by decade: " + "; ".join("%s %s" % (k[5:], fmt_pct(v)) for k, v in sorted(ref.items()) if "0s" in k))
-            t["same_world"] = ref
-        if a.json:
-            with open(a.json, "w") as f:
-                json.dump(t, f, indent=1, sort_keys=True)
-        return 0
+    if not os.path.exists(a.comity):
+        raise SystemExit("%s not found: build it with `cargo build --release`, or pass --comity BIN" % a.comity)
     if a.cmd == "fit":
-        t = compute_targets(a.data, a.world)
-        return cmd_fit(a, t)
+        return cmd_fit(a)
     elapsed = None
-    if a.cmd == "run":
+    if a.cmd in ("run", "targets"):
         tmp = tempfile.mkdtemp(prefix="comity-cal-")
         try:
+            if a.cmd == "targets":
+                a.lenses_file, a.lens, a.runs, a.out, a.seed = None, "constructivist", 1, os.path.join(tmp, "out"), None
             scen = scratch_scenario(a.world, a.lenses_file, tmp)
             elapsed = run_comity(a.comity, scen, a.lens, a.runs, a.out, a.seed)
-            res, info = measure(a.out, scen)
+            res, info, t = measure(a, a.out, scen)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         info["scenario"] = os.path.relpath(a.world) + (" + " + os.path.relpath(a.lenses_file) if a.lenses_file else "")
         info["elapsed_seconds"] = elapsed
-        info["same_world"] = same_world_reference(a.data, a.world)
-        t = compute_targets(a.data, a.world)
     else:
-        res, info = measure(a.outdir, a.scenario)
-        info["same_world"] = same_world_reference(a.data, info["scenario"])
-        t = compute_targets(a.data, info["scenario"])
-    print_table(res, info, t)
-    if elapsed is not None:
-        print("comity run took %.1f s (manifest wall_seconds %s)" % (elapsed, info.get("wall_seconds")))
+        res, info, t = measure(a, a.outdir, a.scenario)
+    if a.cmd == "targets":
+        print_targets(t)
+        res = {}
+    else:
+        print_table(res, info, t)
+        if elapsed is not None:
+            print("comity run took %.1f s" % elapsed)
     if a.json:
         with open(a.json, "w") as f:
-            json.dump(dict(info=info, targets=t, lenses=res), f, indent=1, sort_keys=True)
+            json.dump(dict(info={k: v for k, v in info.items() if k != "blocks"}, targets=t, lenses=res), f,
+                      indent=1, sort_keys=True, default=str)
     return 0
 
 

@@ -1,5 +1,6 @@
 //! Subcommands. Each file holds one command; the work lives in the library.
 
+pub mod backtest;
 pub mod compare;
 pub mod completions;
 pub mod explain;

@@ -42,6 +42,15 @@ pub struct Args {
     /// Also write disputes.csv, one row per simulated dispute.
     #[arg(long)]
     pub disputes: bool,
+    /// Also write dyad_years.csv: one row per (lens, run, year, pair of states) of the first
+    /// runs of each lens (--dyad-years-runs), in the peace-science dyad-year convention, to fit
+    /// a model of dispute onset (columns: docs/outputs.md).
+    #[arg(long)]
+    pub dyad_years: bool,
+    /// With --dyad-years: write runs 0..N of each lens [default: 10]. 0 is refused; more than
+    /// --runs writes every run (a note says so).
+    #[arg(long, value_name = "N", requires = "dyad_years", value_parser = clap::value_parser!(u64).range(1..))]
+    pub dyad_years_runs: Option<u64>,
     /// Also write runs_at.csv: every run's metrics at these years (e.g. 2020,2030), so that
     /// `comity compare --at` can pair runs there.
     #[arg(long, value_delimiter = ',')]
@@ -194,12 +203,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     // A shard's part folds nothing: it keeps each run's panel for `comity merge`.
     let aggregates_held = if shard.is_some() { 0 } else { lenses.len() };
+    let dyad_year_runs = dyad_year_runs(&args, runs);
+    let years = (last - first + 1).max(1) as u64;
+    let dyad_year_bytes = comity::sim::dyadyears::run_bytes(scenario.n_states(), years);
     let threads = threads_within_memory(
         &args.scenario,
         &scenario,
         args.threads,
         aggregates_held,
         runs,
+        // The pipeline holds two chunks of 8 runs per thread: at most 16 recording runs each.
+        dyad_year_bytes.saturating_mul(dyad_year_runs.min(16)),
         args.quiet,
     )?;
     let scenario = Arc::new(scenario);
@@ -209,11 +223,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
         seed,
         threads,
         record_disputes: args.disputes,
+        dyad_year_runs,
+    };
+    let record = comity::sim::Record {
+        disputes: args.disputes,
+        dyad_years: args.dyad_years,
     };
     let span_runs = shard.map_or(0..runs, |(s, _)| s.range(runs));
     let span_len = span_runs.end - span_runs.start;
     let total = span_len.saturating_mul(lenses.len() as u64);
-    let identity = serde_json::json!({
+    let mut identity = serde_json::json!({
         "comity_version": env!("CARGO_PKG_VERSION"),
         "scenario_sha256": scenario.sources.iter().map(|d| d.sha256.clone()).collect::<Vec<_>>(),
         "seed": seed,
@@ -225,6 +244,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         "pairs": scenario.pairs.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
         "shard": shard.map(|(s, _)| s),
     });
+    // Only with --dyad-years, so that a checkpoint written before the flag existed still resumes.
+    if args.dyad_years {
+        identity["dyad_year_runs"] = dyad_year_runs.into();
+    }
     let panel_bytes = comity::shard::panel_record_bytes(montecarlo::cells(&prepared)).saturating_mul(total);
     // A shard's part always keeps its panels: they are what `comity merge` folds.
     let keep_panels = shard.is_some() || (!args.no_checkpoint && panel_bytes <= CHECKPOINT_MAX_BYTES);
@@ -246,6 +269,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             if keep_panels { panel_bytes / total.max(1) } else { 0 },
             args.at_years.len() as u64,
             if shard.is_none() { lenses.len() as u64 } else { 0 },
+            // dyad_years.csv: about 200 bytes a row.
+            (dyad_year_runs.min(span_runs.end).saturating_sub(span_runs.start) * lenses.len() as u64)
+                .saturating_mul(years * dyad_pairs(&scenario) * 200),
         )
     };
     if !args.resume {
@@ -291,7 +317,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 )),
             ));
         }
-        let writers = RunWriters::resume(&out, &prepared, args.disputes, &args.at_years, &cp.lengths)?;
+        let writers = RunWriters::resume(&out, &prepared, record, &args.at_years, &cp.lengths)?;
         let aggregates = if shard.is_some() {
             None
         } else {
@@ -308,9 +334,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         (writers, aggregates, (cp.lens, cp.next_run), cp.done)
     } else {
         let writers = if keep_panels {
-            RunWriters::create_with_panels(&out, &prepared, args.disputes, &args.at_years)?
+            RunWriters::create_with_panels(&out, &prepared, record, &args.at_years)?
         } else {
-            RunWriters::create(&out, &prepared, args.disputes, &args.at_years)?
+            RunWriters::create(&out, &prepared, record, &args.at_years)?
         };
         (writers, shard.is_none().then(Vec::new), (0, span_runs.start), 0)
     };
@@ -404,6 +430,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if !args.at_years.is_empty() {
         files.push(results::RUNS_AT);
     }
+    if args.dyad_years {
+        files.push(results::DYAD_YEARS);
+    }
     files.push(results::MANIFEST);
     let manifest = Manifest {
         pairs: scenario.pairs.iter().map(|p| p.name.clone()).collect(),
@@ -418,6 +447,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }),
         at_years: shard.is_some().then(|| args.at_years.clone()),
         resumed: args.resume.then_some(true),
+        dyad_year_runs: args.dyad_years.then_some(dyad_year_runs),
         ..Manifest::of_job(results::Job {
             scenario_path: &args.scenario,
             scenario: &scenario,
@@ -464,11 +494,36 @@ pub fn run(args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The runs of each lens whose dyad-years are written: `--dyad-years-runs` (10 by default)
+/// clamped to `runs`, with a note when the clamp cuts a number given; 0 without `--dyad-years`.
+fn dyad_year_runs(args: &Args, runs: u64) -> u64 {
+    if !args.dyad_years {
+        return 0;
+    }
+    let asked = args.dyad_years_runs.unwrap_or(DYAD_YEAR_RUNS);
+    if asked > runs && args.dyad_years_runs.is_some() && !args.quiet {
+        emit_err(&format!(
+            "note: --dyad-years-runs {asked} is more than the {runs} runs: dyad_years.csv holds every run\n"
+        ));
+    }
+    asked.min(runs)
+}
+
+/// The non-directed pairs of a scenario's states.
+fn dyad_pairs(scenario: &Scenario) -> u64 {
+    let n = scenario.n_states() as u64;
+    n * n.saturating_sub(1) / 2
+}
+
+/// `--dyad-years-runs` when not given.
+pub const DYAD_YEAR_RUNS: u64 = 10;
+
 /// Estimates a job of `total` runs before it starts: a pilot run (run `first` of the first
 /// lens, not part of the results) times one run when the job is large enough for its time to
 /// matter (at least 50 runs per thread), and counts its disputes.
 /// `panel_bytes`: checkpoint bytes per run; `at_years`: years in `runs_at.csv`;
-/// `timeseries_lenses`: lenses summarised in `timeseries.csv`.
+/// `timeseries_lenses`: lenses summarised in `timeseries.csv`; `dyad_year_bytes`: the size of
+/// `dyad_years.csv`.
 #[allow(clippy::too_many_arguments)]
 pub fn estimate_job(
     prepared: &Prepared,
@@ -479,6 +534,7 @@ pub fn estimate_job(
     panel_bytes: u64,
     at_years: u64,
     timeseries_lenses: u64,
+    dyad_year_bytes: u64,
 ) -> limits::JobEstimate {
     let threads = if config.threads == 0 {
         rayon::current_num_threads()
@@ -494,7 +550,7 @@ pub fn estimate_job(
     };
     let cells = montecarlo::cells(prepared) as u64;
     let per_tick = cells / u64::from(prepared.scenario.calendar.n_ticks()).max(1);
-    limits::JobEstimate::new(
+    let mut estimate = limits::JobEstimate::new(
         total,
         per_run,
         threads,
@@ -502,9 +558,13 @@ pub fn estimate_job(
         at_years * (per_tick + 3),
         disputes,
         panel_bytes,
-        // timeseries.csv: about 90 bytes a row.
-        timeseries_lenses * cells * 90,
-    )
+        // timeseries.csv: about 90 bytes a row; then dyad_years.csv.
+        (timeseries_lenses * cells * 90).saturating_add(dyad_year_bytes),
+    );
+    // dyad_years.csv is written on one thread, about 1 s per million rows of 200 bytes
+    // (docs/outputs.md).
+    estimate.seconds += dyad_year_bytes as f64 / 200.0 * 1e-6;
+    estimate
 }
 
 /// Refuses a job that needs `--yes` ([`limits::JobEstimate::needs_yes`]) unless `yes`; prints
@@ -572,16 +632,19 @@ pub fn announce(lock: &output::DirLock, shard: Option<(Shard, ShardSource)>, blo
 /// ([`comity::scenario::limits`]) fits this machine's bound. With 0 asked, fewer threads when
 /// that makes it fit (said on stderr unless `quiet`); with a count asked, a usage error naming
 /// the count that fits; when one thread does not fit, a scenario error. `aggregates`: the lens
-/// aggregates held at once, each folding `runs` runs.
+/// aggregates held at once, each folding `runs` runs; `held_per_thread`: bytes of finished runs'
+/// records (dyad-years) held per thread on top of the estimate.
 pub fn threads_within_memory(
     path: &Path,
     scenario: &Scenario,
     requested: usize,
     aggregates: usize,
     runs: u64,
+    held_per_thread: u64,
     quiet: bool,
 ) -> Result<usize, Failure> {
-    let estimate = scenario.memory(aggregates, runs);
+    let mut estimate = scenario.memory(aggregates, runs);
+    estimate.per_thread = estimate.per_thread.saturating_add(held_per_thread);
     let threads = if requested == 0 {
         rayon::current_num_threads()
     } else {

@@ -322,7 +322,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         None => base_out,
     };
     // A sweep holds one point's aggregate at a time, two where a chunk of runs spans points.
-    let threads_arg = threads_within_memory(&args.scenario, &scenario, args.threads, 2, runs, args.quiet)?;
+    let threads_arg = threads_within_memory(&args.scenario, &scenario, args.threads, 2, runs, 0, args.quiet)?;
     let scenario = Arc::new(scenario);
     let prepared = Prepared::new(scenario.clone());
     let threads = if threads_arg == 0 {
@@ -335,6 +335,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         seed,
         threads: threads_arg,
         record_disputes: args.disputes,
+        dyad_year_runs: 0,
     };
     // Before the folder is touched: a job too large for this machine needs --yes. The estimate
     // times a pilot run at the base parameters (not part of the results) when it matters.
@@ -347,6 +348,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         0,
         args.at_years.len() as u64,
         (range.end - range.start) * lenses.len() as u64,
+        0,
     );
     super::run::check_job(&estimate, &out, args.yes, true)?;
     // Held until the manifest is written; the folder is checked and cleared under it.

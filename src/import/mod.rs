@@ -16,7 +16,7 @@ mod growth;
 mod institutions;
 mod pacts;
 mod states;
-mod tables;
+pub(crate) mod tables;
 mod write;
 
 pub use institutions::{INSTITUTIONS_CSV, INSTITUTIONS_FILE, Membership, parse_institutions};

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A table read from `NAME.csv.gz` or `NAME.csv`.
-pub(super) struct Table {
+pub(crate) struct Table {
     pub path: PathBuf,
     /// (line in the file, the asked columns).
     pub rows: Vec<(u64, Vec<String>)>,
@@ -32,7 +32,7 @@ fn open(data: &Path, name: &str) -> Result<Option<(PathBuf, Box<dyn Read>)>> {
 }
 
 /// Reads the rows of a table that `keep` accepts (given the row and a column lookup).
-pub(super) fn read(data: &Path, name: &str, columns: &[&str], keep: &dyn Fn(&[&str]) -> bool) -> Result<Option<Table>> {
+pub(crate) fn read(data: &Path, name: &str, columns: &[&str], keep: &dyn Fn(&[&str]) -> bool) -> Result<Option<Table>> {
     let Some((path, reader)) = open(data, name)? else {
         return Ok(None);
     };
@@ -78,7 +78,7 @@ pub(super) fn read(data: &Path, name: &str, columns: &[&str], keep: &dyn Fn(&[&s
 }
 
 /// A number cell; `None` when empty or `NA`.
-pub(super) fn num(t: &Table, line: u64, s: &str, what: &str) -> Result<Option<f64>> {
+pub(crate) fn num(t: &Table, line: u64, s: &str, what: &str) -> Result<Option<f64>> {
     if s.is_empty() || s == "NA" {
         return Ok(None);
     }
@@ -90,7 +90,7 @@ pub(super) fn num(t: &Table, line: u64, s: &str, what: &str) -> Result<Option<f6
 }
 
 /// An integer cell, required.
-pub(super) fn int(t: &Table, line: u64, s: &str, what: &str) -> Result<i64> {
+pub(crate) fn int(t: &Table, line: u64, s: &str, what: &str) -> Result<i64> {
     num(t, line, s, what)?
         .map(|v| v as i64)
         .ok_or_else(|| ImportError::Parse {
@@ -101,7 +101,7 @@ pub(super) fn int(t: &Table, line: u64, s: &str, what: &str) -> Result<i64> {
 }
 
 /// Year range of a year-indexed table (first column given must be the year).
-pub(super) fn year_range(data: &Path, name: &str, year_col: &str) -> Result<Option<(i64, i64)>> {
+pub(crate) fn year_range(data: &Path, name: &str, year_col: &str) -> Result<Option<(i64, i64)>> {
     let mut range: Option<(i64, i64)> = None;
     let Some(t) = read(data, name, &[year_col], &|_| true)? else {
         return Ok(None);
@@ -114,7 +114,7 @@ pub(super) fn year_range(data: &Path, name: &str, year_col: &str) -> Result<Opti
 }
 
 /// The year to read from a table: `year` itself, or its nearest covered year.
-pub(super) fn pick_year(
+pub(crate) fn pick_year(
     table: &str,
     range: (i64, i64),
     year: i64,
@@ -142,7 +142,7 @@ pub(super) fn pick_year(
 }
 
 /// [`read`] of a table that [`year_range`] found: an error, not a panic, if it went away since.
-pub(super) fn read_found(data: &Path, name: &str, columns: &[&str], keep: &dyn Fn(&[&str]) -> bool) -> Result<Table> {
+pub(crate) fn read_found(data: &Path, name: &str, columns: &[&str], keep: &dyn Fn(&[&str]) -> bool) -> Result<Table> {
     read(data, name, columns, keep)?.ok_or_else(|| {
         ImportError::Missing(format!(
             "{name}.csv(.gz) went away from {} while it was read",
@@ -153,7 +153,7 @@ pub(super) fn read_found(data: &Path, name: &str, columns: &[&str], keep: &dyn F
 
 /// The year to read from `name` when it exists: `year` or (with `allow_nearest`) its nearest
 /// covered year, noted in `notes`; `None` without the table.
-pub(super) fn table_year(
+pub(crate) fn table_year(
     data: &Path,
     name: &str,
     year: i64,

@@ -13,6 +13,8 @@ pub const RUNS: &str = "runs.csv";
 pub const RUNS_AT: &str = "runs_at.csv";
 /// `disputes.csv` (`--disputes`): one row per dispute of every run.
 pub const DISPUTES: &str = "disputes.csv";
+/// `dyad_years.csv` (`--dyad-years`): one row per (lens, run, year, pair) of the first runs.
+pub const DYAD_YEARS: &str = "dyad_years.csv";
 /// `points.csv`: a sweep's design, one row per (point, lens).
 pub const POINTS: &str = "points.csv";
 /// `pairs.csv`: one row per (lens, tick, pair of interest, metric), summarised across runs.
@@ -21,13 +23,15 @@ pub const PAIRS: &str = "pairs.csv";
 pub const PANELS: &str = "panels.bin";
 /// `manifest.json`: written last, so its presence marks a finished folder.
 pub const MANIFEST: &str = "manifest.json";
+/// `backtest.csv`: `comity backtest`'s tidy rows, which `comity report` draws.
+pub const BACKTEST: &str = "backtest.csv";
 /// `report.html`: the page `comity report` writes into the folder it draws.
 pub const REPORT: &str = "report.html";
 
 /// Every file comity writes into an output folder. `--force` removes each of them, and each
 /// one's hidden `.NAME.partial`, and nothing else.
 pub const OUTPUT_FILES: &[&str] = &[
-    TIMESERIES, RUNS, RUNS_AT, DISPUTES, POINTS, PAIRS, PANELS, MANIFEST, REPORT,
+    TIMESERIES, RUNS, RUNS_AT, DISPUTES, DYAD_YEARS, POINTS, PAIRS, PANELS, MANIFEST, REPORT, BACKTEST,
 ];
 
 /// The first column of every CSV file of a sweep: the design point.
@@ -66,4 +70,40 @@ pub const DISPUTES_COLUMNS: [&str; 19] = [
     "outcome_code",
     "settle",
     "scripted",
+];
+/// The columns of `dyad_years.csv`: the pair-year's key, the outcome, then the covariates (as
+/// `docs/outputs.md` defines them).
+pub const DYAD_YEARS_COLUMNS: [&str; 32] = [
+    "lens",
+    "run",
+    "year",
+    "state_a",
+    "state_b",
+    "ccode1",
+    "ccode2",
+    "midonset",
+    "hostlev",
+    "contiguous",
+    "major",
+    "ally",
+    "shared_igos",
+    "trade",
+    "trust_12",
+    "trust_21",
+    "identity",
+    "rivalry",
+    "peace_years",
+    "midonset_naive",
+    "hostlev_naive",
+    "scripted",
+    "distance",
+    "democracy_1",
+    "democracy_2",
+    "democracy_low",
+    "cinc_1",
+    "cinc_2",
+    "log_cap_ratio",
+    "dependence",
+    "kantian",
+    "shared_community",
 ];

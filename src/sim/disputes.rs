@@ -253,8 +253,13 @@ fn apply_consequences(
 /// The pair's IGO density: the shared IGOs at the start plus the change in shared
 /// non-defence treaties since then (joining the EC adds one IGO), over `igo_density_scale`.
 fn pair_igo_density(p: &Params, ties: &Ties, rel: &Relations, k: usize) -> f64 {
-    let count = rel.shared_igos[k] + f64::from(ties.shared[k]) - f64::from(ties.shared0[k]);
-    igo_density(count, p.igo_density_scale)
+    igo_density(shared_igo_count(ties, rel, k), p.igo_density_scale)
+}
+
+/// The pair's shared IGOs (`k`: its index in the `n x n` arrays): those at the start plus the
+/// change in shared non-defence treaties since then.
+pub fn shared_igo_count(ties: &Ties, rel: &Relations, k: usize) -> f64 {
+    rel.shared_igos[k] + f64::from(ties.shared[k]) - f64::from(ties.shared0[k])
 }
 
 /// The zone-of-peace score of the pair (i, j) under the lens ([`zone_score`]).

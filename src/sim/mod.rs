@@ -7,6 +7,7 @@
 
 pub mod alliances;
 pub mod disputes;
+pub mod dyadyears;
 pub mod events;
 pub mod mechanisms;
 pub mod metrics;
@@ -66,7 +67,12 @@ pub fn tick_schedule() -> Schedule {
     schedule.add_systems(systems::update_trust_and_identity.in_set(Phase::Relations));
     schedule.add_systems(systems::diffuse_norms.in_set(Phase::Norms));
     schedule.add_systems(
-        (disputes::onset_disputes, disputes::escalate_disputes)
+        (
+            dyadyears::record_covariates,
+            disputes::onset_disputes,
+            disputes::escalate_disputes,
+            dyadyears::record_onsets,
+        )
             .chain()
             .in_set(Phase::Disputes),
     );
@@ -118,6 +124,17 @@ pub struct RunResult {
     pub pairs: Vec<f64>,
     /// Every dispute, when recording was asked for.
     pub disputes: Vec<Dispute>,
+    /// Every pair's values once a year ([`dyadyears`]), when recording was asked for.
+    pub dyad_years: Vec<dyadyears::DyadYear>,
+}
+
+/// What a run records beyond its metric panel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    /// Every dispute (`disputes.csv`).
+    pub disputes: bool,
+    /// Every pair once a year (`dyad_years.csv`).
+    pub dyad_years: bool,
 }
 
 /// Scenario data prepared once and cloned into each run's world.
@@ -306,17 +323,39 @@ impl Prepared {
 
     /// Runs one replication to the end of the calendar.
     pub fn run(&self, params: &Params, seed: u64, run: u64, record_disputes: bool) -> RunResult {
-        let mut world = self.world(params, seed, run, record_disputes);
+        self.run_with(
+            params,
+            seed,
+            run,
+            Record {
+                disputes: record_disputes,
+                dyad_years: false,
+            },
+        )
+    }
+
+    /// [`Prepared::run`], recording what `record` asks for. Recording draws nothing: a run's
+    /// metrics and disputes are the same bits whatever it records.
+    pub fn run_with(&self, params: &Params, seed: u64, run: u64, record: Record) -> RunResult {
+        let mut world = self.world(params, seed, run, record.disputes);
+        if record.dyad_years {
+            world.insert_resource(dyadyears::DyadYearLog::default());
+        }
         let mut schedule = tick_schedule();
         for _ in 0..self.scenario.calendar.n_ticks() {
             schedule.run(&mut world);
         }
         let outcomes = world.remove_resource::<Outcomes>().expect("inserted in world()");
+        let dyad_years = world
+            .remove_resource::<dyadyears::DyadYearLog>()
+            .map(|log| log.years)
+            .unwrap_or_default();
         RunResult {
             run,
             metrics: outcomes.metrics,
             pairs: outcomes.pairs,
             disputes: outcomes.disputes,
+            dyad_years,
         }
     }
 }
