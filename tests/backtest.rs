@@ -425,6 +425,9 @@ fn a_growing_world_counts_the_dyad_years_of_present_pairs() {
         .collect();
     let sim = row(&b, "rate", "world", "all", "simulated", &lens);
     assert_eq!(counts(sim), (onsets.len() as f64, (36.0 * 5.0 - 8.0 * 2.0) * 20.0));
+    // Like for like, the GDR's 7 pairs with a COW code lose 1988-1989 (the record keeps it to
+    // 1990); its two onsets (1985) stay: 9 onsets in 140 - 14 dyad-years.
+    assert_eq!(counts(row(&b, "rate", "world", "all", "observed", "")), (9.0, 126.0));
     // GFR-GDR is one of the 6 contiguous pairs
     assert_eq!(
         counts(row(&b, "rate", "world", "contiguous", "simulated", &lens)).1,

@@ -187,6 +187,18 @@ impl World {
             present,
         }
     }
+    /// Whether both states are in the simulated system in `year` (always, for a fixed state set).
+    fn both_present(&self, i: usize, j: usize, year: i64) -> bool {
+        match &self.present {
+            None => true,
+            Some(present) => {
+                let Ok(k) = usize::try_from(year - self.first) else {
+                    return false;
+                };
+                present.get(k).is_some_and(|p| p[i] && p[j])
+            }
+        }
+    }
     fn cats(&self, i: usize, j: usize) -> (bool, bool) {
         (self.contiguous[i * self.n + j], self.major[i] || self.major[j])
     }
@@ -453,8 +465,8 @@ impl Ctx<'_> {
         t
     }
 
-    /// The given world pairs in `years`, counted in the years both are COW members, with the
-    /// world's own (fixed) categories.
+    /// The given world pairs in `years`, counted in the years both are COW members and both are
+    /// in the simulated system, with the world's own (fixed) categories.
     fn like_for_like(&self, pairs: &[(usize, usize)], (a, b): (i64, i64)) -> Tally {
         let mut t = Tally::default();
         for &(i, j) in pairs {
@@ -463,7 +475,7 @@ impl Ctx<'_> {
             };
             let (c, m) = self.world.cats(i, j);
             for y in a..=b {
-                if self.rec.member(ci, y) && self.rec.member(cj, y) {
+                if self.rec.member(ci, y) && self.rec.member(cj, y) && self.world.both_present(i, j, y) {
                     t.add(c, m, self.rec.onset(ci, cj, y).is_some());
                 }
             }
@@ -942,7 +954,12 @@ fn group_rows(ctx: &Ctx, name: &str, members: &[usize], compared: (i64, i64), ro
     for &(i, j) in &pairs {
         if let (Some(ci), Some(cj)) = (ctx.world.ccode[i], ctx.world.ccode[j]) {
             let k = (compared.0..=compared.1)
-                .filter(|&y| ctx.rec.member(ci, y) && ctx.rec.member(cj, y) && ctx.rec.onset(ci, cj, y).is_some())
+                .filter(|&y| {
+                    ctx.rec.member(ci, y)
+                        && ctx.rec.member(cj, y)
+                        && ctx.world.both_present(i, j, y)
+                        && ctx.rec.onset(ci, cj, y).is_some()
+                })
                 .count() as u64;
             if k > 0 {
                 observed.push(((i, j), k));
@@ -994,13 +1011,15 @@ fn group_rows(ctx: &Ctx, name: &str, members: &[usize], compared: (i64, i64), ro
 /// top decile, for the simulated risk and for a history-only score.
 fn ranking_rows(ctx: &Ctx, compared: (i64, i64), rows: &mut Vec<Row>) {
     let w = ctx.world;
-    let mut dyads = Vec::new(); // (pair, real onsets, exposure years, past onsets)
+    // (pair, real onsets, past onsets, simulated years): the simulated risk is onsets per year the
+    // pair is in the simulated system (the same years for every pair of a fixed state set).
+    let mut dyads = Vec::new();
     for (i, j) in w.pairs(None) {
         let (Some(ci), Some(cj)) = (w.ccode[i], w.ccode[j]) else {
             continue;
         };
         let years: Vec<i64> = (compared.0..=compared.1)
-            .filter(|&y| ctx.rec.member(ci, y) && ctx.rec.member(cj, y))
+            .filter(|&y| ctx.rec.member(ci, y) && ctx.rec.member(cj, y) && w.both_present(i, j, y))
             .collect();
         if years.is_empty() {
             continue;
@@ -1011,7 +1030,8 @@ fn ranking_rows(ctx: &Ctx, compared: (i64, i64), rows: &mut Vec<Row>) {
                 .filter(|&y| ctx.rec.member(ci, y) && ctx.rec.member(cj, y) && ctx.rec.onset(ci, cj, y).is_some())
                 .count()
         });
-        dyads.push(((i, j), real, past as f64));
+        let simulated = (compared.0..=compared.1).filter(|&y| w.both_present(i, j, y)).count() as f64;
+        dyads.push(((i, j), real, past as f64, simulated));
     }
     let p = period(compared.0, compared.1);
     let labels: Vec<bool> = dyads.iter().map(|d| d.1 > 0.0).collect();
@@ -1020,7 +1040,7 @@ fn ranking_rows(ctx: &Ctx, compared: (i64, i64), rows: &mut Vec<Row>) {
     let real_total: f64 = events.iter().sum();
     let history: Vec<f64> = dyads
         .iter()
-        .map(|&((i, j), _, past)| past + if w.contiguous[i * w.n + j] { 0.5 } else { 0.0 })
+        .map(|&((i, j), _, past, _)| past + if w.contiguous[i * w.n + j] { 0.5 } else { 0.0 })
         .collect();
     let row = |category: &str, source: &'static str, value: Option<f64>| Row {
         section: "ranking",
@@ -1044,7 +1064,7 @@ fn ranking_rows(ctx: &Ctx, compared: (i64, i64), rows: &mut Vec<Row>) {
             if (compared.0..=compared.1).contains(&o.year)
                 && let Some(&k) = index.get(&(o.i, o.j))
             {
-                risk[k] += 1.0;
+                risk[k] += 1.0 / dyads[k].3;
             }
         }
         let a = auc(&risk, &labels);
