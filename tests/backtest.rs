@@ -428,6 +428,8 @@ fn a_growing_world_counts_the_dyad_years_of_present_pairs() {
     // Like for like, the GDR's 7 pairs with a COW code lose 1988-1989 (the record keeps it to
     // 1990); its two onsets (1985) stay: 9 onsets in 140 - 14 dyad-years.
     assert_eq!(counts(row(&b, "rate", "world", "all", "observed", "")), (9.0, 126.0));
+    // The baselines' years lie before the simulation: only the record counts there.
+    assert!(row(&b, "group", "west", "onset_rate", "persistence", "")["value"].is_number());
     // GFR-GDR is one of the 6 contiguous pairs
     assert_eq!(
         counts(row(&b, "rate", "world", "contiguous", "simulated", &lens)).1,

@@ -187,16 +187,15 @@ impl World {
             present,
         }
     }
-    /// Whether both states are in the simulated system in `year` (always, for a fixed state set).
+    /// Whether both states are in the simulated system in `year` (always, for a fixed state set,
+    /// and outside the simulated years, where only the record counts: the baselines' windows).
     fn both_present(&self, i: usize, j: usize, year: i64) -> bool {
         match &self.present {
-            None => true,
-            Some(present) => {
-                let Ok(k) = usize::try_from(year - self.first) else {
-                    return false;
-                };
-                present.get(k).is_some_and(|p| p[i] && p[j])
+            Some(present) if (self.first..=self.last).contains(&year) => {
+                let p = &present[(year - self.first) as usize];
+                p[i] && p[j]
             }
+            _ => true,
         }
     }
     fn cats(&self, i: usize, j: usize) -> (bool, bool) {
