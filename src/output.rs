@@ -926,7 +926,7 @@ fn f32_str(x: f32, buf: &mut ryu::Buffer) -> std::borrow::Cow<'_, str> {
         // ryu writes plain decimals here, with a `.0` on whole numbers.
         let t = buf.format_finite(x);
         Cow::Borrowed(t.strip_suffix(".0").unwrap_or(t))
-    } else if a < 1e-5 || a >= 1e16 {
+    } else if !(1e-5..1e16).contains(&a) {
         Cow::Owned(format!("{x:e}"))
     } else {
         Cow::Owned(format!("{x}"))

@@ -343,7 +343,9 @@ fn peace_years_count_from_the_last_dispute_as_onset_saw_them() {
     western(&out, "2", true);
     let (h, rows) = read_csv(&out.join("dyad_years.csv"));
     let c = |name: &str| h.iter().position(|x| x == name).unwrap();
-    let mut last: BTreeMap<(String, String, String, String), (i64, f64, bool)> = BTreeMap::new();
+    // (lens, run, state_a, state_b) -> (year, peace_years, midonset) of the pair's last row
+    type Key = (String, String, String, String);
+    let mut last: BTreeMap<Key, (i64, f64, bool)> = BTreeMap::new();
     let (mut after_dispute, mut checked) = (0, 0);
     for r in &rows {
         let key = (
