@@ -148,13 +148,7 @@ pub fn apply_scripted_events(
                 for m in t.members.iter().map(|m| m.state) {
                     observe(&mut rel, &ties, p, m, state, true, p.bayes_weight * t.salience);
                 }
-                t.members.push(Membership {
-                    state,
-                    power_at_join: cap.power,
-                    democracy_at_join: regime.democracy,
-                });
-                t.members.sort_by_key(|m| m.state);
-                t.former.retain(|&s| s != state);
+                t.admit(state, cap.power, regime.democracy);
                 ties.dirty = true;
             }
             EventKind::Tariff { by, ref against, rate } => {
@@ -238,13 +232,7 @@ pub fn apply_scripted_events(
                     if t.has(state) {
                         continue;
                     }
-                    t.members.push(Membership {
-                        state,
-                        power_at_join: cap.power,
-                        democracy_at_join: regime.democracy,
-                    });
-                    t.members.sort_by_key(|m| m.state);
-                    t.former.retain(|&s| s != state);
+                    t.admit(state, cap.power, regime.democracy);
                     t.announced.retain(|&s| s != state);
                 }
                 ties.dirty = true;

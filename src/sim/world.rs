@@ -80,6 +80,18 @@ impl Treaty {
     pub fn has(&self, state: usize) -> bool {
         self.members.iter().any(|m| m.state == state)
     }
+
+    /// Adds a member (a `join`, or a treaty an entering state joins), with its power and
+    /// democracy at joining, keeping the members in state order; it is no longer a former member.
+    pub fn admit(&mut self, state: usize, power: f64, democracy: f64) {
+        self.members.push(Membership {
+            state,
+            power_at_join: power,
+            democracy_at_join: democracy,
+        });
+        self.members.sort_by_key(|m| m.state);
+        self.former.retain(|&s| s != state);
+    }
 }
 
 #[derive(Component, Clone, Debug)]
