@@ -886,6 +886,9 @@ fn hostility_rows(ctx: &Ctx, observed: (i64, i64), compared: (i64, i64), rows: &
 fn group_rows(ctx: &Ctx, name: &str, members: &[usize], compared: (i64, i64), rows: &mut Vec<Row>) {
     let pairs = ctx.world.pairs(Some(members));
     let p = period(compared.0, compared.1);
+    // A simulated onset between two members in the compared years.
+    let inside =
+        |o: &Onset| (compared.0..=compared.1).contains(&o.year) && members.contains(&o.i) && members.contains(&o.j);
     let row = |category: &str, source: &'static str, value: Option<f64>| Row {
         section: "group",
         scope: name.to_string(),
@@ -929,12 +932,9 @@ fn group_rows(ctx: &Ctx, name: &str, members: &[usize], compared: (i64, i64), ro
             beats_cells: o.and_then(|o| beats(v, cells, o)),
             ..row("onset_rate", "simulated", value)
         });
-        let inside = |o: &&Onset| {
-            (compared.0..=compared.1).contains(&o.year) && members.contains(&o.i) && members.contains(&o.j)
-        };
         for (category, level) in [("runs_without_war", 5u8), ("runs_without_force", 4u8)] {
             let mut hit = vec![false; ctx.runs as usize];
-            for o in ctx.sims[l].onsets.iter().filter(inside) {
+            for o in ctx.sims[l].onsets.iter().filter(|o| inside(o)) {
                 if o.level >= level {
                     hit[o.run as usize] = true;
                 }
@@ -967,11 +967,7 @@ fn group_rows(ctx: &Ctx, name: &str, members: &[usize], compared: (i64, i64), ro
     }
     let mut simulated: Vec<HashMap<(usize, usize), u64>> = vec![HashMap::new(); ctx.lenses.len()];
     for (l, counts) in simulated.iter_mut().enumerate() {
-        for o in ctx.sims[l]
-            .onsets
-            .iter()
-            .filter(|o| (compared.0..=compared.1).contains(&o.year) && members.contains(&o.i) && members.contains(&o.j))
-        {
+        for o in ctx.sims[l].onsets.iter().filter(|o| inside(o)) {
             *counts.entry((o.i, o.j)).or_default() += 1;
         }
     }
