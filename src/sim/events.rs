@@ -58,7 +58,7 @@ pub fn begin_pairs(rel: &mut Relations, initial: &Relations, active: &[bool], st
         for k in [state * n + j, j * n + state] {
             rel.trust[k] = initial.trust[k];
             rel.trust0[k] = initial.trust0[k];
-            rel.anchor_logit[k] = initial.anchor_logit[k];
+            rel.anchor_odds[k] = initial.anchor_odds[k];
             rel.anchor[k] = initial.trust[k];
             rel.identity[k] = initial.identity[k];
             rel.trade[k] = if active[j] { initial.trade[k] } else { 0.0 };

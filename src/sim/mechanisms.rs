@@ -194,8 +194,64 @@ pub fn gravity_target(
 /// shared trade pacts and institutions against the start and the fading penalty of its last
 /// dispute (Pollins 1989; the exponential fading is comity's own).
 pub fn trade_log_shift(pta_change: f64, institution_change: f64, peace_years: f64, p: &crate::params::Params) -> f64 {
-    p.trade_pta_effect * pta_change + p.trade_institution_effect * institution_change
-        - p.trade_dispute_penalty * (-peace_years / p.trade_dispute_memory).exp()
+    trade_log_shift_faded(
+        pta_change,
+        institution_change,
+        (-peace_years / p.trade_dispute_memory).exp(),
+        p,
+    )
+}
+
+/// [`trade_log_shift`] with the dispute's fading `exp(-peace_years / m)` given (from a
+/// [`WholeYearDecay`] table): the same value, bit for bit.
+pub fn trade_log_shift_faded(pta_change: f64, institution_change: f64, fading: f64, p: &crate::params::Params) -> f64 {
+    p.trade_pta_effect * pta_change + p.trade_institution_effect * institution_change - p.trade_dispute_penalty * fading
+}
+
+/// `exp(-years / scale)` looked up at whole years: a pair's peace years grow by the step length,
+/// so with yearly steps (and whole-year starting values) every pair's value is a whole number
+/// and the exponential is a table entry, computed as `exp(-(k as f64) / scale)`, the same
+/// expression on the same number, so the same bits. Other values (sub-yearly steps, beyond the
+/// table) are computed directly.
+#[derive(Clone, Debug)]
+pub struct WholeYearDecay {
+    scale: f64,
+    values: Vec<f64>,
+}
+
+impl WholeYearDecay {
+    /// Whole years `0..len` are tabulated.
+    pub fn new(scale: f64, len: usize) -> WholeYearDecay {
+        WholeYearDecay {
+            scale,
+            values: (0..len).map(|k| (-(k as f64) / scale).exp()).collect(),
+        }
+    }
+
+    /// The scale the table was built for.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// `exp(-years / scale)`, bit for bit.
+    pub fn at(&self, years: f64) -> f64 {
+        // `as` saturates (and maps NaN to 0), and the comparison then says whether it was exact.
+        let k = years as usize;
+        match self.values.get(k) {
+            Some(&v) if k as f64 == years => v,
+            _ => (-years / self.scale).exp(),
+        }
+    }
+}
+
+impl Default for WholeYearDecay {
+    /// An empty table of no scale (NaN): every lookup computes; rebuild it before use.
+    fn default() -> WholeYearDecay {
+        WholeYearDecay {
+            scale: f64::NAN,
+            values: Vec::new(),
+        }
+    }
 }
 
 /// [`gravity_target`] with the GDP terms already raised to their elasticity (`growth_i =
@@ -470,6 +526,11 @@ pub fn rivalry_decay(stock: f64, dt: f64, half_life: f64) -> f64 {
 /// log capability change since the start minus one's own (realist power; Jervis 1978, Grieco 1988),
 /// `dRival` the change in the partner's alignment with states one distrusts (Walt 1987), and
 /// `shift` the lens-weighted changes of alliance, institutions and rivalry ([`anchor_shift`]).
+///
+/// Computed in the algebraic form `logistic(logit t0 - s_p G) = 1 / (1 + ((1 - t0) / t0) exp(s_p G))`
+/// ([`trust_anchor_from_odds`]), where `exp(s_p G)` is the ratio of two per-state factors
+/// ([`power_factor`], [`dilemma_ratio`]): no logarithm or exponential per pair. It agrees with the
+/// logistic form to within `ANCHOR_FORM_ERROR` (tested).
 pub fn trust_anchor(
     t0: f64,
     relative_gain: f64,
@@ -478,23 +539,49 @@ pub fn trust_anchor(
     rival_sens: f64,
     shift: f64,
 ) -> f64 {
-    trust_anchor_from_logit(
+    let ratio = (power_sens * relative_gain).exp();
+    trust_anchor_from_odds(
         t0,
-        anchor_logit(t0),
-        relative_gain,
-        power_sens,
+        anchor_odds_against(t0),
+        ratio,
+        power_sens * relative_gain != 0.0,
         rival_change,
         rival_sens,
         shift,
     )
 }
 
-/// The log-odds of the starting trust that [`trust_anchor`] moves by the relative gain:
-/// `ln(t / (1 - t))` of `t0` clamped to `[1e-12, 1 - 1e-12]`. A pair's `t0` never changes, so a
-/// run computes this once per directed pair ([`trust_anchor_from_logit`]), not once per tick.
-pub fn anchor_logit(t0: f64) -> f64 {
+/// The largest absolute difference between the anchor's algebraic form
+/// ([`trust_anchor_from_odds`] with [`dilemma_ratio`]) and the logistic form
+/// `logistic(ln(t0 / (1 - t0)) - s_p G)` it replaced (issue 13), over starting trust in
+/// `[1e-6, 1 - 1e-6]` and `|s_p G| <= 30`: a few units in the last place of a number below 1
+/// (the largest in the test's million draws is 5.6e-16).
+pub const ANCHOR_FORM_ERROR: f64 = 2e-15;
+
+/// The odds against the starting trust, `(1 - t) / t` of `t0` clamped to `[1e-12, 1 - 1e-12]`. A
+/// pair's `t0` never changes, so a run computes this once per directed pair
+/// ([`trust_anchor_from_odds`]).
+pub fn anchor_odds_against(t0: f64) -> f64 {
     let t = t0.clamp(1e-12, 1.0 - 1e-12);
-    (t / (1.0 - t)).ln()
+    (1.0 - t) / t
+}
+
+/// A state's security-dilemma factor `exp(s_p g)`, `g` its log capability change since the start
+/// ([`power_growth`]): taken once per state and tick, so that a pair's `exp(s_p G)` is a ratio
+/// ([`dilemma_ratio`]).
+pub fn power_factor(power_sens: f64, growth: f64) -> f64 {
+    (power_sens * growth).exp()
+}
+
+/// `exp(s_p G)` of a directed pair, `G = g_to - g_from`: the ratio of the two states' factors
+/// ([`power_factor`]), or `exp(s_p G)` itself when a factor has overflowed, underflowed or is not
+/// a normal number (capability changes of hundreds of orders of magnitude).
+pub fn dilemma_ratio(factor_to: f64, factor_from: f64, power_sens: f64, relative_gain: f64) -> f64 {
+    if factor_to.is_normal() && factor_from.is_normal() {
+        factor_to / factor_from
+    } else {
+        (power_sens * relative_gain).exp()
+    }
 }
 
 /// A state's log capability change since the start, `ln(power / power0)`; 0 when either is 0.
@@ -532,22 +619,19 @@ pub fn entry_trade_baseline(trade: f64, growth_a: f64, growth_b: f64) -> f64 {
     }
 }
 
-/// [`trust_anchor`] with the log-odds of `t0` already taken ([`anchor_logit`]): the same value,
-/// bit for bit, without a logarithm per pair and tick.
-pub fn trust_anchor_from_logit(
+/// [`trust_anchor`] with the odds against `t0` ([`anchor_odds_against`]) and `exp(s_p G)`
+/// ([`dilemma_ratio`]) given: `t = 1 / (1 + odds ratio)` when the pair has a power change
+/// (`moved`), else `t0` itself.
+pub fn trust_anchor_from_odds(
     t0: f64,
-    logit0: f64,
-    relative_gain: f64,
-    power_sens: f64,
+    odds_against: f64,
+    ratio: f64,
+    moved: bool,
     rival_change: f64,
     rival_sens: f64,
     shift: f64,
 ) -> f64 {
-    let t = if power_sens * relative_gain != 0.0 {
-        logistic(logit0 - power_sens * relative_gain)
-    } else {
-        t0
-    };
+    let t = if moved { 1.0 / (1.0 + odds_against * ratio) } else { t0 };
     (t * (1.0 - rival_sens * rival_change) + shift).clamp(0.0, 1.0)
 }
 
@@ -1130,6 +1214,70 @@ mod tests {
         }
         // the shortcut is taken for most pairs, or it would not be worth having
         assert!(skipped > total / 3, "{skipped} of {total}");
+    }
+
+    #[test]
+    fn whole_year_decay_is_the_exponential_bit_for_bit() {
+        for scale in [0.7, 1.0, 3.0, 7.3, 25.0, 1e-3, 1e6] {
+            let table = WholeYearDecay::new(scale, 300);
+            let years =
+                (0..400)
+                    .map(f64::from)
+                    .chain([0.25, 0.5, 12.75, 299.999, 1e9, -1.0, -0.0, f64::NAN, f64::INFINITY]);
+            for y in years {
+                let (got, want) = (table.at(y), (-y / scale).exp());
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{scale} {y}: {got} {want}"
+                );
+            }
+        }
+        let p = Params::default();
+        let table = WholeYearDecay::new(p.trade_dispute_memory, 64);
+        for y in [0.0, 3.0, 17.0, 63.0, 64.0, 2.5] {
+            assert_eq!(
+                trade_log_shift_faded(1.0, -0.5, table.at(y), &p).to_bits(),
+                trade_log_shift(1.0, -0.5, y, &p).to_bits()
+            );
+        }
+        assert!(WholeYearDecay::default().scale().is_nan());
+    }
+
+    #[test]
+    fn anchor_algebraic_form_matches_the_logistic_form() {
+        // The logistic form the algebraic one replaced (issue 13), on the same inputs.
+        let logistic_form = |t0: f64, s: f64, g_to: f64, g_from: f64| {
+            let t = t0.clamp(1e-12, 1.0 - 1e-12);
+            logistic((t / (1.0 - t)).ln() - s * (g_to - g_from))
+        };
+        let mut rng = crate::sim::rng::RunKey::new(13, 0).at_tick(crate::sim::rng::Stream::Onset, 0);
+        let mut worst: f64 = 0.0;
+        for _ in 0..1_000_000 {
+            let t0 = 1e-6 + (1.0 - 2e-6) * rng.uniform();
+            let s = 3.0 * rng.uniform();
+            let (g_to, g_from) = (10.0 * (rng.uniform() - 0.5), 10.0 * (rng.uniform() - 0.5));
+            let ratio = dilemma_ratio(power_factor(s, g_to), power_factor(s, g_from), s, g_to - g_from);
+            let new = trust_anchor_from_odds(t0, anchor_odds_against(t0), ratio, true, 0.0, 0.0, 0.0);
+            worst = worst.max((new - logistic_form(t0, s, g_to, g_from)).abs());
+        }
+        assert!(worst <= ANCHOR_FORM_ERROR, "largest difference {worst:e}");
+        assert!(worst > 0.0, "the two forms round differently somewhere");
+        // Overflowing factors fall back to the exponential of the difference, and the limits hold.
+        assert_eq!(dilemma_ratio(f64::INFINITY, f64::INFINITY, 1.0, 0.5), 0.5f64.exp());
+        assert_eq!(dilemma_ratio(0.0, 2.0, 1.0, -800.0), 0.0);
+        assert_eq!(
+            trust_anchor_from_odds(0.7, anchor_odds_against(0.7), f64::INFINITY, true, 0.0, 0.0, 0.0),
+            0.0
+        );
+        assert_eq!(
+            trust_anchor_from_odds(0.7, anchor_odds_against(0.7), 0.0, true, 0.0, 0.0, 0.0),
+            1.0
+        );
+        // no power change: the starting trust itself, unclamped
+        assert_eq!(
+            trust_anchor_from_odds(1.0, anchor_odds_against(1.0), 1.0, false, 0.0, 0.0, 0.0),
+            1.0
+        );
     }
 
     #[test]

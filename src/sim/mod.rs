@@ -185,7 +185,7 @@ impl Prepared {
             kantian: vec![false; n * n],
             tariff: vec![0.0; n * n],
             trust0: d.trust.clone(),
-            anchor_logit: d.trust.iter().map(|&t| mechanisms::anchor_logit(t)).collect(),
+            anchor_odds: d.trust.iter().map(|&t| mechanisms::anchor_odds_against(t)).collect(),
             anchor: d.trust.clone(),
             rival0: Vec::new(),
             rivalry: d.rivalry.clone(),

@@ -116,6 +116,10 @@ pub fn settle_entries(
     }
 }
 
+/// Whole peace years tabulated for the exponentials of their fading ([`WholeYearDecay`]): two
+/// centuries and a half since a pair's last dispute, beyond which they are computed.
+const PEACE_YEAR_TABLE: usize = 256;
+
 /// Trade moves toward its gravity target by partial adjustment (brief section 3, liberal).
 pub fn update_trade(
     clock: Res<Clock>,
@@ -124,10 +128,15 @@ pub fn update_trade(
     ties: Res<Ties>,
     mut rel: ResMut<Relations>,
     mut states: Query<(&StateIndex, &mut Trade)>,
+    mut fading: Local<WholeYearDecay>,
 ) {
     let p = &model.0;
     let n = rel.n;
     let lambda = per_step_rate(p.trade_adjustment, clock.dt);
+    // exp(-peace_years / m) at whole years from a table (the same bits, no exponential per pair)
+    if fading.scale().to_bits() != p.trade_dispute_memory.to_bits() {
+        *fading = WholeYearDecay::new(p.trade_dispute_memory, PEACE_YEAR_TABLE);
+    }
     // (GDP / GDP0)^a per state, once per tick; the gravity target then needs no powf per dyad.
     let growth: Vec<f64> = (0..n)
         .map(|i| gdp_growth_factor(table.gdp[i], table.gdp0[i], p.trade_gdp_elasticity))
@@ -151,10 +160,10 @@ pub fn update_trade(
         if base <= 0.0 {
             return;
         }
-        let shift = trade_log_shift(
+        let shift = trade_log_shift_faded(
             f64::from(ties.pta[k]) - f64::from(ties.pta0[k]),
             ties.institutions[k] - ties.institutions0[k],
-            peace_years[k],
+            fading.at(peace_years[k]),
             p,
         );
         let tariff = 0.5 * (tariff[k] + tariff[j * n + i]);
@@ -249,6 +258,9 @@ pub fn update_trust_and_identity(
     let totals = trade_totals(n, &states);
     let total: f64 = totals.iter().sum();
     let sd_power = p.security_dilemma_weight * p.security_power_sensitivity;
+    // The security dilemma's exp(s_p g) per state, once per tick: a pair's exp(s_p G) is then a
+    // ratio ([`dilemma_ratio`]), with no exponential per pair.
+    let factor: Vec<f64> = grown.iter().map(|&g| power_factor(sd_power, g)).collect();
     let sd_rival = p.security_dilemma_weight * p.security_rival_sensitivity;
     let rival_on = sd_rival > 0.0 && !ties.pacts.is_empty();
     let rival: &[f64] = if rival_on {
@@ -271,7 +283,7 @@ pub fn update_trust_and_identity(
         trade,
         anchor: anchor_prev,
         trust0,
-        anchor_logit,
+        anchor_odds,
         rival0,
         rivalry,
         rivalry0,
@@ -314,12 +326,19 @@ pub fn update_trust_and_identity(
             let rival_change = if rival_on { rival[k] - rival0[k] } else { 0.0 };
             // The relative gain since the pair began: the start, or a later entry (`gain0`).
             let gain = grown[to] - grown[from];
-            let gain = if offsets { gain - gain0[k] } else { gain };
-            let anchor = trust_anchor_from_logit(
+            // A pair that began after the start (an entry) has its own base: its ratio is the
+            // exponential of its gain since then.
+            let (gain, ratio) = if offsets && gain0[k] != 0.0 {
+                let gain = gain - gain0[k];
+                (gain, (sd_power * gain).exp())
+            } else {
+                (gain, dilemma_ratio(factor[to], factor[from], sd_power, gain))
+            };
+            let anchor = trust_anchor_from_odds(
                 trust0[k],
-                anchor_logit[k],
-                gain,
-                sd_power,
+                anchor_odds[k],
+                ratio,
+                sd_power * gain != 0.0,
                 rival_change,
                 sd_rival,
                 shift,

@@ -212,8 +212,8 @@ pub struct Relations {
     pub tariff: Vec<f64>,
     /// Directed: trust at the start, the base of the structural anchor.
     pub trust0: Vec<f64>,
-    /// Directed: the log-odds of `trust0` ([`super::mechanisms::anchor_logit`]), computed once.
-    pub anchor_logit: Vec<f64>,
+    /// Directed: the odds against `trust0` ([`super::mechanisms::anchor_odds_against`]), computed once.
+    pub anchor_odds: Vec<f64>,
     /// Directed: the structural trust anchor of the last tick (empty before the first tick).
     pub anchor: Vec<f64>,
     /// Directed: the realist rival-alignment term at the first tick (empty before it).
