@@ -6,14 +6,22 @@
 //! Measures, on a synthetic 193-state world (18,528 undirected dyads) over 15
 //! yearly ticks: wall time per run on one thread, ns per dyad-tick, and runs
 //! per second through the parallel Monte Carlo driver at 1 thread and at every
-//! core. Also times the bundled western_community scenario. Prints a table;
-//! asserts nothing about time.
+//! core. Then the reference kernel (`benches/reference/kernel.rs`): the engine's three hot
+//! systems (trade, trust and identity, dispute onset) against the same step as plain loops, on the
+//! same state at every tick of the synthetic world over 15 and 100 ticks. Also times the bundled
+//! western_community scenario. Prints a table; asserts nothing about time.
 
+#[path = "reference/kernel.rs"]
+mod reference;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::SingleThreadedExecutor;
 use comity::montecarlo::{self, Config, Sink};
 use comity::params::Params;
-use comity::sim::{Prepared, RunResult};
+use comity::sim::world::TickLog;
+use comity::sim::{Prepared, RunResult, alliances, disputes, dyadyears, events, metrics, systems};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 struct NullSink;
 impl Sink for NullSink {
@@ -43,6 +51,132 @@ fn western() -> std::path::PathBuf {
         built
     } else {
         std::path::PathBuf::from("scenarios/western_community.toml")
+    }
+}
+
+/// The hot systems the reference kernel restates, in their order in a tick.
+const HOT: [&str; 3] = [
+    "systems::update_trade",
+    "systems::update_trust_and_identity",
+    "disputes::onset_disputes",
+];
+
+/// The systems of a tick, one schedule each, in the order of `tick_schedule`.
+fn tick_pieces() -> Vec<(&'static str, Schedule)> {
+    let mut pieces = Vec::new();
+    macro_rules! sys {
+        ($($s:path),*) => { $( {
+            let mut sc = Schedule::default();
+            sc.set_executor(SingleThreadedExecutor::new());
+            sc.add_systems($s);
+            pieces.push((stringify!($s), sc));
+        } )* };
+    }
+    sys!(
+        events::apply_scripted_events,
+        systems::drift_capabilities,
+        systems::gather_state_table,
+        systems::refresh_ties,
+        systems::settle_entries,
+        systems::update_trade,
+        systems::update_trust_and_identity,
+        systems::diffuse_norms,
+        dyadyears::record_covariates,
+        disputes::onset_disputes,
+        disputes::escalate_disputes,
+        dyadyears::record_onsets,
+        alliances::exit_pacts,
+        alliances::form_alliances,
+        metrics::record_metrics,
+        systems::advance_clock
+    );
+    pieces
+}
+
+/// One run through the engine's systems, tick by tick: the time of each hot system, and the time
+/// of each part of the reference kernel's step on a snapshot taken just before `update_trade`.
+/// Panics when the two give different onsets (they are the same step).
+fn engine_and_reference(prepared: &Prepared, params: &Params, run: u64) -> ([Duration; 3], [Duration; 3]) {
+    let mut world = prepared.world(params, 1, run, false);
+    let mut pieces = tick_pieces();
+    let (mut engine, mut kernel) = ([Duration::ZERO; 3], [Duration::ZERO; 3]);
+    for _ in 0..prepared.scenario.calendar.n_ticks() {
+        let mut snapshot = None;
+        for (name, schedule) in &mut pieces {
+            if *name == HOT[0] {
+                snapshot = Some(reference::Snapshot::of(&world));
+            }
+            let t = Instant::now();
+            schedule.run(&mut world);
+            let elapsed = t.elapsed();
+            if let Some(k) = HOT.iter().position(|h| h == name) {
+                engine[k] += elapsed;
+            }
+            if *name == HOT[2] {
+                let mut s = snapshot.take().expect("taken before update_trade");
+                let t = Instant::now();
+                reference::trade(&mut s);
+                kernel[0] += t.elapsed();
+                let t = Instant::now();
+                reference::trust_and_identity(&mut s);
+                kernel[1] += t.elapsed();
+                let t = Instant::now();
+                let onsets = std::hint::black_box(reference::onset(&s));
+                kernel[2] += t.elapsed();
+                assert_eq!(
+                    onsets,
+                    world.resource::<TickLog>().onsets,
+                    "the reference kernel's onsets"
+                );
+            }
+        }
+    }
+    (engine, kernel)
+}
+
+/// The engine's hot systems against the reference kernel on the 193-state synthetic world.
+fn reference_kernel(params: &Params, quick: bool) {
+    let n = 193;
+    let dyads = (n * (n - 1) / 2) as f64;
+    println!("reference kernel: {n} states, the engine's hot systems and the same step as plain loops on the same");
+    println!("  state at every tick (ns per undirected dyad-tick, fastest of the runs per part, one thread):");
+    println!(
+        "    {:>5} {:>4}  {:<34} {:>9} {:>10} {:>17}",
+        "ticks", "runs", "system", "engine", "reference", "engine/reference"
+    );
+    for years in [15i64, 100] {
+        let prepared = Prepared::new(Arc::new(comity::synthetic::world(n, years, 7)));
+        let runs = match (quick, years) {
+            (true, 15) => 3,
+            (true, _) => 1,
+            (false, 15) => 10,
+            (false, _) => 3,
+        };
+        let (mut engine, mut kernel) = ([Duration::MAX; 3], [Duration::MAX; 3]);
+        for run in 0..runs {
+            let (e, k) = engine_and_reference(&prepared, params, run);
+            for part in 0..3 {
+                engine[part] = engine[part].min(e[part]);
+                kernel[part] = kernel[part].min(k[part]);
+            }
+        }
+        let per = |t: Duration| t.as_secs_f64() * 1e9 / (dyads * years as f64);
+        let rows = HOT
+            .iter()
+            .zip(engine.iter().zip(&kernel))
+            .map(|(name, (&e, &k))| (*name, e, k))
+            .chain(std::iter::once((
+                "all three",
+                engine.iter().sum::<Duration>(),
+                kernel.iter().sum::<Duration>(),
+            )));
+        for (name, e, k) in rows {
+            let (e, k) = (per(e), per(k));
+            println!(
+                "    {years:>5} {runs:>4}  {name:<34} {e:>9.1} {k:>10.1} {:>17.2}",
+                e / k
+            );
+        }
     }
 }
 
@@ -93,6 +227,8 @@ fn main() {
             println!("    {t:>3} threads {r:>10.1}  x{:.2}", r / base);
         }
     }
+
+    reference_kernel(&params, quick);
 
     if std::env::args().any(|a| a == "--matrix") {
         println!("  world matrix (one thread: ms per run and ns per undirected dyad-tick; runs/s on {cores} threads):");
