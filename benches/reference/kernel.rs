@@ -10,8 +10,8 @@
 //! `comity::sim::mechanisms` function, the model's own; what is left out is only what the engine
 //! does to be fast: no ECS, no 16 x 16 tiles, no split borrows, no onset shortcut (every present
 //! pair's full hazard is computed, with its two exponentials and its zone score), no cached
-//! log-odds of the starting trust and no cached log distances (both are taken per pair and
-//! tick), no skipped zone score in a lens without zones of peace, no buffers kept from tick to
+//! odds against the starting trust, no table of the peace years' fading and no cached log
+//! distances (all are taken per pair and tick), no skipped zone score in a lens without zones of peace, no buffers kept from tick to
 //! tick. A per-state quantity (a GDP growth factor, a log capability change, an openness) is
 //! computed once per state, as the model states it; the realist rival-alignment term is
 //! recomputed in plain loops ([`rival_alignment`]) in the engine's order of operations (the
@@ -33,11 +33,11 @@ use bevy_ecs::world::World;
 use comity::params::Params;
 use comity::scenario::NORMS;
 use comity::sim::mechanisms::{
-    Culture, OnsetInputs, TRADE_CEILING, ZoneInputs, anchor_shift, culture, gated_probability, gdp_growth_factor,
-    gravity_target_grown, half_life_keep, identity_growth_step, identity_pull, igo_density, initiator_probability,
-    log_distance, log_power_ratio, logistic, norm_similarity, onset_logit, openness, partial_adjust, per_step_rate,
-    power_growth, relative_acceptance, revert_to_anchor, rivalry_pressure, trade_dependence, trade_log_shift,
-    transaction_drive, trust_anchor, zone_score,
+    Culture, OnsetInputs, TRADE_CEILING, ZoneInputs, anchor_odds_against, anchor_shift, culture, dilemma_ratio,
+    gated_probability, gdp_growth_factor, gravity_target_grown, half_life_keep, identity_growth_step, identity_pull,
+    igo_density, initiator_probability, log_distance, log_power_ratio, logistic, norm_similarity, onset_logit,
+    openness, partial_adjust, per_step_rate, power_factor, power_growth, relative_acceptance, revert_to_anchor,
+    rivalry_pressure, trade_dependence, trade_log_shift, transaction_drive, trust_anchor_from_odds, zone_score,
 };
 use comity::sim::rng::{RunKey, Stream};
 use comity::sim::world::{Clock, Model, Relations, RunInfo, StateTable, TickLog, Ties};
@@ -274,6 +274,8 @@ pub fn trust_and_identity(s: &mut Snapshot) {
     let total: f64 = s.totals.iter().sum();
     let sd_power = p.security_dilemma_weight * p.security_power_sensitivity;
     let sd_rival = p.security_dilemma_weight * p.security_rival_sensitivity;
+    // The security dilemma's exp(s_p g) of each state.
+    let factor: Vec<f64> = grown.iter().map(|&g| power_factor(sd_power, g)).collect();
     // The rival-alignment term counts where the lens weighs it and there are pacts at all.
     let rival_on = sd_rival > 0.0 && !s.pacts.is_empty();
     let rival = if rival_on { rival_alignment(s) } else { Vec::new() };
@@ -310,7 +312,22 @@ pub fn trust_and_identity(s: &mut Snapshot) {
             for (k, from, to) in [(ij, i, j), (ji, j, i)] {
                 let rival_change = if rival_on { rival[k] - s.rival0[k] } else { 0.0 };
                 let gain = grown[to] - grown[from] - s.gain0[k];
-                let anchor = trust_anchor(s.trust0[k], gain, sd_power, rival_change, sd_rival, shift);
+                // exp(s_p G) as the ratio of the two states' factors; a pair that began at an
+                // entry measures its gain from then, and takes the exponential of that gain.
+                let ratio = if s.gain0[k] != 0.0 {
+                    (sd_power * gain).exp()
+                } else {
+                    dilemma_ratio(factor[to], factor[from], sd_power, gain)
+                };
+                let anchor = trust_anchor_from_odds(
+                    s.trust0[k],
+                    anchor_odds_against(s.trust0[k]),
+                    ratio,
+                    sd_power * gain != 0.0,
+                    rival_change,
+                    sd_rival,
+                    shift,
+                );
                 let t = revert_to_anchor(s.trust[k], s.anchor[k], anchor, keep);
                 s.anchor[k] = anchor;
                 s.trust[k] = identity_pull(t, s.identity[k], nu).clamp(0.0, 1.0);
