@@ -14,12 +14,10 @@
 #[path = "reference/kernel.rs"]
 mod reference;
 
-use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::SingleThreadedExecutor;
 use comity::montecarlo::{self, Config, Sink};
 use comity::params::Params;
 use comity::sim::world::TickLog;
-use comity::sim::{Prepared, RunResult, alliances, disputes, dyadyears, events, metrics, systems};
+use comity::sim::{Prepared, RunResult};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -61,44 +59,12 @@ const HOT: [&str; 3] = [
     "disputes::onset_disputes",
 ];
 
-/// The systems of a tick, one schedule each, in the order of `tick_schedule`.
-fn tick_pieces() -> Vec<(&'static str, Schedule)> {
-    let mut pieces = Vec::new();
-    macro_rules! sys {
-        ($($s:path),*) => { $( {
-            let mut sc = Schedule::default();
-            sc.set_executor(SingleThreadedExecutor::new());
-            sc.add_systems($s);
-            pieces.push((stringify!($s), sc));
-        } )* };
-    }
-    sys!(
-        events::apply_scripted_events,
-        systems::drift_capabilities,
-        systems::gather_state_table,
-        systems::refresh_ties,
-        systems::settle_entries,
-        systems::update_trade,
-        systems::update_trust_and_identity,
-        systems::diffuse_norms,
-        dyadyears::record_covariates,
-        disputes::onset_disputes,
-        disputes::escalate_disputes,
-        dyadyears::record_onsets,
-        alliances::exit_pacts,
-        alliances::form_alliances,
-        metrics::record_metrics,
-        systems::advance_clock
-    );
-    pieces
-}
-
 /// One run through the engine's systems, tick by tick: the time of each hot system, and the time
 /// of each part of the reference kernel's step on a snapshot taken just before `update_trade`.
 /// Panics when the two give different onsets (they are the same step).
 fn engine_and_reference(prepared: &Prepared, params: &Params, run: u64) -> ([Duration; 3], [Duration; 3]) {
     let mut world = prepared.world(params, 1, run, false);
-    let mut pieces = tick_pieces();
+    let mut pieces = comity::sim::tick_systems();
     let (mut engine, mut kernel) = ([Duration::ZERO; 3], [Duration::ZERO; 3]);
     for _ in 0..prepared.scenario.calendar.n_ticks() {
         let mut snapshot = None;

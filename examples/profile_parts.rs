@@ -1,7 +1,6 @@
 //! Times each system of a tick on the synthetic 193-state world (a profiling aid:
 //! `cargo run --release --example profile_parts`; `TICKS=100 STATES=800 RUNS=3` change the world).
 use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::SingleThreadedExecutor;
 use comity::params::Params;
 use comity::sim::*;
 use std::sync::Arc;
@@ -14,32 +13,15 @@ fn main() {
     let params = Params::default();
     // The fastest of the runs per system: the machine is shared, and the minimum is the figure
     // least disturbed by other work.
-    let mut best = vec![Duration::MAX; 13];
+    let mut best: Vec<Duration> = Vec::new();
     let mut names = Vec::new();
     let mut disputes = 0;
     for run in 0..runs as u64 {
         let mut world = p.world(&params, 1, run, true);
-        names.clear();
-        let mut schedules: Vec<Schedule> = Vec::new();
-        macro_rules! sys {
-            ($($s:path),*) => { $( { let mut sc = Schedule::default(); sc.set_executor(SingleThreadedExecutor::new()); sc.add_systems($s); schedules.push(sc); names.push(stringify!($s)); } )* };
-        }
-        sys!(
-            events::apply_scripted_events,
-            systems::drift_capabilities,
-            systems::gather_state_table,
-            systems::refresh_ties,
-            systems::update_trade,
-            systems::update_trust_and_identity,
-            systems::diffuse_norms,
-            disputes::onset_disputes,
-            disputes::escalate_disputes,
-            alliances::exit_pacts,
-            alliances::form_alliances,
-            metrics::record_metrics,
-            systems::advance_clock
-        );
-        let mut time = vec![Duration::ZERO; 13];
+        let (run_names, mut schedules): (Vec<&str>, Vec<Schedule>) = tick_systems().into_iter().unzip();
+        names = run_names;
+        best.resize(names.len(), Duration::MAX);
+        let mut time = vec![Duration::ZERO; names.len()];
         for _ in 0..ticks {
             for (k, sc) in schedules.iter_mut().enumerate() {
                 let t = Instant::now();

@@ -6,7 +6,6 @@
 mod reference;
 
 use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::SingleThreadedExecutor;
 use comity::params::Params;
 use comity::scenario::{self, Scenario};
 use comity::sim::world::{Outcomes, Relations, StateIndex, TickLog, Trade};
@@ -16,38 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const LENSES: [&str; 3] = ["realist", "liberal", "constructivist"];
-
-/// The systems of a tick, one schedule each, in the order of `tick_schedule`.
-fn pieces() -> Vec<(&'static str, Schedule)> {
-    let mut pieces = Vec::new();
-    macro_rules! sys {
-        ($($s:path),*) => { $( {
-            let mut sc = Schedule::default();
-            sc.set_executor(SingleThreadedExecutor::new());
-            sc.add_systems($s);
-            pieces.push((stringify!($s), sc));
-        } )* };
-    }
-    sys!(
-        events::apply_scripted_events,
-        systems::drift_capabilities,
-        systems::gather_state_table,
-        systems::refresh_ties,
-        systems::settle_entries,
-        systems::update_trade,
-        systems::update_trust_and_identity,
-        systems::diffuse_norms,
-        dyadyears::record_covariates,
-        disputes::onset_disputes,
-        disputes::escalate_disputes,
-        dyadyears::record_onsets,
-        alliances::exit_pacts,
-        alliances::form_alliances,
-        metrics::record_metrics,
-        systems::advance_clock
-    );
-    pieces
-}
 
 /// Where the kernel's step begins (its state is snapshot before this system) and ends.
 const FIRST: &str = "systems::update_trade";
@@ -152,7 +119,7 @@ fn check_perturbations(before: &Snapshot, world: &mut World, tally: &mut Tally) 
 fn check_run(prepared: &Prepared, params: &Params, seed: u64, run: u64, perturb: bool, tally: &mut Tally) {
     let name = &prepared.scenario.name;
     let mut world = prepared.world(params, seed, run, true);
-    let mut pieces = pieces();
+    let mut pieces = tick_systems();
     assert!(pieces.iter().any(|(s, _)| *s == FIRST) && pieces.iter().any(|(s, _)| *s == LAST));
     for tick in 0..prepared.scenario.calendar.n_ticks() {
         let mut snapshot = None;

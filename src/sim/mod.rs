@@ -89,6 +89,41 @@ pub fn tick_schedule() -> Schedule {
     schedule
 }
 
+/// The systems of a tick, one schedule each (single-threaded), named, in [`tick_schedule`]'s
+/// order: for timing the systems apart (`examples/profile_parts.rs`, `cargo bench`) and for
+/// stepping into a tick (`tests/reference.rs`, which checks that running them in turn gives the
+/// bytes of [`Prepared::run`], so that this list and the schedule cannot drift apart unseen).
+pub fn tick_systems() -> Vec<(&'static str, Schedule)> {
+    let mut pieces = Vec::new();
+    macro_rules! sys {
+        ($($s:path),*) => { $( {
+            let mut schedule = Schedule::default();
+            schedule.set_executor(SingleThreadedExecutor::new());
+            schedule.add_systems($s);
+            pieces.push((stringify!($s), schedule));
+        } )* };
+    }
+    sys!(
+        events::apply_scripted_events,
+        systems::drift_capabilities,
+        systems::gather_state_table,
+        systems::refresh_ties,
+        systems::settle_entries,
+        systems::update_trade,
+        systems::update_trust_and_identity,
+        systems::diffuse_norms,
+        dyadyears::record_covariates,
+        disputes::onset_disputes,
+        disputes::escalate_disputes,
+        dyadyears::record_onsets,
+        alliances::exit_pacts,
+        alliances::form_alliances,
+        metrics::record_metrics,
+        systems::advance_clock
+    );
+    pieces
+}
+
 /// The treaty components of a scenario's treaties, in spec order.
 fn treaty_entities(s: &Scenario) -> Vec<Treaty> {
     s.treaties
