@@ -61,6 +61,12 @@ fn main() {
     }))
     .expect("the hook is set once, first thing");
     let cli = Cli::parse();
+    // The CPU path of the vector kernels changes no result, but a misspelt one is refused
+    // rather than silently replaced.
+    if let Err(message) = comity::sim::kernels::path_from_env() {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    }
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Sweep(args) => cmd::sweep::run(args),

@@ -9,6 +9,7 @@ pub mod alliances;
 pub mod disputes;
 pub mod dyadyears;
 pub mod events;
+pub mod kernels;
 pub mod mechanisms;
 pub mod metrics;
 pub mod rng;

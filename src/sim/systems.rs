@@ -1,5 +1,6 @@
 //! Capability drift, trade, trust, identity and norm diffusion.
 
+use super::kernels;
 use super::mechanisms::*;
 use super::rng::Stream;
 use super::world::*;
@@ -191,44 +192,19 @@ pub fn update_trade(
 /// distrusts, as the mean of i's distrust over j's partners in each of j's pacts that i is not in
 /// (partners in a pact i shares with j are i's own allies, no threat to i). With
 /// `R[i][t] = sum over members k of pact t of (1 - T_ik)`, this is
-/// `sum_{t contains j, not i} (R[i][t] - (1 - T_ij)) / sum_{t contains j, not i} (|t| - 1)`.
+/// `sum_{t contains j, not i} (R[i][t] - (1 - T_ij)) / sum_{t contains j, not i} (|t| - 1)`
+/// ([`kernels::rival_alignment_into`]).
 pub fn rival_alignment(n: usize, trust: &[f64], ties: &Ties) -> Vec<f64> {
     let mut rival = Vec::new();
-    rival_alignment_into(n, trust, ties, &mut rival);
+    kernels::rival_alignment_into(
+        n,
+        trust,
+        &ties.pacts,
+        &ties.pacts_of,
+        &mut kernels::RivalScratch::default(),
+        &mut rival,
+    );
     rival
-}
-
-/// [`rival_alignment`] into a buffer a system keeps from tick to tick (no `n x n` allocation,
-/// and no page faults on fresh memory, per tick).
-pub fn rival_alignment_into(n: usize, trust: &[f64], ties: &Ties, rival: &mut Vec<f64>) {
-    rival.clear();
-    rival.resize(n * n, 0.0);
-    let pacts = &ties.pacts;
-    if pacts.is_empty() {
-        return;
-    }
-    let mut distrust_of_pact = vec![0.0; pacts.len()];
-    let mut in_pact = vec![false; pacts.len()];
-    for i in 0..n {
-        let row = &trust[i * n..(i + 1) * n];
-        for (t, members) in pacts.iter().enumerate() {
-            distrust_of_pact[t] = members.iter().map(|&k| 1.0 - row[k]).sum();
-            in_pact[t] = false;
-        }
-        for &t in &ties.pacts_of[i] {
-            in_pact[t] = true;
-        }
-        for j in (0..n).filter(|&j| j != i) {
-            let (mut sum, mut count) = (0.0, 0usize);
-            for &t in ties.pacts_of[j].iter().filter(|&&t| !in_pact[t]) {
-                sum += distrust_of_pact[t] - (1.0 - row[j]);
-                count += pacts[t].len() - 1;
-            }
-            if count > 0 {
-                rival[i * n + j] = sum / count as f64;
-            }
-        }
-    }
 }
 
 /// Trust and identity, directed, for every ordered pair.
@@ -247,7 +223,7 @@ pub fn update_trust_and_identity(
     ties: Res<Ties>,
     mut rel: ResMut<Relations>,
     states: Query<(&StateIndex, &Trade)>,
-    mut rival_buffer: Local<Vec<f64>>,
+    mut scratch: Local<TrustScratch>,
 ) {
     let p = &model.0;
     let n = rel.n;
@@ -263,9 +239,15 @@ pub fn update_trust_and_identity(
     let factor: Vec<f64> = grown.iter().map(|&g| power_factor(sd_power, g)).collect();
     let sd_rival = p.security_dilemma_weight * p.security_rival_sensitivity;
     let rival_on = sd_rival > 0.0 && !ties.pacts.is_empty();
+    let TrustScratch {
+        drive,
+        shift,
+        rival,
+        rival_buffers,
+    } = &mut *scratch;
     let rival: &[f64] = if rival_on {
-        rival_alignment_into(n, &rel.trust, &ties, &mut rival_buffer);
-        &rival_buffer
+        kernels::rival_alignment_into(n, &rel.trust, &ties.pacts, &ties.pacts_of, rival_buffers, rival);
+        rival
     } else {
         &[]
     };
@@ -294,11 +276,13 @@ pub fn update_trust_and_identity(
     let offsets = !gain0.is_empty();
     let (institutions, institutions0) = (&ties.institutions[..], &ties.institutions0[..]);
     let (defense, defense0) = (&ties.defense[..], &ties.defense0[..]);
-    // The transaction drive and the structural shift are symmetric (RA, shared institutions,
-    // norm similarity, alliance and rivalry are), so they are computed once per undirected pair.
-    // Pairs are visited in tiles (`for_each_pair_tiled`) so that the directed arrays' (j, i)
-    // entries are read from cache; each pair's update reads and writes only its own entries,
-    // so the order of pairs changes no result.
+    drive.resize(n * n, 0.0);
+    shift.resize(n * n, 0.0);
+    // 1. The transaction drive and the structural shift are symmetric (RA, shared institutions,
+    // norm similarity, alliance and rivalry are), so they are computed once per undirected pair
+    // and written to both directions' entries, where the directed rows read them contiguously.
+    // Pairs are visited in tiles (`for_each_pair_tiled`) so that the (j, i) entries are written
+    // to cache; each pair's values depend on its own entries only, so the order changes nothing.
     for_each_pair_tiled(n, |i, j| {
         // An absent state's pairs wait (frozen) until it enters; after an exit they no longer move.
         if !table.pair_active(i, j) {
@@ -306,7 +290,7 @@ pub fn update_trust_and_identity(
         }
         let (ij, ji) = (i * n + j, j * n + i);
         let pressure = rivalry_pressure(rivalry[ij], p.rivalry_saturation);
-        let drive = if identity_moves {
+        let d = if identity_moves {
             let ra = relative_acceptance(trade[ij], totals[i], totals[j], total).unwrap_or(-1.0);
             logistic(transaction_drive(
                 p,
@@ -321,42 +305,98 @@ pub fn update_trust_and_identity(
         let allied_change = f64::from(u8::from(defense[ij] > 0)) - f64::from(u8::from(defense0[ij] > 0));
         let institutions_change = institutions[ij].min(3.0) - institutions0[ij].min(3.0);
         let rivalry_change = pressure - rivalry_pressure(rivalry0[ij], p.rivalry_saturation);
-        let shift = anchor_shift(p, allied_change, institutions_change, rivalry_change);
-        for (k, from, to) in [(ij, i, j), (ji, j, i)] {
-            let rival_change = if rival_on { rival[k] - rival0[k] } else { 0.0 };
-            // The relative gain since the pair began: the start, or a later entry (`gain0`).
-            let gain = grown[to] - grown[from];
-            // A pair that began after the start (an entry) has its own base: its ratio is the
-            // exponential of its gain since then.
-            let (gain, ratio) = if offsets && gain0[k] != 0.0 {
-                let gain = gain - gain0[k];
-                (gain, (sd_power * gain).exp())
-            } else {
-                (gain, dilemma_ratio(factor[to], factor[from], sd_power, gain))
-            };
-            let anchor = trust_anchor_from_odds(
-                trust0[k],
-                anchor_odds[k],
-                ratio,
-                sd_power * gain != 0.0,
-                rival_change,
-                sd_rival,
-                shift,
-            );
-            let t = revert_to_anchor(trust[k], anchor_prev[k], anchor, keep);
-            anchor_prev[k] = anchor;
-            trust[k] = identity_pull(t, identity[k], nu).clamp(0.0, 1.0);
-            if identity_moves {
-                identity[k] = identity_growth_step(identity[k], drive, eta, mu, openness_of[from]);
+        let s = anchor_shift(p, allied_change, institutions_change, rivalry_change);
+        (drive[ij], drive[ji], shift[ij], shift[ji]) = (d, d, s, s);
+    });
+    // 2. Every directed pair: the structural anchor, reversion to it, identity's pull and
+    // identity growth. Each reads and writes its own entries only.
+    let c = kernels::DirectedConsts {
+        sd_power,
+        sd_rival,
+        keep,
+        nu,
+        eta,
+        mu,
+    };
+    let fast = table.all_active && !offsets && factor.iter().all(|f| f.is_normal());
+    if fast {
+        // Contiguous rows, vectorised on the CPU path chosen at run time (same bits on each).
+        let mut arrays = kernels::DirectedArrays {
+            n,
+            trust0,
+            odds_against: anchor_odds,
+            rival: if rival_on { rival } else { &[] },
+            rival0: if rival_on { rival0 } else { &[] },
+            shift,
+            drive,
+            factor: &factor,
+            grown: &grown,
+            openness: &openness_of,
+            trust,
+            anchor: anchor_prev,
+            identity,
+        };
+        kernels::directed_rows(&c, &mut arrays, rival_on, identity_moves);
+    } else {
+        for from in (0..n).filter(|&i| table.active[i]) {
+            for to in (0..n).filter(|&j| j != from && table.active[j]) {
+                let k = from * n + to;
+                let rival_change = if rival_on { rival[k] - rival0[k] } else { 0.0 };
+                // The relative gain since the pair began: the start, or a later entry (`gain0`).
+                let gain = grown[to] - grown[from];
+                // A pair that began after the start (an entry) has its own base: its ratio is
+                // the exponential of its gain since then.
+                let (gain, ratio) = if offsets && gain0[k] != 0.0 {
+                    let gain = gain - gain0[k];
+                    (gain, (sd_power * gain).exp())
+                } else {
+                    (gain, dilemma_ratio(factor[to], factor[from], sd_power, gain))
+                };
+                let step = if identity_moves {
+                    kernels::directed_step::<true, true>
+                } else {
+                    kernels::directed_step::<true, false>
+                };
+                (trust[k], anchor_prev[k], identity[k]) = step(
+                    &c,
+                    trust0[k],
+                    anchor_odds[k],
+                    gain,
+                    ratio,
+                    rival_change,
+                    shift[k],
+                    drive[k],
+                    openness_of[from],
+                    trust[k],
+                    anchor_prev[k],
+                    identity[k],
+                );
             }
         }
-        // Wendt's culture of the pair, from both directions' new trust and identity.
+    }
+    // 3. Wendt's culture of each pair, from both directions' new trust and identity.
+    for_each_pair_tiled(n, |i, j| {
+        if !table.pair_active(i, j) {
+            return;
+        }
+        let (ij, ji) = (i * n + j, j * n + i);
         let w = 0.5 * (identity[ij] + identity[ji]);
         let t = 0.5 * (trust[ij] + trust[ji]);
         let is_kantian = culture(w, t, kantian[ij], p) == Culture::Kantian;
         kantian[ij] = is_kantian;
         kantian[ji] = is_kantian;
     });
+}
+
+/// The trust pass's symmetric terms, mirrored to both directions (`n x n`), kept from tick to
+/// tick by the system.
+#[derive(Default)]
+pub struct TrustScratch {
+    drive: Vec<f64>,
+    shift: Vec<f64>,
+    /// The rival-alignment term of this tick, and the buffers that compute it.
+    rival: Vec<f64>,
+    rival_buffers: kernels::RivalScratch,
 }
 
 /// Axelrod's (1997) culture model on continuous norms: each state meets one

@@ -1,0 +1,495 @@
+//! The directed half of the trust-and-identity pass as loops over contiguous rows, compiled
+//! once per CPU path (portable, AVX2, AVX-512) and chosen at run time (issue 13).
+//!
+//! Architecture Invariant: every path computes the same IEEE operations in the same order on
+//! the same values, so every path gives the same bits. Rust never contracts `a * b + c` into a
+//! fused multiply-add, and the kernels call no library function (no `exp`, no `ln`): the wider
+//! paths only do more lanes at once. `tests/cpu_paths.rs` runs every path the machine has and
+//! compares the outputs byte for byte.
+//!
+//! The choice of path is the only process-wide state the simulation reads; it changes no result.
+
+use super::mechanisms::{identity_growth_step, identity_pull, revert_to_anchor, trust_anchor_from_odds};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// An instruction set the vector kernels are compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuPath {
+    /// Baseline instructions of the target (SSE2 on x86-64): runs everywhere.
+    Portable,
+    /// x86-64 with AVX2 (four `f64` lanes).
+    Avx2,
+    /// x86-64 with AVX-512F (eight `f64` lanes).
+    Avx512,
+}
+
+impl CpuPath {
+    /// Every path, in order of preference (widest last).
+    pub const ALL: [CpuPath; 3] = [CpuPath::Portable, CpuPath::Avx2, CpuPath::Avx512];
+
+    /// The name users give in `COMITY_CPU_PATH`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CpuPath::Portable => "portable",
+            CpuPath::Avx2 => "avx2",
+            CpuPath::Avx512 => "avx512",
+        }
+    }
+
+    /// The path named `name` (as [`CpuPath::name`] spells it).
+    pub fn from_name(name: &str) -> Option<CpuPath> {
+        CpuPath::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Whether this machine can run the path.
+    pub fn available(self) -> bool {
+        match self {
+            CpuPath::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            CpuPath::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            CpuPath::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The widest path this machine can run.
+    pub fn best() -> CpuPath {
+        CpuPath::ALL
+            .into_iter()
+            .rev()
+            .find(|p| p.available())
+            .unwrap_or(CpuPath::Portable)
+    }
+
+    fn code(self) -> u8 {
+        match self {
+            CpuPath::Portable => 1,
+            CpuPath::Avx2 => 2,
+            CpuPath::Avx512 => 3,
+        }
+    }
+}
+
+/// The environment variable that chooses the path (`portable`, `avx2`, `avx512`), to compare
+/// paths or to rule out a suspect one; unset, the widest available is taken.
+pub const CPU_PATH_VAR: &str = "COMITY_CPU_PATH";
+
+/// 0: not chosen yet; otherwise [`CpuPath::code`].
+static CHOSEN: AtomicU8 = AtomicU8::new(0);
+
+/// The path the kernels take: the one [`use_path`] set, else the one `COMITY_CPU_PATH` names
+/// (when it names an available path; [`path_from_env`] says when it does not), else the widest
+/// available. Which one it is changes no result.
+pub fn current_path() -> CpuPath {
+    match CHOSEN.load(Ordering::Relaxed) {
+        1 => CpuPath::Portable,
+        2 => CpuPath::Avx2,
+        3 => CpuPath::Avx512,
+        _ => {
+            let path = path_from_env().ok().flatten().unwrap_or_else(CpuPath::best);
+            CHOSEN.store(path.code(), Ordering::Relaxed);
+            path
+        }
+    }
+}
+
+/// The path `COMITY_CPU_PATH` names: `None` when it is unset or empty, an error (saying what
+/// to set instead) when it names no path or one this machine cannot run.
+pub fn path_from_env() -> Result<Option<CpuPath>, String> {
+    let Ok(text) = std::env::var(CPU_PATH_VAR) else {
+        return Ok(None);
+    };
+    let name = text.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let available: Vec<&str> = CpuPath::ALL
+        .into_iter()
+        .filter(|p| p.available())
+        .map(CpuPath::name)
+        .collect();
+    match CpuPath::from_name(name) {
+        Some(path) if path.available() => Ok(Some(path)),
+        Some(path) => Err(format!(
+            "{CPU_PATH_VAR}={name}: this machine cannot run the {} path; set it to one of {} (the same results on each), or unset it",
+            path.name(),
+            available.join(", ")
+        )),
+        None => Err(format!(
+            "{CPU_PATH_VAR}={name:?} names no CPU path; set it to one of {} (the same results on each), or unset it",
+            available.join(", ")
+        )),
+    }
+}
+
+/// Makes the kernels take `path` from now on (for tests and benchmarks that compare paths).
+pub fn use_path(path: CpuPath) -> Result<(), String> {
+    if !path.available() {
+        return Err(format!("this machine cannot run the {} path", path.name()));
+    }
+    CHOSEN.store(path.code(), Ordering::Relaxed);
+    Ok(())
+}
+
+/// What every directed pair of a pass shares.
+#[derive(Clone, Copy, Debug)]
+pub struct DirectedConsts {
+    /// The security dilemma's power sensitivity (weight times sensitivity).
+    pub sd_power: f64,
+    /// The rival-alignment sensitivity (weight times sensitivity).
+    pub sd_rival: f64,
+    /// The share of the deviation from the anchor kept this step.
+    pub keep: f64,
+    /// Identity's pull on trust this step.
+    pub nu: f64,
+    /// Identity growth and decay this step.
+    pub eta: f64,
+    pub mu: f64,
+}
+
+/// One directed pair's update, given its relative gain and power ratio (`G` and `exp(s G)`):
+/// the structural anchor, reversion to it, identity's pull on trust, and identity growth.
+/// Returns (trust, anchor, identity). Pure arithmetic, no library call, so that it vectorises.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn directed_step<const RIVAL: bool, const IDENTITY: bool>(
+    c: &DirectedConsts,
+    t0: f64,
+    odds_against: f64,
+    gain: f64,
+    ratio: f64,
+    rival_change: f64,
+    shift: f64,
+    drive: f64,
+    openness_from: f64,
+    trust: f64,
+    anchor_before: f64,
+    identity: f64,
+) -> (f64, f64, f64) {
+    let rival_change = if RIVAL { rival_change } else { 0.0 };
+    let anchor = trust_anchor_from_odds(
+        t0,
+        odds_against,
+        ratio,
+        c.sd_power * gain != 0.0,
+        rival_change,
+        c.sd_rival,
+        shift,
+    );
+    let t = revert_to_anchor(trust, anchor_before, anchor, c.keep);
+    let trust = identity_pull(t, identity, c.nu).clamp(0.0, 1.0);
+    let identity = if IDENTITY {
+        identity_growth_step(identity, drive, c.eta, c.mu, openness_from)
+    } else {
+        identity
+    };
+    (trust, anchor, identity)
+}
+
+/// The arrays of a directed pass: `n x n` row-major (`trust0` .. `identity`), per state
+/// (`factor`, `grown`, `openness`). `rival` and `rival0` are empty when the rival term is off.
+pub struct DirectedArrays<'a> {
+    pub n: usize,
+    pub trust0: &'a [f64],
+    pub odds_against: &'a [f64],
+    pub rival: &'a [f64],
+    pub rival0: &'a [f64],
+    pub shift: &'a [f64],
+    pub drive: &'a [f64],
+    pub factor: &'a [f64],
+    pub grown: &'a [f64],
+    pub openness: &'a [f64],
+    pub trust: &'a mut [f64],
+    pub anchor: &'a mut [f64],
+    pub identity: &'a mut [f64],
+}
+
+/// Every directed pair `(from, to)`, `from != to`, of a world in which every state is present,
+/// no pair began after the start and every power factor is a normal number: the relative gain is
+/// `grown[to] - grown[from]` and the ratio `factor[to] / factor[from]` ([`super::mechanisms::dilemma_ratio`]'s
+/// value for normal factors). Takes the [`current_path`].
+pub fn directed_rows(c: &DirectedConsts, a: &mut DirectedArrays, rival: bool, identity: bool) {
+    let path = current_path();
+    match (rival, identity) {
+        (false, false) => dispatch::<false, false>(path, c, a),
+        (false, true) => dispatch::<false, true>(path, c, a),
+        (true, false) => dispatch::<true, false>(path, c, a),
+        (true, true) => dispatch::<true, true>(path, c, a),
+    }
+}
+
+fn dispatch<const RIVAL: bool, const IDENTITY: bool>(path: CpuPath, c: &DirectedConsts, a: &mut DirectedArrays) {
+    #[cfg(target_arch = "x86_64")]
+    match path {
+        // SAFETY: `current_path` returns a path only when `CpuPath::available` detected its
+        // instructions on this machine, which is what the `target_feature` functions need.
+        CpuPath::Avx512 => return unsafe { rows_avx512::<RIVAL, IDENTITY>(c, a) },
+        // SAFETY: as above, AVX2 was detected.
+        CpuPath::Avx2 => return unsafe { rows_avx2::<RIVAL, IDENTITY>(c, a) },
+        CpuPath::Portable => {}
+    }
+    let _ = path;
+    rows::<RIVAL, IDENTITY>(c, a);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn rows_avx2<const RIVAL: bool, const IDENTITY: bool>(c: &DirectedConsts, a: &mut DirectedArrays) {
+    rows::<RIVAL, IDENTITY>(c, a);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn rows_avx512<const RIVAL: bool, const IDENTITY: bool>(c: &DirectedConsts, a: &mut DirectedArrays) {
+    rows::<RIVAL, IDENTITY>(c, a);
+}
+
+/// The loops, inlined into each path's function so that each is compiled for its instructions.
+#[inline(always)]
+fn rows<const RIVAL: bool, const IDENTITY: bool>(c: &DirectedConsts, a: &mut DirectedArrays) {
+    let n = a.n;
+    for from in 0..n {
+        // The row without its diagonal: two runs of contiguous entries.
+        for (start, end) in [(0, from), (from + 1, n)] {
+            segment::<RIVAL, IDENTITY>(c, a, from, start, end);
+        }
+    }
+}
+
+#[inline(always)]
+fn segment<const RIVAL: bool, const IDENTITY: bool>(
+    c: &DirectedConsts,
+    a: &mut DirectedArrays,
+    from: usize,
+    start: usize,
+    end: usize,
+) {
+    let n = a.n;
+    let (lo, hi) = (from * n + start, from * n + end);
+    let len = end - start;
+    let trust0 = &a.trust0[lo..hi];
+    let odds = &a.odds_against[lo..hi];
+    let shift = &a.shift[lo..hi];
+    let drive = &a.drive[lo..hi];
+    let factor = &a.factor[start..end];
+    let grown = &a.grown[start..end];
+    let (rival, rival0) = if RIVAL {
+        (&a.rival[lo..hi], &a.rival0[lo..hi])
+    } else {
+        (&[][..], &[][..])
+    };
+    let trust = &mut a.trust[lo..hi];
+    let anchor = &mut a.anchor[lo..hi];
+    let identity = &mut a.identity[lo..hi];
+    let (factor_from, grown_from, open_from) = (a.factor[from], a.grown[from], a.openness[from]);
+    // Equal lengths, said once, so that the loop has no bounds checks and vectorises.
+    assert!(
+        odds.len() == len
+            && shift.len() == len
+            && drive.len() == len
+            && factor.len() == len
+            && grown.len() == len
+            && trust.len() == len
+            && anchor.len() == len
+            && identity.len() == len
+            && (!RIVAL || (rival.len() == len && rival0.len() == len))
+    );
+    for k in 0..len {
+        let gain = grown[k] - grown_from;
+        let ratio = factor[k] / factor_from;
+        let rival_change = if RIVAL { rival[k] - rival0[k] } else { 0.0 };
+        let (t, anc, id) = directed_step::<RIVAL, IDENTITY>(
+            c,
+            trust0[k],
+            odds[k],
+            gain,
+            ratio,
+            rival_change,
+            shift[k],
+            drive[k],
+            open_from,
+            trust[k],
+            anchor[k],
+            identity[k],
+        );
+        trust[k] = t;
+        anchor[k] = anc;
+        identity[k] = id;
+    }
+}
+
+/// Buffers of [`rival_alignment_into`], kept from tick to tick by the system that calls it.
+#[derive(Clone, Debug, Default)]
+pub struct RivalScratch {
+    /// `[k * n + i]`: `1 - trust[i][k]`, i's distrust of k (the trust matrix's columns as rows).
+    distrust_of: Vec<f64>,
+    /// `[t * n + i]`: i's distrust summed over the members of pact t, in member order.
+    pact_distrust: Vec<f64>,
+    /// `[t * n + i]`: whether state i is a member of pact t.
+    member: Vec<bool>,
+    /// Per i, for the current column j: the running sum and count.
+    sum: Vec<f64>,
+    count: Vec<f64>,
+    /// `[j * n + i]`: the result for the pair (i, j), before it is transposed into place.
+    by_column: Vec<f64>,
+}
+
+/// The realist alignment term of every directed pair into `rival` (`n x n`; 0 where j has no pact
+/// without i): the mean of i's distrust over j's partners in each of j's pacts that i is not in.
+/// With `R[i][t]` the sum of `1 - T_ik` over the members k of pact t, this is
+/// `sum_{t contains j, not i} (R[i][t] - (1 - T_ij)) / sum_{t contains j, not i} (|t| - 1)`, the
+/// sum taken in the order of j's pacts.
+///
+/// Computed a column j at a time, for every i at once (loops over contiguous entries that
+/// vectorise, on the [`current_path`]); each pair's sum has the same terms in the same order as
+/// the plain loops over i, then j, then j's pacts (`benches/reference/kernel.rs`), so the same
+/// bits.
+pub fn rival_alignment_into(
+    n: usize,
+    trust: &[f64],
+    pacts: &[Vec<usize>],
+    pacts_of: &[Vec<usize>],
+    scratch: &mut RivalScratch,
+    rival: &mut Vec<f64>,
+) {
+    rival.resize(n * n, 0.0);
+    if pacts.is_empty() || n == 0 {
+        rival.fill(0.0);
+        return;
+    }
+    let path = current_path();
+    #[cfg(target_arch = "x86_64")]
+    match path {
+        // SAFETY: `current_path` returns a path only when `CpuPath::available` detected its
+        // instructions on this machine, which is what the `target_feature` functions need.
+        CpuPath::Avx512 => return unsafe { rival_avx512(n, trust, pacts, pacts_of, scratch, rival) },
+        // SAFETY: as above, AVX2 was detected.
+        CpuPath::Avx2 => return unsafe { rival_avx2(n, trust, pacts, pacts_of, scratch, rival) },
+        CpuPath::Portable => {}
+    }
+    let _ = path;
+    rival_columns(n, trust, pacts, pacts_of, scratch, rival);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn rival_avx2(
+    n: usize,
+    trust: &[f64],
+    pacts: &[Vec<usize>],
+    pacts_of: &[Vec<usize>],
+    s: &mut RivalScratch,
+    rival: &mut [f64],
+) {
+    rival_columns(n, trust, pacts, pacts_of, s, rival);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn rival_avx512(
+    n: usize,
+    trust: &[f64],
+    pacts: &[Vec<usize>],
+    pacts_of: &[Vec<usize>],
+    s: &mut RivalScratch,
+    rival: &mut [f64],
+) {
+    rival_columns(n, trust, pacts, pacts_of, s, rival);
+}
+
+#[inline(always)]
+fn rival_columns(
+    n: usize,
+    trust: &[f64],
+    pacts: &[Vec<usize>],
+    pacts_of: &[Vec<usize>],
+    s: &mut RivalScratch,
+    rival: &mut [f64],
+) {
+    let m = pacts.len();
+    s.distrust_of.resize(n * n, 0.0);
+    s.pact_distrust.resize(m * n, 0.0);
+    s.member.clear();
+    s.member.resize(m * n, false);
+    s.sum.resize(n, 0.0);
+    s.count.resize(n, 0.0);
+    s.by_column.resize(n * n, 0.0);
+    // Distrust, transposed (a row of `distrust_of` is a column of `trust`).
+    transpose_map(n, trust, &mut s.distrust_of, |t| 1.0 - t);
+    for (t, members) in pacts.iter().enumerate() {
+        let row = &mut s.pact_distrust[t * n..(t + 1) * n];
+        // Every term is at least +0, so starting from the first member's terms is the same as
+        // starting from the zero of `Iterator::sum` (either sign).
+        row.copy_from_slice(&s.distrust_of[members[0] * n..(members[0] + 1) * n]);
+        for &k in &members[1..] {
+            let d = &s.distrust_of[k * n..(k + 1) * n];
+            for (r, &x) in row.iter_mut().zip(d) {
+                *r += x;
+            }
+        }
+        for &k in members {
+            s.member[t * n + k] = true;
+        }
+    }
+    for (j, pacts_of_j) in pacts_of.iter().enumerate().take(n) {
+        if pacts_of_j.is_empty() {
+            s.by_column[j * n..(j + 1) * n].fill(0.0);
+            continue;
+        }
+        let (sum, count) = (&mut s.sum[..n], &mut s.count[..n]);
+        sum.fill(0.0);
+        count.fill(0.0);
+        let own = &s.distrust_of[j * n..(j + 1) * n];
+        for &t in pacts_of_j {
+            let partners = (pacts[t].len() - 1) as f64;
+            let pact = &s.pact_distrust[t * n..(t + 1) * n];
+            let member = &s.member[t * n..(t + 1) * n];
+            assert!(own.len() == n && pact.len() == n && member.len() == n);
+            for i in 0..n {
+                // Integer counts are exact in f64, so `count` is the plain loops' integer.
+                let outside = !member[i];
+                sum[i] = if outside { sum[i] + (pact[i] - own[i]) } else { sum[i] };
+                count[i] = if outside { count[i] + partners } else { count[i] };
+            }
+        }
+        // Column j of the result, as row j of `by_column` (contiguous stores).
+        let out = &mut s.by_column[j * n..(j + 1) * n];
+        for i in 0..n {
+            out[i] = if count[i] > 0.0 { sum[i] / count[i] } else { 0.0 };
+        }
+    }
+    transpose_map(n, &s.by_column, rival, |x| x);
+}
+
+/// `to[k * n + i] = f(from[i * n + k])` for an `n x n` matrix, in tiles, with contiguous stores.
+#[inline(always)]
+fn transpose_map(n: usize, from: &[f64], to: &mut [f64], f: impl Fn(f64) -> f64) {
+    const TILE: usize = 32;
+    assert!(from.len() >= n * n && to.len() >= n * n);
+    for kb in (0..n).step_by(TILE) {
+        for ib in (0..n).step_by(TILE) {
+            for k in kb..(kb + TILE).min(n) {
+                for i in ib..(ib + TILE).min(n) {
+                    to[k * n + i] = f(from[i * n + k]);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_names_round_trip_and_portable_is_always_there() {
+        for p in CpuPath::ALL {
+            assert_eq!(CpuPath::from_name(p.name()), Some(p));
+        }
+        assert_eq!(CpuPath::from_name("sse9"), None);
+        assert!(CpuPath::Portable.available());
+        assert!(CpuPath::best().available());
+    }
+}
