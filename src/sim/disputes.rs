@@ -1,6 +1,7 @@
 //! Dispute onset and escalation along the COW hostility ladder.
 
 use super::events::observe;
+use super::kernels;
 use super::mechanisms::*;
 use super::rng::Stream;
 use super::world::*;
@@ -28,36 +29,55 @@ pub fn onset_disputes(
     let scripted: Vec<(usize, usize)> = log.crises.iter().map(|&(a, b, _)| (a.min(b), a.max(b))).collect();
     let log_power: Vec<f64> = table.power.iter().map(|&x| log_power(x)).collect();
     let zones_on = p.zone_kantian_weight > 0.0 || p.zone_liberal_weight > 0.0;
-    for i in 0..n {
-        for j in i + 1..n {
-            let (u_onset, u_side) = (draws.uniform(), draws.uniform());
-            // Every pair draws, present or not, so that the draws of present pairs never depend
-            // on which states are absent.
+    let (mut u_onset, mut u_side, mut maybe) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..n.saturating_sub(1) {
+        // Every pair draws, in dyad order, present or not, so that the draws of present pairs
+        // never depend on which states are absent.
+        let len = n - i - 1;
+        u_onset.clear();
+        u_side.clear();
+        for _ in 0..len {
+            u_onset.push(draws.uniform());
+            u_side.push(draws.uniform());
+        }
+        let (lo, hi) = (i * n + i + 1, (i + 1) * n);
+        let row = kernels::OnsetRow {
+            contiguous: &rel.contiguous[lo..hi],
+            log_distance: &rel.log_distance[lo..hi],
+            trade: &rel.trade[lo..hi],
+            institutions: &ties.institutions[lo..hi],
+            defense: &ties.defense[lo..hi],
+            peace_years: &rel.peace_years[lo..hi],
+            mean_trust: &rel.mean_trust[lo..hi],
+            mean_identity: &rel.mean_identity[lo..hi],
+            rivalry: &rel.rivalry[lo..hi],
+            shared_igos: &rel.shared_igos[lo..hi],
+            shared: &ties.shared[lo..hi],
+            shared0: &ties.shared0[lo..hi],
+            major: &table.major[i + 1..],
+            log_power: &log_power[i + 1..],
+            democracy: &table.democracy[i + 1..],
+            gdp: &table.gdp[i + 1..],
+            major_i: table.major[i],
+            log_power_i: log_power[i],
+            democracy_i: table.democracy[i],
+            gdp_i: table.gdp[i],
+            u_onset: &u_onset,
+        };
+        // Most pairs' draws lie above a cheap upper bound of their hazard: no onset, and no
+        // need for the two exponentials and the zone score (an exact shortcut, not an
+        // approximation: the same pairs have onsets either way). The bounds of a row are taken
+        // at once, vectorised; the few pairs left take the exact path, in dyad order.
+        maybe.clear();
+        maybe.resize(len, false);
+        kernels::onset_candidates(p, &row, &mut maybe);
+        for c in (0..len).filter(|&c| maybe[c]) {
+            let j = i + 1 + c;
             if !table.pair_active(i, j) || (!scripted.is_empty() && scripted.contains(&(i, j))) {
                 continue;
             }
             let (ij, ji) = (i * n + j, j * n + i);
-            let x = OnsetInputs {
-                contiguous: rel.contiguous[ij],
-                log_distance: rel.log_distance[ij],
-                major: table.major[i] || table.major[j],
-                log_power_ratio: (log_power[i] - log_power[j]).abs(),
-                min_democracy: table.democracy[i].min(table.democracy[j]),
-                dependence: trade_dependence(rel.trade[ij], table.gdp[i], table.gdp[j]),
-                institutions: ties.institutions[ij],
-                allied: ties.defense[ij] > 0,
-                peace_years: rel.peace_years[ij],
-                mean_trust: 0.5 * (rel.trust[ij] + rel.trust[ji]),
-                mean_identity: 0.5 * (rel.identity[ij] + rel.identity[ji]),
-                rivalry: rivalry_pressure(rel.rivalry[ij], p.rivalry_saturation),
-                igo_density: pair_igo_density(p, &ties, &rel, ij),
-            };
-            // Most pairs' draws lie above a cheap upper bound of their hazard: no onset, and no
-            // need for the two exponentials and the zone score (an exact shortcut, not an
-            // approximation: the same pairs have onsets either way).
-            if onset_bound_exceeded(u_onset, onset_logit_bound(p, &x)) {
-                continue;
-            }
+            let x = row.inputs(p, c);
             let zone = if zones_on {
                 zone_score(p, &ZoneInputs::of(rel.kantian[ij], &x))
             } else {
@@ -65,9 +85,9 @@ pub fn onset_disputes(
             };
             let p_year = gated_probability(logistic(onset_logit(p, &x)), p.zone_peace, zone);
             let p_step = per_step_probability(p_year, clock.dt);
-            if u_onset < p_step {
+            if u_onset[c] < p_step {
                 let p_i_first = initiator_probability(rel.trust[ij], rel.trust[ji]);
-                log.onsets.push(if u_side < p_i_first { (i, j) } else { (j, i) });
+                log.onsets.push(if u_side[c] < p_i_first { (i, j) } else { (j, i) });
             }
         }
     }

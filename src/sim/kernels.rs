@@ -9,7 +9,11 @@
 //!
 //! The choice of path is the only process-wide state the simulation reads; it changes no result.
 
-use super::mechanisms::{identity_growth_step, identity_pull, revert_to_anchor, trust_anchor_from_odds};
+use super::mechanisms::{
+    OnsetInputs, identity_growth_step, identity_pull, igo_density, onset_bound_exceeded, onset_logit_bound,
+    revert_to_anchor, rivalry_pressure, trade_dependence, trust_anchor_from_odds,
+};
+use crate::params::Params;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// An instruction set the vector kernels are compiled for.
@@ -476,6 +480,121 @@ fn transpose_map(n: usize, from: &[f64], to: &mut [f64], f: impl Fn(f64) -> f64)
                 }
             }
         }
+    }
+}
+
+/// One row of dispute onset: the pairs (i, j) for j = i + 1 .. n, each slice starting at j = i + 1
+/// (pair entries `i * n + j` of the `n x n` arrays, per-state values at `j`), with state i's own
+/// values and the row's onset draws.
+pub struct OnsetRow<'a> {
+    pub contiguous: &'a [bool],
+    pub log_distance: &'a [f64],
+    pub trade: &'a [f64],
+    pub institutions: &'a [f64],
+    pub defense: &'a [u16],
+    pub peace_years: &'a [f64],
+    pub mean_trust: &'a [f64],
+    pub mean_identity: &'a [f64],
+    pub rivalry: &'a [f64],
+    pub shared_igos: &'a [f64],
+    pub shared: &'a [u16],
+    pub shared0: &'a [u16],
+    pub major: &'a [bool],
+    pub log_power: &'a [f64],
+    pub democracy: &'a [f64],
+    pub gdp: &'a [f64],
+    pub major_i: bool,
+    pub log_power_i: f64,
+    pub democracy_i: f64,
+    pub gdp_i: f64,
+    /// The onset draw of each pair.
+    pub u_onset: &'a [f64],
+}
+
+impl OnsetRow<'_> {
+    /// The onset inputs of the row's pair `c` (the pair (i, i + 1 + c)).
+    #[inline(always)]
+    pub fn inputs(&self, p: &Params, c: usize) -> OnsetInputs {
+        OnsetInputs {
+            contiguous: self.contiguous[c],
+            log_distance: self.log_distance[c],
+            // `|`, not `||`: no conditional load, so that the row loop vectorises
+            major: self.major_i | self.major[c],
+            log_power_ratio: (self.log_power_i - self.log_power[c]).abs(),
+            min_democracy: self.democracy_i.min(self.democracy[c]),
+            dependence: trade_dependence(self.trade[c], self.gdp_i, self.gdp[c]),
+            institutions: self.institutions[c],
+            allied: self.defense[c] > 0,
+            peace_years: self.peace_years[c],
+            mean_trust: self.mean_trust[c],
+            mean_identity: self.mean_identity[c],
+            rivalry: rivalry_pressure(self.rivalry[c], p.rivalry_saturation),
+            igo_density: igo_density(
+                self.shared_igos[c] + f64::from(self.shared[c]) - f64::from(self.shared0[c]),
+                p.igo_density_scale,
+            ),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.u_onset.len()
+    }
+}
+
+/// Which pairs of an onset row may have an onset: `maybe[c]` is false where the draw is above
+/// an upper bound of the pair's hazard ([`onset_bound_exceeded`] of [`onset_logit_bound`]), so
+/// that the pair certainly has none. The bound is computed for every pair of the row at once,
+/// in loops that vectorise, on the [`current_path`].
+pub fn onset_candidates(p: &Params, row: &OnsetRow, maybe: &mut [bool]) {
+    #[cfg(target_arch = "x86_64")]
+    match current_path() {
+        // SAFETY: `current_path` returns a path only when `CpuPath::available` detected its
+        // instructions on this machine, which is what the `target_feature` functions need.
+        CpuPath::Avx512 => return unsafe { candidates_avx512(p, row, maybe) },
+        // SAFETY: as above, AVX2 was detected.
+        CpuPath::Avx2 => return unsafe { candidates_avx2(p, row, maybe) },
+        CpuPath::Portable => {}
+    }
+    candidates(p, row, maybe);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn candidates_avx2(p: &Params, row: &OnsetRow, maybe: &mut [bool]) {
+    candidates(p, row, maybe);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn candidates_avx512(p: &Params, row: &OnsetRow, maybe: &mut [bool]) {
+    candidates(p, row, maybe);
+}
+
+#[inline(always)]
+fn candidates(p: &Params, row: &OnsetRow, maybe: &mut [bool]) {
+    let len = row.len();
+    // Equal lengths, said once, so that the loop has no bounds checks and vectorises.
+    assert!(
+        maybe.len() == len
+            && row.contiguous.len() == len
+            && row.log_distance.len() == len
+            && row.trade.len() == len
+            && row.institutions.len() == len
+            && row.defense.len() == len
+            && row.peace_years.len() == len
+            && row.mean_trust.len() == len
+            && row.mean_identity.len() == len
+            && row.rivalry.len() == len
+            && row.shared_igos.len() == len
+            && row.shared.len() == len
+            && row.shared0.len() == len
+            && row.major.len() == len
+            && row.log_power.len() == len
+            && row.democracy.len() == len
+            && row.gdp.len() == len
+    );
+    for (c, m) in maybe.iter_mut().enumerate() {
+        *m = !onset_bound_exceeded(row.u_onset[c], onset_logit_bound(p, &row.inputs(p, c)));
     }
 }
 

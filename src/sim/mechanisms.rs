@@ -289,6 +289,7 @@ pub fn partial_adjust(x: f64, target: f64, lambda_step: f64) -> f64 {
 /// Trade dependence of the pair: the smaller of the two states' trade-to-GDP ratios,
 /// `X / max(GDP_i, GDP_j)` (Oneal & Russett's weak link). Trade in bn USD, GDP in
 /// trillion USD; 0 when a GDP is unknown.
+#[inline]
 pub fn trade_dependence(trade_bn: f64, gdp_i: f64, gdp_j: f64) -> f64 {
     if gdp_i <= 0.0 || gdp_j <= 0.0 {
         0.0
@@ -355,16 +356,16 @@ pub fn onset_logit(p: &crate::params::Params, x: &OnsetInputs) -> f64 {
 /// An upper bound of [`onset_logit`] without its exponential: the recent-dispute term
 /// `exp(-py / tau)` replaced by its bound ([`exp_upper_bound`]), or by 0 when `g < 0`. Floating-point
 /// sums and products are monotone, so the bound holds for the computed values, not only the exact ones.
+#[inline]
 pub fn onset_logit_bound(p: &crate::params::Params, x: &OnsetInputs) -> f64 {
-    let recent = if p.onset_recent >= 0.0 {
-        exp_upper_bound(-x.peace_years / p.onset_recent_decay)
-    } else {
-        0.0
-    };
+    // Computed either way and selected (no branch), so that dispute onset's row loop vectorises.
+    let bound = exp_upper_bound(-x.peace_years / p.onset_recent_decay);
+    let recent = if p.onset_recent >= 0.0 { bound } else { 0.0 };
     onset_logit_with_recent(p, x, recent)
 }
 
 /// [`onset_logit`] with the recent-dispute factor `exp(-py / tau)` given.
+#[inline]
 fn onset_logit_with_recent(p: &crate::params::Params, x: &OnsetInputs, recent: f64) -> f64 {
     p.onset_base
         + if x.contiguous { p.onset_contiguous } else { 0.0 }
@@ -393,22 +394,28 @@ fn onset_logit_with_recent(p: &crate::params::Params, x: &OnsetInputs, recent: f
 /// bound of its hazard ([`onset_bound_exceeded`]); being a bound, not an approximation, it
 /// changes no result. The `1e-9` covers the rounding of `x log2(e)` (at most `3e-13` for `|x| <
 /// 1100`) and of `exp` itself (under one ulp).
+#[inline]
 pub fn exp_upper_bound(x: f64) -> f64 {
+    // Branch-free (selects, no integer conversion), so that dispute onset's row loop vectorises.
+    const ROUND: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: (y + ROUND) - ROUND rounds y to an integer
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
     let y = x * std::f64::consts::LOG2_E + 1e-9;
-    if y.is_nan() || y > 1023.0 {
-        return f64::INFINITY;
-    }
-    if y <= -1022.0 {
-        return f64::MIN_POSITIVE;
-    }
-    // ceil without a libm call (baseline x86-64 has no rounding instruction)
-    let truncated = y as i64;
-    let k = if (truncated as f64) < y {
-        truncated + 1
+    let above = y.is_nan() | (y > 1023.0);
+    let below = y <= -1022.0;
+    let y = if above | below { 0.0 } else { y };
+    // ceil(y) for y in (-1022, 1023]: the nearest integer, plus one when that is below y
+    let nearest = (y + ROUND) - ROUND;
+    let k = if nearest < y { nearest + 1.0 } else { nearest };
+    // 2^k: the biased exponent k + 1023 (1 ..= 2046) read from the low bits of 2^52 + k + 1023
+    let biased = ((k + 1023.0) + TWO_52).to_bits() & ((1u64 << 52) - 1);
+    let power = f64::from_bits(biased << 52);
+    if above {
+        f64::INFINITY
+    } else if below {
+        f64::MIN_POSITIVE
     } else {
-        truncated
-    };
-    f64::from_bits(((k + 1023) as u64) << 52)
+        power
+    }
 }
 
 /// Whether a uniform draw `u` is certainly at or above the onset probability of a pair whose
@@ -416,6 +423,7 @@ pub fn exp_upper_bound(x: f64) -> f64 {
 /// whatever the exact `P` is. The hazard after the zone gate and the step conversion is at most
 /// `logistic(logit) < exp(logit) <= exp_upper_bound(logit_bound)`; the `1e-12` absorbs any
 /// rounding of the exact computation (draws that small take the exact path).
+#[inline]
 pub fn onset_bound_exceeded(u: f64, logit_bound: f64) -> bool {
     u >= exp_upper_bound(logit_bound) + 1e-12
 }
@@ -430,11 +438,11 @@ pub fn ramp(x: f64, low: f64, high: f64) -> f64 {
 
 /// IGO density of a pair: `min(shared IGOs / scale, 1)` (Russett & Oneal 2001 count shared
 /// IGO memberships, COW IGO data).
+#[inline]
 pub fn igo_density(shared_igos: f64, scale: f64) -> f64 {
-    if scale <= 0.0 {
-        return 0.0;
-    }
-    (shared_igos.max(0.0) / scale).min(1.0)
+    // A select, not an early return, so that dispute onset's row loop vectorises.
+    let density = (shared_igos.max(0.0) / scale).min(1.0);
+    if scale <= 0.0 { 0.0 } else { density }
 }
 
 /// What a lens reads to judge whether a pair is a zone of peace.
@@ -509,6 +517,7 @@ pub fn settles_by_talks(p: &crate::params::Params, zone: f64) -> bool {
 /// Rivalry pressure of a stock: `R / (R + k)`, 0 without disputes, one half at `k`, below 1.
 /// Saturating, so that event dependence raises a rivalry's hazard a bounded amount and
 /// a hot rivalry does not run away into a dispute every year.
+#[inline]
 pub fn rivalry_pressure(stock: f64, saturation: f64) -> f64 {
     if stock <= 0.0 {
         return 0.0;
@@ -1127,6 +1136,60 @@ mod tests {
             dispute_outcome(&p, Hostility::Threat, false, 0.6, past, 0.61),
             Outcome::YieldA
         );
+    }
+
+    /// `exp_upper_bound` as first written (early returns, `ceil` by an integer conversion): the
+    /// branch-free form must give the same bits.
+    fn exp_upper_bound_with_branches(x: f64) -> f64 {
+        let y = x * std::f64::consts::LOG2_E + 1e-9;
+        if y.is_nan() || y > 1023.0 {
+            return f64::INFINITY;
+        }
+        if y <= -1022.0 {
+            return f64::MIN_POSITIVE;
+        }
+        let truncated = y as i64;
+        let k = if (truncated as f64) < y {
+            truncated + 1
+        } else {
+            truncated
+        };
+        f64::from_bits(((k + 1023) as u64) << 52)
+    }
+
+    #[test]
+    fn exp_upper_bound_branch_free_form_is_the_same_bits() {
+        let mut rng = crate::sim::rng::RunKey::new(13, 0).at_tick(crate::sim::rng::Stream::Onset, 0);
+        let mut xs: Vec<f64> = vec![
+            0.0,
+            -0.0,
+            1e-300,
+            -1e-300,
+            709.0,
+            709.1,
+            -708.0,
+            -708.5,
+            1e300,
+            -1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+        ];
+        // every integer power-of-two boundary in range, and just either side of it
+        for k in -1030..1030 {
+            let x = f64::from(k) * std::f64::consts::LN_2;
+            xs.extend([x, x.next_up(), x.next_down(), x - 1e-9 * std::f64::consts::LN_2]);
+        }
+        xs.extend((0..200_000).map(|_| 1600.0 * (rng.uniform() - 0.5)));
+        xs.extend((0..200_000).map(|_| 60.0 * (rng.uniform() - 0.5)));
+        for x in xs {
+            assert_eq!(
+                exp_upper_bound(x).to_bits(),
+                exp_upper_bound_with_branches(x).to_bits(),
+                "{x:e}"
+            );
+        }
     }
 
     #[test]

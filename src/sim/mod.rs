@@ -219,6 +219,8 @@ impl Prepared {
             peace_years: d.peace_years.clone(),
             force_years: d.peace_years.clone(),
             kantian: vec![false; n * n],
+            mean_trust: vec![0.0; n * n],
+            mean_identity: vec![0.0; n * n],
             tariff: vec![0.0; n * n],
             trust0: d.trust.clone(),
             anchor_odds: d.trust.iter().map(|&t| mechanisms::anchor_odds_against(t)).collect(),

@@ -271,6 +271,8 @@ pub fn update_trust_and_identity(
         rivalry0,
         kantian,
         gain0,
+        mean_trust,
+        mean_identity,
         ..
     } = rel;
     let offsets = !gain0.is_empty();
@@ -374,7 +376,8 @@ pub fn update_trust_and_identity(
             }
         }
     }
-    // 3. Wendt's culture of each pair, from both directions' new trust and identity.
+    // 3. Wendt's culture of each pair, from both directions' new trust and identity, and the
+    // pair's mean trust and identity.
     for_each_pair_tiled(n, |i, j| {
         if !table.pair_active(i, j) {
             return;
@@ -385,6 +388,8 @@ pub fn update_trust_and_identity(
         let is_kantian = culture(w, t, kantian[ij], p) == Culture::Kantian;
         kantian[ij] = is_kantian;
         kantian[ji] = is_kantian;
+        // The means dispute onset reads, along rows (`Relations::mean_trust`).
+        (mean_trust[ij], mean_identity[ij]) = (t, w);
     });
 }
 

@@ -208,6 +208,11 @@ pub struct Relations {
     pub force_years: Vec<f64>,
     /// Symmetric: the dyad is in Wendt's Kantian culture.
     pub kantian: Vec<bool>,
+    /// At `i * n + j`, `i < j`: `0.5 * (trust[ij] + trust[ji])` and the same of identity, as the
+    /// trust pass of this tick left them (it writes them with the Kantian flags; dispute onset,
+    /// which runs after it, reads them along contiguous rows). Not read by anything else.
+    pub mean_trust: Vec<f64>,
+    pub mean_identity: Vec<f64>,
     /// Directed: tariff imposed by i on imports from j.
     pub tariff: Vec<f64>,
     /// Directed: trust at the start, the base of the structural anchor.
