@@ -10,10 +10,12 @@
 //! The choice of path is the only process-wide state the simulation reads; it changes no result.
 
 use super::mechanisms::{
-    OnsetInputs, identity_growth_step, identity_pull, igo_density, onset_bound_exceeded, onset_logit_bound,
-    revert_to_anchor, rivalry_pressure, trade_dependence, trust_anchor_from_odds,
+    OnsetInputs, anchor_shift, identity_growth_step, identity_pull, igo_density, norm_similarity, onset_bound_exceeded,
+    onset_logit_bound, relative_acceptance, revert_to_anchor, rivalry_pressure, trade_dependence, transaction_drive,
+    trust_anchor_from_odds,
 };
 use crate::params::Params;
+use crate::scenario::NORMS;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// An instruction set the vector kernels are compiled for.
@@ -595,6 +597,83 @@ fn candidates(p: &Params, row: &OnsetRow, maybe: &mut [bool]) {
     );
     for (c, m) in maybe.iter_mut().enumerate() {
         *m = !onset_bound_exceeded(row.u_onset[c], onset_logit_bound(p, &row.inputs(p, c)));
+    }
+}
+
+/// One row of the trust pass's symmetric terms: the pairs (i, j) for j = i + 1 .. n, each slice
+/// starting at j = i + 1 (pair entries `i * n + j`, per-state values at `j`).
+pub struct SymmetricRow<'a> {
+    pub trade: &'a [f64],
+    pub institutions: &'a [f64],
+    pub institutions0: &'a [f64],
+    pub defense: &'a [u16],
+    pub defense0: &'a [u16],
+    pub rivalry: &'a [f64],
+    pub rivalry0: &'a [f64],
+    pub totals: &'a [f64],
+    pub norms: &'a [[f64; NORMS]],
+    pub total_i: f64,
+    pub norms_i: [f64; NORMS],
+    /// All states' trade totals summed.
+    pub total: f64,
+}
+
+/// The trust pass's symmetric terms of a row: into `drive`, the argument of the logistic
+/// transaction drive (Savage-Deutsch relative acceptance, shared institutions, norm similarity,
+/// rivalry: [`transaction_drive`]; left as is when `identity_moves` is false), and into `shift`,
+/// the anchor's structural shift ([`anchor_shift`]). No library call, so that the loop
+/// vectorises on the [`current_path`]; the caller takes the logistic.
+pub fn symmetric_terms(p: &Params, row: &SymmetricRow, identity_moves: bool, drive: &mut [f64], shift: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    match current_path() {
+        // SAFETY: `current_path` returns a path only when `CpuPath::available` detected its
+        // instructions on this machine, which is what the `target_feature` functions need.
+        CpuPath::Avx512 => return unsafe { symmetric_avx512(p, row, identity_moves, drive, shift) },
+        // SAFETY: as above, AVX2 was detected.
+        CpuPath::Avx2 => return unsafe { symmetric_avx2(p, row, identity_moves, drive, shift) },
+        CpuPath::Portable => {}
+    }
+    symmetric(p, row, identity_moves, drive, shift);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn symmetric_avx2(p: &Params, row: &SymmetricRow, identity_moves: bool, drive: &mut [f64], shift: &mut [f64]) {
+    symmetric(p, row, identity_moves, drive, shift);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn symmetric_avx512(p: &Params, row: &SymmetricRow, identity_moves: bool, drive: &mut [f64], shift: &mut [f64]) {
+    symmetric(p, row, identity_moves, drive, shift);
+}
+
+#[inline(always)]
+fn symmetric(p: &Params, row: &SymmetricRow, identity_moves: bool, drive: &mut [f64], shift: &mut [f64]) {
+    let len = drive.len();
+    assert!(
+        shift.len() == len
+            && row.trade.len() == len
+            && row.institutions.len() == len
+            && row.institutions0.len() == len
+            && row.defense.len() == len
+            && row.defense0.len() == len
+            && row.rivalry.len() == len
+            && row.rivalry0.len() == len
+            && row.totals.len() == len
+            && row.norms.len() == len
+    );
+    for c in 0..len {
+        let pressure = rivalry_pressure(row.rivalry[c], p.rivalry_saturation);
+        if identity_moves {
+            let ra = relative_acceptance(row.trade[c], row.total_i, row.totals[c], row.total).unwrap_or(-1.0);
+            let similarity = norm_similarity(&row.norms_i, &row.norms[c]);
+            drive[c] = transaction_drive(p, ra, row.institutions[c], similarity, pressure);
+        }
+        let allied_change = f64::from(u8::from(row.defense[c] > 0)) - f64::from(u8::from(row.defense0[c] > 0));
+        let institutions_change = row.institutions[c].min(3.0) - row.institutions0[c].min(3.0);
+        let rivalry_change = pressure - rivalry_pressure(row.rivalry0[c], p.rivalry_saturation);
+        shift[c] = anchor_shift(p, allied_change, institutions_change, rivalry_change);
     }
 }
 

@@ -281,35 +281,35 @@ pub fn update_trust_and_identity(
     drive.resize(n * n, 0.0);
     shift.resize(n * n, 0.0);
     // 1. The transaction drive and the structural shift are symmetric (RA, shared institutions,
-    // norm similarity, alliance and rivalry are), so they are computed once per undirected pair
-    // and written to both directions' entries, where the directed rows read them contiguously.
-    // Pairs are visited in tiles (`for_each_pair_tiled`) so that the (j, i) entries are written
-    // to cache; each pair's values depend on its own entries only, so the order changes nothing.
-    for_each_pair_tiled(n, |i, j| {
-        // An absent state's pairs wait (frozen) until it enters; after an exit they no longer move.
-        if !table.pair_active(i, j) {
-            return;
-        }
-        let (ij, ji) = (i * n + j, j * n + i);
-        let pressure = rivalry_pressure(rivalry[ij], p.rivalry_saturation);
-        let d = if identity_moves {
-            let ra = relative_acceptance(trade[ij], totals[i], totals[j], total).unwrap_or(-1.0);
-            logistic(transaction_drive(
-                p,
-                ra,
-                institutions[ij],
-                norm_similarity(&table.norms[i], &table.norms[j]),
-                pressure,
-            ))
-        } else {
-            0.0
+    // norm similarity, alliance and rivalry are), so they are computed once per undirected pair,
+    // a row of pairs (i, j > i) at a time in a vectorised kernel, then the drive's logistic, and
+    // then copied to the (j, i) entries, where the directed rows read them contiguously. Pairs
+    // with an absent state get values that nothing reads (they wait, frozen, until it enters;
+    // after an exit they no longer move).
+    for i in 0..n.saturating_sub(1) {
+        let (lo, hi) = (i * n + i + 1, (i + 1) * n);
+        let row = kernels::SymmetricRow {
+            trade: &trade[lo..hi],
+            institutions: &institutions[lo..hi],
+            institutions0: &institutions0[lo..hi],
+            defense: &defense[lo..hi],
+            defense0: &defense0[lo..hi],
+            rivalry: &rivalry[lo..hi],
+            rivalry0: &rivalry0[lo..hi],
+            totals: &totals[i + 1..],
+            norms: &table.norms[i + 1..],
+            total_i: totals[i],
+            norms_i: table.norms[i],
+            total,
         };
-        let allied_change = f64::from(u8::from(defense[ij] > 0)) - f64::from(u8::from(defense0[ij] > 0));
-        let institutions_change = institutions[ij].min(3.0) - institutions0[ij].min(3.0);
-        let rivalry_change = pressure - rivalry_pressure(rivalry0[ij], p.rivalry_saturation);
-        let s = anchor_shift(p, allied_change, institutions_change, rivalry_change);
-        (drive[ij], drive[ji], shift[ij], shift[ji]) = (d, d, s, s);
-    });
+        let drive = &mut drive[lo..hi];
+        kernels::symmetric_terms(p, &row, identity_moves, drive, &mut shift[lo..hi]);
+        for d in drive.iter_mut() {
+            *d = if identity_moves { logistic(*d) } else { 0.0 };
+        }
+    }
+    mirror_upper(n, drive);
+    mirror_upper(n, shift);
     // 2. Every directed pair: the structural anchor, reversion to it, identity's pull and
     // identity growth. Each reads and writes its own entries only.
     let c = kernels::DirectedConsts {
@@ -391,6 +391,21 @@ pub fn update_trust_and_identity(
         // The means dispute onset reads, along rows (`Relations::mean_trust`).
         (mean_trust[ij], mean_identity[ij]) = (t, w);
     });
+}
+
+/// Copies the upper triangle of an `n x n` matrix onto the lower, in tiles (contiguous stores).
+fn mirror_upper(n: usize, m: &mut [f64]) {
+    const TILE: usize = 32;
+    for ib in (0..n).step_by(TILE) {
+        for jb in (0..=ib).step_by(TILE) {
+            for i in ib..(ib + TILE).min(n) {
+                for j in jb..(jb + TILE).min(i) {
+                    // (i, j) below the diagonal takes (j, i)
+                    m[i * n + j] = m[j * n + i];
+                }
+            }
+        }
+    }
 }
 
 /// The trust pass's symmetric terms, mirrored to both directions (`n x n`), kept from tick to
