@@ -139,6 +139,42 @@ pub fn use_path(path: CpuPath) -> Result<(), String> {
     Ok(())
 }
 
+/// Defines `$name`, which runs `$body` (an `#[inline(always)]` function of the same arguments)
+/// compiled for the [`current_path`]: a `#[target_feature]` copy for AVX2 and one for AVX-512 on
+/// x86-64, the body itself otherwise. The only `unsafe` code of the simulation: entering a
+/// `#[target_feature]` function needs the CPU to have the feature, which `current_path` checked.
+macro_rules! multiversioned {
+    (
+        $(#[$meta:meta])*
+        $vis:vis fn $name:ident $(<$(const $g:ident: bool),*>)? ($($arg:ident: $ty:ty),* $(,)?) => $body:ident
+    ) => {
+        $(#[$meta])*
+        $vis fn $name $(<$(const $g: bool),*>)? ($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                fn avx2 $(<$(const $g: bool),*>)? ($($arg: $ty),*) {
+                    $body $(::<$($g),*>)? ($($arg),*)
+                }
+                #[target_feature(enable = "avx512f")]
+                fn avx512 $(<$(const $g: bool),*>)? ($($arg: $ty),*) {
+                    $body $(::<$($g),*>)? ($($arg),*)
+                }
+                match current_path() {
+                    // SAFETY: `current_path` returns a path only when `CpuPath::available`
+                    // detected its instructions on this machine, which is what the
+                    // `target_feature` functions need.
+                    CpuPath::Avx512 => return unsafe { avx512 $(::<$($g),*>)? ($($arg),*) },
+                    // SAFETY: as above: AVX2 was detected.
+                    CpuPath::Avx2 => return unsafe { avx2 $(::<$($g),*>)? ($($arg),*) },
+                    CpuPath::Portable => {}
+                }
+            }
+            $body $(::<$($g),*>)? ($($arg),*)
+        }
+    };
+}
+
 /// What every directed pair of a pass shares.
 #[derive(Clone, Copy, Debug)]
 pub struct DirectedConsts {
@@ -217,39 +253,16 @@ pub struct DirectedArrays<'a> {
 /// `grown[to] - grown[from]` and the ratio `factor[to] / factor[from]` ([`super::mechanisms::dilemma_ratio`]'s
 /// value for normal factors). Takes the [`current_path`].
 pub fn directed_rows(c: &DirectedConsts, a: &mut DirectedArrays, rival: bool, identity: bool) {
-    let path = current_path();
     match (rival, identity) {
-        (false, false) => dispatch::<false, false>(path, c, a),
-        (false, true) => dispatch::<false, true>(path, c, a),
-        (true, false) => dispatch::<true, false>(path, c, a),
-        (true, true) => dispatch::<true, true>(path, c, a),
+        (false, false) => rows_on_path::<false, false>(c, a),
+        (false, true) => rows_on_path::<false, true>(c, a),
+        (true, false) => rows_on_path::<true, false>(c, a),
+        (true, true) => rows_on_path::<true, true>(c, a),
     }
 }
 
-fn dispatch<const RIVAL: bool, const IDENTITY: bool>(path: CpuPath, c: &DirectedConsts, a: &mut DirectedArrays) {
-    #[cfg(target_arch = "x86_64")]
-    match path {
-        // SAFETY: `current_path` returns a path only when `CpuPath::available` detected its
-        // instructions on this machine, which is what the `target_feature` functions need.
-        CpuPath::Avx512 => return unsafe { rows_avx512::<RIVAL, IDENTITY>(c, a) },
-        // SAFETY: as above, AVX2 was detected.
-        CpuPath::Avx2 => return unsafe { rows_avx2::<RIVAL, IDENTITY>(c, a) },
-        CpuPath::Portable => {}
-    }
-    let _ = path;
-    rows::<RIVAL, IDENTITY>(c, a);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn rows_avx2<const RIVAL: bool, const IDENTITY: bool>(c: &DirectedConsts, a: &mut DirectedArrays) {
-    rows::<RIVAL, IDENTITY>(c, a);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn rows_avx512<const RIVAL: bool, const IDENTITY: bool>(c: &DirectedConsts, a: &mut DirectedArrays) {
-    rows::<RIVAL, IDENTITY>(c, a);
+multiversioned! {
+    fn rows_on_path<const RIVAL: bool, const IDENTITY: bool>(c: &DirectedConsts, a: &mut DirectedArrays) => rows
 }
 
 /// The loops, inlined into each path's function so that each is compiled for its instructions.
@@ -365,44 +378,18 @@ pub fn rival_alignment_into(
         rival.fill(0.0);
         return;
     }
-    let path = current_path();
-    #[cfg(target_arch = "x86_64")]
-    match path {
-        // SAFETY: `current_path` returns a path only when `CpuPath::available` detected its
-        // instructions on this machine, which is what the `target_feature` functions need.
-        CpuPath::Avx512 => return unsafe { rival_avx512(n, trust, pacts, pacts_of, scratch, rival) },
-        // SAFETY: as above, AVX2 was detected.
-        CpuPath::Avx2 => return unsafe { rival_avx2(n, trust, pacts, pacts_of, scratch, rival) },
-        CpuPath::Portable => {}
-    }
-    let _ = path;
-    rival_columns(n, trust, pacts, pacts_of, scratch, rival);
+    rival_on_path(n, trust, pacts, pacts_of, scratch, rival);
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn rival_avx2(
-    n: usize,
-    trust: &[f64],
-    pacts: &[Vec<usize>],
-    pacts_of: &[Vec<usize>],
-    s: &mut RivalScratch,
-    rival: &mut [f64],
-) {
-    rival_columns(n, trust, pacts, pacts_of, s, rival);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn rival_avx512(
-    n: usize,
-    trust: &[f64],
-    pacts: &[Vec<usize>],
-    pacts_of: &[Vec<usize>],
-    s: &mut RivalScratch,
-    rival: &mut [f64],
-) {
-    rival_columns(n, trust, pacts, pacts_of, s, rival);
+multiversioned! {
+    fn rival_on_path(
+        n: usize,
+        trust: &[f64],
+        pacts: &[Vec<usize>],
+        pacts_of: &[Vec<usize>],
+        s: &mut RivalScratch,
+        rival: &mut [f64],
+    ) => rival_columns
 }
 
 #[inline(always)]
@@ -548,28 +535,11 @@ impl OnsetRow<'_> {
 /// that the pair certainly has none. The bound is computed for every pair of the row at once,
 /// in loops that vectorise, on the [`current_path`].
 pub fn onset_candidates(p: &Params, row: &OnsetRow, maybe: &mut [bool]) {
-    #[cfg(target_arch = "x86_64")]
-    match current_path() {
-        // SAFETY: `current_path` returns a path only when `CpuPath::available` detected its
-        // instructions on this machine, which is what the `target_feature` functions need.
-        CpuPath::Avx512 => return unsafe { candidates_avx512(p, row, maybe) },
-        // SAFETY: as above, AVX2 was detected.
-        CpuPath::Avx2 => return unsafe { candidates_avx2(p, row, maybe) },
-        CpuPath::Portable => {}
-    }
-    candidates(p, row, maybe);
+    candidates_on_path(p, row, maybe);
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn candidates_avx2(p: &Params, row: &OnsetRow, maybe: &mut [bool]) {
-    candidates(p, row, maybe);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn candidates_avx512(p: &Params, row: &OnsetRow, maybe: &mut [bool]) {
-    candidates(p, row, maybe);
+multiversioned! {
+    fn candidates_on_path(p: &Params, row: &OnsetRow, maybe: &mut [bool]) => candidates
 }
 
 #[inline(always)]
@@ -624,28 +594,11 @@ pub struct SymmetricRow<'a> {
 /// the anchor's structural shift ([`anchor_shift`]). No library call, so that the loop
 /// vectorises on the [`current_path`]; the caller takes the logistic.
 pub fn symmetric_terms(p: &Params, row: &SymmetricRow, identity_moves: bool, drive: &mut [f64], shift: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    match current_path() {
-        // SAFETY: `current_path` returns a path only when `CpuPath::available` detected its
-        // instructions on this machine, which is what the `target_feature` functions need.
-        CpuPath::Avx512 => return unsafe { symmetric_avx512(p, row, identity_moves, drive, shift) },
-        // SAFETY: as above, AVX2 was detected.
-        CpuPath::Avx2 => return unsafe { symmetric_avx2(p, row, identity_moves, drive, shift) },
-        CpuPath::Portable => {}
-    }
-    symmetric(p, row, identity_moves, drive, shift);
+    symmetric_on_path(p, row, identity_moves, drive, shift);
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn symmetric_avx2(p: &Params, row: &SymmetricRow, identity_moves: bool, drive: &mut [f64], shift: &mut [f64]) {
-    symmetric(p, row, identity_moves, drive, shift);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn symmetric_avx512(p: &Params, row: &SymmetricRow, identity_moves: bool, drive: &mut [f64], shift: &mut [f64]) {
-    symmetric(p, row, identity_moves, drive, shift);
+multiversioned! {
+    fn symmetric_on_path(p: &Params, row: &SymmetricRow, identity_moves: bool, drive: &mut [f64], shift: &mut [f64]) => symmetric
 }
 
 #[inline(always)]
