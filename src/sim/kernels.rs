@@ -634,6 +634,76 @@ fn symmetric(p: &Params, row: &SymmetricRow, identity_moves: bool, drive: &mut [
 mod tests {
     use super::*;
 
+    /// The plain loops (`benches/reference/kernel.rs` states the same): i, then j, then j's pacts.
+    fn rival_plain(n: usize, trust: &[f64], pacts: &[Vec<usize>], pacts_of: &[Vec<usize>]) -> Vec<f64> {
+        let mut rival = vec![0.0; n * n];
+        for i in 0..n {
+            let row = &trust[i * n..(i + 1) * n];
+            let d: Vec<f64> = pacts.iter().map(|m| m.iter().map(|&k| 1.0 - row[k]).sum()).collect();
+            for j in (0..n).filter(|&j| j != i) {
+                let (mut sum, mut count) = (0.0, 0usize);
+                for &t in pacts_of[j].iter().filter(|&&t| !pacts[t].contains(&i)) {
+                    sum += d[t] - (1.0 - row[j]);
+                    count += pacts[t].len() - 1;
+                }
+                if count > 0 {
+                    rival[i * n + j] = sum / count as f64;
+                }
+            }
+        }
+        rival
+    }
+
+    #[test]
+    fn rival_alignment_by_columns_is_the_plain_loops_bit_for_bit_on_every_path() {
+        let mut draws = crate::sim::rng::RunKey::new(5, 0).at_tick(crate::sim::rng::Stream::Onset, 0);
+        for (n, pacts_wanted, size) in [(1, 0, 2), (7, 2, 3), (30, 3, 12), (30, 40, 2), (61, 9, 7), (40, 1, 40)] {
+            let trust: Vec<f64> = (0..n * n).map(|_| draws.uniform()).collect();
+            let mut pacts: Vec<Vec<usize>> = Vec::new();
+            for _ in 0..pacts_wanted {
+                let mut members: Vec<usize> = Vec::new();
+                while members.len() < size.min(n) {
+                    let k = (draws.uniform() * n as f64) as usize;
+                    if !members.contains(&k) {
+                        members.push(k);
+                    }
+                }
+                pacts.push(members);
+            }
+            let mut pacts_of = vec![Vec::new(); n];
+            for (t, members) in pacts.iter().enumerate() {
+                for &k in members {
+                    pacts_of[k].push(t);
+                }
+            }
+            let plain = rival_plain(n, &trust, &pacts, &pacts_of);
+            for path in CpuPath::ALL.into_iter().filter(|p| p.available()) {
+                let mut s = RivalScratch::default();
+                use_path(path).unwrap();
+                let mut columns = Vec::new();
+                rival_alignment_into(n, &trust, &pacts, &pacts_of, &mut s, &mut columns);
+                // again, with the buffers of the first call left in them
+                let mut again = vec![f64::NAN; n * n];
+                rival_alignment_into(n, &trust, &pacts, &pacts_of, &mut s, &mut again);
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&columns),
+                    bits(&plain),
+                    "n {n}, {} pacts, {}",
+                    pacts.len(),
+                    path.name()
+                );
+                assert_eq!(
+                    bits(&again),
+                    bits(&plain),
+                    "again: n {n}, {} pacts, {}",
+                    pacts.len(),
+                    path.name()
+                );
+            }
+        }
+    }
+
     #[test]
     fn path_names_round_trip_and_portable_is_always_there() {
         for p in CpuPath::ALL {
