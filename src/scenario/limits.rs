@@ -120,15 +120,19 @@ pub fn check_file(path: &Path, limit: u64) -> Result<(), ReadError> {
 /// Bytes per ordered pair of states in a scenario's `DyadInit`: seven `f64` arrays and one
 /// `bool` array.
 pub const SCENARIO_BYTES_PER_DYAD: u64 = 7 * 8 + 1;
-/// Bytes per ordered pair of states in one world: `Relations` (16 `f64` and 2 `bool` arrays)
+/// Bytes per ordered pair of states in one world: `Relations` (18 `f64` and 2 `bool` arrays)
 /// and `Ties` (2 `f64`, 6 `u16` and one `(f64, f64)` array).
-pub const WORLD_BYTES_PER_DYAD: u64 = 16 * 8 + 2 + 2 * 8 + 6 * 2 + 16;
-/// Bytes per ordered pair of states in one `Relations` (16 `f64` and 2 `bool` arrays; a 17th
+pub const WORLD_BYTES_PER_DYAD: u64 = RELATIONS_BYTES_PER_DYAD + 2 * 8 + 6 * 2 + 16;
+/// Bytes per ordered pair of states in one `Relations` (18 `f64` and 2 `bool` arrays; a 19th
 /// `f64` array, `gain0`, only when a state enters: [`MemoryEstimate::with_entries`]).
-pub const RELATIONS_BYTES_PER_DYAD: u64 = 16 * 8 + 2;
-/// Bytes per ordered pair of states that a run allocates for a while during a tick (the
-/// rival-alignment array and other temporaries: two `f64` arrays at most).
-pub const SCRATCH_BYTES_PER_DYAD: u64 = 2 * 8;
+pub const RELATIONS_BYTES_PER_DYAD: u64 = 18 * 8 + 2;
+/// Bytes per ordered pair of states that a run keeps beside its world from tick to tick (the
+/// trust pass's mirrored drive and shift, the rival-alignment term and its transposed distrust
+/// and columns, and one more `f64` array for the pacts' sums and the tick's temporaries).
+pub const SCRATCH_BYTES_PER_DYAD: u64 = 6 * 8;
+/// Bytes per ordered pair of states allocated for a while when a world is prepared (the
+/// rival-alignment buffers, while the baselines are taken).
+pub const PREPARE_BYTES_PER_DYAD: u64 = 3 * 8;
 /// Bytes per state in one world: entities, components and per-state tables (an upper bound).
 pub const WORLD_BYTES_PER_STATE: u64 = 2048;
 /// Bytes per cell of an aggregate for `runs` runs: a `Summary` and what it keeps for its
@@ -169,7 +173,7 @@ impl MemoryEstimate {
         let panel = cells.saturating_mul(8);
         MemoryEstimate {
             world: dyads
-                .saturating_mul(SCENARIO_BYTES_PER_DYAD + WORLD_BYTES_PER_DYAD)
+                .saturating_mul(SCENARIO_BYTES_PER_DYAD + WORLD_BYTES_PER_DYAD + PREPARE_BYTES_PER_DYAD)
                 .saturating_add(n.saturating_mul(WORLD_BYTES_PER_STATE)),
             per_thread: dyads
                 .saturating_mul(WORLD_BYTES_PER_DYAD + SCRATCH_BYTES_PER_DYAD)
@@ -185,13 +189,14 @@ impl MemoryEstimate {
     /// With states that enter during the run (`enter` events): the world keeps the scenario's
     /// dyads for their entries (one more `Relations`, once: [`RELATIONS_BYTES_PER_DYAD`]) and
     /// each run the relative power gain of every pair at its start (one more `f64` array) and,
-    /// in a tick with an entry, the rival alignment the entrants' pairs start from (another).
+    /// in a tick with an entry, the rival alignment the entrants' pairs start from (another, and
+    /// the two buffers that compute it).
     pub fn with_entries(mut self, states: usize) -> MemoryEstimate {
         let dyads = (states as u64).saturating_mul(states as u64);
         self.world = self
             .world
             .saturating_add(dyads.saturating_mul(RELATIONS_BYTES_PER_DYAD + 8));
-        self.per_thread = self.per_thread.saturating_add(dyads.saturating_mul(2 * 8));
+        self.per_thread = self.per_thread.saturating_add(dyads.saturating_mul(4 * 8));
         self
     }
 
