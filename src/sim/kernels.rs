@@ -1,5 +1,7 @@
-//! The directed half of the trust-and-identity pass as loops over contiguous rows, compiled
-//! once per CPU path (portable, AVX2, AVX-512) and chosen at run time (issue 13).
+//! The hot loops as loops over contiguous rows of pairs (issue 13): the trust pass's symmetric
+//! terms and its directed pairs, the rival-alignment term a column at a time, and dispute
+//! onset's hazard bounds. Each is compiled once per CPU path (portable, AVX2, AVX-512) by
+//! [`multiversioned!`] and the path is chosen at run time ([`current_path`]).
 //!
 //! Architecture Invariant: every path computes the same IEEE operations in the same order on
 //! the same values, so every path gives the same bits. Rust never contracts `a * b + c` into a
