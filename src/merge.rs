@@ -346,6 +346,19 @@ pub fn merge(
     let manifest = Manifest {
         files: files.clone(),
         threads: parts.iter().map(|p| p.manifest.threads).max().unwrap_or(1),
+        cpu_path: {
+            let mut paths: Vec<&str> = Vec::new();
+            for p in parts
+                .iter()
+                .map(|p| p.manifest.cpu_path.as_str())
+                .filter(|p| !p.is_empty())
+            {
+                if !paths.contains(&p) {
+                    paths.push(p);
+                }
+            }
+            paths.join(",")
+        },
         started_at: output::utc_timestamp(started),
         finished_at: output::utc_timestamp(std::time::SystemTime::now()),
         wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
@@ -360,6 +373,7 @@ pub fn merge(
                     shard: p.shard.index,
                     of: p.shard.count,
                     threads: p.manifest.threads,
+                    cpu_path: p.manifest.cpu_path.clone(),
                     started_at: p.manifest.started_at.clone(),
                     finished_at: p.manifest.finished_at.clone(),
                     wall_seconds: p.manifest.wall_seconds,

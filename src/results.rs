@@ -59,6 +59,11 @@ pub struct Manifest {
     #[serde(default)]
     pub parameters: BTreeMap<String, BTreeMap<String, f64>>,
     pub threads: u64,
+    /// The CPU path the vector kernels took (`sim::kernels`: `portable`, `avx2` or `avx512`;
+    /// it changes no result). A merged folder's lists its parts' distinct paths. Empty in a
+    /// manifest written before it was recorded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cpu_path: String,
     pub quantiles: QuantilesInfo,
     /// The files written, in the order written.
     pub files: Vec<String>,
@@ -181,6 +186,8 @@ pub struct PartInfo {
     pub shard: u64,
     pub of: u64,
     pub threads: u64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cpu_path: String,
     pub started_at: String,
     pub finished_at: String,
     pub wall_seconds: f64,
@@ -270,6 +277,7 @@ impl Manifest {
             overrides: job.overrides.to_vec(),
             parameters: parameters_info(job.lenses),
             threads: job.threads as u64,
+            cpu_path: crate::sim::kernels::current_path().name().into(),
             quantiles: quantiles_info(job.prepared, job.runs),
             files: job.files.iter().map(|f| f.to_string()).collect(),
             started_at: job.started_at,

@@ -50,6 +50,9 @@ fn outputs(scenario: &Path, path: CpuPath, out: &Path, runs: &str) -> Vec<(Strin
         "no disputes.csv in {}",
         out.display()
     );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["cpu_path"], path.name(), "the manifest records the path taken");
     files
 }
 
