@@ -151,9 +151,10 @@ fn main() {
     let sweep = std::env::args().any(|a| a == "--sweep");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "comity engine benchmark ({} cores{})",
+        "comity engine benchmark ({} cores{}, CPU path {}: COMITY_CPU_PATH=portable|avx2|avx512 forces one)",
         cores,
-        if quick { ", quick" } else { "" }
+        if quick { ", quick" } else { "" },
+        comity::sim::kernels::current_path().name()
     );
 
     let n = 193;

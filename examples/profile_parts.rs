@@ -35,7 +35,10 @@ fn main() {
         disputes += world.resource::<world::Outcomes>().disputes.len();
     }
     let dyad_ticks = (states * (states - 1) / 2 * ticks) as f64;
-    println!("{states} states, {ticks} ticks, fastest of {runs} runs per system");
+    println!(
+        "{states} states, {ticks} ticks, fastest of {runs} runs per system, CPU path {}",
+        comity::sim::kernels::current_path().name()
+    );
     for (n, t) in names.iter().zip(&best) {
         println!(
             "{n:<45} {:>8.2} ms/run {:>7.1} ns/dyad-tick",
