@@ -195,10 +195,11 @@ pub struct DirectedConsts {
 
 /// One directed pair's update, given its relative gain and power ratio (`G` and `exp(s G)`):
 /// the structural anchor, reversion to it, identity's pull on trust, and identity growth.
-/// Returns (trust, anchor, identity). Pure arithmetic, no library call, so that it vectorises.
+/// Returns (trust, anchor, identity); `rival_change` is 0 when the rival term is off. Pure
+/// arithmetic, no library call, so that it vectorises.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn directed_step<const RIVAL: bool, const IDENTITY: bool>(
+pub fn directed_step<const IDENTITY: bool>(
     c: &DirectedConsts,
     t0: f64,
     odds_against: f64,
@@ -212,7 +213,6 @@ pub fn directed_step<const RIVAL: bool, const IDENTITY: bool>(
     anchor_before: f64,
     identity: f64,
 ) -> (f64, f64, f64) {
-    let rival_change = if RIVAL { rival_change } else { 0.0 };
     let anchor = trust_anchor_from_odds(
         t0,
         odds_against,
@@ -321,7 +321,7 @@ fn segment<const RIVAL: bool, const IDENTITY: bool>(
         let gain = grown[k] - grown_from;
         let ratio = factor[k] / factor_from;
         let rival_change = if RIVAL { rival[k] - rival0[k] } else { 0.0 };
-        let (t, anc, id) = directed_step::<RIVAL, IDENTITY>(
+        let (t, anc, id) = directed_step::<IDENTITY>(
             c,
             trust0[k],
             odds[k],

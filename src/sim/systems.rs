@@ -327,7 +327,7 @@ pub fn update_trust_and_identity(
             n,
             trust0,
             odds_against: anchor_odds,
-            rival: if rival_on { rival } else { &[] },
+            rival,
             rival0: if rival_on { rival0 } else { &[] },
             shift,
             drive,
@@ -340,6 +340,11 @@ pub fn update_trust_and_identity(
         };
         kernels::directed_rows(&c, &mut arrays, rival_on, identity_moves);
     } else {
+        let step = if identity_moves {
+            kernels::directed_step::<true>
+        } else {
+            kernels::directed_step::<false>
+        };
         for from in (0..n).filter(|&i| table.active[i]) {
             for to in (0..n).filter(|&j| j != from && table.active[j]) {
                 let k = from * n + to;
@@ -354,11 +359,7 @@ pub fn update_trust_and_identity(
                 } else {
                     (gain, dilemma_ratio(factor[to], factor[from], sd_power, gain))
                 };
-                let step = if identity_moves {
-                    kernels::directed_step::<true, true>
-                } else {
-                    kernels::directed_step::<true, false>
-                };
+
                 (trust[k], anchor_prev[k], identity[k]) = step(
                     &c,
                     trust0[k],
