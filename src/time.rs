@@ -120,7 +120,7 @@ pub fn per_step_probability(p_year: f64, dt: f64) -> f64 {
     if dt == 1.0 {
         return p_year.max(0.0);
     }
-    1.0 - (1.0 - p_year.max(0.0)).powf(dt)
+    1.0 - crate::sim::math::pow(1.0 - p_year.max(0.0), dt)
 }
 
 #[cfg(test)]

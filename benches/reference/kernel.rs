@@ -315,7 +315,7 @@ pub fn trust_and_identity(s: &mut Snapshot) {
                 // exp(s_p G) as the ratio of the two states' factors; a pair that began at an
                 // entry measures its gain from then, and takes the exponential of that gain.
                 let ratio = if s.gain0[k] != 0.0 {
-                    (sd_power * gain).exp()
+                    comity::sim::math::exp(sd_power * gain)
                 } else {
                     dilemma_ratio(factor[to], factor[from], sd_power, gain)
                 };

@@ -216,7 +216,7 @@ fn call_allies(
     {
         let (power_then, democracy_then) = ties.joined[k * n + b];
         let power_change = if power_then > 0.0 && table.power[k] > 0.0 {
-            (table.power[k] / power_then).ln().abs()
+            crate::sim::math::ln(table.power[k] / power_then).abs()
         } else {
             0.0
         };

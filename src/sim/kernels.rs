@@ -1,20 +1,22 @@
 //! The hot loops as loops over contiguous rows of pairs (issue 13): the trust pass's symmetric
-//! terms and its directed pairs, the rival-alignment term a column at a time, and dispute
+//! terms and its directed pairs, the trade pass's gravity targets, the rival-alignment term a column at a time, and dispute
 //! onset's hazard bounds. Each is compiled once per CPU path (portable, AVX2, AVX-512) by
 //! [`multiversioned!`] and the path is chosen at run time ([`current_path`]).
 //!
 //! Architecture Invariant: every path computes the same IEEE operations in the same order on
 //! the same values, so every path gives the same bits. Rust never contracts `a * b + c` into a
-//! fused multiply-add, and the kernels call no library function (no `exp`, no `ln`): the wider
-//! paths only do more lanes at once. `tests/cpu_paths.rs` runs every path the machine has and
+//! fused multiply-add, and the kernels call no library function: their exponentials are
+//! comity's own branch-free [`super::math::exp`], inlined, so the wider paths only do more lanes
+//! at once. `tests/cpu_paths.rs` runs every path the machine has and
 //! compares the outputs byte for byte.
 //!
 //! The choice of path is the only process-wide state the simulation reads; it changes no result.
 
+use super::math::exp;
 use super::mechanisms::{
-    OnsetInputs, anchor_shift, identity_growth_step, identity_pull, igo_density, norm_similarity, onset_bound_exceeded,
-    onset_logit_bound, relative_acceptance, revert_to_anchor, rivalry_pressure, trade_dependence, transaction_drive,
-    trust_anchor_from_odds,
+    OnsetInputs, TRADE_CEILING, anchor_shift, identity_growth_step, identity_pull, igo_density, logistic,
+    norm_similarity, onset_bound_exceeded, onset_logit_bound, partial_adjust, relative_acceptance, revert_to_anchor,
+    rivalry_pressure, trade_dependence, trade_log_shift_faded, transaction_drive, trust_anchor_from_odds,
 };
 use crate::params::Params;
 use crate::scenario::NORMS;
@@ -590,11 +592,11 @@ pub struct SymmetricRow<'a> {
     pub total: f64,
 }
 
-/// The trust pass's symmetric terms of a row: into `drive`, the argument of the logistic
-/// transaction drive (Savage-Deutsch relative acceptance, shared institutions, norm similarity,
-/// rivalry: [`transaction_drive`]; left as is when `identity_moves` is false), and into `shift`,
-/// the anchor's structural shift ([`anchor_shift`]). No library call, so that the loop
-/// vectorises on the [`current_path`]; the caller takes the logistic.
+/// The trust pass's symmetric terms of a row: into `drive`, the logistic transaction drive
+/// (Savage-Deutsch relative acceptance, shared institutions, norm similarity, rivalry:
+/// [`transaction_drive`]; 0 when `identity_moves` is false), and into `shift`, the anchor's
+/// structural shift ([`anchor_shift`]). No library call (the logistic's `exp` is comity's own),
+/// so that the loop vectorises on the [`current_path`].
 pub fn symmetric_terms(p: &Params, row: &SymmetricRow, identity_moves: bool, drive: &mut [f64], shift: &mut [f64]) {
     symmetric_on_path(p, row, identity_moves, drive, shift);
 }
@@ -623,12 +625,110 @@ fn symmetric(p: &Params, row: &SymmetricRow, identity_moves: bool, drive: &mut [
         if identity_moves {
             let ra = relative_acceptance(row.trade[c], row.total_i, row.totals[c], row.total).unwrap_or(-1.0);
             let similarity = norm_similarity(&row.norms_i, &row.norms[c]);
-            drive[c] = transaction_drive(p, ra, row.institutions[c], similarity, pressure);
+            drive[c] = logistic(transaction_drive(p, ra, row.institutions[c], similarity, pressure));
+        } else {
+            drive[c] = 0.0;
         }
         let allied_change = f64::from(u8::from(row.defense[c] > 0)) - f64::from(u8::from(row.defense0[c] > 0));
         let institutions_change = row.institutions[c].min(3.0) - row.institutions0[c].min(3.0);
         let rivalry_change = pressure - rivalry_pressure(row.rivalry0[c], p.rivalry_saturation);
         shift[c] = anchor_shift(p, allied_change, institutions_change, rivalry_change);
+    }
+}
+
+/// A row of pairs `(i, j > i)` for the trade pass's gravity targets: slices of the same length
+/// (the upper-triangle part of row `i`), and `growth` from `j = i + 1` on.
+pub struct TradeRow<'a> {
+    pub baseline: &'a [f64],
+    pub pta: &'a [u16],
+    pub pta0: &'a [u16],
+    pub institutions: &'a [f64],
+    pub institutions0: &'a [f64],
+    pub peace_years: &'a [f64],
+    /// `(GDP / GDP0)^a` of the states `j`.
+    pub growth: &'a [f64],
+    /// `(GDP / GDP0)^a` of state `i`.
+    pub growth_i: f64,
+}
+
+/// The trade pass's gravity target of each pair of a row without a tariff:
+/// `X0 g_i g_j exp(shift)`, with the log shift of shared PTAs, institutions and the fading of the
+/// last dispute `exp(-peace_years / m)` ([`trade_log_shift_faded`],
+/// [`super::mechanisms::gravity_target_grown`]: the same operations in the same order, so the
+/// same bits). Pairs with a tariff, an absent state or no baseline are the caller's.
+pub fn trade_targets(p: &Params, row: &TradeRow, target: &mut [f64]) {
+    targets_on_path(p, row, target);
+}
+
+/// A row of the trade pass when every state is present and no pair has a tariff: each pair
+/// with a baseline moves from `trade` toward its gravity target ([`trade_targets`]), saturated
+/// at [`TRADE_CEILING`], by partial adjustment with `lambda`; the others keep their trade. The
+/// same operations as the general path, so the same bits.
+pub fn trade_untariffed(p: &Params, row: &TradeRow, lambda: f64, trade: &mut [f64]) {
+    untariffed_on_path(p, row, lambda, trade);
+}
+
+multiversioned! {
+    fn targets_on_path(p: &Params, row: &TradeRow, target: &mut [f64]) => targets
+}
+
+multiversioned! {
+    fn untariffed_on_path(p: &Params, row: &TradeRow, lambda: f64, trade: &mut [f64]) => untariffed
+}
+
+#[inline(always)]
+fn check_row(row: &TradeRow, len: usize) {
+    assert!(
+        row.baseline.len() == len
+            && row.pta.len() == len
+            && row.pta0.len() == len
+            && row.institutions.len() == len
+            && row.institutions0.len() == len
+            && row.peace_years.len() == len
+            && row.growth.len() == len
+    );
+}
+
+#[inline(always)]
+fn target_of(p: &Params, row: &TradeRow, c: usize) -> f64 {
+    let shift = trade_log_shift_faded(
+        f64::from(row.pta[c]) - f64::from(row.pta0[c]),
+        row.institutions[c] - row.institutions0[c],
+        exp(-row.peace_years[c] / p.trade_dispute_memory),
+        p,
+    );
+    row.baseline[c] * row.growth_i * row.growth[c] * exp(shift)
+}
+
+#[inline(always)]
+fn targets(p: &Params, row: &TradeRow, target: &mut [f64]) {
+    check_row(row, target.len());
+    for (c, target) in target.iter_mut().enumerate() {
+        *target = target_of(p, row, c);
+    }
+}
+
+#[inline(always)]
+fn untariffed(p: &Params, row: &TradeRow, lambda: f64, trade: &mut [f64]) {
+    check_row(row, trade.len());
+    for (c, trade) in trade.iter_mut().enumerate() {
+        let (now, target) = (*trade, target_of(p, row, c));
+        let moved = partial_adjust(now, saturated_target(target, now), lambda);
+        *trade = if row.baseline[c] <= 0.0 { now } else { moved };
+    }
+}
+
+/// An overflowing gravity target (GDP growth over thousands of years, shocks piled on shocks,
+/// hundreds of shared pacts) saturates at [`TRADE_CEILING`]; a NaN one (0 x infinity) leaves
+/// trade as it is (`now`).
+#[inline(always)]
+pub fn saturated_target(target: f64, now: f64) -> f64 {
+    if target <= TRADE_CEILING {
+        target
+    } else if target.is_nan() {
+        now
+    } else {
+        TRADE_CEILING
     }
 }
 
@@ -704,6 +804,76 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn trade_rows_are_the_per_pair_formulas_bit_for_bit_on_every_path() {
+        use crate::sim::mechanisms::{gravity_target_grown, trade_log_shift};
+        let p = Params::default();
+        let mut draws = crate::sim::rng::RunKey::new(6, 0).at_tick(crate::sim::rng::Stream::Onset, 0);
+        let len = 203; // not a multiple of any vector width: the remainder loops run too
+        let mut u = || draws.uniform();
+        let mut baseline: Vec<f64> = (0..len).map(|_| 1e3 * u() - 100.0).collect();
+        let mut peace: Vec<f64> = (0..len).map(|_| (300.0 * u()).floor()).collect();
+        let pta: Vec<u16> = (0..len).map(|_| (3.0 * u()) as u16).collect();
+        let pta0: Vec<u16> = (0..len).map(|_| (2.0 * u()) as u16).collect();
+        let institutions: Vec<f64> = (0..len).map(|_| (20.0 * u()).floor()).collect();
+        let institutions0: Vec<f64> = (0..len).map(|_| (10.0 * u()).floor()).collect();
+        let mut growth: Vec<f64> = (0..len).map(|_| 0.5 + 2.0 * u()).collect();
+        let mut trade: Vec<f64> = (0..len).map(|_| 500.0 * u()).collect();
+        // the edges: sub-yearly and huge peace years, an overflowing and a NaN target, a zero
+        // and a NaN baseline
+        peace[0] = 0.25;
+        peace[1] = 1e9;
+        growth[2] = 1e300;
+        (growth[3], trade[3]) = (f64::NAN, 7.0);
+        baseline[4] = 0.0;
+        baseline[5] = f64::NAN;
+        peace[6] = 0.0;
+        let (growth_i, lambda) = (1.7, 0.3);
+        let row = TradeRow {
+            baseline: &baseline,
+            pta: &pta,
+            pta0: &pta0,
+            institutions: &institutions,
+            institutions0: &institutions0,
+            peace_years: &peace,
+            growth: &growth,
+            growth_i,
+        };
+        let want_target: Vec<f64> = (0..len)
+            .map(|c| {
+                let shift = trade_log_shift(
+                    f64::from(pta[c]) - f64::from(pta0[c]),
+                    institutions[c] - institutions0[c],
+                    peace[c],
+                    &p,
+                );
+                gravity_target_grown(baseline[c], growth_i, growth[c], shift, 0.0, p.trade_tariff_elasticity)
+            })
+            .collect();
+        let want_trade: Vec<f64> = (0..len)
+            .map(|c| {
+                if baseline[c] <= 0.0 {
+                    trade[c]
+                } else {
+                    partial_adjust(trade[c], saturated_target(want_target[c], trade[c]), lambda)
+                }
+            })
+            .collect();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for path in CpuPath::ALL.into_iter().filter(|p| p.available()) {
+            use_path(path).unwrap();
+            let mut target = vec![0.0; len];
+            trade_targets(&p, &row, &mut target);
+            assert_eq!(bits(&target), bits(&want_target), "{}", path.name());
+            let mut moved = trade.clone();
+            trade_untariffed(&p, &row, lambda, &mut moved);
+            assert_eq!(bits(&moved), bits(&want_trade), "{}", path.name());
+        }
+        assert_eq!(want_trade[2], partial_adjust(trade[2], TRADE_CEILING, lambda));
+        assert_eq!(want_trade[3], 7.0);
+        assert_eq!(want_trade[4], trade[4]);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! equation and its source. Unit tests below check them against hand-computed
 //! values.
 
+use super::math::{cos_2pi, exp, ln, pow};
+
 /// Ceilings of the quantities that grow by multiplication during a run: a state's power (a
 /// share of the system's capabilities, at most 1 at the start), its GDP (trillion USD, at most
 /// 1e6 at the start) and a pair's trade (bn USD per year, at most 1e6 at the start). Drift over
@@ -18,14 +20,15 @@ pub const TRADE_CEILING: f64 = 1e12;
 /// large trade would make it infinite, and 0 x infinity in the onset logit NaN.
 pub const DEPENDENCE_CEILING: f64 = 1e6;
 
-/// Standard logistic function.
+/// Standard logistic function, with comity's own `exp` ([`super::math::logistic`]).
+#[inline(always)]
 pub fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
+    super::math::logistic(x)
 }
 
 /// Box-Muller transform of two uniforms in [0, 1) to one standard normal.
 pub fn box_muller(u1: f64, u2: f64) -> f64 {
-    (-2.0 * (1.0 - u1).ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    (-2.0 * ln(1.0 - u1)).sqrt() * cos_2pi(u2)
 }
 
 /// Converts a yearly rate of adjustment to a per-step share: `1 - (1 - r)^dt`.
@@ -120,7 +123,7 @@ pub fn openness(orientation: f64) -> f64 {
 /// `x exp((g - s^2 / 2) dt + s sqrt(dt) z)`, `z` a standard normal draw: GDP with trend
 /// `gdp_growth` and volatility `gdp_volatility`.
 pub fn geometric_step(x: f64, growth: f64, volatility: f64, dt: f64, z: f64) -> f64 {
-    x * ((growth - 0.5 * volatility * volatility) * dt + volatility * dt.sqrt() * z).exp()
+    x * exp((growth - 0.5 * volatility * volatility) * dt + volatility * dt.sqrt() * z)
 }
 
 /// [`geometric_step`] without a trend, `x exp(s sqrt(dt) z - s^2 dt / 2)`, whose expectation is
@@ -128,7 +131,7 @@ pub fn geometric_step(x: f64, growth: f64, volatility: f64, dt: f64, z: f64) -> 
 /// `geometric_step` with `g = 0` up to rounding; kept as its own function because runs depend on
 /// its exact bits.)
 pub fn martingale_step(x: f64, volatility: f64, dt: f64, z: f64) -> f64 {
-    x * (volatility * dt.sqrt() * z - 0.5 * volatility * volatility * dt).exp()
+    x * exp(volatility * dt.sqrt() * z - 0.5 * volatility * volatility * dt)
 }
 
 /// Probability that state i, not j, initiates a dispute of the pair: `0.5 + (T_ji - T_ij) / 2`
@@ -184,10 +187,10 @@ pub fn gravity_target(
     tariff_elasticity: f64,
 ) -> f64 {
     baseline
-        * gdp_ratio_i.powf(elasticity)
-        * gdp_ratio_j.powf(elasticity)
-        * log_shift.exp()
-        * ((1.0 - tariff) / (1.0 - tariff0).max(1e-9)).powf(tariff_elasticity)
+        * pow(gdp_ratio_i, elasticity)
+        * pow(gdp_ratio_j, elasticity)
+        * exp(log_shift)
+        * pow((1.0 - tariff) / (1.0 - tariff0).max(1e-9), tariff_elasticity)
 }
 
 /// The log shift of a pair's gravity target: `d dPTA + f dI - g exp(-peace_years / m)`, its
@@ -197,61 +200,16 @@ pub fn trade_log_shift(pta_change: f64, institution_change: f64, peace_years: f6
     trade_log_shift_faded(
         pta_change,
         institution_change,
-        (-peace_years / p.trade_dispute_memory).exp(),
+        exp(-peace_years / p.trade_dispute_memory),
         p,
     )
 }
 
-/// [`trade_log_shift`] with the dispute's fading `exp(-peace_years / m)` given (from a
-/// [`WholeYearDecay`] table): the same value, bit for bit.
+/// [`trade_log_shift`] with the dispute's fading `exp(-peace_years / m)` given (computed in the
+/// trade kernel, [`super::kernels::trade_targets`]): the same value, bit for bit.
+#[inline(always)]
 pub fn trade_log_shift_faded(pta_change: f64, institution_change: f64, fading: f64, p: &crate::params::Params) -> f64 {
     p.trade_pta_effect * pta_change + p.trade_institution_effect * institution_change - p.trade_dispute_penalty * fading
-}
-
-/// `exp(-years / scale)` looked up at whole years: a pair's peace years grow by the step length,
-/// so with yearly steps (and whole-year starting values) every pair's value is a whole number
-/// and the exponential is a table entry, computed as `exp(-(k as f64) / scale)`, the same
-/// expression on the same number, so the same bits. Other values (sub-yearly steps, beyond the
-/// table) are computed directly.
-#[derive(Clone, Debug)]
-pub struct WholeYearDecay {
-    scale: f64,
-    values: Vec<f64>,
-}
-
-impl WholeYearDecay {
-    /// Whole years `0..len` are tabulated.
-    pub fn new(scale: f64, len: usize) -> WholeYearDecay {
-        WholeYearDecay {
-            scale,
-            values: (0..len).map(|k| (-(k as f64) / scale).exp()).collect(),
-        }
-    }
-
-    /// The scale the table was built for.
-    pub fn scale(&self) -> f64 {
-        self.scale
-    }
-
-    /// `exp(-years / scale)`, bit for bit.
-    pub fn at(&self, years: f64) -> f64 {
-        // `as` saturates (and maps NaN to 0), and the comparison then says whether it was exact.
-        let k = years as usize;
-        match self.values.get(k) {
-            Some(&v) if k as f64 == years => v,
-            _ => (-years / self.scale).exp(),
-        }
-    }
-}
-
-impl Default for WholeYearDecay {
-    /// An empty table of no scale (NaN): every lookup computes; rebuild it before use.
-    fn default() -> WholeYearDecay {
-        WholeYearDecay {
-            scale: f64::NAN,
-            values: Vec::new(),
-        }
-    }
 }
 
 /// [`gravity_target`] with the GDP terms already raised to their elasticity (`growth_i =
@@ -277,7 +235,7 @@ pub fn gravity_target_grown(
             tariff_elasticity,
         )
     } else {
-        baseline * growth_i * growth_j * log_shift.exp()
+        baseline * growth_i * growth_j * exp(log_shift)
     }
 }
 
@@ -314,12 +272,12 @@ pub fn log_power_ratio(pa: f64, pb: f64) -> f64 {
 
 /// ln of a power share floored at 1e-6 (so that `log_power_ratio` can be formed from per-state values).
 pub fn log_power(p: f64) -> f64 {
-    p.max(1e-6).ln()
+    ln(p.max(1e-6))
 }
 
 /// The distance term of the onset logit, `ln(1 + distance / 1000 km)`.
 pub fn log_distance(distance_km: f64) -> f64 {
-    (1.0 + distance_km / 1000.0).ln()
+    ln(1.0 + distance_km / 1000.0)
 }
 
 /// Inputs of the dispute-onset logit for one dyad-year.
@@ -350,7 +308,7 @@ pub struct OnsetInputs {
 /// 2001): each past dispute raises the hazard of the next, fading with the stock's half-life.
 /// The zone-of-peace gate multiplies the probability afterwards ([`gated_probability`]).
 pub fn onset_logit(p: &crate::params::Params, x: &OnsetInputs) -> f64 {
-    onset_logit_with_recent(p, x, (-x.peace_years / p.onset_recent_decay).exp())
+    onset_logit_with_recent(p, x, exp(-x.peace_years / p.onset_recent_decay))
 }
 
 /// An upper bound of [`onset_logit`] without its exponential: the recent-dispute term
@@ -388,7 +346,7 @@ fn onset_logit_with_recent(p: &crate::params::Params, x: &OnsetInputs, recent: f
         + p.onset_igo_density * x.igo_density
 }
 
-/// A cheap upper bound of `exp(x)` as computed by `f64::exp`: `2^ceil(x log2(e) + 1e-9)`, at
+/// A cheap upper bound of `exp(x)` as computed by [`super::math::exp`]: `2^ceil(x log2(e) + 1e-9)`, at
 /// most twice `exp(x)` (and at least the smallest normal number, infinite above `2^1023`). It
 /// lets dispute onset skip the two exponentials of a pair whose uniform draw is above an upper
 /// bound of its hazard ([`onset_bound_exceeded`]); being a bound, not an approximation, it
@@ -548,7 +506,7 @@ pub fn trust_anchor(
     rival_sens: f64,
     shift: f64,
 ) -> f64 {
-    let ratio = (power_sens * relative_gain).exp();
+    let ratio = exp(power_sens * relative_gain);
     trust_anchor_from_odds(
         t0,
         anchor_odds_against(t0),
@@ -579,7 +537,7 @@ pub fn anchor_odds_against(t0: f64) -> f64 {
 /// ([`power_growth`]): taken once per state and tick, so that a pair's `exp(s_p G)` is a ratio
 /// ([`dilemma_ratio`]).
 pub fn power_factor(power_sens: f64, growth: f64) -> f64 {
-    (power_sens * growth).exp()
+    exp(power_sens * growth)
 }
 
 /// `exp(s_p G)` of a directed pair, `G = g_to - g_from`: the ratio of the two states' factors
@@ -589,7 +547,7 @@ pub fn dilemma_ratio(factor_to: f64, factor_from: f64, power_sens: f64, relative
     if factor_to.is_normal() && factor_from.is_normal() {
         factor_to / factor_from
     } else {
-        (power_sens * relative_gain).exp()
+        exp(power_sens * relative_gain)
     }
 }
 
@@ -600,9 +558,9 @@ pub fn power_growth(now: f64, start: f64) -> f64 {
     if now > 0.0 && start > 0.0 {
         let ratio = now / start;
         if ratio.is_normal() {
-            ratio.ln()
+            ln(ratio)
         } else {
-            now.ln() - start.ln()
+            ln(now) - ln(start)
         }
     } else {
         0.0
@@ -612,7 +570,7 @@ pub fn power_growth(now: f64, start: f64) -> f64 {
 /// A state's GDP growth factor in the gravity target, `(gdp / gdp0)^elasticity`; 1 when the
 /// start GDP is unknown (0).
 pub fn gdp_growth_factor(gdp: f64, gdp0: f64, elasticity: f64) -> f64 {
-    if gdp0 > 0.0 { (gdp / gdp0).powf(elasticity) } else { 1.0 }
+    if gdp0 > 0.0 { pow(gdp / gdp0, elasticity) } else { 1.0 }
 }
 
 /// The trade baseline of a pair that begins when one of its states enters: the scenario's trade
@@ -657,7 +615,7 @@ pub fn anchor_shift(
 
 /// Share of a deviation kept after `dt` years with the given half-life: `0.5^(dt / half_life)`.
 pub fn half_life_keep(dt: f64, half_life: f64) -> f64 {
-    0.5f64.powf(dt / half_life)
+    pow(0.5, dt / half_life)
 }
 
 /// Trust returns toward its anchor: the deviation from the old anchor shrinks by the step's
@@ -835,7 +793,7 @@ pub fn escalation_probability(p: &crate::params::Params, level: Hostility, x: &E
     logistic(
         a + p.escalate_parity * x.parity
             + p.escalate_distrust * (1.0 - x.mean_trust)
-            + p.escalate_joiner * (1.0 + x.joiners as f64).ln()
+            + p.escalate_joiner * ln(1.0 + x.joiners as f64)
             - p.escalate_mediation * x.institutions.min(3.0)
             - p.escalate_identity * x.mean_identity
             + p.escalate_rivalry * x.rivalry,
@@ -875,7 +833,7 @@ pub fn honour_probability(
 /// its allies, above 1 for one that distrusts them (alliances last while the conditions that
 /// made them hold; Leeds & Savun 2007; democratic, trusting alliances last longer, Gaubatz 1996).
 pub fn pact_exit_trust_factor(k: f64, mean_trust: f64) -> f64 {
-    (k * (0.5 - mean_trust)).exp()
+    exp(k * (0.5 - mean_trust))
 }
 
 /// Yearly hazard that member `i` leaves a defence pact: `h 2 (1 - salience)` (ATOP: about 0.5%
@@ -893,7 +851,7 @@ pub fn pact_exit_hazard(
 ) -> f64 {
     base * 2.0
         * (1.0 - salience)
-        * (k_orientation * (0.5 - orientation).max(0.0)).exp()
+        * exp(k_orientation * (0.5 - orientation).max(0.0))
         * pact_exit_trust_factor(k_trust, mean_trust)
 }
 
@@ -1197,7 +1155,7 @@ mod tests {
         // a dense sweep of the range the onset logit takes, and the edges
         let mut x: f64 = -800.0;
         while x < 720.0 {
-            let (e, b) = (x.exp(), exp_upper_bound(x));
+            let (e, b) = (exp(x), exp_upper_bound(x));
             assert!(b >= e, "exp({x}) = {e} above the bound {b}");
             if e.is_normal() && x < 709.0 {
                 assert!(
@@ -1218,7 +1176,7 @@ mod tests {
             -745.2,
             -1e300,
         ] {
-            assert!(exp_upper_bound(x) >= x.exp(), "{x}");
+            assert!(exp_upper_bound(x) >= exp(x), "{x}");
         }
         // the margin rounds exact powers of two up to the next one
         assert_eq!(exp_upper_bound(0.0), 2.0);
@@ -1280,33 +1238,6 @@ mod tests {
     }
 
     #[test]
-    fn whole_year_decay_is_the_exponential_bit_for_bit() {
-        for scale in [0.7, 1.0, 3.0, 7.3, 25.0, 1e-3, 1e6] {
-            let table = WholeYearDecay::new(scale, 300);
-            let years =
-                (0..400)
-                    .map(f64::from)
-                    .chain([0.25, 0.5, 12.75, 299.999, 1e9, -1.0, -0.0, f64::NAN, f64::INFINITY]);
-            for y in years {
-                let (got, want) = (table.at(y), (-y / scale).exp());
-                assert!(
-                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                    "{scale} {y}: {got} {want}"
-                );
-            }
-        }
-        let p = Params::default();
-        let table = WholeYearDecay::new(p.trade_dispute_memory, 64);
-        for y in [0.0, 3.0, 17.0, 63.0, 64.0, 2.5] {
-            assert_eq!(
-                trade_log_shift_faded(1.0, -0.5, table.at(y), &p).to_bits(),
-                trade_log_shift(1.0, -0.5, y, &p).to_bits()
-            );
-        }
-        assert!(WholeYearDecay::default().scale().is_nan());
-    }
-
-    #[test]
     fn anchor_algebraic_form_matches_the_logistic_form() {
         // The logistic form the algebraic one replaced (issue 13), on the same inputs.
         let logistic_form = |t0: f64, s: f64, g_to: f64, g_from: f64| {
@@ -1326,7 +1257,7 @@ mod tests {
         assert!(worst <= ANCHOR_FORM_ERROR, "largest difference {worst:e}");
         assert!(worst > 0.0, "the two forms round differently somewhere");
         // Overflowing factors fall back to the exponential of the difference, and the limits hold.
-        assert_eq!(dilemma_ratio(f64::INFINITY, f64::INFINITY, 1.0, 0.5), 0.5f64.exp());
+        assert_eq!(dilemma_ratio(f64::INFINITY, f64::INFINITY, 1.0, 0.5), exp(0.5));
         assert_eq!(dilemma_ratio(0.0, 2.0, 1.0, -800.0), 0.0);
         assert_eq!(
             trust_anchor_from_odds(0.7, anchor_odds_against(0.7), f64::INFINITY, true, 0.0, 0.0, 0.0),

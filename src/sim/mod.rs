@@ -10,6 +10,7 @@ pub mod disputes;
 pub mod dyadyears;
 pub mod events;
 pub mod kernels;
+pub mod math;
 pub mod mechanisms;
 pub mod metrics;
 pub mod rng;

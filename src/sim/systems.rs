@@ -1,6 +1,7 @@
 //! Capability drift, trade, trust, identity and norm diffusion.
 
 use super::kernels;
+use super::math::exp;
 use super::mechanisms::*;
 use super::rng::Stream;
 use super::world::*;
@@ -117,10 +118,6 @@ pub fn settle_entries(
     }
 }
 
-/// Whole peace years tabulated for the exponentials of their fading ([`WholeYearDecay`]): two
-/// centuries and a half since a pair's last dispute, beyond which they are computed.
-const PEACE_YEAR_TABLE: usize = 256;
-
 /// Trade moves toward its gravity target by partial adjustment (brief section 3, liberal).
 pub fn update_trade(
     clock: Res<Clock>,
@@ -129,15 +126,11 @@ pub fn update_trade(
     ties: Res<Ties>,
     mut rel: ResMut<Relations>,
     mut states: Query<(&StateIndex, &mut Trade)>,
-    mut fading: Local<WholeYearDecay>,
+    mut targets: Local<Vec<f64>>,
 ) {
     let p = &model.0;
     let n = rel.n;
     let lambda = per_step_rate(p.trade_adjustment, clock.dt);
-    // exp(-peace_years / m) at whole years from a table (the same bits, no exponential per pair)
-    if fading.scale().to_bits() != p.trade_dispute_memory.to_bits() {
-        *fading = WholeYearDecay::new(p.trade_dispute_memory, PEACE_YEAR_TABLE);
-    }
     // (GDP / GDP0)^a per state, once per tick; the gravity target then needs no powf per dyad.
     let growth: Vec<f64> = (0..n)
         .map(|i| gdp_growth_factor(table.gdp[i], table.gdp0[i], p.trade_gdp_elasticity))
@@ -149,39 +142,63 @@ pub fn update_trade(
         tariff,
         ..
     } = &mut *rel;
-    // Each pair's trade depends on its own entries alone, so tiles (`for_each_pair_tiled`, for
-    // the (j, i) entries' cache lines) change no result.
-    for_each_pair_tiled(n, |i, j| {
-        // A pair with an absent state has no trade (set to 0 at the exit, or from the start).
-        if !table.pair_active(i, j) {
-            return;
+    // Each pair's trade depends on its own entries alone: a row of pairs (i, j > i) at a time
+    // in a vectorised kernel (two exponentials per pair).
+    let row_of = |i: usize| {
+        let (lo, hi) = (i * n + i + 1, (i + 1) * n);
+        kernels::TradeRow {
+            baseline: &trade_baseline[lo..hi],
+            pta: &ties.pta[lo..hi],
+            pta0: &ties.pta0[lo..hi],
+            institutions: &ties.institutions[lo..hi],
+            institutions0: &ties.institutions0[lo..hi],
+            peace_years: &peace_years[lo..hi],
+            growth: &growth[i + 1..],
+            growth_i: growth[i],
         }
-        let k = i * n + j;
-        let base = trade_baseline[k];
-        if base <= 0.0 {
-            return;
+    };
+    if table.all_active && tariff.iter().all(|&t| t == 0.0) {
+        // The common case: every pair of the upper triangle in the kernel, then the (j, i)
+        // entries from the (i, j) ones in tiles (trade is symmetric: a pair's trade is one
+        // number, as the scenario gives it, and every write sets both entries).
+        for i in 0..n.saturating_sub(1) {
+            let (lo, hi) = (i * n + i + 1, (i + 1) * n);
+            kernels::trade_untariffed(p, &row_of(i), lambda, &mut trade[lo..hi]);
         }
-        let shift = trade_log_shift_faded(
-            f64::from(ties.pta[k]) - f64::from(ties.pta0[k]),
-            ties.institutions[k] - ties.institutions0[k],
-            fading.at(peace_years[k]),
-            p,
-        );
-        let tariff = 0.5 * (tariff[k] + tariff[j * n + i]);
-        let target = gravity_target_grown(base, growth[i], growth[j], shift, tariff, p.trade_tariff_elasticity);
-        // An overflowing target (GDP growth over thousands of years, shocks piled on shocks,
-        // hundreds of shared pacts) saturates at the ceiling; 0 x infinity leaves trade as it is.
-        let target = if target <= TRADE_CEILING {
-            target
-        } else if target.is_nan() {
-            trade[k]
-        } else {
-            TRADE_CEILING
-        };
-        let x = partial_adjust(trade[k], target, lambda);
-        trade[k] = x;
-        trade[j * n + i] = x;
-    });
+        mirror_upper(n, trade);
+    } else {
+        // Absent states or tariffs: the targets without tariff in the kernel, then each pair
+        // in order, with its tariff.
+        for i in 0..n.saturating_sub(1) {
+            let (lo, hi) = (i * n + i + 1, (i + 1) * n);
+            targets.resize(hi - lo, 0.0);
+            kernels::trade_targets(p, &row_of(i), &mut targets);
+            for (c, &untariffed) in targets.iter().enumerate() {
+                let (j, k) = (i + 1 + c, lo + c);
+                // A pair with an absent state has no trade (set to 0 at the exit, or from the
+                // start).
+                let base = trade_baseline[k];
+                if base <= 0.0 || !table.pair_active(i, j) {
+                    continue;
+                }
+                let tariff = 0.5 * (tariff[k] + tariff[j * n + i]);
+                let target = if tariff > 0.0 {
+                    let shift = trade_log_shift_faded(
+                        f64::from(ties.pta[k]) - f64::from(ties.pta0[k]),
+                        ties.institutions[k] - ties.institutions0[k],
+                        exp(-peace_years[k] / p.trade_dispute_memory),
+                        p,
+                    );
+                    gravity_target_grown(base, growth[i], growth[j], shift, tariff, p.trade_tariff_elasticity)
+                } else {
+                    untariffed
+                };
+                let x = partial_adjust(trade[k], kernels::saturated_target(target, trade[k]), lambda);
+                trade[k] = x;
+                trade[j * n + i] = x;
+            }
+        }
+    }
     for (index, mut trade) in &mut states {
         let i = index.0;
         trade.total = rel.trade[i * n..(i + 1) * n].iter().sum();
@@ -282,7 +299,7 @@ pub fn update_trust_and_identity(
     shift.resize(n * n, 0.0);
     // 1. The transaction drive and the structural shift are symmetric (RA, shared institutions,
     // norm similarity, alliance and rivalry are), so they are computed once per undirected pair,
-    // a row of pairs (i, j > i) at a time in a vectorised kernel, then the drive's logistic, and
+    // a row of pairs (i, j > i) at a time in a vectorised kernel (the drive's logistic included),
     // then copied to the (j, i) entries, where the directed rows read them contiguously. Pairs
     // with an absent state get values that nothing reads (they wait, frozen, until it enters;
     // after an exit they no longer move).
@@ -302,11 +319,7 @@ pub fn update_trust_and_identity(
             norms_i: table.norms[i],
             total,
         };
-        let drive = &mut drive[lo..hi];
-        kernels::symmetric_terms(p, &row, identity_moves, drive, &mut shift[lo..hi]);
-        for d in drive.iter_mut() {
-            *d = if identity_moves { logistic(*d) } else { 0.0 };
-        }
+        kernels::symmetric_terms(p, &row, identity_moves, &mut drive[lo..hi], &mut shift[lo..hi]);
     }
     mirror_upper(n, drive);
     mirror_upper(n, shift);
@@ -355,7 +368,7 @@ pub fn update_trust_and_identity(
                 // the exponential of its gain since then.
                 let (gain, ratio) = if offsets && gain0[k] != 0.0 {
                     let gain = gain - gain0[k];
-                    (gain, (sd_power * gain).exp())
+                    (gain, crate::sim::math::exp(sd_power * gain))
                 } else {
                     (gain, dilemma_ratio(factor[to], factor[from], sd_power, gain))
                 };
