@@ -18,8 +18,8 @@
 //! |---|---|---|
 //! | [`exp`] | Tang (1989), table-free as in fdlibm: `x = k ln 2 + r`, a degree-9 fit for `e^r` by Estrin's scheme | 0.71 ulp |
 //! | [`ln`] | fdlibm's `log`: `ln(1 + f) = 2 atanh(f / (2 + f))`, a degree-7 fit in `s^2` | 0.77 ulp |
-//! | [`cos_2pi`] | `cos(2 pi u)` reduced on `u` exactly, degree-7 fits in `w^2` on `|w| <= 1/8` | 1.53 ulp, 1.6e-16 absolute |
-//! | [`pow`] | `exp(y ln x)` | about `0.7 + 1.3 |y ln x|` ulp |
+//! | [`cos_2pi`] | `cos(2 pi u)` reduced on `u` exactly, degree-7 fits in `w^2` on `\|w\| <= 1/8` | 1.53 ulp, 1.6e-16 absolute |
+//! | [`pow`] | `exp(y ln x)` | about `0.7 + 1.3 \|y ln x\|` ulp |
 //!
 //! The polynomial coefficients are Chebyshev fits (`mpmath.chebyfit`, 200 bits) rounded to
 //! `f64`; `benches/math_fits.py` refits them and checks that these are the fits.
