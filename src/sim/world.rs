@@ -258,7 +258,9 @@ pub struct Ties {
     pub pacts: Vec<Vec<usize>>,
     /// Indices into `pacts` of the pacts each state belongs to.
     pub pacts_of: Vec<Vec<usize>>,
-    /// `[k * n + b]`: (power, democracy) of ally k when it joined its first pact with b.
+    /// `[k * n + b]`: (power, democracy) of ally k when it joined its first pact with b; only
+    /// where `defense[k * n + b] > 0` (elsewhere it may hold a former alliance's values, never
+    /// read: `Ties::rebuild` does not clear it).
     pub joined: Vec<(f64, f64)>,
 }
 
@@ -270,7 +272,8 @@ impl Ties {
         self.pta.fill(0);
         self.shared.fill(0);
         self.institutions.fill(0.0);
-        self.joined.fill((0.0, 0.0));
+        // `joined` is not cleared: an entry is read only where `defense` > 0, and each of those is
+        // set below (at the pair's first defence pact in treaty order).
         self.pacts.clear();
         self.pacts_of.iter_mut().for_each(Vec::clear);
         for t in treaties {
