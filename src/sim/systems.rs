@@ -498,10 +498,12 @@ pub fn advance_clock(
     mut log: ResMut<TickLog>,
 ) {
     let dt = clock.dt;
-    // rivalry_decay(x, dt, half_life) = x * keep, with keep computed once per tick
+    // rivalry_decay(x, dt, half_life) = x * keep, with keep computed once per tick; a select,
+    // not a filter, so that the loop vectorises (the same values: a stock that is not positive,
+    // or NaN, stays as it is)
     let keep = rivalry_decay(1.0, dt, model.0.rivalry_half_life);
-    for x in rel.rivalry.iter_mut().filter(|x| **x > 0.0) {
-        *x *= keep;
+    for x in rel.rivalry.iter_mut() {
+        *x = if *x > 0.0 { *x * keep } else { *x };
     }
     for x in rel.peace_years.iter_mut() {
         *x += dt;
