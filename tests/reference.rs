@@ -8,7 +8,7 @@ mod reference;
 use bevy_ecs::prelude::*;
 use comity::params::Params;
 use comity::scenario::{self, Scenario};
-use comity::sim::world::{Outcomes, Relations, StateIndex, TickLog, Trade};
+use comity::sim::world::{Outcomes, Relations, StateIndex, TickLog, Ties, Trade, Treaty};
 use comity::sim::*;
 use reference::Snapshot;
 use std::path::{Path, PathBuf};
@@ -19,6 +19,8 @@ const LENSES: [&str; 3] = ["realist", "liberal", "constructivist"];
 /// Where the kernel's step begins (its state is snapshot before this system) and ends.
 const FIRST: &str = "systems::update_trade";
 const LAST: &str = "disputes::onset_disputes";
+/// The system that refreshes the treaty ties, checked against a full rebuild after each tick.
+const TIES: &str = "systems::refresh_ties";
 
 /// The first entry at which two arrays differ in their bits, as `name[index]: a vs b`.
 fn first_f64_difference(name: &str, a: &[f64], b: &[f64]) -> Option<String> {
@@ -63,6 +65,47 @@ struct Tally {
     perturbed: usize,
     /// Ticks at which the next tick's draws gave the reference another onset list.
     draws_matter: usize,
+    /// Refreshes of the treaty ties that recomputed only the touched pairs.
+    incremental: usize,
+}
+
+/// Where the ties a refresh left differ from a full rebuild from the same treaties, if they do.
+fn ties_difference(world: &mut World) -> Option<String> {
+    let ties = world.resource::<Ties>().clone();
+    let mut treaties: Vec<Treaty> = world.query::<&Treaty>().iter(world).cloned().collect();
+    treaties.sort_by_key(|t| t.order);
+    let mut full = ties.clone();
+    full.rebuild(treaties.iter());
+    let n = ties.n;
+    for k in 0..n * n {
+        let (got, want) = (
+            (
+                ties.defense[k],
+                ties.pta[k],
+                ties.shared[k],
+                ties.institutions[k].to_bits(),
+            ),
+            (
+                full.defense[k],
+                full.pta[k],
+                full.shared[k],
+                full.institutions[k].to_bits(),
+            ),
+        );
+        if got != want {
+            return Some(format!(
+                "pair {} {}: {got:?} vs the full rebuild's {want:?}",
+                k / n,
+                k % n
+            ));
+        }
+        let bits = |(p, d): (f64, f64)| (p.to_bits(), d.to_bits());
+        if full.defense[k] > 0 && bits(ties.joined[k]) != bits(full.joined[k]) {
+            return Some(format!("joined of pair {} {}", k / n, k % n));
+        }
+    }
+    (ties.allies != full.allies || ties.pacts != full.pacts || ties.pacts_of != full.pacts_of)
+        .then(|| "the lists of allies or pacts".to_string())
 }
 
 /// The first pair (i, j), i < j, of two present states.
@@ -120,14 +163,26 @@ fn check_run(prepared: &Prepared, params: &Params, seed: u64, run: u64, perturb:
     let name = &prepared.scenario.name;
     let mut world = prepared.world(params, seed, run, true);
     let mut pieces = tick_systems();
-    assert!(pieces.iter().any(|(s, _)| *s == FIRST) && pieces.iter().any(|(s, _)| *s == LAST));
+    assert!(
+        [FIRST, LAST, TIES]
+            .iter()
+            .all(|name| pieces.iter().any(|(s, _)| s == name))
+    );
     for tick in 0..prepared.scenario.calendar.n_ticks() {
         let mut snapshot = None;
         for (system, schedule) in &mut pieces {
             if *system == FIRST {
                 snapshot = Some(Snapshot::of(&world));
             }
+            let ties = world.resource::<Ties>();
+            let incremental = !ties.dirty && !ties.touched.is_empty();
             schedule.run(&mut world);
+            if *system == TIES {
+                if let Some(d) = ties_difference(&mut world) {
+                    panic!("{name}, run {run}, tick {tick}: the refreshed ties are not a full rebuild's: {d}");
+                }
+                tally.incremental += usize::from(incremental);
+            }
             if *system == LAST {
                 let before = snapshot.take().expect("taken before update_trade");
                 assert_eq!(before.tick, tick);
@@ -183,6 +238,7 @@ fn the_reference_kernel_matches_the_engine_on_synthetic_worlds() {
         assert!(tally.perturbed > 0);
         if n == 40 {
             assert!(tally.onsets > 0, "no onset to compare in the {n}-state world");
+            assert!(tally.incremental > 0, "no refresh of only the touched ties was checked");
         }
     }
 }
@@ -193,6 +249,7 @@ fn the_reference_kernel_matches_the_engine_on_the_western_community() {
     let tally = check(s, 4);
     assert!(tally.onsets > 20, "{} onsets", tally.onsets);
     assert!(tally.draws_matter > 0, "another tick's draws never changed the onsets");
+    assert!(tally.incremental > 0, "no refresh of only the touched ties was checked");
 }
 
 /// A growing world (a state enters, another exits: pairs absent), a scripted crisis (its pair

@@ -41,11 +41,12 @@ pub fn exit_pacts(
         for &m in &members {
             let sub = pact.order.wrapping_mul(1_000_003).wrapping_add(m as u32);
             let u = info.key.at(Stream::PactExit, clock.tick, sub).uniform();
-            let others: Vec<usize> = pact.members.iter().map(|x| x.state).filter(|&x| x != m).collect();
-            if others.is_empty() {
+            let others = pact.members.iter().map(|x| x.state).filter(|&x| x != m);
+            let count = others.clone().count();
+            if count == 0 {
                 break;
             }
-            let trust = others.iter().map(|&o| rel.trust[m * n + o]).sum::<f64>() / others.len() as f64;
+            let trust = others.map(|o| rel.trust[m * n + o]).sum::<f64>() / count as f64;
             let hazard = pact_exit_hazard(
                 p.pact_exit_hazard,
                 pact.salience,
@@ -63,7 +64,8 @@ pub fn exit_pacts(
                     let last: Vec<usize> = pact.members.drain(..).map(|x| x.state).collect();
                     pact.former.extend(last);
                 }
-                ties.dirty = true;
+                // The pairs of m with the pact's members (those who left before it, too).
+                ties.touch(m, members.iter().copied());
                 log.pact_exits += 1;
             }
         }
@@ -78,7 +80,8 @@ pub fn exit_pacts(
 /// liberal/constructivist). With a balancing weight the chosen coalition must
 /// beat the threat's bloc on noisy estimates (Cusack & Stoll 1990); when none
 /// can, the state bandwagons with the threat with probability `bandwagon`.
-/// Four draws per state per tick.
+/// Four draws per searching state per tick (the first, whether it searches, for every state),
+/// from its own sub-stream.
 #[allow(clippy::too_many_arguments)]
 pub fn form_alliances(
     mut commands: Commands,
@@ -116,17 +119,22 @@ pub fn form_alliances(
     };
     for i in 0..n {
         let mut draws = info.key.at(Stream::AllianceSearch, clock.tick, i as u32);
-        let (u_search, z_own, z_enemy, u_wagon) = (draws.uniform(), draws.normal(), draws.normal(), draws.uniform());
+        let u_search = draws.uniform();
         if u_search >= rate || !table.active[i] {
             continue;
         }
+        // The state's other three draws follow in its own sub-stream, so a state that does not
+        // search leaves them undrawn without moving anyone's numbers.
+        let (z_own, z_enemy, u_wagon) = (draws.normal(), draws.normal(), draws.uniform());
+        // A candidate threat k is not allied with i, so i is not among k's allies (`defense` is
+        // symmetric and `allies` follows it) and k's bloc without i is its whole bloc.
         let threat = (0..n)
             .filter(|&k| k != i && ties.defense[i * n + k] == 0 && table.pair_active(i, k))
             .map(|k| {
                 (
                     k,
                     walt_threat(
-                        bloc(&blocs, k, &ties, i),
+                        blocs[k],
                         rel.contiguous[i * n + k],
                         rel.distance[i * n + k],
                         1.0 - rel.trust[i * n + k],
@@ -209,7 +217,7 @@ pub fn form_alliances(
         ties.allies[b].sort_unstable();
         blocs[a] = bloc_sum(a, &ties, usize::MAX);
         blocs[b] = bloc_sum(b, &ties, usize::MAX);
-        ties.dirty = true;
+        ties.touch(a, [b]);
         observe(&mut rel, &ties, p, a, b, true, p.pact_signal);
         observe(&mut rel, &ties, p, b, a, true, p.pact_signal);
         log.pacts_formed += 1;

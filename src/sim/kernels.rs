@@ -150,18 +150,18 @@ pub fn use_path(path: CpuPath) -> Result<(), String> {
 macro_rules! multiversioned {
     (
         $(#[$meta:meta])*
-        $vis:vis fn $name:ident $(<$(const $g:ident: bool),*>)? ($($arg:ident: $ty:ty),* $(,)?) => $body:ident
+        $vis:vis fn $name:ident $(<$(const $g:ident: bool),*>)? ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? => $body:ident
     ) => {
         $(#[$meta])*
-        $vis fn $name $(<$(const $g: bool),*>)? ($($arg: $ty),*) {
+        $vis fn $name $(<$(const $g: bool),*>)? ($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx2")]
-                fn avx2 $(<$(const $g: bool),*>)? ($($arg: $ty),*) {
+                fn avx2 $(<$(const $g: bool),*>)? ($($arg: $ty),*) $(-> $ret)? {
                     $body $(::<$($g),*>)? ($($arg),*)
                 }
                 #[target_feature(enable = "avx512f")]
-                fn avx512 $(<$(const $g: bool),*>)? ($($arg: $ty),*) {
+                fn avx512 $(<$(const $g: bool),*>)? ($($arg: $ty),*) $(-> $ret)? {
                     $body $(::<$($g),*>)? ($($arg),*)
                 }
                 match current_path() {
@@ -732,6 +732,121 @@ pub fn saturated_target(target: f64, now: f64) -> f64 {
     }
 }
 
+/// The sum of each row of the `n x n` matrix `m`, each added left to right from `-0.0` as
+/// `Iterator::sum` adds it, so the same bits; eight rows at once, so that eight independent
+/// additions are in flight instead of one.
+#[allow(clippy::needless_range_loop)] // one index into eight rows
+pub fn row_sums(n: usize, m: &[f64], sums: &mut [f64]) {
+    const ROWS: usize = 8;
+    assert!(m.len() == n * n && sums.len() == n);
+    let mut i = 0;
+    while i + ROWS <= n {
+        let rows: [&[f64]; ROWS] = std::array::from_fn(|r| &m[(i + r) * n..(i + r + 1) * n]);
+        let mut acc = [-0.0f64; ROWS];
+        for j in 0..n {
+            for r in 0..ROWS {
+                acc[r] += rows[r][j];
+            }
+        }
+        sums[i..i + ROWS].copy_from_slice(&acc);
+        i += ROWS;
+    }
+    for (r, sum) in sums.iter_mut().enumerate().skip(i) {
+        *sum = m[r * n..(r + 1) * n].iter().sum();
+    }
+}
+
+/// A row of member pairs `(i, j)` for the community metrics: `i`'s entries toward the later
+/// members `j` and theirs toward `i`, slices of the same length.
+pub struct MetricRow<'a> {
+    pub trust_ij: &'a [f64],
+    pub trust_ji: &'a [f64],
+    pub identity_ij: &'a [f64],
+    pub identity_ji: &'a [f64],
+    pub force_years: &'a [f64],
+    pub kantian: &'a [bool],
+    pub defense: &'a [u16],
+    /// The norms of the states `j`.
+    pub norms: &'a [[f64; NORMS]],
+    /// The norms of state `i`.
+    pub norms_i: [f64; NORMS],
+}
+
+/// The pair counts of a row of [`MetricRow`]: pairs at peace (trust and identity at least
+/// `threshold` both ways, no use of force for `window` years), in Wendt's Kantian culture, and
+/// allied.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MetricCounts {
+    pub peaceful: usize,
+    pub kantian: usize,
+    pub allied: usize,
+}
+
+/// The community metrics' terms of each pair of a row: into `trust`, `T_ij + T_ji`; into
+/// `identity`, `W_ij + W_ji`; into `similarity`, the norm similarity; and the row's counts. The
+/// caller sums the terms in pair order, so the sums are those of the plain loop over pairs.
+pub fn metric_terms(
+    threshold: f64,
+    window: f64,
+    row: &MetricRow,
+    trust: &mut [f64],
+    identity: &mut [f64],
+    similarity: &mut [f64],
+) -> MetricCounts {
+    metric_on_path(threshold, window, row, trust, identity, similarity)
+}
+
+multiversioned! {
+    fn metric_on_path(
+        threshold: f64,
+        window: f64,
+        row: &MetricRow,
+        trust: &mut [f64],
+        identity: &mut [f64],
+        similarity: &mut [f64],
+    ) -> MetricCounts => metric
+}
+
+#[inline(always)]
+fn metric(
+    threshold: f64,
+    window: f64,
+    row: &MetricRow,
+    trust: &mut [f64],
+    identity: &mut [f64],
+    similarity: &mut [f64],
+) -> MetricCounts {
+    let len = trust.len();
+    assert!(
+        identity.len() == len
+            && similarity.len() == len
+            && row.trust_ij.len() == len
+            && row.trust_ji.len() == len
+            && row.identity_ij.len() == len
+            && row.identity_ji.len() == len
+            && row.force_years.len() == len
+            && row.kantian.len() == len
+            && row.defense.len() == len
+            && row.norms.len() == len
+    );
+    let (mut peaceful, mut kantian, mut allied) = (0usize, 0usize, 0usize);
+    for c in 0..len {
+        let (t_ij, t_ji, w_ij, w_ji) = (row.trust_ij[c], row.trust_ji[c], row.identity_ij[c], row.identity_ji[c]);
+        trust[c] = t_ij + t_ji;
+        identity[c] = w_ij + w_ji;
+        let at_peace = t_ij.min(t_ji) >= threshold && w_ij.min(w_ji) >= threshold && row.force_years[c] >= window;
+        peaceful += usize::from(at_peace);
+        kantian += usize::from(row.kantian[c]);
+        allied += usize::from(row.defense[c] > 0);
+        similarity[c] = norm_similarity(&row.norms_i, &row.norms[c]);
+    }
+    MetricCounts {
+        peaceful,
+        kantian,
+        allied,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -874,6 +989,25 @@ mod tests {
         assert_eq!(want_trade[2], partial_adjust(trade[2], TRADE_CEILING, lambda));
         assert_eq!(want_trade[3], 7.0);
         assert_eq!(want_trade[4], trade[4]);
+    }
+
+    #[test]
+    fn row_sums_are_iterator_sums_bit_for_bit() {
+        let mut draws = crate::sim::rng::RunKey::new(5, 0).at_tick(crate::sim::rng::Stream::Onset, 0);
+        for n in [0, 1, 7, 8, 9, 23] {
+            let mut m: Vec<f64> = (0..n * n).map(|_| 1e3 * (draws.uniform() - 0.3)).collect();
+            if n >= 9 {
+                // a row of negative zeros sums to -0.0, as `Iterator::sum` gives it
+                m[2 * n..3 * n].fill(-0.0);
+                m[8 * n] = f64::INFINITY;
+            }
+            let mut sums = vec![f64::NAN; n];
+            row_sums(n, &m, &mut sums);
+            for (i, s) in sums.iter().enumerate() {
+                let want: f64 = m[i * n..(i + 1) * n].iter().sum();
+                assert_eq!(s.to_bits(), want.to_bits(), "n {n} row {i}");
+            }
+        }
     }
 
     #[test]

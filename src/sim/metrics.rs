@@ -1,6 +1,7 @@
 //! Per-tick measurement of every community and of the whole system.
 
-use super::mechanisms::{norm_similarity, phase};
+use super::kernels::{self, MetricCounts, MetricRow};
+use super::mechanisms::phase;
 use super::world::*;
 use bevy_ecs::prelude::*;
 
@@ -210,6 +211,161 @@ fn measure_pair(ties: &Ties, rel: &Relations, log: &TickLog, a: usize, b: usize)
     ]
 }
 
+/// The sums over the pairs of a member set: of `T_ij + T_ji`, `W_ij + W_ji`, the norm
+/// similarity and the trade, each added in the order of the pairs `(members[x], members[y])`,
+/// `x < y`, as the plain double loop adds them; and the pair counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct PairSums {
+    trust: f64,
+    identity: f64,
+    similarity: f64,
+    intra: f64,
+    counts: MetricCounts,
+    pairs: usize,
+}
+
+/// Rows of member pairs at a time, the same sums as the plain loop, bit for bit. The entries
+/// `(j, i)` of a row (a column of the `n x n` arrays) are copied for [`GROUP`] rows at once, so
+/// that each line of memory is read once; each row's terms are taken in a vectorised kernel
+/// ([`kernels::metric_terms`]); then they are added in pair order (floating-point addition is not
+/// associative, so the order is kept). A set of consecutive states (every state, when all are
+/// present) reads its rows in place; another gathers them.
+fn pair_sums(
+    p: &crate::params::Params,
+    table: &StateTable,
+    ties: &Ties,
+    rel: &Relations,
+    members: &[usize],
+) -> PairSums {
+    const GROUP: usize = 8;
+    let (n, len) = (rel.n, members.len());
+    let consecutive = members.windows(2).all(|w| w[1] == w[0] + 1);
+    let mut sums = PairSums::default();
+    let mut column = vec![0.0; 2 * GROUP * len];
+    let (col_trust, col_identity) = column.split_at_mut(GROUP * len);
+    let mut terms = vec![0.0; 3 * len];
+    let mut gathered = Gathered::default();
+    for x0 in (0..len).step_by(GROUP) {
+        let group = &members[x0..len.min(x0 + GROUP)];
+        for (y, &j) in members.iter().enumerate().skip(x0 + 1) {
+            if consecutive {
+                // The group's entries of row j are side by side.
+                let at = j * n + group[0];
+                let (from_t, from_w) = (&rel.trust[at..at + group.len()], &rel.identity[at..at + group.len()]);
+                for r in 0..group.len() {
+                    col_trust[r * len + y] = from_t[r];
+                    col_identity[r * len + y] = from_w[r];
+                }
+            } else {
+                for (r, &i) in group.iter().enumerate() {
+                    col_trust[r * len + y] = rel.trust[j * n + i];
+                    col_identity[r * len + y] = rel.identity[j * n + i];
+                }
+            }
+        }
+        for (r, &i) in group.iter().enumerate() {
+            let x = x0 + r;
+            let later = &members[x + 1..];
+            let m = later.len();
+            if m == 0 {
+                continue;
+            }
+            let (lo, hi) = (r * len + x + 1, (r + 1) * len);
+            let trade: &[f64];
+            let row = if consecutive {
+                let (a, b) = (i * n + later[0], i * n + later[0] + m);
+                trade = &rel.trade[a..b];
+                MetricRow {
+                    trust_ij: &rel.trust[a..b],
+                    trust_ji: &col_trust[lo..hi],
+                    identity_ij: &rel.identity[a..b],
+                    identity_ji: &col_identity[lo..hi],
+                    force_years: &rel.force_years[a..b],
+                    kantian: &rel.kantian[a..b],
+                    defense: &ties.defense[a..b],
+                    norms: &table.norms[later[0]..later[0] + m],
+                    norms_i: table.norms[i],
+                }
+            } else {
+                gathered.fill(table, ties, rel, i, later);
+                trade = &gathered.trade;
+                MetricRow {
+                    trust_ij: &gathered.trust,
+                    trust_ji: &col_trust[lo..hi],
+                    identity_ij: &gathered.identity,
+                    identity_ji: &col_identity[lo..hi],
+                    force_years: &gathered.force_years,
+                    kantian: &gathered.kantian,
+                    defense: &gathered.defense,
+                    norms: &gathered.norms,
+                    norms_i: table.norms[i],
+                }
+            };
+            let (t, rest) = terms[..3 * m].split_at_mut(m);
+            let (w, similarity) = rest.split_at_mut(m);
+            let counts = kernels::metric_terms(p.peace_threshold, p.peace_window, &row, t, w, similarity);
+            sums.counts.peaceful += counts.peaceful;
+            sums.counts.kantian += counts.kantian;
+            sums.counts.allied += counts.allied;
+            sums.pairs += m;
+            [sums.trust, sums.identity, sums.similarity, sums.intra] = add_in_order(
+                [sums.trust, sums.identity, sums.similarity, sums.intra],
+                [t, w, similarity, trade],
+            );
+        }
+    }
+    sums
+}
+
+/// `sums[k]` plus the terms of `terms[k]`, added one at a time in their order: four chains of
+/// additions side by side. Not inlined, so that the four sums stay in registers.
+#[inline(never)]
+fn add_in_order(sums: [f64; 4], terms: [&[f64]; 4]) -> [f64; 4] {
+    let [mut a, mut b, mut c, mut d] = sums;
+    let len = terms[0].len();
+    let [ta, tb, tc, td] = terms.map(|t| &t[..len]);
+    for k in 0..len {
+        a += ta[k];
+        b += tb[k];
+        c += tc[k];
+        d += td[k];
+    }
+    [a, b, c, d]
+}
+
+/// A row of a member set that is not consecutive, gathered from the `n x n` arrays.
+#[derive(Default)]
+struct Gathered {
+    trust: Vec<f64>,
+    identity: Vec<f64>,
+    force_years: Vec<f64>,
+    kantian: Vec<bool>,
+    defense: Vec<u16>,
+    norms: Vec<[f64; crate::scenario::NORMS]>,
+    trade: Vec<f64>,
+}
+
+impl Gathered {
+    fn fill(&mut self, table: &StateTable, ties: &Ties, rel: &Relations, i: usize, later: &[usize]) {
+        let n = rel.n;
+        let row = |j: &usize| i * n + j;
+        self.trust.clear();
+        self.trust.extend(later.iter().map(|j| rel.trust[row(j)]));
+        self.identity.clear();
+        self.identity.extend(later.iter().map(|j| rel.identity[row(j)]));
+        self.force_years.clear();
+        self.force_years.extend(later.iter().map(|j| rel.force_years[row(j)]));
+        self.kantian.clear();
+        self.kantian.extend(later.iter().map(|j| rel.kantian[row(j)]));
+        self.defense.clear();
+        self.defense.extend(later.iter().map(|j| ties.defense[row(j)]));
+        self.norms.clear();
+        self.norms.extend(later.iter().map(|&j| table.norms[j]));
+        self.trade.clear();
+        self.trade.extend(later.iter().map(|j| rel.trade[row(j)]));
+    }
+}
+
 /// One line of documentation per metric (for docs and `validate`).
 pub fn metric_doc(name: &str) -> &'static str {
     match name {
@@ -251,8 +407,10 @@ pub fn record_metrics(
     mut outcomes: ResMut<Outcomes>,
     communities: Query<&Community>,
     pairs: Query<&PairOfInterest>,
+    trades: Query<(&StateIndex, &Trade)>,
 ) {
     let p = &model.0;
+    let totals = super::systems::trade_totals(rel.n, &trades);
     let mut list: Vec<&Community> = communities.iter().collect();
     list.sort_by_key(|c| c.slot);
     // Present states only: an absent state (before its entry, after its exit) counts nowhere.
@@ -272,7 +430,16 @@ pub fn record_metrics(
     }
     let outcomes = &mut *outcomes;
     for (slot, members) in member_sets.into_iter().enumerate() {
-        let mut row = measure(p, &table, &ties, &rel, &log, members, outcomes.force_seen[slot]);
+        let mut row = measure(
+            p,
+            &table,
+            &ties,
+            &rel,
+            &log,
+            &totals,
+            members,
+            outcomes.force_seen[slot],
+        );
         if slot == 0 {
             // All of the system's trade is internal: the share is 1 by construction.
             row[M_INTRA_TRADE] = f64::NAN;
@@ -302,45 +469,34 @@ pub fn record_metrics(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn measure(
     p: &crate::params::Params,
     table: &StateTable,
     ties: &Ties,
     rel: &Relations,
     log: &TickLog,
+    totals: &[f64],
     members: &[usize],
     force_seen_before: bool,
 ) -> [f64; Metric::ALL.len()] {
     let n = rel.n;
     let mut in_set = vec![false; n];
     members.iter().for_each(|&m| in_set[m] = true);
-    let (mut trust, mut identity, mut ordered) = (0.0, 0.0, 0usize);
-    let (mut peaceful, mut kantian, mut allied, mut similarity, mut pairs) = (0usize, 0usize, 0usize, 0.0, 0usize);
-    let mut intra = 0.0;
-    for (x, &i) in members.iter().enumerate() {
-        for &j in &members[x + 1..] {
-            let (ij, ji) = (i * n + j, j * n + i);
-            trust += rel.trust[ij] + rel.trust[ji];
-            identity += rel.identity[ij] + rel.identity[ji];
-            ordered += 2;
-            pairs += 1;
-            let t = rel.trust[ij].min(rel.trust[ji]);
-            let w = rel.identity[ij].min(rel.identity[ji]);
-            if t >= p.peace_threshold && w >= p.peace_threshold && rel.force_years[ij] >= p.peace_window {
-                peaceful += 1;
-            }
-            kantian += usize::from(rel.kantian[ij]);
-            allied += usize::from(ties.defense[ij] > 0);
-            similarity += norm_similarity(&table.norms[i], &table.norms[j]);
-            intra += rel.trade[ij];
-        }
-    }
+    let PairSums {
+        trust,
+        identity,
+        similarity,
+        intra,
+        counts,
+        pairs,
+    } = pair_sums(p, table, ties, rel, members);
+    let (peaceful, kantian, allied) = (counts.peaceful, counts.kantian, counts.allied);
+    let ordered = 2 * pairs;
     let mean = |s: f64, c: usize| if c > 0 { s / c as f64 } else { f64::NAN };
-    let all_trade: f64 = members
-        .iter()
-        .map(|&i| rel.trade[i * n..(i + 1) * n].iter().sum::<f64>())
-        .sum::<f64>()
-        - intra;
+    // Each member's trade with every state: its `Trade` total, the sum of its row that
+    // `update_trade` took (trade does not change after it in a tick).
+    let all_trade: f64 = members.iter().map(|&i| totals[i]).sum::<f64>() - intra;
     let cohesion = mean(trust, ordered);
     let identity = mean(identity, ordered);
     let peaceful_share = mean(peaceful as f64, pairs);
@@ -405,6 +561,91 @@ fn measure(
 #[cfg(test)]
 mod metric_tests {
     use super::*;
+
+    /// The sums as the plain double loop over member pairs takes them (the code before the rows).
+    fn pair_sums_plain(
+        p: &crate::params::Params,
+        table: &StateTable,
+        ties: &Ties,
+        rel: &Relations,
+        members: &[usize],
+    ) -> PairSums {
+        let n = rel.n;
+        let mut s = PairSums::default();
+        for (x, &i) in members.iter().enumerate() {
+            for &j in &members[x + 1..] {
+                let (ij, ji) = (i * n + j, j * n + i);
+                s.trust += rel.trust[ij] + rel.trust[ji];
+                s.identity += rel.identity[ij] + rel.identity[ji];
+                s.pairs += 1;
+                let t = rel.trust[ij].min(rel.trust[ji]);
+                let w = rel.identity[ij].min(rel.identity[ji]);
+                if t >= p.peace_threshold && w >= p.peace_threshold && rel.force_years[ij] >= p.peace_window {
+                    s.counts.peaceful += 1;
+                }
+                s.counts.kantian += usize::from(rel.kantian[ij]);
+                s.counts.allied += usize::from(ties.defense[ij] > 0);
+                s.similarity += crate::sim::mechanisms::norm_similarity(&table.norms[i], &table.norms[j]);
+                s.intra += rel.trade[ij];
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn pair_sums_by_rows_are_the_plain_loop_bit_for_bit_on_every_path() {
+        use crate::sim::kernels::{CpuPath, use_path};
+        let p = crate::params::Params::default();
+        let n = 45; // not a multiple of the group or of any vector width
+        let mut draws = crate::sim::rng::RunKey::new(11, 0).at_tick(crate::sim::rng::Stream::Onset, 0);
+        let mut u = || draws.uniform();
+        let mut rel = Relations {
+            n,
+            ..Default::default()
+        };
+        // Values near the peace threshold, so that both sides of each test are taken.
+        rel.trust = (0..n * n).map(|_| 0.4 + 0.4 * u()).collect();
+        rel.identity = (0..n * n).map(|_| 0.4 + 0.4 * u()).collect();
+        rel.force_years = (0..n * n).map(|_| (20.0 * u()).floor()).collect();
+        rel.kantian = (0..n * n).map(|_| u() < 0.3).collect();
+        rel.trade = (0..n * n).map(|_| 1e3 * u() * u()).collect();
+        rel.trust[3] = f64::NAN; // `min` takes the other side
+        rel.identity[n + 7] = -0.0;
+        let ties = Ties {
+            n,
+            defense: (0..n * n).map(|_| (2.5 * u()) as u16).collect(),
+            ..Default::default()
+        };
+        let table = StateTable {
+            n,
+            norms: (0..n).map(|_| std::array::from_fn(|_| u())).collect(),
+            ..Default::default()
+        };
+        let everyone: Vec<usize> = (0..n).collect();
+        let block: Vec<usize> = (7..30).collect();
+        let scattered: Vec<usize> = vec![40, 2, 17, 18, 19, 5, 33, 44, 0, 9, 10, 11, 12, 13, 14, 30];
+        let sets: [&[usize]; 6] = [&everyone, &block, &scattered, &[], &[6], &[8, 3]];
+        let bits = |s: &PairSums| {
+            (
+                [s.trust, s.identity, s.similarity, s.intra].map(f64::to_bits),
+                s.counts,
+                s.pairs,
+            )
+        };
+        for path in CpuPath::ALL.into_iter().filter(|p| p.available()) {
+            use_path(path).unwrap();
+            for members in sets {
+                let want = pair_sums_plain(&p, &table, &ties, &rel, members);
+                let got = pair_sums(&p, &table, &ties, &rel, members);
+                assert_eq!(bits(&got), bits(&want), "{} {members:?}", path.name());
+            }
+        }
+        let all = pair_sums_plain(&p, &table, &ties, &rel, &everyone);
+        assert!(
+            all.counts.peaceful > 0 && all.counts.peaceful < all.pairs,
+            "both sides of the peace test"
+        );
+    }
 
     #[test]
     fn every_metric_has_one_name_one_column_and_one_role() {

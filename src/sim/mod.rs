@@ -235,6 +235,7 @@ impl Prepared {
         let mut ties = Ties {
             n,
             dirty: true,
+            touched: Vec::new(),
             defense: vec![0; n * n],
             pta: vec![0; n * n],
             institutions: vec![0.0; n * n],

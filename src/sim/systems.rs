@@ -56,7 +56,7 @@ pub fn gather_state_table(mut table: ResMut<StateTable>, states: Query<StateRow>
 }
 
 /// Each state's [`Trade`] total, by state index.
-fn trade_totals(n: usize, states: &Query<(&StateIndex, &Trade)>) -> Vec<f64> {
+pub(super) fn trade_totals(n: usize, states: &Query<(&StateIndex, &Trade)>) -> Vec<f64> {
     let mut totals = vec![0.0; n];
     for (index, trade) in states {
         totals[index.0] = trade.total;
@@ -64,14 +64,15 @@ fn trade_totals(n: usize, states: &Query<(&StateIndex, &Trade)>) -> Vec<f64> {
     totals
 }
 
-/// Recomputes the treaty-derived ties when memberships changed.
+/// Recomputes the treaty-derived ties when memberships changed: every pair after a scripted
+/// event, only the pairs of the states that left or formed a pact otherwise ([`Ties::refresh`]).
 pub fn refresh_ties(mut ties: ResMut<Ties>, treaties: Query<&Treaty>) {
-    if !ties.dirty {
+    if !ties.dirty && ties.touched.is_empty() {
         return;
     }
     let mut list: Vec<&Treaty> = treaties.iter().collect();
     list.sort_by_key(|t| t.order);
-    ties.rebuild(list.into_iter());
+    ties.refresh(&list);
 }
 
 /// The pairs of the states that entered this tick begin now: their baselines (shared pacts and
@@ -199,9 +200,10 @@ pub fn update_trade(
             }
         }
     }
+    let mut totals = vec![0.0; n];
+    kernels::row_sums(n, &rel.trade, &mut totals);
     for (index, mut trade) in &mut states {
-        let i = index.0;
-        trade.total = rel.trade[i * n..(i + 1) * n].iter().sum();
+        trade.total = totals[index.0];
     }
 }
 

@@ -239,7 +239,11 @@ pub struct Relations {
 #[derive(Resource, Clone, Debug, Default)]
 pub struct Ties {
     pub n: usize,
+    /// Memberships changed in a way only a full [`Ties::rebuild`] follows (scripted events).
     pub dirty: bool,
+    /// Pairs `(a, b)`, `a < b`, whose shared treaties may have changed since the last refresh
+    /// (a pact exit, a new pact): [`Ties::refresh`] recomputes only these when not `dirty`.
+    pub touched: Vec<(usize, usize)>,
     /// Symmetric count of shared defence pacts.
     pub defense: Vec<u16>,
     /// Symmetric count of shared trade pacts.
@@ -277,12 +281,7 @@ impl Ties {
         self.pacts.clear();
         self.pacts_of.iter_mut().for_each(Vec::clear);
         for t in treaties {
-            if t.kind == TreatyKind::Defense && t.members.len() >= 2 {
-                for m in &t.members {
-                    self.pacts_of[m.state].push(self.pacts.len());
-                }
-                self.pacts.push(t.members.iter().map(|m| m.state).collect());
-            }
+            self.list_pact(t);
             for a in &t.members {
                 for b in t.members.iter().filter(|b| b.state != a.state) {
                     let k = a.state * n + b.state;
@@ -308,6 +307,125 @@ impl Ties {
             allies.extend((0..n).filter(|&j| self.defense[i * n + j] > 0));
         }
         self.dirty = false;
+        self.touched.clear();
+    }
+
+    /// Adds `t` to the list of active defence pacts if it is one.
+    fn list_pact(&mut self, t: &Treaty) {
+        if t.kind == TreatyKind::Defense && t.members.len() >= 2 {
+            for m in &t.members {
+                self.pacts_of[m.state].push(self.pacts.len());
+            }
+            self.pacts.push(t.members.iter().map(|m| m.state).collect());
+        }
+    }
+
+    /// Notes that the pairs of `state` with each of `others` may have changed.
+    pub fn touch(&mut self, state: usize, others: impl IntoIterator<Item = usize>) {
+        self.touched.extend(
+            others
+                .into_iter()
+                .filter(|&o| o != state)
+                .map(|o| (state.min(o), state.max(o))),
+        );
+    }
+
+    /// Brings the ties up to date with `treaties` (in treaty order): a full [`Ties::rebuild`]
+    /// when `dirty`, otherwise only the [`Ties::touched`] pairs, each recomputed from the
+    /// treaties both states are in, in treaty order, so with the bits a full rebuild gives (its
+    /// salience sums add the same terms in the same order). `tests/reference.rs` checks that
+    /// at every tick.
+    pub fn refresh(&mut self, treaties: &[&Treaty]) {
+        if self.dirty {
+            self.rebuild(treaties.iter().copied());
+            return;
+        }
+        if self.touched.is_empty() {
+            return;
+        }
+        let n = self.n;
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.sort_unstable();
+        touched.dedup();
+        // Each state's treaties, in treaty order, with its membership in each: state i's are
+        // `of_state[start[i]..start[i + 1]]`.
+        let mut start = vec![0usize; n + 1];
+        for m in treaties.iter().flat_map(|t| &t.members) {
+            start[m.state + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut of_state: Vec<(usize, &Membership)> = Vec::with_capacity(start[n]);
+        let mut next = start.clone();
+        let empty = Membership {
+            state: 0,
+            power_at_join: 0.0,
+            democracy_at_join: 0.0,
+        };
+        of_state.resize(start[n], (0, &empty));
+        for (at, t) in treaties.iter().enumerate() {
+            for m in &t.members {
+                of_state[next[m.state]] = (at, m);
+                next[m.state] += 1;
+            }
+        }
+        for &(a, b) in &touched {
+            let (ab, ba) = (a * n + b, b * n + a);
+            let (mut defense, mut pta, mut shared, mut institutions) = (0u16, 0u16, 0u16, 0.0);
+            let (from_a, from_b) = (&of_state[start[a]..start[a + 1]], &of_state[start[b]..start[b + 1]]);
+            let (mut x, mut y) = (0, 0);
+            while x < from_a.len() && y < from_b.len() {
+                let ((ta, ma), (tb, mb)) = (from_a[x], from_b[y]);
+                if ta < tb {
+                    x += 1;
+                    continue;
+                }
+                if tb < ta {
+                    y += 1;
+                    continue;
+                }
+                let t = treaties[ta];
+                institutions += t.salience;
+                match t.kind {
+                    TreatyKind::Defense => {
+                        if defense == 0 {
+                            self.joined[ab] = (ma.power_at_join, ma.democracy_at_join);
+                            self.joined[ba] = (mb.power_at_join, mb.democracy_at_join);
+                        }
+                        defense += 1;
+                    }
+                    TreatyKind::Trade => {
+                        pta += 1;
+                        shared += 1;
+                    }
+                    _ => shared += 1,
+                }
+                x += 1;
+                y += 1;
+            }
+            for k in [ab, ba] {
+                self.defense[k] = defense;
+                self.pta[k] = pta;
+                self.shared[k] = shared;
+                self.institutions[k] = institutions;
+            }
+        }
+        let mut states: Vec<usize> = touched.iter().flat_map(|&(a, b)| [a, b]).collect();
+        states.sort_unstable();
+        states.dedup();
+        for i in states {
+            let allies = &mut self.allies[i];
+            allies.clear();
+            allies.extend((0..n).filter(|&j| self.defense[i * n + j] > 0));
+        }
+        self.pacts.clear();
+        self.pacts_of.iter_mut().for_each(Vec::clear);
+        for t in treaties {
+            self.list_pact(t);
+        }
+        touched.clear();
+        self.touched = touched;
     }
 }
 
