@@ -15,8 +15,9 @@
 use super::math::exp;
 use super::mechanisms::{
     OnsetInputs, TRADE_CEILING, anchor_shift, identity_growth_step, identity_pull, igo_density, logistic,
-    norm_similarity, onset_bound_exceeded, onset_logit_bound, partial_adjust, relative_acceptance, revert_to_anchor,
-    rivalry_pressure, trade_dependence, trade_log_shift_faded, transaction_drive, trust_anchor_from_odds,
+    norm_contact_weight, norm_similarity, onset_bound_exceeded, onset_logit_bound, partial_adjust, relative_acceptance,
+    revert_to_anchor, rivalry_pressure, trade_dependence, trade_log_shift_faded, transaction_drive,
+    trust_anchor_from_odds,
 };
 use crate::params::Params;
 use crate::scenario::NORMS;
@@ -756,6 +757,49 @@ pub fn row_sums(n: usize, m: &[f64], sums: &mut [f64]) {
     }
 }
 
+/// The norm-contact weight of state i with each state j ([`norm_contact_weight`]), from i's row
+/// of contiguity, shared institutions and trade and i's trade total: the same function per pair,
+/// with its test on `row_trade` taken once per row, so that the loop vectorises on the
+/// [`current_path`].
+pub fn contact_weights(
+    p: &Params,
+    contiguous: &[bool],
+    institutions: &[f64],
+    trade: &[f64],
+    row_trade: f64,
+    weights: &mut [f64],
+) {
+    contact_on_path(p, contiguous, institutions, trade, row_trade, weights);
+}
+
+multiversioned! {
+    fn contact_on_path(
+        p: &Params,
+        contiguous: &[bool],
+        institutions: &[f64],
+        trade: &[f64],
+        row_trade: f64,
+        weights: &mut [f64],
+    ) => contact
+}
+
+#[inline(always)]
+#[allow(clippy::if_same_then_else)] // the same loop twice, on purpose (below)
+fn contact(p: &Params, contiguous: &[bool], institutions: &[f64], trade: &[f64], row_trade: f64, weights: &mut [f64]) {
+    let len = weights.len();
+    assert!(contiguous.len() == len && institutions.len() == len && trade.len() == len);
+    // The same loop twice, so that in each the compiler knows the sign of `row_trade`.
+    if row_trade > 0.0 {
+        for j in 0..len {
+            weights[j] = norm_contact_weight(p, contiguous[j], institutions[j], trade[j], row_trade);
+        }
+    } else {
+        for j in 0..len {
+            weights[j] = norm_contact_weight(p, contiguous[j], institutions[j], trade[j], row_trade);
+        }
+    }
+}
+
 /// A row of member pairs `(i, j)` for the community metrics: `i`'s entries toward the later
 /// members `j` and theirs toward `i`, slices of the same length.
 pub struct MetricRow<'a> {
@@ -1006,6 +1050,28 @@ mod tests {
             for (i, s) in sums.iter().enumerate() {
                 let want: f64 = m[i * n..(i + 1) * n].iter().sum();
                 assert_eq!(s.to_bits(), want.to_bits(), "n {n} row {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn contact_weights_are_the_per_pair_function_bit_for_bit_on_every_path() {
+        let p = Params::default();
+        let mut draws = crate::sim::rng::RunKey::new(8, 0).at_tick(crate::sim::rng::Stream::Onset, 0);
+        let len = 203; // not a multiple of any vector width
+        let contiguous: Vec<bool> = (0..len).map(|_| draws.uniform() < 0.2).collect();
+        let institutions: Vec<f64> = (0..len).map(|_| (4.0 * draws.uniform()).floor() * 0.7).collect();
+        let trade: Vec<f64> = (0..len).map(|_| 50.0 * draws.uniform()).collect();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for row_trade in [1234.5, 0.0, -1.0, f64::NAN, 1e-300] {
+            let want: Vec<f64> = (0..len)
+                .map(|j| norm_contact_weight(&p, contiguous[j], institutions[j], trade[j], row_trade))
+                .collect();
+            for path in CpuPath::ALL.into_iter().filter(|p| p.available()) {
+                use_path(path).unwrap();
+                let mut got = vec![f64::NAN; len];
+                contact_weights(&p, &contiguous, &institutions, &trade, row_trade, &mut got);
+                assert_eq!(bits(&got), bits(&want), "{} {row_trade}", path.name());
             }
         }
     }

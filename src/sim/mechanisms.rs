@@ -145,6 +145,7 @@ pub fn initiator_probability(trust_ij: f64, trust_ji: f64) -> f64 {
 /// adjacency to contact): `c_0 + [contiguous] + I_ij + c_X X_ij / X_i`, with `I_ij` the
 /// salience-weighted institutions the two share and `X_ij / X_i` j's share of i's trade (0 when i
 /// trades with no one). A state meets partners in proportion to these weights.
+#[inline(always)]
 pub fn norm_contact_weight(
     p: &crate::params::Params,
     contiguous: bool,

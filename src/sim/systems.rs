@@ -466,13 +466,28 @@ pub fn diffuse_norms(
             continue;
         }
         let row_trade = norms.get(registry.states[i]).expect("state entity exists").1.total;
-        for (j, w) in weights.iter_mut().enumerate() {
-            let k = i * n + j;
-            *w = if j == i || !table.pair_active(i, j) {
-                0.0
-            } else {
-                norm_contact_weight(p, rel.contiguous[k], ties.institutions[k], rel.trade[k], row_trade)
-            };
+        if table.all_active {
+            // Every pair present: the row in a vectorised kernel, then the state's own entry
+            // set to 0.
+            let row = i * n..(i + 1) * n;
+            kernels::contact_weights(
+                p,
+                &rel.contiguous[row.clone()],
+                &ties.institutions[row.clone()],
+                &rel.trade[row],
+                row_trade,
+                &mut weights,
+            );
+            weights[i] = 0.0;
+        } else {
+            for (j, w) in weights.iter_mut().enumerate() {
+                let k = i * n + j;
+                *w = if j == i || !table.pair_active(i, j) {
+                    0.0
+                } else {
+                    norm_contact_weight(p, rel.contiguous[k], ties.institutions[k], rel.trade[k], row_trade)
+                };
+            }
         }
         let sum: f64 = weights.iter().sum();
         let mut target = u_partner * sum;
