@@ -347,8 +347,8 @@ impl Ties {
         let mut touched = std::mem::take(&mut self.touched);
         touched.sort_unstable();
         touched.dedup();
-        // Each state's treaties, in treaty order, with its membership in each: state i's are
-        // `of_state[start[i]..start[i + 1]]`.
+        // Each state's treaties, in treaty order, with its place among each one's members: state
+        // i's are `of_state[start[i]..start[i + 1]]`.
         let mut start = vec![0usize; n + 1];
         for m in treaties.iter().flat_map(|t| &t.members) {
             start[m.state + 1] += 1;
@@ -356,17 +356,11 @@ impl Ties {
         for i in 0..n {
             start[i + 1] += start[i];
         }
-        let mut of_state: Vec<(usize, &Membership)> = Vec::with_capacity(start[n]);
+        let mut of_state = vec![(0usize, 0usize); start[n]];
         let mut next = start.clone();
-        let empty = Membership {
-            state: 0,
-            power_at_join: 0.0,
-            democracy_at_join: 0.0,
-        };
-        of_state.resize(start[n], (0, &empty));
         for (at, t) in treaties.iter().enumerate() {
-            for m in &t.members {
-                of_state[next[m.state]] = (at, m);
+            for (index, m) in t.members.iter().enumerate() {
+                of_state[next[m.state]] = (at, index);
                 next[m.state] += 1;
             }
         }
@@ -386,6 +380,7 @@ impl Ties {
                     continue;
                 }
                 let t = treaties[ta];
+                let (ma, mb) = (&t.members[ma], &t.members[mb]);
                 institutions += t.salience;
                 match t.kind {
                     TreatyKind::Defense => {
