@@ -36,11 +36,12 @@ pub fn exit_pacts(
         .filter(|t| t.kind == TreatyKind::Defense && !t.members.is_empty())
         .collect();
     pacts.sort_by_key(|t| t.order);
+    let mut subs = info.key.subs(Stream::PactExit, clock.tick);
     for mut pact in pacts {
         let members: Vec<usize> = pact.members.iter().map(|m| m.state).collect();
         for &m in &members {
             let sub = pact.order.wrapping_mul(1_000_003).wrapping_add(m as u32);
-            let u = info.key.at(Stream::PactExit, clock.tick, sub).uniform();
+            let u = subs.at(sub).uniform();
             let others = pact.members.iter().map(|x| x.state).filter(|&x| x != m);
             let count = others.clone().count();
             if count == 0 {
@@ -117,8 +118,9 @@ pub fn form_alliances(
             blocs[k]
         }
     };
+    let mut subs = info.key.subs(Stream::AllianceSearch, clock.tick);
     for i in 0..n {
-        let mut draws = info.key.at(Stream::AllianceSearch, clock.tick, i as u32);
+        let draws = subs.at(i as u32);
         let u_search = draws.uniform();
         if u_search >= rate || !table.active[i] {
             continue;

@@ -30,16 +30,12 @@ pub fn onset_disputes(
     let log_power: Vec<f64> = table.power.iter().map(|&x| log_power(x)).collect();
     let zones_on = p.zone_kantian_weight > 0.0 || p.zone_liberal_weight > 0.0;
     let (mut u_onset, mut u_side, mut maybe) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut bytes = Vec::with_capacity(16 * n);
     for i in 0..n.saturating_sub(1) {
         // Every pair draws, in dyad order, present or not, so that the draws of present pairs
-        // never depend on which states are absent.
+        // never depend on which states are absent: two uniforms per pair, onset then side.
         let len = n - i - 1;
-        u_onset.clear();
-        u_side.clear();
-        for _ in 0..len {
-            u_onset.push(draws.uniform());
-            u_side.push(draws.uniform());
-        }
+        draws.uniform_pairs(len, &mut bytes, &mut u_onset, &mut u_side);
         let (lo, hi) = (i * n + i + 1, (i + 1) * n);
         let row = kernels::OnsetRow {
             contiguous: &rel.contiguous[lo..hi],

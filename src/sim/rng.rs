@@ -65,6 +65,43 @@ impl RunKey {
         rng.set_word_pos((u128::from(tick) << TICK_SHIFT) | (u128::from(sub) << SUB_SHIFT));
         Draws { rng }
     }
+
+    /// The sub-streams of `stream` in `tick`, for a system that takes one per state or member:
+    /// [`Subs::at`] gives the same numbers as [`RunKey::at`], without keying the cipher again.
+    pub fn subs(&self, stream: Stream, tick: u32) -> Subs {
+        let mut rng = ChaCha8Rng::from_seed(self.seed);
+        rng.set_stream(stream as u64);
+        Subs {
+            draws: Draws { rng },
+            tick,
+        }
+    }
+}
+
+/// One stream's sub-streams in one tick ([`RunKey::subs`]).
+pub struct Subs {
+    /// Keyed and on the stream; positioned anew by each [`Subs::at`].
+    draws: Draws,
+    tick: u32,
+}
+
+impl Subs {
+    /// Sub-stream `sub`, the same numbers as [`RunKey::at`]: the one generator, positioned at
+    /// the sub-stream's first word. Positioning sets the block counter and discards what the
+    /// buffer held, so nothing drawn from an earlier sub-stream carries over.
+    pub fn at(&mut self, sub: u32) -> &mut Draws {
+        let pos = (u128::from(self.tick) << TICK_SHIFT) | (u128::from(sub) << SUB_SHIFT);
+        self.draws.rng.set_word_pos(pos);
+        &mut self.draws
+    }
+}
+
+/// A uniform in [0, 1) from the top 53 bits of a word. The 53-bit integer converts exactly
+/// either way; converted as a signed integer it is one instruction on x86-64 (an unsigned
+/// 64-bit conversion is a branch and two).
+#[inline(always)]
+fn unit(word: u64) -> f64 {
+    ((word >> 11) as i64) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// A positioned stream.
@@ -75,7 +112,31 @@ pub struct Draws {
 impl Draws {
     /// Uniform in [0, 1) with 53 random bits.
     pub fn uniform(&mut self) -> f64 {
-        (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        unit(self.rng.next_u64())
+    }
+
+    /// `len` pairs of uniforms at once: the same numbers as `len` times (`uniform()`,
+    /// `uniform()`), the first of each pair into `first` and the second into `second` (both
+    /// cleared first). `bytes` is a buffer kept by the caller. The stream's words are read in
+    /// one pass (`fill_bytes` gives the words `next_u64` reads, in the same order, as
+    /// little-endian bytes), then converted in a loop without calls, which is what makes
+    /// dispute onset's draws cheap.
+    pub fn uniform_pairs(&mut self, len: usize, bytes: &mut Vec<u8>, first: &mut Vec<f64>, second: &mut Vec<f64>) {
+        bytes.resize(16 * len, 0);
+        self.rng.fill_bytes(&mut bytes[..16 * len]);
+        first.clear();
+        first.resize(len, 0.0);
+        second.clear();
+        second.resize(len, 0.0);
+        for ((pair, a), b) in bytes[..16 * len]
+            .chunks_exact(16)
+            .zip(first.iter_mut())
+            .zip(second.iter_mut())
+        {
+            let (x, y) = pair.split_at(8);
+            *a = unit(u64::from_le_bytes(x.try_into().expect("8 bytes")));
+            *b = unit(u64::from_le_bytes(y.try_into().expect("8 bytes")));
+        }
     }
 
     /// Standard normal by Box-Muller; always consumes two uniforms.
@@ -122,6 +183,66 @@ mod tests {
         let direct = k.at(Stream::Escalation, 2, 1).uniform();
         let again = k.at(Stream::Escalation, 2, 1).uniform();
         assert_eq!(direct, again);
+    }
+
+    #[test]
+    fn subs_are_the_sub_streams_of_at() {
+        let k = RunKey::new(3, 8);
+        for stream in [Stream::Capabilities, Stream::PactExit] {
+            let mut subs = k.subs(stream, 17);
+            // in any order, after others were drawn from (partly, past a buffer, or not at
+            // all), and again
+            for (sub, len) in [(5, 70), (0, 1), (1_000_003, 0), (5, 3), (u32::MAX, 70), (9, 0), (0, 2)] {
+                let a = subs.at(sub);
+                let mut b = k.at(stream, 17, sub);
+                for _ in 0..len {
+                    assert_eq!(a.uniform().to_bits(), b.uniform().to_bits(), "{stream:?} sub {sub}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn uniform_pairs_are_the_single_draws_in_order() {
+        let k = RunKey::new(11, 2);
+        let (mut bytes, mut first, mut second) = (Vec::new(), vec![9.0], Vec::new());
+        // Lengths across ChaCha's 64-word buffers, after an odd number of words (a `u64` that
+        // straddles two buffers) and from a fresh stream.
+        for (skip, len) in [(0, 0), (0, 1), (0, 33), (1, 17), (31, 40), (3, 200)] {
+            let mut single = k.at(Stream::Onset, 4, 9);
+            let mut bulk = k.at(Stream::Onset, 4, 9);
+            for _ in 0..skip {
+                single.rng.next_u32();
+                bulk.rng.next_u32();
+            }
+            let expected: Vec<(u64, u64)> = (0..len)
+                .map(|_| (single.uniform().to_bits(), single.uniform().to_bits()))
+                .collect();
+            bulk.uniform_pairs(len, &mut bytes, &mut first, &mut second);
+            let got: Vec<(u64, u64)> = first
+                .iter()
+                .zip(&second)
+                .map(|(a, b)| (a.to_bits(), b.to_bits()))
+                .collect();
+            assert_eq!(got, expected, "skip {skip}, len {len}");
+            // and the stream goes on where the single draws left it
+            assert_eq!(
+                bulk.uniform().to_bits(),
+                single.uniform().to_bits(),
+                "skip {skip}, len {len}"
+            );
+        }
+    }
+
+    #[test]
+    fn unit_is_the_unsigned_conversion() {
+        let mut d = RunKey::new(2, 2).at_tick(Stream::Events, 1);
+        let edges = [0, 1, 2047, 2048, 1 << 63, (1 << 63) - 1, u64::MAX, u64::MAX - 2047];
+        for w in edges.into_iter().chain((0..10_000).map(|_| d.rng.next_u64())) {
+            let unsigned = (w >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+            assert_eq!(unit(w).to_bits(), unsigned.to_bits(), "{w}");
+            assert!((0.0..1.0).contains(&unit(w)));
+        }
     }
 
     #[test]
