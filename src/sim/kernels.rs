@@ -757,6 +757,132 @@ pub fn row_sums(n: usize, m: &[f64], sums: &mut [f64]) {
     }
 }
 
+/// Wendt's culture of every pair and the pair means, by rows: for each pair (i, j), i < j, the
+/// mean identity `w = 0.5 (W_ij + W_ji)` and mean trust `t = 0.5 (T_ij + T_ji)` into
+/// `mean_identity` and `mean_trust` at `i * n + j`, and whether the pair is Kantian
+/// ([`culture`](super::mechanisms::culture) with hysteresis, from the pair's flag) into
+/// `kantian` at both `i * n + j` and `j * n + i`. The same values as the pair loop; every pair is
+/// taken, so the caller uses this only when every state is present.
+///
+/// The `(j, i)` entries a row needs lie down a column: they are copied eight rows at a time (each
+/// line of memory read once), and each row is then a loop over contiguous entries that
+/// vectorises on the [`current_path`]. `columns` is a buffer kept by the caller.
+#[allow(clippy::too_many_arguments)]
+pub fn kantian_rows(
+    n: usize,
+    enter: f64,
+    exit: f64,
+    trust: &[f64],
+    identity: &[f64],
+    kantian: &mut [bool],
+    mean_trust: &mut [f64],
+    mean_identity: &mut [f64],
+    columns: &mut Vec<f64>,
+) {
+    const GROUP: usize = 8;
+    assert!(
+        trust.len() >= n * n
+            && identity.len() >= n * n
+            && kantian.len() >= n * n
+            && mean_trust.len() >= n * n
+            && mean_identity.len() >= n * n
+    );
+    columns.resize(2 * GROUP * n, 0.0);
+    let (col_trust, col_identity) = columns.split_at_mut(GROUP * n);
+    for x0 in (0..n).step_by(GROUP) {
+        let g = GROUP.min(n - x0);
+        // Row r of the buffers holds column x0 + r below the diagonal: `[r * n + j] = M[j][x0 + r]`.
+        for j in x0 + 1..n {
+            let at = j * n + x0;
+            for r in 0..g {
+                col_trust[r * n + j] = trust[at + r];
+                col_identity[r * n + j] = identity[at + r];
+            }
+        }
+        for r in 0..g {
+            let i = x0 + r;
+            let (lo, hi) = (i * n + i + 1, (i + 1) * n);
+            let (clo, chi) = (r * n + i + 1, (r + 1) * n);
+            let row = KantianRow {
+                trust_ij: &trust[lo..hi],
+                trust_ji: &col_trust[clo..chi],
+                identity_ij: &identity[lo..hi],
+                identity_ji: &col_identity[clo..chi],
+            };
+            kantian_on_path(
+                enter,
+                exit,
+                &row,
+                &mut kantian[lo..hi],
+                &mut mean_trust[lo..hi],
+                &mut mean_identity[lo..hi],
+            );
+        }
+        // The group's flags onto the lower triangle: for each later row j, the group's columns
+        // side by side.
+        for j in x0 + 1..n {
+            for r in 0..g.min(j - x0) {
+                kantian[j * n + x0 + r] = kantian[(x0 + r) * n + j];
+            }
+        }
+    }
+}
+
+/// One row of the Kantian pass: the pairs (i, j) for j = i + 1 .. n, both directions' trust and
+/// identity.
+struct KantianRow<'a> {
+    trust_ij: &'a [f64],
+    trust_ji: &'a [f64],
+    identity_ij: &'a [f64],
+    identity_ji: &'a [f64],
+}
+
+multiversioned! {
+    fn kantian_on_path(
+        enter: f64,
+        exit: f64,
+        row: &KantianRow,
+        kantian: &mut [bool],
+        mean_trust: &mut [f64],
+        mean_identity: &mut [f64],
+    ) => kantian_row
+}
+
+#[inline(always)]
+fn kantian_row(
+    enter: f64,
+    exit: f64,
+    row: &KantianRow,
+    kantian: &mut [bool],
+    mean_trust: &mut [f64],
+    mean_identity: &mut [f64],
+) {
+    let KantianRow {
+        trust_ij,
+        trust_ji,
+        identity_ij,
+        identity_ji,
+    } = *row;
+    let len = kantian.len();
+    assert!(
+        trust_ij.len() == len
+            && trust_ji.len() == len
+            && identity_ij.len() == len
+            && identity_ji.len() == len
+            && mean_trust.len() == len
+            && mean_identity.len() == len
+    );
+    for c in 0..len {
+        let w = 0.5 * (identity_ij[c] + identity_ji[c]);
+        let t = 0.5 * (trust_ij[c] + trust_ji[c]);
+        // `culture(w, t, was, p) == Kantian`, as `&` and `|` of the same comparisons (they have
+        // no side effects, so not short-circuiting changes nothing), so that the loop vectorises.
+        kantian[c] = (kantian[c] & (w >= exit) & (t >= exit)) | ((w > enter) & (t > enter));
+        mean_trust[c] = t;
+        mean_identity[c] = w;
+    }
+}
+
 /// The norm-contact weight of state i with each state j ([`norm_contact_weight`]), from i's row
 /// of contiguity, shared institutions and trade and i's trade total: the same function per pair,
 /// with its test on `row_trade` taken once per row, so that the loop vectorises on the
@@ -1072,6 +1198,70 @@ mod tests {
                 let mut got = vec![f64::NAN; len];
                 contact_weights(&p, &contiguous, &institutions, &trade, row_trade, &mut got);
                 assert_eq!(bits(&got), bits(&want), "{} {row_trade}", path.name());
+            }
+        }
+    }
+
+    #[test]
+    fn kantian_rows_are_the_pair_loop_bit_for_bit_on_every_path() {
+        use crate::sim::mechanisms::{Culture, culture};
+        let p = crate::params::Params {
+            kantian_enter: 0.55,
+            kantian_exit: 0.45,
+            ..Default::default()
+        };
+        let mut draws = crate::sim::rng::RunKey::new(9, 0).at_tick(crate::sim::rng::Stream::Onset, 0);
+        for n in [0, 1, 2, 7, 8, 9, 17, 40, 61] {
+            // values around both thresholds, a NaN and a -0.0
+            let trust: Vec<f64> = (0..n * n).map(|_| 0.3 + 0.4 * draws.uniform()).collect();
+            let mut identity: Vec<f64> = (0..n * n).map(|_| 0.3 + 0.4 * draws.uniform()).collect();
+            if n > 3 {
+                identity[1] = f64::NAN;
+                identity[n + 2] = -0.0;
+            }
+            let mut flags = vec![false; n * n];
+            for i in 0..n {
+                for j in i + 1..n {
+                    let was = draws.uniform() < 0.5;
+                    (flags[i * n + j], flags[j * n + i]) = (was, was);
+                }
+            }
+            // the pair loop the trust pass runs when a state is absent
+            let (mut k_plain, mut t_plain, mut w_plain) = (flags.clone(), vec![9.0; n * n], vec![9.0; n * n]);
+            for i in 0..n {
+                for j in i + 1..n {
+                    let (ij, ji) = (i * n + j, j * n + i);
+                    let w = 0.5 * (identity[ij] + identity[ji]);
+                    let t = 0.5 * (trust[ij] + trust[ji]);
+                    let is = culture(w, t, k_plain[ij], &p) == Culture::Kantian;
+                    (k_plain[ij], k_plain[ji]) = (is, is);
+                    (t_plain[ij], w_plain[ij]) = (t, w);
+                }
+            }
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            for path in CpuPath::ALL.into_iter().filter(|p| p.available()) {
+                use_path(path).unwrap();
+                let (mut k, mut t, mut w, mut columns) =
+                    (flags.clone(), vec![9.0; n * n], vec![9.0; n * n], Vec::new());
+                kantian_rows(
+                    n,
+                    p.kantian_enter,
+                    p.kantian_exit,
+                    &trust,
+                    &identity,
+                    &mut k,
+                    &mut t,
+                    &mut w,
+                    &mut columns,
+                );
+                assert_eq!(k, k_plain, "flags, n {n}, {}", path.name());
+                assert_eq!(bits(&t), bits(&t_plain), "mean trust, n {n}, {}", path.name());
+                assert_eq!(bits(&w), bits(&w_plain), "mean identity, n {n}, {}", path.name());
+            }
+            use_path(CpuPath::best()).unwrap();
+            if n > 8 {
+                // both ways of changing happen
+                assert!((0..n * n).any(|x| flags[x] && !k_plain[x]) && (0..n * n).any(|x| !flags[x] && k_plain[x]));
             }
         }
     }

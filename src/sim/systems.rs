@@ -264,6 +264,7 @@ pub fn update_trust_and_identity(
         shift,
         rival,
         rival_buffers,
+        columns,
     } = &mut *scratch;
     let rival: &[f64] = if rival_on {
         kernels::rival_alignment_into(n, &rel.trust, &ties.pacts, &ties.pacts_of, rival_buffers, rival);
@@ -394,7 +395,21 @@ pub fn update_trust_and_identity(
         }
     }
     // 3. Wendt's culture of each pair, from both directions' new trust and identity, and the
-    // pair's mean trust and identity.
+    // pair's mean trust and identity: by rows when every state is present (the same values).
+    if table.all_active {
+        kernels::kantian_rows(
+            n,
+            p.kantian_enter,
+            p.kantian_exit,
+            trust,
+            identity,
+            kantian,
+            mean_trust,
+            mean_identity,
+            columns,
+        );
+        return;
+    }
     for_each_pair_tiled(n, |i, j| {
         if !table.pair_active(i, j) {
             return;
@@ -434,6 +449,8 @@ pub struct TrustScratch {
     /// The rival-alignment term of this tick, and the buffers that compute it.
     rival: Vec<f64>,
     rival_buffers: kernels::RivalScratch,
+    /// The `(j, i)` entries [`kernels::kantian_rows`] copies, eight columns at a time.
+    columns: Vec<f64>,
 }
 
 /// Axelrod's (1997) culture model on continuous norms: each state meets one
