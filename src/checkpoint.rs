@@ -230,7 +230,7 @@ pub fn refold(
     dir: &Path,
     checkpoint: &Checkpoint,
     lenses: &[String],
-    make: &dyn Fn(&str) -> LensAggregate,
+    make: &dyn Fn(&str) -> std::io::Result<LensAggregate>,
     pool: &rayon::ThreadPool,
 ) -> Result<Vec<LensAggregate>, String> {
     let path = dir.join(format!(".{}.partial", crate::results::PANELS));
@@ -253,17 +253,17 @@ pub fn refold(
             ));
         }
         if l == aggs.len() {
-            aggs.push(make(&lenses[l]));
+            aggs.push(make(&lenses[l]).map_err(|e| e.to_string())?);
         }
         scratch.run = p.run;
         scratch.metrics = p.metrics;
-        aggs[l].fold(&scratch);
+        aggs[l].fold(&scratch).map_err(|e| e.to_string())?;
     }
     while aggs.len() < checkpoint.lens {
-        aggs.push(make(&lenses[aggs.len()]));
+        aggs.push(make(&lenses[aggs.len()]).map_err(|e| e.to_string())?);
     }
     for agg in aggs.iter_mut().take(checkpoint.lens) {
-        agg.finish(pool);
+        agg.finish(pool).map_err(|e| e.to_string())?;
     }
     Ok(aggs)
 }

@@ -22,6 +22,7 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod shard;
 pub mod sim;
+pub mod spill;
 pub mod stats;
 pub mod suggest;
 pub mod sweep;

@@ -67,6 +67,11 @@ fn main() {
         eprintln!("error: {message}");
         std::process::exit(2);
     }
+    // So is a malformed memory for percentile values (it, too, changes no result).
+    if let Err(message) = comity::spill::memory_from_env() {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    }
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Sweep(args) => cmd::sweep::run(args),

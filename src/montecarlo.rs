@@ -6,11 +6,14 @@
 //! chunks; only one chunk of per-run results is held at a time, so memory is
 //! bounded by the aggregate, not by the number of runs. An aggregate keeps every run's
 //! value while they fit [`EXACT_BUDGET_BYTES`] (exact percentiles) and a KLL sketch per cell
-//! above it; which is decided from the runs and the cells before the first run.
+//! above it; which is decided from the runs and the cells before the first run. Exact values
+//! wait in memory up to [`crate::spill::memory_for_values`] and in a scratch file above it
+//! ([`crate::spill`]), which changes no output byte.
 
 use crate::params::Params;
 use crate::sim::metrics::{self, METRICS, Metric};
 use crate::sim::{Prepared, RunResult};
+use crate::spill::ValueSpill;
 use crate::stats::{EXACT_BUDGET_BYTES, QuantileMethod, Summary};
 use rayon::prelude::*;
 
@@ -37,35 +40,77 @@ impl Config {
 }
 
 /// Across-run summaries of every (tick, slot, metric) of one lens.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct LensAggregate {
     pub lens: String,
     pub cells: Vec<Summary>,
+    /// Exact values beyond the memory for values, until [`LensAggregate::finish`] reads them
+    /// back.
+    spill: Option<ValueSpill>,
 }
 
 impl LensAggregate {
     /// An empty aggregate of `cells` cells for `runs` runs, each cell keeping its values as
-    /// `method` says.
-    pub fn new(lens: &str, method: QuantileMethod, runs: u64, cells: usize) -> LensAggregate {
-        LensAggregate {
+    /// `method` says; exact values beyond [`crate::spill::memory_for_values`] go to a scratch
+    /// file (an error when it cannot be created).
+    pub fn new(lens: &str, method: QuantileMethod, runs: u64, cells: usize) -> std::io::Result<LensAggregate> {
+        Self::with_memory(lens, method, runs, cells, crate::spill::memory_for_values())
+    }
+
+    /// [`LensAggregate::new`] with `memory` bytes for exact values before they are spilled.
+    pub fn with_memory(
+        lens: &str,
+        method: QuantileMethod,
+        runs: u64,
+        cells: usize,
+        memory: u64,
+    ) -> std::io::Result<LensAggregate> {
+        let spill = method == QuantileMethod::Exact && !crate::spill::fits_in_memory(runs, cells, memory);
+        Ok(LensAggregate {
             lens: lens.to_string(),
             // Each cell reserves its own room (`vec![..; n]` would clone an empty buffer).
-            cells: (0..cells).map(|_| Summary::new(method, runs)).collect(),
-        }
+            cells: (0..cells)
+                .map(|_| {
+                    if spill {
+                        Summary::spilled()
+                    } else {
+                        Summary::new(method, runs)
+                    }
+                })
+                .collect(),
+            spill: if spill { Some(ValueSpill::create(cells)?) } else { None },
+        })
     }
 
     /// Adds one run's metric panel (cell by cell, in the panel's order: the communities'
     /// metrics, then the pairs').
-    pub fn fold(&mut self, result: &RunResult) {
-        for (cell, &x) in self.cells.iter_mut().zip(result.metrics.iter().chain(&result.pairs)) {
+    pub fn fold(&mut self, result: &RunResult) -> std::io::Result<()> {
+        let panel = || result.metrics.iter().chain(&result.pairs).copied();
+        for (cell, x) in self.cells.iter_mut().zip(panel()) {
             cell.add(x);
+        }
+        match &mut self.spill {
+            Some(spill) => spill.push(panel()),
+            None => Ok(()),
         }
     }
 
-    /// Once every run is folded: sorts each cell's values ([`Summary::finish`]), on the
-    /// threads of `pool`.
-    pub fn finish(&mut self, pool: &rayon::ThreadPool) {
-        pool.install(|| self.cells.par_iter_mut().for_each(Summary::finish));
+    /// Whether this aggregate's values wait in a scratch file (until [`LensAggregate::finish`]).
+    pub fn spilled(&self) -> bool {
+        self.spill.is_some()
+    }
+
+    /// Once every run is folded: sorts each cell's values ([`Summary::finish`]), or reads
+    /// the spilled values back and keeps each cell's whole percentiles (the scratch file is
+    /// then gone), on the threads of `pool`.
+    pub fn finish(&mut self, pool: &rayon::ThreadPool) -> std::io::Result<()> {
+        match self.spill.take() {
+            Some(spill) => spill.resolve(&mut self.cells, pool),
+            None => {
+                pool.install(|| self.cells.par_iter_mut().for_each(Summary::finish));
+                Ok(())
+            }
+        }
     }
 }
 
@@ -283,7 +328,7 @@ pub fn run_span(
         if let Some(aggs) = &mut aggregates
             && aggs.len() <= l
         {
-            aggs.push(LensAggregate::new(lens, method, config.runs, cells));
+            aggs.push(LensAggregate::new(lens, method, config.runs, cells)?);
         }
         let mut start = if l == first_lens {
             first_run.max(span.runs.start)
@@ -315,10 +360,12 @@ pub fn run_span(
                 let worker = next.clone().map(|r| scope.spawn(move || compute(r.start, r.end)));
                 let written = match in_hand.take() {
                     Some((to, results)) => {
-                        if let Some(aggs) = &mut aggregates {
-                            results.iter().for_each(|r| aggs[l].fold(r));
-                        }
-                        sink.chunk(l, lens, prepared, &results)
+                        let folded = match &mut aggregates {
+                            Some(aggs) => results.iter().try_for_each(|r| aggs[l].fold(r)),
+                            None => Ok(()),
+                        };
+                        folded
+                            .and_then(|()| sink.chunk(l, lens, prepared, &results))
                             .map(|()| Some((to, results.len() as u64)))
                     }
                     None => Ok(None),
@@ -346,7 +393,7 @@ pub fn run_span(
             }
         }
         if let Some(aggs) = &mut aggregates {
-            aggs[l].finish(&pool);
+            aggs[l].finish(&pool)?;
         }
     }
     Ok(Outcome::Finished(aggregates.unwrap_or_default()))

@@ -5,14 +5,22 @@
 //! percentiles, R's type 7), a [`Kll`] sketch with a stated rank error above it. The choice is
 //! made once per aggregate from its runs and cells ([`QuantileMethod::choose`]), never from
 //! the values or the thread count, and values are fed in run order, so the result does not
-//! depend on the number of threads.
+//! depend on the number of threads. Exact values wait in memory up to a small bound and in a
+//! scratch file above it ([`crate::spill`]); a summary whose values were spilled keeps its
+//! whole percentiles once they are read back ([`Summary::resolve`]), the same bits either way.
 //!
 //! The t distribution ([`t_quantile`], [`t_two_sided_p`], over [`ln_gamma`] and
 //! [`incomplete_beta`]) serves `compare`'s intervals and tests.
 
-/// The memory for one aggregate's values (runs x cells x 8 bytes) up to which percentiles are
-/// exact: 512 MiB. Above it every cell of the aggregate keeps a [`Kll`] sketch instead.
-pub const EXACT_BUDGET_BYTES: u64 = 512 << 20;
+/// The size of one aggregate's values (runs x cells x 8 bytes) up to which percentiles are
+/// exact: 4 GiB. The values wait in memory up to [`crate::spill::memory_for_values`] (16 MiB)
+/// and in a scratch file in the temporary folder above it, so this bounds disk, not memory.
+/// Above it every cell of the aggregate keeps a [`Kll`] sketch instead.
+pub const EXACT_BUDGET_BYTES: u64 = 4 << 30;
+
+/// The whole percentiles, 0 to 100, that a summary whose values were spilled keeps: the
+/// quantiles at `k / 100` (every percentile the outputs report is one of them).
+pub const WHOLE_PERCENTILES: usize = 101;
 
 /// The KLL sketch's parameter k: the capacity of its top level. The sketch holds at most
 /// about 3k values (about 30 KB with its buffers), whatever the number of runs; its rank error
@@ -61,17 +69,30 @@ impl QuantileMethod {
         }
     }
 
-    /// An upper bound on the heap bytes one cell keeps for `runs` runs: `runs x 8` when exact
-    /// (reserved at once); for the sketch, whatever `runs`, the values it can hold (about 3k)
-    /// and k more for the spare room of its level 0 buffer: about 37 KB (about 30 KB measured).
-    pub fn bytes_per_cell(self, runs: u64) -> u64 {
-        match self {
-            QuantileMethod::Exact => runs.min(EXACT_BUDGET_BYTES / 8) * 8,
+    /// An upper bound on the heap bytes an aggregate of `cells` cells keeps for `runs` runs
+    /// (its [`Summary`]s included), when `memory` is the memory for values
+    /// ([`crate::spill::memory_for_values`]). Exact: every value (reserved at once) while they
+    /// fit `memory`; above it the whole percentiles of each cell and the spill's buffers
+    /// ([`crate::spill::spill_bytes`]). Sketch: per cell, whatever `runs`, the values it can hold
+    /// (about 3k) and k more for the spare room of its level 0 buffer: about 37 KB (about 30 KB
+    /// measured).
+    pub fn aggregate_bytes(self, runs: u64, cells: usize, memory: u64) -> u64 {
+        let summary = std::mem::size_of::<Summary>() as u64;
+        let per_cell = match self {
+            QuantileMethod::Exact if crate::spill::fits_in_memory(runs, cells, memory) => summary + runs * 8,
+            QuantileMethod::Exact => summary + 8 * WHOLE_PERCENTILES as u64,
             QuantileMethod::Kll => {
                 let values = runs.min(kll_total_capacity(KLL_K, 64) as u64) + KLL_K as u64;
-                8 * values + 64 * std::mem::size_of::<Vec<f64>>() as u64 + std::mem::size_of::<Kll>() as u64
+                summary + 8 * values + 64 * std::mem::size_of::<Vec<f64>>() as u64 + std::mem::size_of::<Kll>() as u64
             }
-        }
+        };
+        let spill = match self {
+            QuantileMethod::Exact if !crate::spill::fits_in_memory(runs, cells, memory) => {
+                crate::spill::spill_bytes(runs, cells)
+            }
+            _ => 0,
+        };
+        (cells as u64).saturating_mul(per_cell).saturating_add(spill)
     }
 
     /// The manifest's `quantiles` object for aggregates of `runs` runs.
@@ -148,6 +169,10 @@ enum Values {
         sorted: bool,
     },
     Sketch(Box<Kll>),
+    /// The values wait in the aggregate's scratch file ([`crate::spill`]); once read back
+    /// ([`Summary::resolve`]), the quantile at `k / 100` for every k in 0..=100 (`None`
+    /// before, or when no value was added).
+    Spilled(Option<Box<[f64; WHOLE_PERCENTILES]>>),
 }
 
 impl Default for Summary {
@@ -167,11 +192,12 @@ impl Default for Summary {
 
 impl Summary {
     /// An empty summary for up to `runs` values, keeping them as `method` says: exact
-    /// summaries reserve room for `runs` values at once (at most [`EXACT_BUDGET_BYTES`]).
+    /// summaries reserve room for `runs` values at once (at most 16 MiB's worth: an
+    /// aggregate whose values outgrow its memory uses [`Summary::spilled`] instead).
     pub fn new(method: QuantileMethod, runs: u64) -> Summary {
         let values = match method {
             QuantileMethod::Exact => {
-                let room = runs.min(EXACT_BUDGET_BYTES / 8);
+                let room = runs.min(crate::spill::DEFAULT_MEMORY_FOR_VALUES / 8);
                 Values::Exact {
                     values: Vec::with_capacity(usize::try_from(room).unwrap_or(0)),
                     sorted: true,
@@ -182,6 +208,31 @@ impl Summary {
         Summary {
             values,
             ..Summary::default()
+        }
+    }
+
+    /// An empty exact summary whose values its aggregate writes to a scratch file
+    /// ([`crate::spill::ValueSpill`]): it keeps the count, mean and variance as they come, and
+    /// its percentiles once [`Summary::resolve`] is given its values.
+    pub fn spilled() -> Summary {
+        Summary {
+            values: Values::Spilled(None),
+            ..Summary::default()
+        }
+    }
+
+    /// Gives a spilled summary its values (the finite ones [`Summary::add`] counted, in any
+    /// order): sorts them and keeps the quantile at every whole percentile, R's type 7 as for
+    /// an exact summary, so bit for bit what [`Summary::quantile`] of an exact summary of the
+    /// same values gives. No effect on other summaries.
+    pub fn resolve(&mut self, values: &mut [f64]) {
+        if let Values::Spilled(percentiles) = &mut self.values {
+            values.sort_unstable_by(f64::total_cmp);
+            *percentiles = (!values.is_empty()).then(|| {
+                Box::new(std::array::from_fn(|k| {
+                    quantile_sorted(values, k as f64 / 100.0).unwrap_or(f64::NAN)
+                }))
+            });
         }
     }
 
@@ -201,6 +252,7 @@ impl Summary {
                 *sorted = false;
             }
             Values::Sketch(sketch) => sketch.add(x),
+            Values::Spilled(_) => {}
         }
     }
 
@@ -230,7 +282,7 @@ impl Summary {
     /// How this summary keeps its values.
     pub fn method(&self) -> QuantileMethod {
         match self.values {
-            Values::Exact { .. } => QuantileMethod::Exact,
+            Values::Exact { .. } | Values::Spilled(_) => QuantileMethod::Exact,
             Values::Sketch(_) => QuantileMethod::Kll,
         }
     }
@@ -238,7 +290,8 @@ impl Summary {
     /// The `q` quantile (`q` in [0, 1]), or `None` when no value was added. Exact: R's type 7
     /// ([`quantile_sorted`]). Sketch: [`Kll::quantile`]. Either way quantiles are monotone in
     /// `q`, lie within the smallest and largest value added, and equal the value when all
-    /// values are equal.
+    /// values are equal. A spilled summary ([`Summary::spilled`]) answers whole percentiles
+    /// (`q` = k / 100, as 0.05, 0.5 and 0.95 are) once resolved, and `None` for any other `q`.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         match &self.values {
             Values::Exact { values, sorted: true } => quantile_sorted(values, q),
@@ -248,6 +301,16 @@ impl Summary {
                 quantile_sorted(&copy, q)
             }
             Values::Sketch(sketch) => sketch.quantile(q),
+            Values::Spilled(percentiles) => {
+                let q = q.clamp(0.0, 1.0);
+                let k = (q * 100.0).round();
+                let whole = k / 100.0 == q;
+                debug_assert!(
+                    whole || q.is_nan(),
+                    "a spilled summary keeps whole percentiles only, not {q}"
+                );
+                percentiles.as_ref().filter(|_| whole).map(|p| p[k as usize])
+            }
         }
     }
 }

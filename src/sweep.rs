@@ -174,15 +174,15 @@ pub fn run_points(
             let agg = match &mut open {
                 Some((ol, op, agg)) if *ol == l && *op == p => agg,
                 _ => {
-                    open = Some((l, p, LensAggregate::new(lens, method, runs, cells)));
+                    open = Some((l, p, LensAggregate::new(lens, method, runs, cells).map_err(io)?));
                     &mut open.as_mut().expect("just set").2
                 }
             };
-            segment.iter().for_each(|r| agg.fold(r));
+            segment.iter().try_for_each(|r| agg.fold(r)).map_err(io)?;
             let (_, _, last_run) = split(start + seg_end as u64 - 1);
             if last_run == runs - 1 {
                 let (_, p, mut agg) = open.take().expect("open above");
-                agg.finish(&pool);
+                agg.finish(&pool).map_err(io)?;
                 writers.timeseries.write(&prepared.scenario, Some(p), &agg)?;
             }
             i = seg_end;

@@ -104,10 +104,11 @@ fn memory_estimate_matches_what_a_world_and_a_run_allocate() {
     }
 
     // The aggregate: the bundled scenario's cells folded over 1,000 runs as montecarlo folds
-    // them (exact percentiles: every value is kept), and sketch cells (above the budget for
-    // exact percentiles) over 100,000 values. `QuantileMethod::bytes_per_cell` must cover each
-    // without overstating it more than twice, and the memory estimate before a run
-    // (`limits::aggregate_bytes_per_cell`) uses the same bound.
+    // them (exact percentiles: every value is kept in memory), the same runs spilled to a
+    // scratch file and read back, and sketch cells (above the budget for exact percentiles)
+    // over 100,000 values. `QuantileMethod::aggregate_bytes` must cover each without
+    // overstating it more than twice, and the memory estimate before a run
+    // (`limits::aggregate_bytes`) uses the same bound.
     use comity::montecarlo::LensAggregate;
     use comity::stats::QuantileMethod;
     let scenario = Arc::new(comity::scenario::load(&repo(SCENARIO)).unwrap());
@@ -116,22 +117,37 @@ fn memory_estimate_matches_what_a_world_and_a_run_allocate() {
     let method = comity::montecarlo::quantile_method(&prepared, 1000);
     assert_eq!(method, QuantileMethod::Exact);
     let results: Vec<_> = (0..1000).map(|run| prepared.run(&params, 3, run, false)).collect();
+    let memory = comity::spill::memory_for_values();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     let (_, aggregate) = peak_of(|| {
-        let mut agg = LensAggregate::new("constructivist", method, 1000, width);
-        results.iter().for_each(|r| agg.fold(r));
+        let mut agg = LensAggregate::new("constructivist", method, 1000, width).unwrap();
+        assert!(!agg.spilled());
+        results.iter().for_each(|r| agg.fold(r).unwrap());
         agg
     });
-    let per_cell = |m: QuantileMethod, runs| std::mem::size_of::<Summary>() as u64 + m.bytes_per_cell(runs);
     // (and the lens's name)
-    let cells = width as u64 * per_cell(method, 1000) + "constructivist".len() as u64;
+    let cells = method.aggregate_bytes(1000, width, memory) + "constructivist".len() as u64;
     assert_eq!(
-        comity::scenario::limits::aggregate_bytes_per_cell(1000, width as u64),
-        per_cell(method, 1000)
+        comity::scenario::limits::aggregate_bytes(1000, width as u64),
+        method.aggregate_bytes(1000, width, memory)
     );
     eprintln!("aggregate of {width} cells after 1000 runs: {aggregate} B (bound {cells})");
     assert!(
         cells >= aggregate && cells <= 2 * aggregate,
         "aggregate: bound {cells}, measured {aggregate}"
+    );
+    let (_, spilled) = peak_of(|| {
+        let mut agg = LensAggregate::with_memory("constructivist", method, 1000, width, 0).unwrap();
+        assert!(agg.spilled());
+        results.iter().for_each(|r| agg.fold(r).unwrap());
+        agg.finish(&pool).unwrap();
+        agg
+    });
+    let bound = method.aggregate_bytes(1000, width, 0) + "constructivist".len() as u64;
+    eprintln!("spilled aggregate of {width} cells after 1000 runs: {spilled} B (bound {bound})");
+    assert!(
+        bound >= spilled && bound <= 2 * spilled,
+        "spilled aggregate: bound {bound}, measured {spilled}"
     );
     let (_, sketches) = peak_of(|| {
         let mut cells = vec![Summary::new(QuantileMethod::Kll, 100_000); 100];
@@ -141,11 +157,52 @@ fn memory_estimate_matches_what_a_world_and_a_run_allocate() {
         }
         cells
     });
-    let bound = 100 * per_cell(QuantileMethod::Kll, 100_000);
+    let bound = QuantileMethod::Kll.aggregate_bytes(100_000, 100, memory);
     eprintln!("100 sketch cells after 100,000 values: {sketches} B (bound {bound})");
     assert!(
         bound >= sketches && bound <= 2 * sketches,
         "sketch: bound {bound}, measured {sketches}"
+    );
+}
+
+/// Issue 13's memory target: an aggregate's memory must not grow with the runs once its values
+/// are spilled. 200 cells folded over 10,000 and over 40,000 runs (16 and 64 MB of values in
+/// the scratch file) and read back: the peaks differ by less than a fifth.
+#[test]
+fn a_spilled_aggregate_does_not_grow_with_the_runs() {
+    use comity::montecarlo::LensAggregate;
+    use comity::sim::RunResult;
+    use comity::stats::QuantileMethod;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let cells = 200;
+    let peak = |runs: u64| {
+        let (_, peak) = peak_of(|| {
+            let mut agg = LensAggregate::with_memory("realist", QuantileMethod::Exact, runs, cells, 0).unwrap();
+            let mut r = RunResult {
+                run: 0,
+                metrics: vec![0.0; cells],
+                pairs: vec![],
+                disputes: vec![],
+                dyad_years: vec![],
+            };
+            for run in 0..runs {
+                r.run = run;
+                for (c, x) in r.metrics.iter_mut().enumerate() {
+                    *x = ((run * 7919 + c as u64 * 104_729) % 100_003) as f64;
+                }
+                agg.fold(&r).unwrap();
+            }
+            agg.finish(&pool).unwrap();
+            assert_eq!(agg.cells[7].n(), runs);
+            agg
+        });
+        peak
+    };
+    let (small, large) = (peak(10_000), peak(40_000));
+    eprintln!("spilled aggregate of {cells} cells: {small} B at 10,000 runs, {large} B at 40,000");
+    assert!(
+        (large as f64) <= 1.2 * small as f64,
+        "{large} B at 40,000 runs against {small} B at 10,000"
     );
 }
 

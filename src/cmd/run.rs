@@ -277,6 +277,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if !args.resume {
         check_job(&estimate, &out, args.yes, args.quiet)?;
     }
+    // Exact percentiles beyond the memory for values need a scratch file: say so before the
+    // output folder is touched.
+    if shard.is_none() {
+        comity::spill::check_scratch(runs, montecarlo::cells(&prepared)).map_err(|source| output::OutputError::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    }
     // Held until the manifest is written; the folder is checked and cleared under it.
     let lock = if args.resume {
         output::lock_dir(&out)?

@@ -351,6 +351,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
         0,
     );
     super::run::check_job(&estimate, &out, args.yes, true)?;
+    // A point's exact percentiles beyond the memory for values need a scratch file.
+    comity::spill::check_scratch(runs, comity::montecarlo::cells(&prepared)).map_err(|source| {
+        output::OutputError::Io {
+            path: std::env::temp_dir(),
+            source,
+        }
+    })?;
     // Held until the manifest is written; the folder is checked and cleared under it.
     let lock = output::claim_dir(&out, args.force)?;
     super::run::announce(&lock, shard, &format!("points {range:?}"), &out, args.quiet);

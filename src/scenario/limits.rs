@@ -135,16 +135,15 @@ pub const SCRATCH_BYTES_PER_DYAD: u64 = 6 * 8;
 pub const PREPARE_BYTES_PER_DYAD: u64 = 3 * 8;
 /// Bytes per state in one world: entities, components and per-state tables (an upper bound).
 pub const WORLD_BYTES_PER_STATE: u64 = 2048;
-/// Bytes per cell of an aggregate for `runs` runs: a `Summary` and what it keeps for its
-/// percentiles, every value while the aggregate fits `stats::EXACT_BUDGET_BYTES`, else a KLL
-/// sketch (`stats::QuantileMethod::bytes_per_cell`).
-pub fn aggregate_bytes_per_cell(runs: u64, cells: u64) -> u64 {
-    let method = crate::stats::QuantileMethod::choose(
-        runs,
-        usize::try_from(cells).unwrap_or(usize::MAX),
-        crate::stats::EXACT_BUDGET_BYTES,
-    );
-    std::mem::size_of::<crate::stats::Summary>() as u64 + method.bytes_per_cell(runs)
+/// Bytes of one aggregate of `cells` cells for `runs` runs: its `Summary`s and what they keep
+/// for their percentiles: every value while they fit the memory for values
+/// (`spill::memory_for_values`), else each cell's whole percentiles and the scratch file's
+/// buffers, and a KLL sketch per cell above `stats::EXACT_BUDGET_BYTES`
+/// (`stats::QuantileMethod::aggregate_bytes`).
+pub fn aggregate_bytes(runs: u64, cells: u64) -> u64 {
+    let cells = usize::try_from(cells).unwrap_or(usize::MAX);
+    let method = crate::stats::QuantileMethod::choose(runs, cells, crate::stats::EXACT_BUDGET_BYTES);
+    method.aggregate_bytes(runs, cells, crate::spill::memory_for_values())
 }
 /// Runs whose results are held at once before they are folded (`montecarlo`'s largest chunk).
 pub const RUNS_IN_FLIGHT: u64 = 256;
@@ -179,8 +178,7 @@ impl MemoryEstimate {
                 .saturating_mul(WORLD_BYTES_PER_DYAD + SCRATCH_BYTES_PER_DYAD)
                 .saturating_add(n.saturating_mul(WORLD_BYTES_PER_STATE))
                 .saturating_add(panel),
-            aggregate: cells
-                .saturating_mul(aggregate_bytes_per_cell(runs, cells))
+            aggregate: aggregate_bytes(runs, cells)
                 .saturating_mul(aggregates as u64)
                 .saturating_add(panel.saturating_mul(RUNS_IN_FLIGHT)),
         }
