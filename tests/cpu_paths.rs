@@ -33,18 +33,7 @@ fn outputs(scenario: &Path, path: CpuPath, out: &Path, runs: &str) -> Vec<(Strin
         path.name(),
         text(&o.stderr)
     );
-    let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
+    let files = csv_files(out);
     assert!(
         files.iter().any(|(name, _)| name == "disputes.csv"),
         "no disputes.csv in {}",

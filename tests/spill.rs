@@ -95,23 +95,6 @@ fn an_empty_or_undefined_cell_has_no_percentiles() {
     assert_eq!(agg.cells[1].quantile(1.0), Some(3.0));
 }
 
-/// Every CSV of a run, by name.
-fn csvs(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
-
 #[test]
 fn comity_run_writes_the_same_bytes_whether_values_wait_in_memory_or_on_disk() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,7 +114,7 @@ fn comity_run_writes_the_same_bytes_whether_values_wait_in_memory_or_on_disk() {
             .output()
             .unwrap();
         assert!(o.status.success(), "{out}: {}", text(&o.stderr));
-        csvs(&dir.path().join(out))
+        csv_files(&dir.path().join(out))
     };
     let memory = go("memory", None);
     let disk = go("disk", Some("0"));
@@ -207,7 +190,7 @@ fn resume_and_merge_write_the_same_bytes_with_spilled_values() {
     let single = dir.path().join("single");
     let o = comity(&job(&single), "16M").output().unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let expected = csvs(&single);
+    let expected = csv_files(&single);
     assert!(expected.iter().any(|(n, _)| n == "timeseries.csv"));
 
     // Stopped in the second lens: the first lens's aggregate is refolded and finished from the
@@ -222,7 +205,7 @@ fn resume_and_merge_write_the_same_bytes_with_spilled_values() {
     resume.push("--resume".into());
     let o = comity(&resume, "0").output().unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert_eq!(csvs(&stopped), expected, "a resumed run with spilled values");
+    assert_eq!(csv_files(&stopped), expected, "a resumed run with spilled values");
 
     let parts = dir.path().join("parts");
     for k in 0..2 {
@@ -243,7 +226,7 @@ fn resume_and_merge_write_the_same_bytes_with_spilled_values() {
     .to_vec();
     let o = comity(&args, "0").output().unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let merged_csvs = csvs(&merged);
+    let merged_csvs = csv_files(&merged);
     for (name, bytes) in &expected {
         let other = merged_csvs.iter().find(|(n, _)| n == name).map(|(_, b)| b);
         assert!(other == Some(bytes), "{name} of the merged parts with spilled values");
