@@ -36,6 +36,7 @@ fn driver(prepared: &Prepared, runs: u64, threads: usize) -> f64 {
         threads,
         record_disputes: false,
         dyad_year_runs: 0,
+        scratch: None,
     };
     let t = Instant::now();
     montecarlo::run(prepared, &lenses, &config, &mut NullSink, &|_| {}).expect("no I/O in the null sink");

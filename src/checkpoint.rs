@@ -253,6 +253,11 @@ pub fn refold(
             ));
         }
         if l == aggs.len() {
+            // The lens before is complete: finish it now, so that at most one lens's values
+            // wait in a scratch file at a time.
+            if let Some(done) = aggs.last_mut() {
+                done.finish(pool).map_err(|e| e.to_string())?;
+            }
             aggs.push(make(&lenses[l]).map_err(|e| e.to_string())?);
         }
         scratch.run = p.run;
@@ -262,6 +267,7 @@ pub fn refold(
     while aggs.len() < checkpoint.lens {
         aggs.push(make(&lenses[aggs.len()]).map_err(|e| e.to_string())?);
     }
+    // (finishing again is a no-op)
     for agg in aggs.iter_mut().take(checkpoint.lens) {
         agg.finish(pool).map_err(|e| e.to_string())?;
     }

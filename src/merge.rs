@@ -489,8 +489,8 @@ fn write_timeseries(
         dyad_years: Vec::new(),
     };
     for (l, lens) in lenses.iter().enumerate() {
-        let mut agg = LensAggregate::new(lens, method, runs, cells)
-            .map_err(|e| parts_err(e.to_string(), "set TMPDIR to a folder with room for the values"))?;
+        let mut agg = LensAggregate::new(lens, method, runs, cells, Some(out))
+            .map_err(|e| parts_err(e.to_string(), "free room on the output's disk"))?;
         for (p, r) in parts.iter().zip(readers.iter_mut()) {
             for run in p.block.clone() {
                 let panel = r
@@ -506,11 +506,11 @@ fn write_timeseries(
                 scratch.run = panel.run;
                 scratch.metrics = panel.metrics;
                 agg.fold(&scratch)
-                    .map_err(|e| parts_err(e.to_string(), "set TMPDIR to a folder with room for the values"))?;
+                    .map_err(|e| parts_err(e.to_string(), "free room on the output's disk"))?;
             }
         }
         agg.finish(&pool)
-            .map_err(|e| parts_err(e.to_string(), "set TMPDIR to a folder with room for the values"))?;
+            .map_err(|e| parts_err(e.to_string(), "free room on the output's disk"))?;
         w.write(&prepared.scenario, None, &agg)?;
         if let Some(p) = &mut pairs {
             p.write(prepared, &agg)?;

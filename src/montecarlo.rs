@@ -27,6 +27,9 @@ pub struct Config {
     pub record_disputes: bool,
     /// Runs below this index record their dyad-years (`dyad_years.csv`); 0: none.
     pub dyad_year_runs: u64,
+    /// Where an aggregate's exact values beyond the memory for values wait
+    /// ([`crate::spill`]): the job's output folder; `None`: the temporary folder.
+    pub scratch: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -52,9 +55,16 @@ pub struct LensAggregate {
 impl LensAggregate {
     /// An empty aggregate of `cells` cells for `runs` runs, each cell keeping its values as
     /// `method` says; exact values beyond [`crate::spill::memory_for_values`] go to a scratch
-    /// file (an error when it cannot be created).
-    pub fn new(lens: &str, method: QuantileMethod, runs: u64, cells: usize) -> std::io::Result<LensAggregate> {
-        Self::with_memory(lens, method, runs, cells, crate::spill::memory_for_values())
+    /// file in `scratch` (the job's output folder; `None`: the temporary folder), an error when
+    /// it cannot be created.
+    pub fn new(
+        lens: &str,
+        method: QuantileMethod,
+        runs: u64,
+        cells: usize,
+        scratch: Option<&std::path::Path>,
+    ) -> std::io::Result<LensAggregate> {
+        Self::with_memory(lens, method, runs, cells, scratch, crate::spill::memory_for_values())
     }
 
     /// [`LensAggregate::new`] with `memory` bytes for exact values before they are spilled.
@@ -63,6 +73,7 @@ impl LensAggregate {
         method: QuantileMethod,
         runs: u64,
         cells: usize,
+        scratch: Option<&std::path::Path>,
         memory: u64,
     ) -> std::io::Result<LensAggregate> {
         let spill = method == QuantileMethod::Exact && !crate::spill::fits_in_memory(runs, cells, memory);
@@ -78,7 +89,11 @@ impl LensAggregate {
                     }
                 })
                 .collect(),
-            spill: if spill { Some(ValueSpill::create(cells)?) } else { None },
+            spill: if spill {
+                Some(ValueSpill::create(scratch, cells)?)
+            } else {
+                None
+            },
         })
     }
 
@@ -102,7 +117,7 @@ impl LensAggregate {
 
     /// Once every run is folded: sorts each cell's values ([`Summary::finish`]), or reads
     /// the spilled values back and keeps each cell's whole percentiles (the scratch file is
-    /// then gone), on the threads of `pool`.
+    /// then gone), on the threads of `pool`. Finishing again changes nothing.
     pub fn finish(&mut self, pool: &rayon::ThreadPool) -> std::io::Result<()> {
         match self.spill.take() {
             Some(spill) => spill.resolve(&mut self.cells, pool),
@@ -328,7 +343,13 @@ pub fn run_span(
         if let Some(aggs) = &mut aggregates
             && aggs.len() <= l
         {
-            aggs.push(LensAggregate::new(lens, method, config.runs, cells)?);
+            aggs.push(LensAggregate::new(
+                lens,
+                method,
+                config.runs,
+                cells,
+                config.scratch.as_deref(),
+            )?);
         }
         let mut start = if l == first_lens {
             first_run.max(span.runs.start)

@@ -5,8 +5,10 @@
 //! ([`memory_for_values`]: 16 MiB, or `COMITY_PERCENTILE_MEMORY`), every
 //! [`Summary`](crate::stats::Summary) keeps its values in memory. Above it the aggregate keeps
 //! only each cell's count, mean and variance, and a [`ValueSpill`] writes every run's panel to a
-//! scratch file in the temporary folder (`TMPDIR`), a block of runs at a time in cell-major
-//! order. Once the lens's runs are in, [`ValueSpill::resolve`] reads the file back a group of
+//! scratch file in the output folder (the temporary folder when there is none), a block of runs
+//! at a time in cell-major order. The output folder, because the job's disk check already
+//! looks there ([`scratch_bytes`] is part of it) and because a temporary folder is often small
+//! or held in memory (tmpfs). Once the lens's runs are in, [`ValueSpill::resolve`] reads the file back a group of
 //! cells at a time (every run of each), sorts each cell's values and keeps its whole
 //! percentiles ([`Summary::resolve`](crate::stats::Summary)). The values are the same and a
 //! sort by `total_cmp` puts them in one order, so every percentile is bit for bit the one the
@@ -20,7 +22,7 @@ use crate::stats::Summary;
 use rayon::prelude::*;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bytes of the buffer that gathers runs before they are written: one block of runs.
@@ -107,16 +109,15 @@ fn block_runs(cells: usize) -> usize {
     (WRITE_BYTES / (cells.max(1) * 8)).max(1)
 }
 
-/// Checks, before a job touches its output folder, that aggregates of `runs` runs and `cells`
-/// cells whose values outgrow the memory for values can open their scratch file: an error
-/// naming the file and what to set otherwise. Nothing to check when the values fit in memory
-/// or percentiles are sketched.
-pub fn check_scratch(runs: u64, cells: usize) -> std::io::Result<()> {
+/// The disk an aggregate of `runs` runs and `cells` cells needs for its scratch file at the
+/// peak: `runs x cells x 8` bytes when its values are exact and outgrow the memory for values,
+/// else 0. One lens's file exists at a time.
+pub fn scratch_bytes(runs: u64, cells: usize) -> u64 {
     let method = crate::stats::QuantileMethod::choose(runs, cells, crate::stats::EXACT_BUDGET_BYTES);
     if method == crate::stats::QuantileMethod::Exact && !fits_in_memory(runs, cells, memory_for_values()) {
-        ValueSpill::create(cells).map(drop)
+        runs.saturating_mul(cells as u64).saturating_mul(8)
     } else {
-        Ok(())
+        0
     }
 }
 
@@ -139,15 +140,16 @@ pub struct ValueSpill {
 }
 
 impl ValueSpill {
-    /// A new scratch file in the temporary folder for panels of `cells` values.
-    pub fn create(cells: usize) -> std::io::Result<ValueSpill> {
+    /// A new scratch file for panels of `cells` values in `dir` (the job's output folder), or
+    /// in the temporary folder when `None`.
+    pub fn create(dir: Option<&Path>, cells: usize) -> std::io::Result<ValueSpill> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir();
+        let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
         let mut tries = 0;
         loop {
             tries += 1;
             let k = NEXT.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!("comity-values-{}-{k}.bin", std::process::id()));
+            let path = dir.join(format!(".comity-values-{}-{k}.partial", std::process::id()));
             match OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
                 Ok(file) => {
                     let removed = std::fs::remove_file(&path).is_ok();
@@ -174,7 +176,7 @@ impl ValueSpill {
         std::io::Error::new(
             e.kind(),
             format!(
-                "the scratch file for exact percentiles, {} ({e}): set TMPDIR to a folder with room for runs x cells x 8 bytes, or {MEMORY_VAR} to keep them in memory",
+                "the scratch file for exact percentiles, {} ({e}): it needs runs x cells x 8 bytes of one lens on that disk; free room there, or set {MEMORY_VAR} (e.g. 2G) to keep the values in memory",
                 path.display()
             ),
         )
@@ -289,11 +291,32 @@ mod tests {
     /// The file leaves no name behind on Unix, and is gone once the spill is dropped anywhere.
     #[test]
     fn the_scratch_file_leaves_nothing_behind() {
-        let spill = ValueSpill::create(3).unwrap();
+        let spill = ValueSpill::create(None, 3).unwrap();
         let path = spill.path.clone();
         #[cfg(unix)]
         assert!(!path.exists(), "{} should be unlinked at once", path.display());
         drop(spill);
         assert!(!path.exists());
+        let dir = tempfile::tempdir().unwrap();
+        let spill = ValueSpill::create(Some(dir.path()), 3).unwrap();
+        assert!(spill.path.starts_with(dir.path()));
+        drop(spill);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_folder_that_cannot_hold_the_file_is_named_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no-such-folder");
+        let e = ValueSpill::create(Some(&missing), 3).unwrap_err().to_string();
+        assert!(e.contains("no-such-folder") && e.contains(MEMORY_VAR), "{e}");
+    }
+
+    #[test]
+    fn the_scratch_disk_is_one_lens_of_values_when_they_outgrow_memory() {
+        assert_eq!(scratch_bytes(1000, 1215), 0);
+        assert_eq!(scratch_bytes(100_000, 1215), 100_000 * 1215 * 8);
+        // Above the budget for exact percentiles the sketch needs no file.
+        assert_eq!(scratch_bytes(10_000_000, 1215), 0);
     }
 }

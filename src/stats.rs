@@ -14,7 +14,7 @@
 
 /// The size of one aggregate's values (runs x cells x 8 bytes) up to which percentiles are
 /// exact: 4 GiB. The values wait in memory up to [`crate::spill::memory_for_values`] (16 MiB)
-/// and in a scratch file in the temporary folder above it, so this bounds disk, not memory.
+/// and in a scratch file in the output folder above it, so this bounds disk, not memory.
 /// Above it every cell of the aggregate keeps a [`Kll`] sketch instead.
 pub const EXACT_BUDGET_BYTES: u64 = 4 << 30;
 

@@ -174,7 +174,11 @@ pub fn run_points(
             let agg = match &mut open {
                 Some((ol, op, agg)) if *ol == l && *op == p => agg,
                 _ => {
-                    open = Some((l, p, LensAggregate::new(lens, method, runs, cells).map_err(io)?));
+                    open = Some((
+                        l,
+                        p,
+                        LensAggregate::new(lens, method, runs, cells, config.scratch.as_deref()).map_err(io)?,
+                    ));
                     &mut open.as_mut().expect("just set").2
                 }
             };

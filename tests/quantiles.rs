@@ -111,6 +111,7 @@ fn a_forced_sketch_keeps_its_stated_rank_error_on_the_bundled_scenario() {
             threads,
             record_disputes: false,
             dyad_year_runs: 0,
+            scratch: None,
         };
         montecarlo::run_within(&prepared, &lenses, &config, sink, &|_| {}, 0).unwrap()
     };

@@ -120,7 +120,7 @@ fn memory_estimate_matches_what_a_world_and_a_run_allocate() {
     let memory = comity::spill::memory_for_values();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     let (_, aggregate) = peak_of(|| {
-        let mut agg = LensAggregate::new("constructivist", method, 1000, width).unwrap();
+        let mut agg = LensAggregate::new("constructivist", method, 1000, width, None).unwrap();
         assert!(!agg.spilled());
         results.iter().for_each(|r| agg.fold(r).unwrap());
         agg
@@ -137,7 +137,7 @@ fn memory_estimate_matches_what_a_world_and_a_run_allocate() {
         "aggregate: bound {cells}, measured {aggregate}"
     );
     let (_, spilled) = peak_of(|| {
-        let mut agg = LensAggregate::with_memory("constructivist", method, 1000, width, 0).unwrap();
+        let mut agg = LensAggregate::with_memory("constructivist", method, 1000, width, None, 0).unwrap();
         assert!(agg.spilled());
         results.iter().for_each(|r| agg.fold(r).unwrap());
         agg.finish(&pool).unwrap();
@@ -177,7 +177,7 @@ fn a_spilled_aggregate_does_not_grow_with_the_runs() {
     let cells = 200;
     let peak = |runs: u64| {
         let (_, peak) = peak_of(|| {
-            let mut agg = LensAggregate::with_memory("realist", QuantileMethod::Exact, runs, cells, 0).unwrap();
+            let mut agg = LensAggregate::with_memory("realist", QuantileMethod::Exact, runs, cells, None, 0).unwrap();
             let mut r = RunResult {
                 run: 0,
                 metrics: vec![0.0; cells],

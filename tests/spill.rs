@@ -1,8 +1,8 @@
 //! Exact percentiles from a scratch file (`comity::spill`): an aggregate whose values outgrow
-//! the memory for values (16 MiB, `COMITY_PERCENTILE_MEMORY`) writes them to the temporary
-//! folder and reads them back a group of cells at a time. Where the values wait must change no
-//! output byte, must leave no file behind, and a bad setting or an unusable folder must be a
-//! clear error.
+//! the memory for values (16 MiB, `COMITY_PERCENTILE_MEMORY`) writes them to a scratch file in
+//! the output folder and reads them back a group of cells at a time. Where the values wait must
+//! change no output byte, must leave no file behind, and a bad setting or a folder that cannot
+//! hold the file must be a clear error.
 
 mod common;
 use comity::montecarlo::LensAggregate;
@@ -49,9 +49,9 @@ fn spilled_percentiles_are_the_in_memory_ones_bit_for_bit() {
     results[5].metrics[1] = f64::INFINITY;
     results[7].pairs.truncate(2);
     let pool = pool();
-    let mut memory = LensAggregate::with_memory("realist", QuantileMethod::Exact, 300, cells, u64::MAX).unwrap();
+    let mut memory = LensAggregate::with_memory("realist", QuantileMethod::Exact, 300, cells, None, u64::MAX).unwrap();
     // A few runs per block and per group, so that both are crossed many times.
-    let mut spilled = LensAggregate::with_memory("realist", QuantileMethod::Exact, 300, cells, 0).unwrap();
+    let mut spilled = LensAggregate::with_memory("realist", QuantileMethod::Exact, 300, cells, None, 0).unwrap();
     assert!(!memory.spilled() && spilled.spilled());
     for r in &results {
         memory.fold(r).unwrap();
@@ -76,7 +76,7 @@ fn spilled_percentiles_are_the_in_memory_ones_bit_for_bit() {
 
 #[test]
 fn an_empty_or_undefined_cell_has_no_percentiles() {
-    let mut agg = LensAggregate::with_memory("realist", QuantileMethod::Exact, 4, 2, 0).unwrap();
+    let mut agg = LensAggregate::with_memory("realist", QuantileMethod::Exact, 4, 2, None, 0).unwrap();
     for run in 0..4 {
         let r = RunResult {
             run,
@@ -127,7 +127,15 @@ fn comity_run_writes_the_same_bytes_whether_values_wait_in_memory_or_on_disk() {
         }
     }
     let left: Vec<_> = fs::read_dir(&scratch).unwrap().collect();
-    assert!(left.is_empty(), "scratch files left behind: {left:?}");
+    assert!(left.is_empty(), "the temporary folder is not used: {left:?}");
+    for out in ["memory", "disk", "small"] {
+        let hidden: Vec<_> = fs::read_dir(dir.path().join(out))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("values"))
+            .collect();
+        assert!(hidden.is_empty(), "scratch files left in {out}: {hidden:?}");
+    }
 }
 
 #[test]
@@ -148,19 +156,14 @@ fn a_bad_memory_setting_or_temporary_folder_is_a_clear_error() {
         "nothing is written before the setting is checked"
     );
 
+    // A folder that cannot hold the scratch file: named, with the fix, and no panic.
     let missing = dir.path().join("no-such-folder");
-    let o = bin()
-        .env("COMITY_PERCENTILE_MEMORY", "0")
-        .env("TMPDIR", &missing)
-        .args(["run", scenario.to_str().unwrap(), "--runs", "2", "--quiet", "--out"])
-        .arg(dir.path().join("b"))
-        .output()
-        .unwrap();
-    let err = text(&o.stderr);
-    assert!(!o.status.success(), "{err}");
-    assert!(err.contains("scratch file") && err.contains("TMPDIR"), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(!dir.path().join("b").exists(), "the output folder is not touched");
+    let e = LensAggregate::new("realist", QuantileMethod::Exact, 1 << 40, 8, Some(&missing)).unwrap_err();
+    let e = e.to_string();
+    assert!(
+        e.contains("scratch file") && e.contains("no-such-folder") && e.contains("COMITY_PERCENTILE_MEMORY"),
+        "{e}"
+    );
 }
 
 /// A run resumed after a stop refolds its checkpoint's panels into aggregates that spill, and

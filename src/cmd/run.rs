@@ -224,6 +224,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         threads,
         record_disputes: args.disputes,
         dyad_year_runs,
+        scratch: Some(out.clone()),
     };
     let record = comity::sim::Record {
         disputes: args.disputes,
@@ -277,14 +278,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if !args.resume {
         check_job(&estimate, &out, args.yes, args.quiet)?;
     }
-    // Exact percentiles beyond the memory for values need a scratch file: say so before the
-    // output folder is touched.
-    if shard.is_none() {
-        comity::spill::check_scratch(runs, montecarlo::cells(&prepared)).map_err(|source| output::OutputError::Io {
-            path: std::env::temp_dir(),
-            source,
-        })?;
-    }
     // Held until the manifest is written; the folder is checked and cleared under it.
     let lock = if args.resume {
         output::lock_dir(&out)?
@@ -336,7 +329,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             let method = montecarlo::quantile_method(&prepared, runs);
             let cells = montecarlo::cells(&prepared);
             let names: Vec<String> = lenses.iter().map(|(n, _)| n.clone()).collect();
-            let make = |lens: &str| montecarlo::LensAggregate::new(lens, method, runs, cells);
+            let make = |lens: &str| montecarlo::LensAggregate::new(lens, method, runs, cells, Some(&out));
             Some(checkpoint::refold(&out, &cp, &names, &make, &pool).map_err(|e| Failure::Data(e, None))?)
         };
         (writers, aggregates, (cp.lens, cp.next_run), cp.done)
@@ -566,8 +559,15 @@ pub fn estimate_job(
         at_years * (per_tick + 3),
         disputes,
         panel_bytes,
-        // timeseries.csv: about 90 bytes a row; then dyad_years.csv.
-        (timeseries_lenses * cells * 90).saturating_add(dyad_year_bytes),
+        // timeseries.csv: about 90 bytes a row; then dyad_years.csv; then, while a lens's
+        // exact values outgrow memory, their scratch file (one lens at a time).
+        (timeseries_lenses * cells * 90)
+            .saturating_add(dyad_year_bytes)
+            .saturating_add(if timeseries_lenses > 0 {
+                comity::spill::scratch_bytes(config.runs, cells as usize)
+            } else {
+                0
+            }),
     );
     // dyad_years.csv is written on one thread, about 1 s per million rows of 200 bytes
     // (docs/outputs.md).

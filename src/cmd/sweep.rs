@@ -336,6 +336,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         threads: threads_arg,
         record_disputes: args.disputes,
         dyad_year_runs: 0,
+        scratch: Some(out.clone()),
     };
     // Before the folder is touched: a job too large for this machine needs --yes. The estimate
     // times a pilot run at the base parameters (not part of the results) when it matters.
@@ -351,13 +352,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
         0,
     );
     super::run::check_job(&estimate, &out, args.yes, true)?;
-    // A point's exact percentiles beyond the memory for values need a scratch file.
-    comity::spill::check_scratch(runs, comity::montecarlo::cells(&prepared)).map_err(|source| {
-        output::OutputError::Io {
-            path: std::env::temp_dir(),
-            source,
-        }
-    })?;
     // Held until the manifest is written; the folder is checked and cleared under it.
     let lock = output::claim_dir(&out, args.force)?;
     super::run::announce(&lock, shard, &format!("points {range:?}"), &out, args.quiet);
