@@ -333,7 +333,7 @@ pub fn run_span(
         .build()
         .map_err(std::io::Error::other)?;
     let threads = pool.current_num_threads() as u64;
-    let chunk = (threads * 8).clamp(8, 256);
+    let chunk = chunk_runs(threads);
     let cells = cells(prepared);
     // Decided from every run of the job, so that a shard or a resumed run summarises alike.
     let method = QuantileMethod::choose(config.runs, cells, budget);
@@ -351,66 +351,68 @@ pub fn run_span(
                 config.scratch.as_deref(),
             )?);
         }
-        let mut start = if l == first_lens {
+        let start = if l == first_lens {
             first_run.max(span.runs.start)
         } else {
             span.runs.start
         };
-        // A pipeline of two chunks: while the pool computes chunk k + 1, this thread folds chunk
-        // k into the aggregate and hands it to the sink, in run order as before. At most two
-        // chunks' results are held.
-        let compute = |from: u64, to: u64| -> Vec<RunResult> {
-            pool.install(|| {
-                (from..to)
-                    .into_par_iter()
-                    .map(|run| prepared.run_with(params, config.seed, run, config.record(run)))
-                    .collect()
+        // The pool's threads take runs in index order, one at a time, and never wait for each
+        // other: no chunk boundary holds a thread idle while the others finish their last run.
+        // This thread folds the finished runs in run order, a chunk at a time, and hands each
+        // chunk to the sink, while the pool computes on. At most two chunks' results are held:
+        // a thread that would take a run further ahead waits.
+        let pipeline = Pipeline::new(start, 2 * chunk);
+        let work = || {
+            pipeline.work(span.runs.end, |run| {
+                prepared.run_with(params, config.seed, run, config.record(run))
             })
         };
-        let mut in_hand: Option<(u64, Vec<RunResult>)> = None;
-        while start < span.runs.end || in_hand.is_some() {
-            let end = (start + chunk).min(span.runs.end);
-            let stopping = stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
-            // Once stopping, no new chunk starts: the one in hand is the last.
-            let next = if start < end && !(stopping && in_hand.is_some()) {
-                Some(start..end)
-            } else {
-                None
-            };
-            let (computed, written) = std::thread::scope(|scope| {
-                let worker = next.clone().map(|r| scope.spawn(move || compute(r.start, r.end)));
-                let written = match in_hand.take() {
-                    Some((to, results)) => {
-                        let folded = match &mut aggregates {
-                            Some(aggs) => results.iter().try_for_each(|r| aggs[l].fold(r)),
-                            None => Ok(()),
-                        };
-                        folded
-                            .and_then(|()| sink.chunk(l, lens, prepared, &results))
-                            .map(|()| Some((to, results.len() as u64)))
-                    }
-                    None => Ok(None),
-                };
-                let computed = worker.map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-                (computed, written)
-            });
-            if let Some((to, count)) = written? {
-                done += count;
-                progress(done);
-                if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) && computed.is_none() {
-                    let (lens, next_run) = if to == span.runs.end {
-                        (l + 1, span.runs.start)
-                    } else {
-                        (l, to)
-                    };
-                    if lens < lenses.len() {
-                        return Ok(Outcome::Stopped { lens, next_run });
-                    }
+        let stopped = std::thread::scope(|scope| -> std::io::Result<Option<u64>> {
+            let producer = scope.spawn(|| pool.broadcast(|_| work()));
+            let mut handed = start;
+            let outcome = loop {
+                if handed == span.runs.end {
+                    break Ok(None);
                 }
+                let to = (handed + chunk).min(span.runs.end);
+                let results = match pipeline.take(handed..to) {
+                    Ok(results) => results,
+                    Err(panic) => {
+                        pipeline.cancel();
+                        let _ = producer.join();
+                        std::panic::resume_unwind(panic);
+                    }
+                };
+                let folded = match &mut aggregates {
+                    Some(aggs) => results.iter().try_for_each(|r| aggs[l].fold(r)),
+                    None => Ok(()),
+                };
+                if let Err(e) = folded.and_then(|()| sink.chunk(l, lens, prepared, &results)) {
+                    break Err(e);
+                }
+                handed = to;
+                done += results.len() as u64;
+                progress(done);
+                // Stopped: no further chunk is handed on (at the lens's end, the next lens
+                // does not start; below).
+                if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) {
+                    break Ok(Some(handed));
+                }
+            };
+            pipeline.cancel();
+            if let Err(panic) = producer.join() {
+                std::panic::resume_unwind(panic);
             }
-            if let (Some(range), Some(results)) = (next, computed) {
-                in_hand = Some((range.end, results));
-                start = range.end;
+            outcome
+        })?;
+        if let Some(to) = stopped {
+            let (lens, next_run) = if to == span.runs.end {
+                (l + 1, span.runs.start)
+            } else {
+                (l, to)
+            };
+            if lens < lenses.len() {
+                return Ok(Outcome::Stopped { lens, next_run });
             }
         }
         if let Some(aggs) = &mut aggregates {
@@ -418,4 +420,201 @@ pub fn run_span(
         }
     }
     Ok(Outcome::Finished(aggregates.unwrap_or_default()))
+}
+
+/// Runs handed to the sink at a time on `threads` threads: 4 per thread, at most 84, so that
+/// the pipeline's results (a chunk being folded and two chunks computed ahead of it, at most 12
+/// runs per thread) stay within [`crate::scenario::limits::RUNS_IN_FLIGHT`].
+pub fn chunk_runs(threads: u64) -> u64 {
+    (threads * 4).clamp(4, 84)
+}
+
+/// Runs computed by the pool's threads in index order and taken by the folding thread in run
+/// order ([`run_span`]). Each pool thread takes the next run index when it is free, so no
+/// thread waits for the others at a chunk's end; a thread waits only when its run would be
+/// more than `window` runs ahead of what the folding thread has taken.
+struct Pipeline {
+    /// The next run a pool thread takes.
+    next: std::sync::atomic::AtomicU64,
+    window: u64,
+    state: std::sync::Mutex<PipelineState>,
+    /// Signalled when a run is finished (or a pool thread panicked).
+    finished: std::sync::Condvar,
+    /// Signalled when the folding thread takes runs, and when the pipeline is cancelled.
+    room: std::sync::Condvar,
+}
+
+struct PipelineState {
+    /// Finished runs not taken yet, by run index.
+    done: std::collections::BTreeMap<u64, RunResult>,
+    /// Runs before this one have been taken.
+    taken: u64,
+    cancelled: bool,
+    /// The first panic of a pool thread, for the folding thread to raise again.
+    panic: Option<Box<dyn std::any::Any + Send>>,
+}
+
+impl Pipeline {
+    fn new(start: u64, window: u64) -> Pipeline {
+        Pipeline {
+            next: std::sync::atomic::AtomicU64::new(start),
+            window: window.max(1),
+            state: std::sync::Mutex::new(PipelineState {
+                done: std::collections::BTreeMap::new(),
+                taken: start,
+                cancelled: false,
+                panic: None,
+            }),
+            finished: std::sync::Condvar::new(),
+            room: std::sync::Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PipelineState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// One pool thread's work: the next run index, until `end` or cancelled.
+    fn work(&self, end: u64, run: impl Fn(u64) -> RunResult) {
+        use std::sync::atomic::Ordering;
+        loop {
+            let r = self.next.fetch_add(1, Ordering::SeqCst);
+            if r >= end {
+                return;
+            }
+            let mut state = self.lock();
+            while !state.cancelled && r >= state.taken + self.window {
+                state = self.room.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            if state.cancelled {
+                return;
+            }
+            drop(state);
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(r)));
+            let mut state = self.lock();
+            match result {
+                Ok(result) => {
+                    state.done.insert(r, result);
+                    drop(state);
+                    self.finished.notify_one();
+                }
+                Err(panic) => {
+                    state.panic.get_or_insert(panic);
+                    state.cancelled = true;
+                    drop(state);
+                    self.finished.notify_one();
+                    self.room.notify_all();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Waits for the runs of `range` (the next ones in order) and takes them, in run order;
+    /// the panic of a pool thread instead, when one panicked.
+    fn take(&self, range: std::ops::Range<u64>) -> Result<Vec<RunResult>, Box<dyn std::any::Any + Send>> {
+        let mut state = self.lock();
+        loop {
+            if let Some(panic) = state.panic.take() {
+                return Err(panic);
+            }
+            // Only runs from `taken` on are held, so all of `range` is in when as many are.
+            if state.done.range(..range.end).count() as u64 == range.end - range.start {
+                let later = state.done.split_off(&range.end);
+                let taken = std::mem::replace(&mut state.done, later);
+                state.taken = range.end;
+                drop(state);
+                self.room.notify_all();
+                return Ok(taken.into_values().collect());
+            }
+            state = self
+                .finished
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    /// Stops the pool's threads from taking more runs (a thread finishes the run it has).
+    fn cancel(&self) {
+        self.lock().cancelled = true;
+        self.room.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(run: u64) -> RunResult {
+        RunResult {
+            run,
+            metrics: vec![run as f64],
+            pairs: Vec::new(),
+            disputes: Vec::new(),
+            dyad_years: Vec::new(),
+        }
+    }
+
+    /// Runs of uneven length on four threads come back in run order, chunk after chunk, and
+    /// no thread runs more than the window ahead of what was taken.
+    #[test]
+    fn the_pipeline_hands_runs_on_in_order_within_its_window() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+        let (start, end, chunk) = (5u64, 205u64, 12u64);
+        let pipeline = Pipeline::new(start, 2 * chunk);
+        let ahead = std::sync::atomic::AtomicU64::new(0);
+        std::thread::scope(|scope| {
+            let producer = scope.spawn(|| {
+                pool.broadcast(|_| {
+                    pipeline.work(end, |run| {
+                        let taken = pipeline.lock().taken;
+                        ahead.fetch_max(run + 1 - taken, std::sync::atomic::Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_micros(run * 37 % 300));
+                        result(run)
+                    })
+                })
+            });
+            let mut at = start;
+            while at < end {
+                let to = (at + chunk).min(end);
+                let got = pipeline.take(at..to).unwrap();
+                assert_eq!(
+                    got.iter().map(|r| r.run).collect::<Vec<_>>(),
+                    (at..to).collect::<Vec<_>>()
+                );
+                at = to;
+            }
+            pipeline.cancel();
+            producer.join().unwrap();
+        });
+        assert!(ahead.into_inner() <= 2 * chunk);
+    }
+
+    /// A panic in one run reaches the folding thread (as `run_span` raises it again), and the
+    /// other threads stop taking runs.
+    #[test]
+    fn a_panic_in_a_run_reaches_the_folding_thread() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let pipeline = Pipeline::new(0, 16);
+        let computed = std::sync::atomic::AtomicU64::new(0);
+        std::thread::scope(|scope| {
+            let producer = scope.spawn(|| {
+                pool.broadcast(|_| {
+                    pipeline.work(1000, |run| {
+                        computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if run == 9 {
+                            panic!("run 9 failed");
+                        }
+                        result(run)
+                    })
+                })
+            });
+            assert!(pipeline.take(0..8).is_ok());
+            let panic = pipeline.take(8..16).unwrap_err();
+            assert_eq!(panic.downcast_ref::<&str>(), Some(&"run 9 failed"));
+            pipeline.cancel();
+            producer.join().unwrap();
+        });
+        assert!(computed.into_inner() < 1000, "the threads stopped taking runs");
+    }
 }

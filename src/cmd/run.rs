@@ -212,8 +212,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         args.threads,
         aggregates_held,
         runs,
-        // The pipeline holds two chunks of 8 runs per thread: at most 16 recording runs each.
-        dyad_year_bytes.saturating_mul(dyad_year_runs.min(16)),
+        // The pipeline holds three chunks of 4 runs per thread (`montecarlo::chunk_runs`): at
+        // most 12 recording runs each.
+        dyad_year_bytes.saturating_mul(dyad_year_runs.min(12)),
         args.quiet,
     )?;
     let scenario = Arc::new(scenario);

@@ -145,7 +145,8 @@ pub fn aggregate_bytes(runs: u64, cells: u64) -> u64 {
     let method = crate::stats::QuantileMethod::choose(runs, cells, crate::stats::EXACT_BUDGET_BYTES);
     method.aggregate_bytes(runs, cells, crate::spill::memory_for_values())
 }
-/// Runs whose results are held at once before they are folded (`montecarlo`'s largest chunk).
+/// Runs whose results are held at once before they are folded: at most three of `montecarlo`'s
+/// largest chunks (`montecarlo::chunk_runs`, 84 runs), one being folded and two computed ahead.
 pub const RUNS_IN_FLIGHT: u64 = 256;
 
 /// What a scenario needs in memory, in bytes.
