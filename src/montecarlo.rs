@@ -356,55 +356,28 @@ pub fn run_span(
         } else {
             span.runs.start
         };
-        // The pool's threads take runs in index order, one at a time, and never wait for each
-        // other: no chunk boundary holds a thread idle while the others finish their last run.
-        // This thread folds the finished runs in run order, a chunk at a time, and hands each
-        // chunk to the sink, while the pool computes on. At most two chunks' results are held:
-        // a thread that would take a run further ahead waits.
-        let pipeline = Pipeline::new(start, 2 * chunk);
-        let work = || {
-            pipeline.work(span.runs.end, |run| {
-                prepared.run_with(params, config.seed, run, config.record(run))
-            })
-        };
-        let stopped = std::thread::scope(|scope| -> std::io::Result<Option<u64>> {
-            let producer = scope.spawn(|| pool.broadcast(|_| work()));
-            let mut handed = start;
-            let outcome = loop {
-                if handed == span.runs.end {
-                    break Ok(None);
+        // The pool computes on while this thread folds each chunk and hands it to the sink,
+        // in run order ([`pipelined`]).
+        let mut stopped = false;
+        let handed = pipelined(
+            &pool,
+            start..span.runs.end,
+            chunk,
+            &|run| prepared.run_with(params, config.seed, run, config.record(run)),
+            &mut |_, results| -> std::io::Result<bool> {
+                if let Some(aggs) = &mut aggregates {
+                    results.iter().try_for_each(|r| aggs[l].fold(r))?;
                 }
-                let to = (handed + chunk).min(span.runs.end);
-                let results = match pipeline.take(handed..to) {
-                    Ok(results) => results,
-                    Err(panic) => {
-                        pipeline.cancel();
-                        let _ = producer.join();
-                        std::panic::resume_unwind(panic);
-                    }
-                };
-                let folded = match &mut aggregates {
-                    Some(aggs) => results.iter().try_for_each(|r| aggs[l].fold(r)),
-                    None => Ok(()),
-                };
-                if let Err(e) = folded.and_then(|()| sink.chunk(l, lens, prepared, &results)) {
-                    break Err(e);
-                }
-                handed = to;
+                sink.chunk(l, lens, prepared, &results)?;
                 done += results.len() as u64;
                 progress(done);
                 // Stopped: no further chunk is handed on (at the lens's end, the next lens
                 // does not start; below).
-                if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) {
-                    break Ok(Some(handed));
-                }
-            };
-            pipeline.cancel();
-            if let Err(panic) = producer.join() {
-                std::panic::resume_unwind(panic);
-            }
-            outcome
-        })?;
+                stopped = stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
+                Ok(!stopped)
+            },
+        )?;
+        let stopped = stopped.then_some(handed);
         if let Some(to) = stopped {
             let (lens, next_run) = if to == span.runs.end {
                 (l + 1, span.runs.start)
@@ -427,6 +400,58 @@ pub fn run_span(
 /// runs per thread) stay within [`crate::scenario::limits::RUNS_IN_FLIGHT`].
 pub fn chunk_runs(threads: u64) -> u64 {
     (threads * 4).clamp(4, 84)
+}
+
+/// Computes `runs` on `pool` (`compute` of each index) and hands them to `consume` on this
+/// thread, a chunk of `chunk` runs at a time, in index order, while the pool computes on: the
+/// pool's threads take indices one at a time in order ([`Pipeline`]), so none waits for the
+/// others at a chunk's end, and none runs more than two chunks ahead of what `consume` has
+/// taken. `consume` gets each chunk's index range and results and says whether to go on.
+/// Returns the end of the last chunk consumed (`runs.end` unless `consume` stopped early or
+/// failed: its error is returned once the pool's threads have stopped). A panic in `compute`
+/// is raised again on this thread. `consume` must not run work on `pool`: its threads are busy
+/// computing until the end (finish an aggregate on another pool, or after this returns).
+pub fn pipelined<E>(
+    pool: &rayon::ThreadPool,
+    runs: std::ops::Range<u64>,
+    chunk: u64,
+    compute: &(dyn Fn(u64) -> RunResult + Sync),
+    consume: &mut dyn FnMut(std::ops::Range<u64>, Vec<RunResult>) -> Result<bool, E>,
+) -> Result<u64, E> {
+    let chunk = chunk.max(1);
+    let pipeline = Pipeline::new(runs.start, 2 * chunk);
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(|| pool.broadcast(|_| pipeline.work(runs.end, compute)));
+        let mut handed = runs.start;
+        let outcome = loop {
+            if handed == runs.end {
+                break Ok(handed);
+            }
+            let to = (handed + chunk).min(runs.end);
+            let results = match pipeline.take(handed..to) {
+                Ok(results) => results,
+                Err(panic) => {
+                    pipeline.cancel();
+                    let _ = producer.join();
+                    std::panic::resume_unwind(panic);
+                }
+            };
+            match consume(handed..to, results) {
+                Ok(go_on) => {
+                    handed = to;
+                    if !go_on {
+                        break Ok(handed);
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        pipeline.cancel();
+        if let Err(panic) = producer.join() {
+            std::panic::resume_unwind(panic);
+        }
+        outcome
+    })
 }
 
 /// Runs computed by the pool's threads in index order and taken by the folding thread in run
@@ -475,7 +500,7 @@ impl Pipeline {
     }
 
     /// One pool thread's work: the next run index, until `end` or cancelled.
-    fn work(&self, end: u64, run: impl Fn(u64) -> RunResult) {
+    fn work(&self, end: u64, run: &(dyn Fn(u64) -> RunResult + Sync)) {
         use std::sync::atomic::Ordering;
         loop {
             let r = self.next.fetch_add(1, Ordering::SeqCst);
@@ -566,7 +591,7 @@ mod tests {
         std::thread::scope(|scope| {
             let producer = scope.spawn(|| {
                 pool.broadcast(|_| {
-                    pipeline.work(end, |run| {
+                    pipeline.work(end, &|run| {
                         let taken = pipeline.lock().taken;
                         ahead.fetch_max(run + 1 - taken, std::sync::atomic::Ordering::SeqCst);
                         std::thread::sleep(std::time::Duration::from_micros(run * 37 % 300));
@@ -600,7 +625,7 @@ mod tests {
         std::thread::scope(|scope| {
             let producer = scope.spawn(|| {
                 pool.broadcast(|_| {
-                    pipeline.work(1000, |run| {
+                    pipeline.work(1000, &|run| {
                         computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         if run == 9 {
                             panic!("run 9 failed");

@@ -15,9 +15,8 @@ use crate::params::{self, Params};
 use crate::results::{
     self, FileError, Manifest, ManifestError, PerRun, PerRunFile, RunRow, Summaries, SummaryFile, SummaryRow,
 };
-use crate::sim::{Prepared, RunResult};
+use crate::sim::Prepared;
 use crate::stats::{EXACT_BUDGET_BYTES, QuantileMethod};
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The parameter set of one point: the lens's parameters with the point's values set.
@@ -116,93 +115,73 @@ pub fn run_points(
         .build()
         .map_err(|e| io(std::io::Error::other(e)))?;
     let threads = pool.current_num_threads() as u64;
-    let chunk = (threads * 8).clamp(8, 256);
+    let chunk = crate::montecarlo::chunk_runs(threads);
     let cells = crate::montecarlo::cells(prepared);
     let (n_points, runs) = ((range.end - range.start) as u64, config.runs);
     // One point's aggregate is open at a time: exact percentiles while its values fit.
     let method = QuantileMethod::choose(runs, cells, EXACT_BUDGET_BYTES);
     let total = lenses.len() as u64 * n_points * runs;
-    // Parameter sets of one lens's points, built once per lens.
-    let mut lens_params: Vec<Params> = Vec::new();
-    let mut lens_of_params = usize::MAX;
+    let split = |job: u64| {
+        let run = job % runs;
+        let point = range.start as u64 + (job / runs) % n_points;
+        let lens = job / runs / n_points;
+        (lens as usize, point as usize, run)
+    };
+    // The pool's threads are busy computing while chunks are folded (`pipelined`): a point's
+    // aggregate is finished on a pool of its own.
+    let finisher = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| io(std::io::Error::other(e)))?;
     let mut open: Option<(usize, usize, LensAggregate)> = None;
-    let mut start = 0u64;
-    while start < total {
-        let end = (start + chunk).min(total);
-        let split = |job: u64| {
-            let run = job % runs;
-            let point = range.start as u64 + (job / runs) % n_points;
-            let lens = job / runs / n_points;
-            (lens as usize, point as usize, run)
-        };
-        // A chunk may cross into the next lens: build its point parameters first.
-        let needed: Vec<usize> = {
-            let (a, _, _) = split(start);
-            let (b, _, _) = split(end - 1);
-            (a..=b).collect()
-        };
-        let mut by_lens: Vec<(usize, Vec<Params>)> = Vec::new();
-        for l in needed {
-            if l == lens_of_params {
-                by_lens.push((l, std::mem::take(&mut lens_params)));
-            } else {
-                let base = &lenses[l].1;
-                by_lens.push((l, points.iter().map(|v| point_params(base, names, v)).collect()));
-            }
-        }
-        let params_of =
-            |l: usize, p: usize| -> &Params { &by_lens.iter().find(|(k, _)| *k == l).expect("built above").1[p] };
-        let results: Vec<RunResult> = pool.install(|| {
-            (start..end)
-                .into_par_iter()
-                .map(|job| {
-                    let (l, p, run) = split(job);
-                    prepared.run(params_of(l, p), config.seed, run, config.record_disputes)
-                })
-                .collect()
-        });
-        // Fold in job order: rows of each (lens, point) segment, then its aggregate.
-        let mut i = 0;
-        while i < results.len() {
-            let (l, p, _) = split(start + i as u64);
-            let seg_end = (i..results.len())
-                .find(|&j| split(start + j as u64).0 != l || split(start + j as u64).1 != p)
-                .unwrap_or(results.len());
-            let segment = &results[i..seg_end];
-            let lens = lenses[l].0.as_str();
-            writers.runs.write_runs(Some(p), lens, prepared, segment).map_err(io)?;
-            let agg = match &mut open {
-                Some((ol, op, agg)) if *ol == l && *op == p => agg,
-                _ => {
-                    open = Some((
-                        l,
-                        p,
-                        LensAggregate::new(lens, method, runs, cells, config.scratch.as_deref()).map_err(io)?,
-                    ));
-                    &mut open.as_mut().expect("just set").2
+    let handed = crate::montecarlo::pipelined(
+        &pool,
+        0..total,
+        chunk,
+        // A point's parameters are set anew for each of its runs: microseconds against the
+        // milliseconds of a run, and nothing held for every point.
+        &|job| {
+            let (l, p, run) = split(job);
+            let params = point_params(&lenses[l].1, names, &points[p]);
+            prepared.run(&params, config.seed, run, config.record_disputes)
+        },
+        &mut |jobs, results| -> Result<bool, OutputError> {
+            let start = jobs.start;
+            // Fold in job order: rows of each (lens, point) segment, then its aggregate.
+            let mut i = 0;
+            while i < results.len() {
+                let (l, p, _) = split(start + i as u64);
+                let seg_end = (i..results.len())
+                    .find(|&j| split(start + j as u64).0 != l || split(start + j as u64).1 != p)
+                    .unwrap_or(results.len());
+                let segment = &results[i..seg_end];
+                let lens = lenses[l].0.as_str();
+                writers.runs.write_runs(Some(p), lens, prepared, segment).map_err(io)?;
+                let agg = match &mut open {
+                    Some((ol, op, agg)) if *ol == l && *op == p => agg,
+                    _ => {
+                        open = Some((
+                            l,
+                            p,
+                            LensAggregate::new(lens, method, runs, cells, config.scratch.as_deref()).map_err(io)?,
+                        ));
+                        &mut open.as_mut().expect("just set").2
+                    }
+                };
+                segment.iter().try_for_each(|r| agg.fold(r)).map_err(io)?;
+                let (_, _, last_run) = split(start + seg_end as u64 - 1);
+                if last_run == runs - 1 {
+                    let (_, p, mut agg) = open.take().expect("open above");
+                    agg.finish(&finisher).map_err(io)?;
+                    writers.timeseries.write(&prepared.scenario, Some(p), &agg)?;
                 }
-            };
-            segment.iter().try_for_each(|r| agg.fold(r)).map_err(io)?;
-            let (_, _, last_run) = split(start + seg_end as u64 - 1);
-            if last_run == runs - 1 {
-                let (_, p, mut agg) = open.take().expect("open above");
-                agg.finish(&pool).map_err(io)?;
-                writers.timeseries.write(&prepared.scenario, Some(p), &agg)?;
+                i = seg_end;
             }
-            i = seg_end;
-        }
-        // Keep the last lens's parameter sets for the next chunk.
-        if let Some((l, v)) = by_lens.pop() {
-            lens_of_params = l;
-            lens_params = v;
-        }
-        progress(end);
-        start = end;
-        if start < total && stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+            progress(jobs.end);
+            Ok(!(jobs.end < total && stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))))
+        },
+    )?;
+    Ok(handed == total)
 }
 
 // ---------------------------------------------------------------- reading a sweep folder
