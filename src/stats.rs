@@ -78,19 +78,19 @@ impl QuantileMethod {
     /// measured).
     pub fn aggregate_bytes(self, runs: u64, cells: usize, memory: u64) -> u64 {
         let summary = std::mem::size_of::<Summary>() as u64;
+        let spilled = self == QuantileMethod::Exact && !crate::spill::fits_in_memory(runs, cells, memory);
         let per_cell = match self {
-            QuantileMethod::Exact if crate::spill::fits_in_memory(runs, cells, memory) => summary + runs * 8,
-            QuantileMethod::Exact => summary + 8 * WHOLE_PERCENTILES as u64,
+            QuantileMethod::Exact if spilled => summary + 8 * WHOLE_PERCENTILES as u64,
+            QuantileMethod::Exact => summary + runs * 8,
             QuantileMethod::Kll => {
                 let values = runs.min(kll_total_capacity(KLL_K, 64) as u64) + KLL_K as u64;
                 summary + 8 * values + 64 * std::mem::size_of::<Vec<f64>>() as u64 + std::mem::size_of::<Kll>() as u64
             }
         };
-        let spill = match self {
-            QuantileMethod::Exact if !crate::spill::fits_in_memory(runs, cells, memory) => {
-                crate::spill::spill_bytes(runs, cells)
-            }
-            _ => 0,
+        let spill = if spilled {
+            crate::spill::spill_bytes(runs, cells)
+        } else {
+            0
         };
         (cells as u64).saturating_mul(per_cell).saturating_add(spill)
     }

@@ -60,14 +60,14 @@ impl RunKey {
     /// A sub-stream of `tick` (e.g. one per dyad or per dispute): it does not
     /// depend on how many draws other sub-streams made.
     pub fn at(&self, stream: Stream, tick: u32, sub: u32) -> Draws {
-        let mut rng = ChaCha8Rng::from_seed(self.seed);
-        rng.set_stream(stream as u64);
-        rng.set_word_pos((u128::from(tick) << TICK_SHIFT) | (u128::from(sub) << SUB_SHIFT));
-        Draws { rng }
+        let mut subs = self.subs(stream, tick);
+        subs.at(sub);
+        subs.draws
     }
 
     /// The sub-streams of `stream` in `tick`, for a system that takes one per state or member:
-    /// [`Subs::at`] gives the same numbers as [`RunKey::at`], without keying the cipher again.
+    /// [`Subs::at`] gives the same numbers as [`RunKey::at`] (which is one of them), without
+    /// keying the cipher again.
     pub fn subs(&self, stream: Stream, tick: u32) -> Subs {
         let mut rng = ChaCha8Rng::from_seed(self.seed);
         rng.set_stream(stream as u64);
