@@ -562,3 +562,44 @@ fn synth_writes_a_world_of_any_size_that_runs() {
         Some(2)
     );
 }
+
+/// `benches/two_threads.sh` (docs/performance.md, Commands): a small measurement prints its
+/// pairs and the summary line; a failing run stops it with comity's own error.
+#[test]
+fn the_two_thread_script_measures_pairs_and_reports_failures() {
+    let script = repo("benches/two_threads.sh");
+    let measure = |args: &[&str]| {
+        std::process::Command::new("bash")
+            .arg(&script)
+            .args(args)
+            .current_dir(repo("."))
+            .env("COMITY", env!("CARGO_BIN_EXE_comity"))
+            .output()
+            .expect("bash runs")
+    };
+    let o = measure(&[SCENARIO, "2", "2"]);
+    assert!(o.status.success(), "stderr: {}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "a header, two pairs and the summary: {stdout}");
+    for pair in &lines[1..3] {
+        let speedup: f64 = pair.split_whitespace().last().unwrap().parse().unwrap();
+        assert!(speedup.is_finite() && speedup > 0.0, "{pair}");
+    }
+    assert!(
+        lines[3].starts_with("median ") && lines[3].contains("pooled "),
+        "{stdout}"
+    );
+    assert!(lines[3].contains("8 runs on two threads"), "{stdout}");
+
+    let o = measure(&["tests/no_such_scenario.toml", "1", "1"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("cannot read the scenario file"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = measure(&[SCENARIO, "two"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("whole numbers"), "{}", text(&o.stderr));
+}
