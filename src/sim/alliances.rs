@@ -36,12 +36,30 @@ pub fn exit_pacts(
         .filter(|t| t.kind == TreatyKind::Defense && !t.members.is_empty())
         .collect();
     pacts.sort_by_key(|t| t.order);
-    let mut subs = info.key.subs(Stream::PactExit, clock.tick);
-    for mut pact in pacts {
-        let members: Vec<usize> = pact.members.iter().map(|m| m.state).collect();
-        for &m in &members {
-            let sub = pact.order.wrapping_mul(1_000_003).wrapping_add(m as u32);
-            let u = subs.at(sub).uniform();
+    // Each pact's members as the tick found them (a pact's members change only in its own turn
+    // below), and every (pact, member) sub-stream's first block at once.
+    let members_of: Vec<Vec<usize>> = pacts
+        .iter()
+        .map(|pact| pact.members.iter().map(|m| m.state).collect())
+        .collect();
+    let subs: Vec<u32> = pacts
+        .iter()
+        .zip(&members_of)
+        .flat_map(|(pact, members)| {
+            let order = pact.order;
+            members
+                .iter()
+                .map(move |&m| order.wrapping_mul(1_000_003).wrapping_add(m as u32))
+        })
+        .collect();
+    let mut buffer = Vec::new();
+    let blocks = info.key.first_blocks(Stream::PactExit, clock.tick, &subs, &mut buffer);
+    let mut first = 0;
+    for (mut pact, members) in pacts.into_iter().zip(members_of) {
+        let draws = first..first + members.len();
+        first = draws.end;
+        for (&m, draw) in members.iter().zip(draws) {
+            let u = blocks.draws(draw).uniform();
             let others = pact.members.iter().map(|x| x.state).filter(|&x| x != m);
             let count = others.clone().count();
             if count == 0 {
@@ -118,9 +136,13 @@ pub fn form_alliances(
             blocs[k]
         }
     };
-    let mut subs = info.key.subs(Stream::AllianceSearch, clock.tick);
+    let subs: Vec<u32> = (0..n as u32).collect();
+    let mut buffer = Vec::new();
+    let blocks = info
+        .key
+        .first_blocks(Stream::AllianceSearch, clock.tick, &subs, &mut buffer);
     for i in 0..n {
-        let draws = subs.at(i as u32);
+        let mut draws = blocks.draws(i);
         let u_search = draws.uniform();
         if u_search >= rate || !table.active[i] {
             continue;

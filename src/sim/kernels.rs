@@ -1017,6 +1017,95 @@ fn metric(
     }
 }
 
+/// ChaCha's four constant words, "expand 32-byte k" (Bernstein 2008).
+const CHACHA_CONSTANTS: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
+/// Blocks computed side by side: one `u32` lane each, eight to a 256-bit register.
+const CHACHA_LANES: usize = 8;
+/// ChaCha8: four double rounds.
+const CHACHA8_DOUBLE_ROUNDS: usize = 4;
+
+/// One 16-word ChaCha8 block for each of `counters`, all with the same 256-bit key and 64-bit
+/// stream: the words `rand_chacha`'s `ChaCha8Rng` gives from word position `16 * counter` of
+/// that stream (state words 4-11 the key, 12-13 the block counter and 14-15 the stream, each
+/// little-endian, as `rand_chacha` lays them out; `rng::tests` checks it word for word).
+///
+/// Why comity computes these blocks itself: `ChaCha8Rng` computes four blocks (64 words) each
+/// time it is positioned, and a per-state or per-member sub-stream reads at most 16 words of a
+/// tick, so three of the four blocks were thrown away, hundreds of times a tick. Here the blocks
+/// of many sub-streams are computed side by side, eight at a time in vector lanes, and only the
+/// first block of each. Integer arithmetic only: every CPU path gives the same words.
+pub fn chacha8_blocks(key: &[u32; 8], stream: u64, counters: &[u64], out: &mut Vec<[u32; 16]>) {
+    out.clear();
+    out.resize(counters.len(), [0; 16]);
+    chacha_on_path(key, stream, counters, out);
+}
+
+multiversioned! {
+    fn chacha_on_path(key: &[u32; 8], stream: u64, counters: &[u64], out: &mut [[u32; 16]]) => chacha_lanes
+}
+
+type Lanes = [u32; CHACHA_LANES];
+
+#[inline(always)]
+fn lanes_add(a: Lanes, b: Lanes) -> Lanes {
+    std::array::from_fn(|l| a[l].wrapping_add(b[l]))
+}
+
+#[inline(always)]
+fn lanes_xor_rotate(a: Lanes, b: Lanes, by: u32) -> Lanes {
+    std::array::from_fn(|l| (a[l] ^ b[l]).rotate_left(by))
+}
+
+/// ChaCha's quarter round on words `a`, `b`, `c`, `d` of every lane.
+#[inline(always)]
+fn quarter_round(x: &mut [Lanes; 16], a: usize, b: usize, c: usize, d: usize) {
+    x[a] = lanes_add(x[a], x[b]);
+    x[d] = lanes_xor_rotate(x[d], x[a], 16);
+    x[c] = lanes_add(x[c], x[d]);
+    x[b] = lanes_xor_rotate(x[b], x[c], 12);
+    x[a] = lanes_add(x[a], x[b]);
+    x[d] = lanes_xor_rotate(x[d], x[a], 8);
+    x[c] = lanes_add(x[c], x[d]);
+    x[b] = lanes_xor_rotate(x[b], x[c], 7);
+}
+
+#[inline(always)]
+fn chacha_lanes(key: &[u32; 8], stream: u64, counters: &[u64], out: &mut [[u32; 16]]) {
+    for (counters, out) in counters.chunks(CHACHA_LANES).zip(out.chunks_mut(CHACHA_LANES)) {
+        // Word w of lane l at `init[w][l]`; lanes past the last counter compute a block that is
+        // not kept.
+        let counter = |l: usize| counters.get(l).copied().unwrap_or(0);
+        let mut init = [[0u32; CHACHA_LANES]; 16];
+        for (w, &c) in CHACHA_CONSTANTS.iter().enumerate() {
+            init[w] = [c; CHACHA_LANES];
+        }
+        for (w, &k) in key.iter().enumerate() {
+            init[4 + w] = [k; CHACHA_LANES];
+        }
+        init[12] = std::array::from_fn(|l| counter(l) as u32);
+        init[13] = std::array::from_fn(|l| (counter(l) >> 32) as u32);
+        init[14] = [stream as u32; CHACHA_LANES];
+        init[15] = [(stream >> 32) as u32; CHACHA_LANES];
+        let mut x = init;
+        for _ in 0..CHACHA8_DOUBLE_ROUNDS {
+            // columns, then diagonals
+            quarter_round(&mut x, 0, 4, 8, 12);
+            quarter_round(&mut x, 1, 5, 9, 13);
+            quarter_round(&mut x, 2, 6, 10, 14);
+            quarter_round(&mut x, 3, 7, 11, 15);
+            quarter_round(&mut x, 0, 5, 10, 15);
+            quarter_round(&mut x, 1, 6, 11, 12);
+            quarter_round(&mut x, 2, 7, 8, 13);
+            quarter_round(&mut x, 3, 4, 9, 14);
+        }
+        for (l, block) in out.iter_mut().enumerate() {
+            for (w, word) in block.iter_mut().enumerate() {
+                *word = x[w][l].wrapping_add(init[w][l]);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

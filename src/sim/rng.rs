@@ -4,6 +4,13 @@
 //! (seed, run, stream id) and repositioned per tick, never from a shared or
 //! thread-local generator. The lens is *not* part of the key, so run k of every
 //! lens sees the same numbers (common random numbers).
+//!
+//! The streams are `rand_chacha`'s `ChaCha8Rng`. Systems that take a sub-stream per state or
+//! pact member and read fewer than 16 words of it ([`RunKey::first_blocks`]) get those words
+//! from the same cipher computed by comity for many sub-streams at once
+//! ([`crate::sim::kernels::chacha8_blocks`]), because `ChaCha8Rng` computes four blocks each
+//! time it is positioned; the tests check the words against `rand_chacha`'s on every CPU path,
+//! so the numbers are the same.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -57,12 +64,39 @@ impl RunKey {
         self.at(stream, tick, 0)
     }
 
+    /// The key as ChaCha's eight little-endian key words.
+    fn key_words(&self) -> [u32; 8] {
+        std::array::from_fn(|w| u32::from_le_bytes(self.seed[4 * w..4 * w + 4].try_into().expect("4 bytes")))
+    }
+
     /// A sub-stream of `tick` (e.g. one per dyad or per dispute): it does not
     /// depend on how many draws other sub-streams made.
     pub fn at(&self, stream: Stream, tick: u32, sub: u32) -> Draws {
         let mut subs = self.subs(stream, tick);
         subs.at(sub);
         subs.draws
+    }
+
+    /// The first block (16 words: 8 uniforms) of each sub-stream `subs[k]` of `stream` in `tick`,
+    /// computed together ([`crate::sim::kernels::chacha8_blocks`]): [`FirstBlocks::draws`] gives
+    /// the same numbers as [`RunKey::at`], for a system that takes a sub-stream per state or
+    /// member and few draws from each. `blocks` is a buffer kept by the caller.
+    pub fn first_blocks<'a>(
+        &self,
+        stream: Stream,
+        tick: u32,
+        subs: &'a [u32],
+        blocks: &'a mut Vec<[u32; 16]>,
+    ) -> FirstBlocks<'a> {
+        let counters: Vec<u64> = subs.iter().map(|&sub| first_block(tick, sub)).collect();
+        crate::sim::kernels::chacha8_blocks(&self.key_words(), stream as u64, &counters, blocks);
+        FirstBlocks {
+            key: *self,
+            stream,
+            tick,
+            subs,
+            blocks,
+        }
     }
 
     /// The sub-streams of `stream` in `tick`, for a system that takes one per state or member:
@@ -90,9 +124,96 @@ impl Subs {
     /// the sub-stream's first word. Positioning sets the block counter and discards what the
     /// buffer held, so nothing drawn from an earlier sub-stream carries over.
     pub fn at(&mut self, sub: u32) -> &mut Draws {
-        let pos = (u128::from(self.tick) << TICK_SHIFT) | (u128::from(sub) << SUB_SHIFT);
-        self.draws.rng.set_word_pos(pos);
+        self.at_word(sub, 0)
+    }
+
+    /// Sub-stream `sub` from its word `offset` on.
+    fn at_word(&mut self, sub: u32, offset: u32) -> &mut Draws {
+        self.draws
+            .rng
+            .set_word_pos(word_pos(self.tick, sub) + u128::from(offset));
         &mut self.draws
+    }
+}
+
+/// The first word of sub-stream `sub` of `tick`.
+fn word_pos(tick: u32, sub: u32) -> u128 {
+    (u128::from(tick) << TICK_SHIFT) | (u128::from(sub) << SUB_SHIFT)
+}
+
+/// The ChaCha block counter at that word (16 words a block; `ChaCha8Rng::set_word_pos` takes
+/// the same quotient, as a `u64`).
+fn first_block(tick: u32, sub: u32) -> u64 {
+    (word_pos(tick, sub) / 16) as u64
+}
+
+/// The first blocks of many sub-streams of one stream and tick ([`RunKey::first_blocks`]).
+pub struct FirstBlocks<'a> {
+    key: RunKey,
+    stream: Stream,
+    tick: u32,
+    subs: &'a [u32],
+    blocks: &'a [[u32; 16]],
+}
+
+impl FirstBlocks<'_> {
+    /// The draws of sub-stream `subs[k]`: the same numbers as `RunKey::at(stream, tick,
+    /// subs[k])`. The first 8 uniforms come from the block computed; a ninth and later ones
+    /// from `rand_chacha`, positioned after the block.
+    pub fn draws(&self, k: usize) -> BlockDraws<'_> {
+        BlockDraws {
+            blocks: self,
+            k,
+            next: 0,
+            rest: None,
+        }
+    }
+}
+
+/// One sub-stream's draws from its first block ([`FirstBlocks::draws`]).
+pub struct BlockDraws<'a> {
+    blocks: &'a FirstBlocks<'a>,
+    k: usize,
+    /// The next word of the block to read.
+    next: usize,
+    /// The generator for words past the block, made when the first is needed (boxed: it is
+    /// large, and rarely made).
+    rest: Option<Box<Subs>>,
+}
+
+impl BlockDraws<'_> {
+    /// Uniform in [0, 1) with 53 random bits: the next `next_u64` of the sub-stream (its low
+    /// word first, as `rand_chacha` reads them).
+    #[inline]
+    pub fn uniform(&mut self) -> f64 {
+        let block = &self.blocks.blocks[self.k];
+        if self.next + 2 <= block.len() {
+            let word = u64::from(block[self.next]) | (u64::from(block[self.next + 1]) << 32);
+            self.next += 2;
+            return unit(word);
+        }
+        self.past_block()
+    }
+
+    /// A uniform past the first block, from `rand_chacha` positioned there.
+    #[cold]
+    #[inline(never)]
+    fn past_block(&mut self) -> f64 {
+        let b = self.blocks;
+        let k = self.k;
+        let rest = self.rest.get_or_insert_with(|| {
+            let mut subs = Box::new(b.key.subs(b.stream, b.tick));
+            subs.at_word(b.subs[k], 16);
+            subs
+        });
+        rest.draws.uniform()
+    }
+
+    /// Standard normal by Box-Muller; always consumes two uniforms (as [`Draws::normal`]).
+    pub fn normal(&mut self) -> f64 {
+        let u1 = self.uniform();
+        let u2 = self.uniform();
+        crate::sim::mechanisms::box_muller(u1, u2)
     }
 }
 
@@ -171,6 +292,79 @@ mod tests {
             assert_ne!(x, a[0]);
         }
         assert!(a.iter().all(|x| (0.0..1.0).contains(x)));
+    }
+
+    /// comity's ChaCha8 blocks are `rand_chacha`'s words, on every CPU path: keys from several
+    /// runs, streams with a high word, counters with a high word, and counts that do not fill
+    /// the eight lanes.
+    #[test]
+    fn chacha8_blocks_are_rand_chachas_words_on_every_path() {
+        use crate::sim::kernels::{CpuPath, chacha8_blocks, current_path, use_path};
+        let before = current_path();
+        let mut out = Vec::new();
+        for path in CpuPath::ALL.into_iter().filter(|p| p.available()) {
+            use_path(path).unwrap();
+            for (seed, run) in [(0, 0), (7, 3), (u64::MAX, 99)] {
+                let key = RunKey::new(seed, run);
+                let words: [u32; 8] =
+                    std::array::from_fn(|w| u32::from_le_bytes(key.seed[4 * w..4 * w + 4].try_into().unwrap()));
+                for stream in [0u64, 7, 0x1234_5678_9abc_def0] {
+                    for len in [0usize, 1, 7, 8, 9, 17] {
+                        let counters: Vec<u64> = (0..len as u64)
+                            .map(|c| c.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (c % 40))
+                            .collect();
+                        chacha8_blocks(&words, stream, &counters, &mut out);
+                        assert_eq!(out.len(), len);
+                        for (&counter, block) in counters.iter().zip(&out) {
+                            let mut rng = ChaCha8Rng::from_seed(key.seed);
+                            rng.set_stream(stream);
+                            rng.set_word_pos(u128::from(counter) * 16);
+                            let expected: Vec<u32> = (0..16).map(|_| rng.next_u32()).collect();
+                            assert_eq!(
+                                &block[..],
+                                &expected[..],
+                                "{path:?} seed {seed} stream {stream} counter {counter}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        use_path(before).unwrap();
+    }
+
+    /// A sub-stream read from its first block gives `RunKey::at`'s numbers: uniforms and normals,
+    /// within the block and past it (the ninth uniform on), for subs in any order and repeated.
+    #[test]
+    fn first_blocks_are_the_sub_streams_of_at() {
+        let k = RunKey::new(5, 2);
+        let subs = [0, 3, 3, 1_000_003, u32::MAX, 7, 2, 9, 11, 4];
+        let mut buffer = Vec::new();
+        for (stream, tick) in [
+            (Stream::Norms, 0),
+            (Stream::PactExit, 31),
+            (Stream::AllianceSearch, 1 << 20),
+        ] {
+            let blocks = k.first_blocks(stream, tick, &subs, &mut buffer);
+            for (i, &sub) in subs.iter().enumerate() {
+                for len in [0, 1, 8, 9, 20] {
+                    let mut a = blocks.draws(i);
+                    let mut b = k.at(stream, tick, sub);
+                    for d in 0..len {
+                        assert_eq!(
+                            a.uniform().to_bits(),
+                            b.uniform().to_bits(),
+                            "{stream:?} sub {sub} draw {d}"
+                        );
+                    }
+                    assert_eq!(
+                        a.normal().to_bits(),
+                        b.normal().to_bits(),
+                        "{stream:?} sub {sub} after {len}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -20,13 +20,17 @@ pub fn drift_capabilities(
 ) {
     let p = &model.0;
     let dt = clock.dt;
-    let mut subs = info.key.subs(Stream::Capabilities, clock.tick);
+    let subs: Vec<u32> = (0..table.active.len() as u32).collect();
+    let mut buffer = Vec::new();
+    let blocks = info
+        .key
+        .first_blocks(Stream::Capabilities, clock.tick, &subs, &mut buffer);
     for (index, mut cap) in &mut states {
         // An absent state's capabilities wait for its entry (its draws are its own sub-stream).
         if !table.active[index.0] {
             continue;
         }
-        let draws = subs.at(index.0 as u32);
+        let mut draws = blocks.draws(index.0);
         let (z_power, z_gdp) = (draws.normal(), draws.normal());
         cap.power = martingale_step(cap.power, p.power_volatility, dt, z_power).min(POWER_CEILING);
         cap.gdp = geometric_step(cap.gdp, p.gdp_growth, p.gdp_volatility, dt, z_gdp).min(GDP_CEILING);
@@ -476,9 +480,11 @@ pub fn diffuse_norms(
     let n = rel.n;
     let rate = p.norm_diffusion_weight * per_step_rate(p.norm_interaction_rate, clock.dt);
     let mut weights = vec![0.0; n];
-    let mut subs = info.key.subs(Stream::Norms, clock.tick);
+    let subs: Vec<u32> = (0..n as u32).collect();
+    let mut buffer = Vec::new();
+    let blocks = info.key.first_blocks(Stream::Norms, clock.tick, &subs, &mut buffer);
     for i in 0..n {
-        let draws = subs.at(i as u32);
+        let mut draws = blocks.draws(i);
         let (u_meet, u_partner, u_accept, u_trait) =
             (draws.uniform(), draws.uniform(), draws.uniform(), draws.uniform());
         if u_meet >= rate || n < 2 || !table.active[i] {
