@@ -1020,28 +1020,34 @@ fn metric(
 /// ChaCha's four constant words, "expand 32-byte k" (Bernstein 2008).
 const CHACHA_CONSTANTS: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
 /// Blocks computed side by side: one `u32` lane each, eight to a 256-bit register.
-const CHACHA_LANES: usize = 8;
+pub const CHACHA_LANES: usize = 8;
 /// ChaCha8: four double rounds.
 const CHACHA8_DOUBLE_ROUNDS: usize = 4;
+
+/// Eight ChaCha blocks, word-major: word `w` of the group's block `l` at `[w][l]`.
+pub type ChachaGroup = [[u32; CHACHA_LANES]; 16];
 
 /// One 16-word ChaCha8 block for each of `counters`, all with the same 256-bit key and 64-bit
 /// stream: the words `rand_chacha`'s `ChaCha8Rng` gives from word position `16 * counter` of
 /// that stream (state words 4-11 the key, 12-13 the block counter and 14-15 the stream, each
 /// little-endian, as `rand_chacha` lays them out; `rng::tests` checks it word for word).
+/// Word `w` of the block of `counters[k]` is `out[k / 8][w][k % 8]`: the blocks stay in the
+/// lanes they were computed in (turning them into rows of 16 words cost more than computing
+/// them).
 ///
 /// Why comity computes these blocks itself: `ChaCha8Rng` computes four blocks (64 words) each
 /// time it is positioned, and a per-state or per-member sub-stream reads at most 16 words of a
 /// tick, so three of the four blocks were thrown away, hundreds of times a tick. Here the blocks
 /// of many sub-streams are computed side by side, eight at a time in vector lanes, and only the
 /// first block of each. Integer arithmetic only: every CPU path gives the same words.
-pub fn chacha8_blocks(key: &[u32; 8], stream: u64, counters: &[u64], out: &mut Vec<[u32; 16]>) {
+pub fn chacha8_blocks(key: &[u32; 8], stream: u64, counters: &[u64], out: &mut Vec<ChachaGroup>) {
     out.clear();
-    out.resize(counters.len(), [0; 16]);
+    out.resize(counters.len().div_ceil(CHACHA_LANES), [[0; CHACHA_LANES]; 16]);
     chacha_on_path(key, stream, counters, out);
 }
 
 multiversioned! {
-    fn chacha_on_path(key: &[u32; 8], stream: u64, counters: &[u64], out: &mut [[u32; 16]]) => chacha_lanes
+    fn chacha_on_path(key: &[u32; 8], stream: u64, counters: &[u64], out: &mut [ChachaGroup]) => chacha_lanes
 }
 
 type Lanes = [u32; CHACHA_LANES];
@@ -1070,8 +1076,8 @@ fn quarter_round(x: &mut [Lanes; 16], a: usize, b: usize, c: usize, d: usize) {
 }
 
 #[inline(always)]
-fn chacha_lanes(key: &[u32; 8], stream: u64, counters: &[u64], out: &mut [[u32; 16]]) {
-    for (counters, out) in counters.chunks(CHACHA_LANES).zip(out.chunks_mut(CHACHA_LANES)) {
+fn chacha_lanes(key: &[u32; 8], stream: u64, counters: &[u64], out: &mut [ChachaGroup]) {
+    for (counters, out) in counters.chunks(CHACHA_LANES).zip(out.iter_mut()) {
         // Word w of lane l at `init[w][l]`; lanes past the last counter compute a block that is
         // not kept.
         let counter = |l: usize| counters.get(l).copied().unwrap_or(0);
@@ -1098,10 +1104,8 @@ fn chacha_lanes(key: &[u32; 8], stream: u64, counters: &[u64], out: &mut [[u32; 
             quarter_round(&mut x, 2, 7, 8, 13);
             quarter_round(&mut x, 3, 4, 9, 14);
         }
-        for (l, block) in out.iter_mut().enumerate() {
-            for (w, word) in block.iter_mut().enumerate() {
-                *word = x[w][l].wrapping_add(init[w][l]);
-            }
+        for (w, words) in out.iter_mut().enumerate() {
+            *words = lanes_add(x[w], init[w]);
         }
     }
 }

@@ -9,9 +9,10 @@
 //! pact member and read fewer than 16 words of it ([`RunKey::first_blocks`]) get those words
 //! from the same cipher computed by comity for many sub-streams at once
 //! ([`crate::sim::kernels::chacha8_blocks`]), because `ChaCha8Rng` computes four blocks each
-//! time it is positioned; the tests check the words against `rand_chacha`'s on every CPU path,
-//! so the numbers are the same.
+//! time it is positioned. The tests check the words against `rand_chacha`'s on every CPU
+//! path, so the numbers are the same.
 
+use crate::sim::kernels::{CHACHA_LANES, ChachaGroup, chacha8_blocks};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -78,7 +79,7 @@ impl RunKey {
     }
 
     /// The first block (16 words: 8 uniforms) of each sub-stream `subs[k]` of `stream` in `tick`,
-    /// computed together ([`crate::sim::kernels::chacha8_blocks`]): [`FirstBlocks::draws`] gives
+    /// computed together ([`chacha8_blocks`]): [`FirstBlocks::draws`] gives
     /// the same numbers as [`RunKey::at`], for a system that takes a sub-stream per state or
     /// member and few draws from each. `blocks` is a buffer kept by the caller.
     pub fn first_blocks<'a>(
@@ -86,10 +87,10 @@ impl RunKey {
         stream: Stream,
         tick: u32,
         subs: &'a [u32],
-        blocks: &'a mut Vec<[u32; 16]>,
+        blocks: &'a mut Vec<ChachaGroup>,
     ) -> FirstBlocks<'a> {
         let counters: Vec<u64> = subs.iter().map(|&sub| first_block(tick, sub)).collect();
-        crate::sim::kernels::chacha8_blocks(&self.key_words(), stream as u64, &counters, blocks);
+        chacha8_blocks(&self.key_words(), stream as u64, &counters, blocks);
         FirstBlocks {
             key: *self,
             stream,
@@ -153,7 +154,7 @@ pub struct FirstBlocks<'a> {
     stream: Stream,
     tick: u32,
     subs: &'a [u32],
-    blocks: &'a [[u32; 16]],
+    blocks: &'a [ChachaGroup],
 }
 
 impl FirstBlocks<'_> {
@@ -186,9 +187,9 @@ impl BlockDraws<'_> {
     /// word first, as `rand_chacha` reads them).
     #[inline]
     pub fn uniform(&mut self) -> f64 {
-        let block = &self.blocks.blocks[self.k];
-        if self.next + 2 <= block.len() {
-            let word = u64::from(block[self.next]) | (u64::from(block[self.next + 1]) << 32);
+        let (group, lane) = (&self.blocks.blocks[self.k / CHACHA_LANES], self.k % CHACHA_LANES);
+        if self.next + 2 <= group.len() {
+            let word = u64::from(group[self.next][lane]) | (u64::from(group[self.next + 1][lane]) << 32);
             self.next += 2;
             return unit(word);
         }
@@ -299,7 +300,7 @@ mod tests {
     /// the eight lanes.
     #[test]
     fn chacha8_blocks_are_rand_chachas_words_on_every_path() {
-        use crate::sim::kernels::{CpuPath, chacha8_blocks, current_path, use_path};
+        use crate::sim::kernels::{CpuPath, current_path, use_path};
         let before = current_path();
         let mut out = Vec::new();
         for path in CpuPath::ALL.into_iter().filter(|p| p.available()) {
@@ -314,15 +315,15 @@ mod tests {
                             .map(|c| c.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (c % 40))
                             .collect();
                         chacha8_blocks(&words, stream, &counters, &mut out);
-                        assert_eq!(out.len(), len);
-                        for (&counter, block) in counters.iter().zip(&out) {
+                        assert_eq!(out.len(), len.div_ceil(8));
+                        for (k, &counter) in counters.iter().enumerate() {
                             let mut rng = ChaCha8Rng::from_seed(key.seed);
                             rng.set_stream(stream);
                             rng.set_word_pos(u128::from(counter) * 16);
                             let expected: Vec<u32> = (0..16).map(|_| rng.next_u32()).collect();
+                            let block: Vec<u32> = (0..16).map(|w| out[k / 8][w][k % 8]).collect();
                             assert_eq!(
-                                &block[..],
-                                &expected[..],
+                                block, expected,
                                 "{path:?} seed {seed} stream {stream} counter {counter}"
                             );
                         }
