@@ -52,8 +52,7 @@ pub fn exit_pacts(
                 .map(move |&m| order.wrapping_mul(1_000_003).wrapping_add(m as u32))
         })
         .collect();
-    let mut buffer = Vec::new();
-    let blocks = info.key.first_blocks(Stream::PactExit, clock.tick, &subs, &mut buffer);
+    let blocks = info.key.first_blocks(Stream::PactExit, clock.tick, subs);
     let mut first = 0;
     for (mut pact, members) in pacts.into_iter().zip(members_of) {
         let draws = first..first + members.len();
@@ -136,11 +135,9 @@ pub fn form_alliances(
             blocs[k]
         }
     };
-    let subs: Vec<u32> = (0..n as u32).collect();
-    let mut buffer = Vec::new();
     let blocks = info
         .key
-        .first_blocks(Stream::AllianceSearch, clock.tick, &subs, &mut buffer);
+        .first_blocks(Stream::AllianceSearch, clock.tick, (0..n as u32).collect());
     for i in 0..n {
         let mut draws = blocks.draws(i);
         let u_search = draws.uniform();

@@ -81,16 +81,11 @@ impl RunKey {
     /// The first block (16 words: 8 uniforms) of each sub-stream `subs[k]` of `stream` in `tick`,
     /// computed together ([`chacha8_blocks`]): [`FirstBlocks::draws`] gives
     /// the same numbers as [`RunKey::at`], for a system that takes a sub-stream per state or
-    /// member and few draws from each. `blocks` is a buffer kept by the caller.
-    pub fn first_blocks<'a>(
-        &self,
-        stream: Stream,
-        tick: u32,
-        subs: &'a [u32],
-        blocks: &'a mut Vec<ChachaGroup>,
-    ) -> FirstBlocks<'a> {
+    /// member and few draws from each.
+    pub fn first_blocks(&self, stream: Stream, tick: u32, subs: Vec<u32>) -> FirstBlocks {
         let counters: Vec<u64> = subs.iter().map(|&sub| first_block(tick, sub)).collect();
-        chacha8_blocks(&self.key_words(), stream as u64, &counters, blocks);
+        let mut blocks = Vec::new();
+        chacha8_blocks(&self.key_words(), stream as u64, &counters, &mut blocks);
         FirstBlocks {
             key: *self,
             stream,
@@ -100,9 +95,9 @@ impl RunKey {
         }
     }
 
-    /// The sub-streams of `stream` in `tick`, for a system that takes one per state or member:
-    /// [`Subs::at`] gives the same numbers as [`RunKey::at`] (which is one of them), without
-    /// keying the cipher again.
+    /// The sub-streams of `stream` in `tick`, from `rand_chacha`: [`Subs::at`] gives the same
+    /// numbers as [`RunKey::at`] (which is one of them), without keying the cipher again. A
+    /// sub-stream read past its first block ([`BlockDraws`]) goes on from here.
     pub fn subs(&self, stream: Stream, tick: u32) -> Subs {
         let mut rng = ChaCha8Rng::from_seed(self.seed);
         rng.set_stream(stream as u64);
@@ -149,15 +144,15 @@ fn first_block(tick: u32, sub: u32) -> u64 {
 }
 
 /// The first blocks of many sub-streams of one stream and tick ([`RunKey::first_blocks`]).
-pub struct FirstBlocks<'a> {
+pub struct FirstBlocks {
     key: RunKey,
     stream: Stream,
     tick: u32,
-    subs: &'a [u32],
-    blocks: &'a [ChachaGroup],
+    subs: Vec<u32>,
+    blocks: Vec<ChachaGroup>,
 }
 
-impl FirstBlocks<'_> {
+impl FirstBlocks {
     /// The draws of sub-stream `subs[k]`: the same numbers as `RunKey::at(stream, tick,
     /// subs[k])`. The first 8 uniforms come from the block computed; a ninth and later ones
     /// from `rand_chacha`, positioned after the block.
@@ -173,7 +168,7 @@ impl FirstBlocks<'_> {
 
 /// One sub-stream's draws from its first block ([`FirstBlocks::draws`]).
 pub struct BlockDraws<'a> {
-    blocks: &'a FirstBlocks<'a>,
+    blocks: &'a FirstBlocks,
     k: usize,
     /// The next word of the block to read.
     next: usize,
@@ -340,13 +335,12 @@ mod tests {
     fn first_blocks_are_the_sub_streams_of_at() {
         let k = RunKey::new(5, 2);
         let subs = [0, 3, 3, 1_000_003, u32::MAX, 7, 2, 9, 11, 4];
-        let mut buffer = Vec::new();
         for (stream, tick) in [
             (Stream::Norms, 0),
             (Stream::PactExit, 31),
             (Stream::AllianceSearch, 1 << 20),
         ] {
-            let blocks = k.first_blocks(stream, tick, &subs, &mut buffer);
+            let blocks = k.first_blocks(stream, tick, subs.to_vec());
             for (i, &sub) in subs.iter().enumerate() {
                 for len in [0, 1, 8, 9, 20] {
                     let mut a = blocks.draws(i);

@@ -20,11 +20,11 @@ pub fn drift_capabilities(
 ) {
     let p = &model.0;
     let dt = clock.dt;
-    let subs: Vec<u32> = (0..table.active.len() as u32).collect();
-    let mut buffer = Vec::new();
-    let blocks = info
-        .key
-        .first_blocks(Stream::Capabilities, clock.tick, &subs, &mut buffer);
+    let blocks = info.key.first_blocks(
+        Stream::Capabilities,
+        clock.tick,
+        (0..table.active.len() as u32).collect(),
+    );
     for (index, mut cap) in &mut states {
         // An absent state's capabilities wait for its entry (its draws are its own sub-stream).
         if !table.active[index.0] {
@@ -480,9 +480,9 @@ pub fn diffuse_norms(
     let n = rel.n;
     let rate = p.norm_diffusion_weight * per_step_rate(p.norm_interaction_rate, clock.dt);
     let mut weights = vec![0.0; n];
-    let subs: Vec<u32> = (0..n as u32).collect();
-    let mut buffer = Vec::new();
-    let blocks = info.key.first_blocks(Stream::Norms, clock.tick, &subs, &mut buffer);
+    let blocks = info
+        .key
+        .first_blocks(Stream::Norms, clock.tick, (0..n as u32).collect());
     for i in 0..n {
         let mut draws = blocks.draws(i);
         let (u_meet, u_partner, u_accept, u_trait) =
