@@ -302,8 +302,7 @@ mod tests {
             use_path(path).unwrap();
             for (seed, run) in [(0, 0), (7, 3), (u64::MAX, 99)] {
                 let key = RunKey::new(seed, run);
-                let words: [u32; 8] =
-                    std::array::from_fn(|w| u32::from_le_bytes(key.seed[4 * w..4 * w + 4].try_into().unwrap()));
+                let words = key.key_words();
                 for stream in [0u64, 7, 0x1234_5678_9abc_def0] {
                     for len in [0usize, 1, 7, 8, 9, 17] {
                         let counters: Vec<u64> = (0..len as u64)
